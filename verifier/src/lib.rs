@@ -1,0 +1,1 @@
+//! zkpot-verifier (skeleton)
