@@ -1,1 +1,15 @@
-//! zkpot-prover (skeleton)
+//! # zkpot-prover: proving backends
+//!
+//! # Layout
+//! * [`backend`]: the small trait every backend implements (shaped like arkworks' `SNARK`:
+//!   circuit-specific setup, prove, verify, with associated key and proof types).
+//! * [`halo2`]: the halo2 backend (KZG on BN254, SHPLONK, Blake2b transcript).
+//! * [`error`]: the crate's error type.
+
+pub mod backend;
+pub mod error;
+pub mod halo2;
+
+pub use backend::Backend;
+pub use error::ProveError;
+pub use halo2::Halo2Backend;

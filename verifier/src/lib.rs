@@ -1,1 +1,29 @@
-//! zkpot-verifier (skeleton)
+//! # zkpot-verifier: the light verifier
+//!
+//! Checks a proof of `(model commitment, data set commitment, N, S)` against a verifying key,
+//! without the weights or the data, in milliseconds. It reads the artifact files the prover
+//! writes and rejects anything malformed with an error that names the problem.
+//!
+//! # Layout
+//! * [`container`]: the versioned, checksummed binary container of every key and proof file.
+//! * [`statement`]: the public statement (JSON).
+//! * [`vk`]: the verifying key file (circuit shape + KZG verifier parameters + halo2 key).
+//! * [`proof`]: the proof file.
+//! * [`halo2`]: verification of halo2 (KZG, SHPLONK, BN254) proofs.
+//! * [`error`]: the crate's error type.
+
+pub mod container;
+pub mod error;
+pub mod halo2;
+pub mod proof;
+pub mod statement;
+pub mod vk;
+
+pub use error::VerifyError;
+pub use halo2::verify;
+pub use proof::ProofFile;
+pub use statement::Statement;
+pub use vk::VerifierKey;
+
+/// The backend name of the halo2 prover, as statements spell it.
+pub const HALO2_BACKEND: &str = "halo2-kzg-bn254";

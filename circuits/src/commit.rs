@@ -1,0 +1,144 @@
+//! The canonical encodings of a quantized model and a quantized data set, and their Poseidon
+//! commitments. Spec (also in `docs/commitments.md`):
+//!
+//! * A commitment is [`hash_chain`](crate::poseidon::hash_chain)`(header ++ pack(values))`.
+//! * Model header: `[1 (domain), 1 (version), b, s, input_dim, num_classes, L,
+//!   (inputs, outputs, relu) for each of the L dense layers]`, one field element each.
+//!   Model values: for each layer, its weights row-major (`w[i][j]`, input-major) then its biases.
+//! * Data set header: `[2 (domain), 1 (version), b, s, N, input_dim, num_classes]`.
+//!   Data set values: for each sample, its features then its label.
+//! * `pack`: each value `v` becomes the unsigned slot `v + 2^(b-1)` in `[0, 2^b)`; slots are
+//!   taken in order in groups of `floor(253 / b)` (15 for b = 16), and each group becomes the
+//!   field element `sum_t slot_t 2^(b (len-1-t))` (first slot most significant; the last group
+//!   may be shorter). The header fixes every length, so the encoding is injective.
+
+use crate::dataset::QuantizedDataset;
+use crate::field::{fr_to_hex, Fr};
+use crate::fixed::FixedParams;
+use crate::model::{Architecture, QuantizedModel};
+use crate::poseidon::hash_chain;
+use halo2_proofs::halo2curves::ff::Field;
+use serde::{Deserialize, Serialize};
+
+/// Domain tag of model encodings.
+pub const MODEL_DOMAIN: u64 = 1;
+/// Domain tag of data set encodings.
+pub const DATASET_DOMAIN: u64 = 2;
+/// Version of both encodings.
+pub const ENCODING_VERSION: u64 = 1;
+
+/// The model header (see the module doc).
+pub fn model_header(arch: &Architecture) -> Vec<Fr> {
+    let mut h = vec![
+        MODEL_DOMAIN,
+        ENCODING_VERSION,
+        arch.fixed.value_bits as u64,
+        arch.fixed.scale_bits as u64,
+        arch.input_dim as u64,
+        arch.num_classes as u64,
+        arch.layers.len() as u64,
+    ];
+    for l in &arch.layers {
+        h.extend([l.inputs as u64, l.outputs as u64, l.relu as u64]);
+    }
+    h.into_iter().map(Fr::from).collect()
+}
+
+/// The model's values in encoding order: per layer, weights row-major then biases.
+pub fn model_values(model: &QuantizedModel) -> Vec<i64> {
+    let mut v = Vec::new();
+    for l in &model.layers {
+        v.extend_from_slice(&l.weights);
+        v.extend_from_slice(&l.bias);
+    }
+    v
+}
+
+/// The data set header (see the module doc).
+pub fn dataset_header(fixed: FixedParams, samples: usize, input_dim: usize, num_classes: usize) -> Vec<Fr> {
+    [
+        DATASET_DOMAIN,
+        ENCODING_VERSION,
+        fixed.value_bits as u64,
+        fixed.scale_bits as u64,
+        samples as u64,
+        input_dim as u64,
+        num_classes as u64,
+    ]
+    .into_iter()
+    .map(Fr::from)
+    .collect()
+}
+
+/// The data set's values in encoding order: per sample, features then label.
+pub fn dataset_values(data: &QuantizedDataset) -> Vec<i64> {
+    let mut v = Vec::with_capacity(data.len() * (data.input_dim + 1));
+    for i in 0..data.len() {
+        v.extend_from_slice(data.sample(i));
+        v.push(data.labels[i]);
+    }
+    v
+}
+
+/// The unsigned slot of a value: `v + 2^(b-1)`.
+pub fn slot(v: i64, fixed: FixedParams) -> u64 {
+    (v - fixed.min_value()) as u64
+}
+
+/// Packs values into field elements (see the module doc).
+pub fn pack(values: &[i64], fixed: FixedParams) -> Vec<Fr> {
+    let shift = Fr::from(1u64 << fixed.value_bits);
+    values
+        .chunks(fixed.values_per_element())
+        .map(|group| group.iter().fold(Fr::ZERO, |acc, v| acc * shift + Fr::from(slot(*v, fixed))))
+        .collect()
+}
+
+/// Poseidon commitment of a quantized model.
+pub fn model_commitment(model: &QuantizedModel) -> Fr {
+    let mut elements = model_header(&model.architecture());
+    elements.extend(pack(&model_values(model), model.fixed));
+    hash_chain(&elements)
+}
+
+/// Poseidon commitment of a quantized data set.
+pub fn dataset_commitment(data: &QuantizedDataset) -> Fr {
+    let mut elements = dataset_header(data.fixed, data.len(), data.input_dim, data.num_classes);
+    elements.extend(pack(&dataset_values(data), data.fixed));
+    hash_chain(&elements)
+}
+
+/// Both commitments, as `zkpot commit` prints them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Commitments {
+    pub model_commitment: String,
+    pub dataset_commitment: String,
+    pub samples: usize,
+}
+
+impl Commitments {
+    /// Computes both commitments.
+    pub fn compute(model: &QuantizedModel, data: &QuantizedDataset) -> Self {
+        Commitments {
+            model_commitment: fr_to_hex(&model_commitment(model)),
+            dataset_commitment: fr_to_hex(&dataset_commitment(data)),
+            samples: data.len(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pack_is_big_endian_per_group() {
+        let fixed = FixedParams { scale_bits: 2, value_bits: 8 };
+        assert_eq!(fixed.values_per_element(), 31);
+        let v = vec![-128, 0, 127];
+        // slots 0, 128, 255 -> 0*2^16 + 128*2^8 + 255
+        assert_eq!(pack(&v, fixed), vec![Fr::from(128 * 256 + 255)]);
+        let many: Vec<i64> = (0..40).map(|i| i - 20).collect();
+        assert_eq!(pack(&many, fixed).len(), 2);
+    }
+}

@@ -1,0 +1,162 @@
+//! Data set formats: the float test set an order publishes (`test.json`) and its quantized form,
+//! which the dataset commitment binds and the validation function reads.
+
+use crate::error::{CircuitError, Result};
+use crate::fixed::FixedParams;
+use crate::model::check_format;
+use serde::{Deserialize, Serialize};
+
+/// Format tag of data set files.
+pub const DATASET_FORMAT: &str = "zkpot-dataset";
+
+/// A labelled float data set.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct FloatDataset {
+    pub format: String,
+    pub version: u32,
+    #[serde(default)]
+    pub name: String,
+    pub num_classes: usize,
+    pub features: Vec<Vec<f64>>,
+    pub labels: Vec<i64>,
+}
+
+impl FloatDataset {
+    /// Parses and validates a data set file: equal row lengths, one label per row, labels in
+    /// range, finite features.
+    pub fn from_json(text: &str) -> Result<Self> {
+        let d: FloatDataset = serde_json::from_str(text)
+            .map_err(|source| CircuitError::Parse { what: "data set".into(), source })?;
+        check_format("data set", DATASET_FORMAT, 1, &d.format, d.version)?;
+        d.validate()?;
+        Ok(d)
+    }
+
+    /// Number of features per sample.
+    pub fn input_dim(&self) -> usize {
+        self.features.first().map_or(0, Vec::len)
+    }
+
+    /// Checks shapes, labels and finiteness.
+    pub fn validate(&self) -> Result<()> {
+        if self.features.is_empty() {
+            return Err(CircuitError::Shape("the data set has no samples".into()));
+        }
+        if self.features.len() != self.labels.len() {
+            return Err(CircuitError::Shape(format!(
+                "{} feature rows but {} labels",
+                self.features.len(),
+                self.labels.len()
+            )));
+        }
+        let dim = self.input_dim();
+        if dim == 0 {
+            return Err(CircuitError::Shape("samples have no features".into()));
+        }
+        for (i, row) in self.features.iter().enumerate() {
+            if row.len() != dim {
+                return Err(CircuitError::Shape(format!("sample {i} has {} features, expected {dim}", row.len())));
+            }
+            for (k, v) in row.iter().enumerate() {
+                if !v.is_finite() {
+                    return Err(CircuitError::NotFinite { what: format!("sample {i} feature {k}"), value: *v });
+                }
+            }
+        }
+        check_labels(&self.labels, self.num_classes)
+    }
+
+    /// Keeps the first `n` samples (an error if there are fewer).
+    pub fn take(&self, n: usize) -> Result<FloatDataset> {
+        if n == 0 || n > self.features.len() {
+            return Err(CircuitError::Shape(format!(
+                "asked for {n} samples, the data set has {}",
+                self.features.len()
+            )));
+        }
+        let mut d = self.clone();
+        d.features.truncate(n);
+        d.labels.truncate(n);
+        Ok(d)
+    }
+
+    /// Quantizes every feature at the model's scale, checking the bound.
+    pub fn quantize(&self, fixed: FixedParams) -> Result<QuantizedDataset> {
+        self.validate()?;
+        let mut features = Vec::with_capacity(self.features.len() * self.input_dim());
+        for (i, row) in self.features.iter().enumerate() {
+            for (k, v) in row.iter().enumerate() {
+                features.push(fixed.quantize(*v, || format!("sample {i} feature {k}"))?);
+            }
+        }
+        QuantizedDataset::new(&self.name, fixed, self.input_dim(), self.num_classes, features, self.labels.clone())
+    }
+}
+
+/// A quantized data set: features row-major (`features[i * input_dim + k]`), integers at scale `2^s`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuantizedDataset {
+    #[serde(default)]
+    pub name: String,
+    pub fixed: FixedParams,
+    pub input_dim: usize,
+    pub num_classes: usize,
+    pub features: Vec<i64>,
+    pub labels: Vec<i64>,
+}
+
+impl QuantizedDataset {
+    /// Builds a quantized data set, checking shapes, labels and bounds.
+    pub fn new(name: &str, fixed: FixedParams, input_dim: usize, num_classes: usize, features: Vec<i64>, labels: Vec<i64>) -> Result<Self> {
+        let d = QuantizedDataset { name: name.into(), fixed, input_dim, num_classes, features, labels };
+        d.validate()?;
+        Ok(d)
+    }
+
+    /// Number of samples.
+    pub fn len(&self) -> usize {
+        self.labels.len()
+    }
+
+    /// Whether there are no samples.
+    pub fn is_empty(&self) -> bool {
+        self.labels.is_empty()
+    }
+
+    /// The features of sample `i`.
+    pub fn sample(&self, i: usize) -> &[i64] {
+        &self.features[i * self.input_dim..(i + 1) * self.input_dim]
+    }
+
+    /// Checks shapes, labels and the value bound.
+    pub fn validate(&self) -> Result<()> {
+        self.fixed.validate()?;
+        if self.labels.is_empty() || self.input_dim == 0 {
+            return Err(CircuitError::Shape("the data set has no samples or no features".into()));
+        }
+        if self.features.len() != self.labels.len() * self.input_dim {
+            return Err(CircuitError::Shape(format!(
+                "{} feature values for {} samples of {} features",
+                self.features.len(),
+                self.labels.len(),
+                self.input_dim
+            )));
+        }
+        for (idx, v) in self.features.iter().enumerate() {
+            self.fixed.check(*v as i128, || format!("sample {} feature {}", idx / self.input_dim, idx % self.input_dim))?;
+        }
+        check_labels(&self.labels, self.num_classes)
+    }
+}
+
+fn check_labels(labels: &[i64], num_classes: usize) -> Result<()> {
+    if num_classes < 2 {
+        return Err(CircuitError::Shape("num_classes must be at least 2".into()));
+    }
+    for (i, l) in labels.iter().enumerate() {
+        if *l < 0 || *l as usize >= num_classes {
+            return Err(CircuitError::LabelOutOfRange { sample: i, label: *l, num_classes });
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,129 @@
+//! The validation function itself, in plain integer arithmetic: run the quantized model on every
+//! sample, argmax, compare with the label, count. Every backend must reproduce its score, and
+//! the halo2 witness is exactly the [`Trace`] it records. Spec: `docs/validation-function.md`.
+
+use crate::dataset::QuantizedDataset;
+use crate::error::{CircuitError, Result};
+use crate::fixed::{argmax, relu, rescale};
+use crate::model::QuantizedModel;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// The values of one dense layer for one sample.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LayerValues {
+    /// Exact accumulators `sum_i x_i w_ij + b_j 2^s`.
+    pub acc: Vec<i64>,
+    /// Rescaled values `floor((acc + 2^(s-1)) / 2^s)`.
+    pub z: Vec<i64>,
+    /// Rescale remainders `acc + 2^(s-1) - z 2^s`, in `[0, 2^s)`.
+    pub rem: Vec<i64>,
+    /// The layer's outputs: `relu(z)` if the layer has a ReLU, else `z`.
+    pub out: Vec<i64>,
+}
+
+/// Everything the validation function computed for one sample.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SampleTrace {
+    pub layers: Vec<LayerValues>,
+    /// Argmax of the last layer's outputs (lowest index on ties).
+    pub prediction: usize,
+    pub label: i64,
+}
+
+impl SampleTrace {
+    /// Whether the prediction equals the label.
+    pub fn correct(&self) -> bool {
+        self.prediction as i64 == self.label
+    }
+}
+
+/// The full witness of a validation: per-sample traces and the score.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Trace {
+    pub samples: Vec<SampleTrace>,
+    /// Number of samples whose prediction equals the label.
+    pub score: usize,
+}
+
+/// Checks that a model and a data set can be evaluated together.
+pub fn check_compatible(model: &QuantizedModel, data: &QuantizedDataset) -> Result<()> {
+    if model.fixed != data.fixed {
+        return Err(CircuitError::Shape(format!(
+            "the model uses {:?} but the data set was quantized with {:?}",
+            model.fixed, data.fixed
+        )));
+    }
+    if model.input_dim != data.input_dim {
+        return Err(CircuitError::Shape(format!(
+            "the model takes {} features, the data set has {}",
+            model.input_dim, data.input_dim
+        )));
+    }
+    if model.num_classes != data.num_classes {
+        return Err(CircuitError::Shape(format!(
+            "the model has {} classes, the data set {}",
+            model.num_classes, data.num_classes
+        )));
+    }
+    if model.num_classes as i64 > model.fixed.max_value() {
+        return Err(CircuitError::Shape(format!(
+            "{} classes do not fit {}-bit labels",
+            model.num_classes, model.fixed.value_bits
+        )));
+    }
+    Ok(())
+}
+
+/// Runs the model on one sample, recording every intermediate value; errors if a rescaled value
+/// leaves the bound (naming the layer, sample and neuron).
+pub fn eval_sample(model: &QuantizedModel, x: &[i64], sample: usize) -> Result<Vec<LayerValues>> {
+    let s = model.fixed.scale_bits;
+    let mut cur: Vec<i64> = x.to_vec();
+    let mut layers = Vec::with_capacity(model.layers.len());
+    for (li, layer) in model.layers.iter().enumerate() {
+        let mut values = LayerValues {
+            acc: Vec::with_capacity(layer.outputs),
+            z: Vec::with_capacity(layer.outputs),
+            rem: Vec::with_capacity(layer.outputs),
+            out: Vec::with_capacity(layer.outputs),
+        };
+        for j in 0..layer.outputs {
+            let mut acc: i128 = (layer.bias[j] as i128) << s;
+            for (i, xi) in cur.iter().enumerate() {
+                acc += *xi as i128 * layer.w(i, j) as i128;
+            }
+            let (z, r) = rescale(acc, s);
+            let z = model.fixed.check(z, || format!("layer {li} output {j} on sample {sample} (after rescale)"))?;
+            values.acc.push(acc as i64);
+            values.z.push(z);
+            values.rem.push(r as i64);
+            values.out.push(if layer.relu { relu(z) } else { z });
+        }
+        cur = values.out.clone();
+        layers.push(values);
+    }
+    Ok(layers)
+}
+
+/// The validation function: the trace and score of `model` on `data`.
+pub fn evaluate(model: &QuantizedModel, data: &QuantizedDataset) -> Result<Trace> {
+    model.validate()?;
+    data.validate()?;
+    check_compatible(model, data)?;
+    let samples: Vec<SampleTrace> = (0..data.len())
+        .into_par_iter()
+        .map(|i| {
+            let layers = eval_sample(model, data.sample(i), i)?;
+            let logits = &layers.last().map(|l| l.out.clone()).unwrap_or_default();
+            Ok(SampleTrace { prediction: argmax(logits), label: data.labels[i], layers })
+        })
+        .collect::<Result<_>>()?;
+    let score = samples.iter().filter(|t| t.correct()).count();
+    Ok(Trace { samples, score })
+}
+
+/// Just the score.
+pub fn score(model: &QuantizedModel, data: &QuantizedDataset) -> Result<usize> {
+    Ok(evaluate(model, data)?.score)
+}

@@ -1,0 +1,276 @@
+//! Columns, gates and lookups of the validation circuit. Each gate is the in-circuit twin of a
+//! native op in [`crate::fixed`] / [`crate::eval`] / [`crate::commit`]; the row types that use
+//! them are laid out in [`super::circuit`].
+//!
+//! Main column group (`a*` first phase, `b*` second phase):
+//!
+//! | row type | a0 | a1 | a2 | a3 | a4 | a5 | b0 | b1 | b2 | b3 |
+//! |---|---|---|---|---|---|---|---|---|---|---|
+//! | model value | w or b | pack acc | | | | | | | Horner of the W row (r2) | |
+//! | data value | x or label | pack acc | | | | | c_k (copy) | g = sum x c | | |
+//! | layer output | acc | z | rem | out | relu(z) if no ReLU | | c_j of next layer | g of next layer | Horner of acc (r2) | |
+//! | combine | | | | | | | f_i (copy) | g_i (copy) | Horner (r1) | beta (copy) |
+//! | argmax | z_j (copy) | e_j | cum e | max | cum e z | cum e j | | | | |
+//! | score | pred | label | inv | correct | count | previous count | | | | |
+
+use crate::field::Fr;
+use crate::fixed::FixedParams;
+use crate::poseidon::chip::PoseidonConfig;
+use halo2_proofs::halo2curves::ff::Field;
+use halo2_proofs::plonk::{
+    Advice, Challenge, Column, ConstraintSystem, Expression, FirstPhase, Fixed, Instance, SecondPhase, Selector, TableColumn,
+};
+use halo2_proofs::poly::Rotation;
+
+/// All columns, selectors and challenges of the circuit.
+#[derive(Clone, Debug)]
+pub struct ValidationConfig {
+    pub fixed: FixedParams,
+    pub a: [Column<Advice>; 6],
+    pub b: [Column<Advice>; 4],
+    pub idx: Column<Fixed>,
+    pub constant: Column<Fixed>,
+    pub instance: Column<Instance>,
+    pub t_range: TableColumn,
+    pub t_relu_in: TableColumn,
+    pub t_relu_out: TableColumn,
+    pub r1: Challenge,
+    pub r2: Challenge,
+    // selectors that feed lookups (complex)
+    pub q_pack: Selector,
+    pub q_rescale: Selector,
+    pub q_relu: Selector,
+    pub q_norelu: Selector,
+    pub q_arg: Selector,
+    // gate-only selectors
+    pub q_pack_start: Selector,
+    pub q_pack_cont: Selector,
+    pub q_g0_start: Selector,
+    pub q_g0_cont: Selector,
+    pub q_g3_start: Selector,
+    pub q_g3_cont: Selector,
+    pub q_h_start: Selector,
+    pub q_h_cont: Selector,
+    pub q_comb_start: Selector,
+    pub q_comb_cont: Selector,
+    pub q_comb_end: Selector,
+    pub q_arg_first: Selector,
+    pub q_arg_cont: Selector,
+    pub q_arg_last: Selector,
+    pub q_score: Selector,
+    pub poseidon: PoseidonConfig,
+}
+
+fn c(v: Fr) -> Expression<Fr> {
+    Expression::Constant(v)
+}
+
+fn pow2(e: u32) -> Fr {
+    Fr::from(2u64).pow([e as u64])
+}
+
+impl ValidationConfig {
+    /// Builds the constraint system for fixed-point parameters `fixed`.
+    pub fn configure(meta: &mut ConstraintSystem<Fr>, fixed: FixedParams) -> Self {
+        let a = [(); 6].map(|_| meta.advice_column_in(FirstPhase));
+        let r1 = meta.challenge_usable_after(FirstPhase);
+        let r2 = meta.challenge_usable_after(FirstPhase);
+        let b = [(); 4].map(|_| meta.advice_column_in(SecondPhase));
+        for col in a.iter().chain(b.iter()) {
+            meta.enable_equality(*col);
+        }
+        let idx = meta.fixed_column();
+        let constant = meta.fixed_column();
+        meta.enable_constant(constant);
+        let instance = meta.instance_column();
+        meta.enable_equality(instance);
+        let t_range = meta.lookup_table_column();
+        let t_relu_in = meta.lookup_table_column();
+        let t_relu_out = meta.lookup_table_column();
+
+        let [q_pack, q_rescale, q_relu, q_norelu, q_arg] = [(); 5].map(|_| meta.complex_selector());
+        let [q_pack_start, q_pack_cont, q_g0_start, q_g0_cont, q_g3_start, q_g3_cont, q_h_start, q_h_cont] =
+            [(); 8].map(|_| meta.selector());
+        let [q_comb_start, q_comb_cont, q_comb_end, q_arg_first, q_arg_cont, q_arg_last, q_score] =
+            [(); 7].map(|_| meta.selector());
+
+        let half = pow2(fixed.value_bits - 1); // 2^(b-1): signed -> unsigned slot
+        let slot_shift = pow2(fixed.value_bits); // 2^b
+        let scale = pow2(fixed.scale_bits); // 2^s
+        let round_half = pow2(fixed.scale_bits - 1); // 2^(s-1)
+
+        // Packing for hashing (twin of commit::pack): acc = acc_prev * 2^b + (v + 2^(b-1)).
+        meta.create_gate("pack", |m| {
+            let v = m.query_advice(a[0], Rotation::cur());
+            let acc = m.query_advice(a[1], Rotation::cur());
+            let prev = m.query_advice(a[1], Rotation::prev());
+            let start = m.query_selector(q_pack_start);
+            let cont = m.query_selector(q_pack_cont);
+            vec![
+                start * (acc.clone() - v.clone() - c(half)),
+                cont * (acc - prev * c(slot_shift) - v - c(half)),
+            ]
+        });
+
+        // Freivalds, input side: g = sum_k x_k c_k along a sample, x in a0 (data) or a3 (layer out).
+        for (name, col, start_sel, cont_sel) in [("g over a0", a[0], q_g0_start, q_g0_cont), ("g over a3", a[3], q_g3_start, q_g3_cont)] {
+            meta.create_gate(name, |m| {
+                let x = m.query_advice(col, Rotation::cur());
+                let cc = m.query_advice(b[0], Rotation::cur());
+                let g = m.query_advice(b[1], Rotation::cur());
+                let prev = m.query_advice(b[1], Rotation::prev());
+                let start = m.query_selector(start_sel);
+                let cont = m.query_selector(cont_sel);
+                vec![start * (g.clone() - x.clone() * cc.clone()), cont * (g - prev - x * cc)]
+            });
+        }
+
+        // Freivalds, Horner with r2 over a0 (a W row, the biases, or a sample's accumulators).
+        meta.create_gate("horner r2", |m| {
+            let v = m.query_advice(a[0], Rotation::cur());
+            let h = m.query_advice(b[2], Rotation::cur());
+            let prev = m.query_advice(b[2], Rotation::prev());
+            let r2 = m.query_challenge(r2);
+            let start = m.query_selector(q_h_start);
+            let cont = m.query_selector(q_h_cont);
+            vec![start * (h.clone() - v.clone()), cont * (h - prev * r2 - v)]
+        });
+
+        // Freivalds, combination over samples with r1: H = H_prev r1 + f - g - 2^s beta; H_end = 0.
+        meta.create_gate("freivalds combine", |m| {
+            let f = m.query_advice(b[0], Rotation::cur());
+            let g = m.query_advice(b[1], Rotation::cur());
+            let h = m.query_advice(b[2], Rotation::cur());
+            let beta = m.query_advice(b[3], Rotation::cur());
+            let prev = m.query_advice(b[2], Rotation::prev());
+            let r1 = m.query_challenge(r1);
+            let d = f - g - beta * c(scale);
+            vec![
+                m.query_selector(q_comb_start) * (h.clone() - d.clone()),
+                m.query_selector(q_comb_cont) * (h.clone() - prev * r1 - d),
+                m.query_selector(q_comb_end) * h,
+            ]
+        });
+
+        // Rescale (twin of fixed::rescale): acc + 2^(s-1) = z 2^s + rem.
+        meta.create_gate("rescale", |m| {
+            let q = m.query_selector(q_rescale);
+            let acc = m.query_advice(a[0], Rotation::cur());
+            let z = m.query_advice(a[1], Rotation::cur());
+            let rem = m.query_advice(a[2], Rotation::cur());
+            vec![q * (acc + c(round_half) - z * c(scale) - rem)]
+        });
+
+        // No ReLU: out = z.
+        meta.create_gate("identity", |m| {
+            let q = m.query_selector(q_norelu);
+            vec![q * (m.query_advice(a[3], Rotation::cur()) - m.query_advice(a[1], Rotation::cur()))]
+        });
+
+        // Argmax (twin of fixed::argmax): one-hot e, max = sum e z, pred = sum e j.
+        meta.create_gate("argmax", |m| {
+            let z = m.query_advice(a[0], Rotation::cur());
+            let e = m.query_advice(a[1], Rotation::cur());
+            let cum = m.query_advice(a[2], Rotation::cur());
+            let max = m.query_advice(a[3], Rotation::cur());
+            let ms = m.query_advice(a[4], Rotation::cur());
+            let ps = m.query_advice(a[5], Rotation::cur());
+            let [cum_p, max_p, ms_p, ps_p] = [a[2], a[3], a[4], a[5]].map(|col| m.query_advice(col, Rotation::prev()));
+            let j = m.query_fixed(idx, Rotation::cur());
+            let q = m.query_selector(q_arg);
+            let first = m.query_selector(q_arg_first);
+            let cont = m.query_selector(q_arg_cont);
+            let last = m.query_selector(q_arg_last);
+            let one = c(Fr::ONE);
+            vec![
+                q * e.clone() * (one.clone() - e.clone()),
+                first.clone() * (cum.clone() - e.clone()),
+                first.clone() * (ms.clone() - e.clone() * z.clone()),
+                first * (ps.clone() - e.clone() * j.clone()),
+                cont.clone() * (cum.clone() - cum_p - e.clone()),
+                cont.clone() * (ms.clone() - ms_p - e.clone() * z),
+                cont.clone() * (ps - ps_p - e * j),
+                cont * (max.clone() - max_p),
+                last.clone() * (cum - one),
+                last * (ms - max),
+            ]
+        });
+
+        // Score: correct = [pred == label] (is-zero with an inverse), count = previous + correct.
+        meta.create_gate("score", |m| {
+            let q = m.query_selector(q_score);
+            let [pred, label, inv, correct, count, prev] = a.map(|col| m.query_advice(col, Rotation::cur()));
+            let d = pred - label;
+            vec![
+                q.clone() * d.clone() * correct.clone(),
+                q.clone() * (d * inv - c(Fr::ONE) + correct.clone()),
+                q * (count - prev - correct),
+            ]
+        });
+
+        // Range checks, all into [0, 2^b).
+        meta.lookup("range a", |m| {
+            let [a0, _, a2, a3, _, _] = a.map(|col| m.query_advice(col, Rotation::cur()));
+            let pack = m.query_selector(q_pack);
+            let resc = m.query_selector(q_rescale);
+            let arg = m.query_selector(q_arg);
+            // value slot; remainder >= 0; max - z_j - [j < pred] >= 0 (cum e = 1 - [j < pred])
+            let input = pack * (a0.clone() + c(half)) + resc * a2 + arg * (a3 - a0 - c(Fr::ONE) + m.query_advice(a[2], Rotation::cur()));
+            vec![(input, t_range)]
+        });
+        meta.lookup("range b", |m| {
+            let a2 = m.query_advice(a[2], Rotation::cur());
+            let resc = m.query_selector(q_rescale);
+            // remainder < 2^s
+            vec![(resc * (a2 + c(slot_shift) - c(scale)), t_range)]
+        });
+        // ReLU (twin of fixed::relu) and the signed bound on z in one lookup: (z, relu(z)) is a
+        // table row. Without a ReLU the pair is (z, a4) with a4 = relu(z) as a helper cell, so
+        // the lookup only bounds z (the identity gate ties out = z).
+        meta.lookup("relu", |m| {
+            let q = m.query_selector(q_relu);
+            let qn = m.query_selector(q_norelu);
+            let z = m.query_advice(a[1], Rotation::cur());
+            let out = m.query_advice(a[3], Rotation::cur());
+            let helper = m.query_advice(a[4], Rotation::cur());
+            vec![((q.clone() + qn.clone()) * z, t_relu_in), (q * out + qn * helper, t_relu_out)]
+        });
+
+        let poseidon = PoseidonConfig::configure(meta);
+
+        ValidationConfig {
+            fixed,
+            a,
+            b,
+            idx,
+            constant,
+            instance,
+            t_range,
+            t_relu_in,
+            t_relu_out,
+            r1,
+            r2,
+            q_pack,
+            q_rescale,
+            q_relu,
+            q_norelu,
+            q_arg,
+            q_pack_start,
+            q_pack_cont,
+            q_g0_start,
+            q_g0_cont,
+            q_g3_start,
+            q_g3_cont,
+            q_h_start,
+            q_h_cont,
+            q_comb_start,
+            q_comb_cont,
+            q_comb_end,
+            q_arg_first,
+            q_arg_cont,
+            q_arg_last,
+            q_score,
+            poseidon,
+        }
+    }
+}

@@ -1,0 +1,22 @@
+//! The halo2 circuit (KZG on BN254) proving the statement
+//! `(model commitment, data set commitment, N, S)`: the committed quantized model scores `S`
+//! on the committed `N` samples under the validation function of [`crate::eval`].
+//!
+//! * [`shape`]: the circuit shape (architecture + N), its id and its size `k`.
+//! * [`config`]: columns, gates and lookups.
+//! * [`circuit`]: the circuit and its row layout (one description for keygen and proving).
+//!
+//! How the circuit checks the model (details in `docs/circuit.md`): every value is a 16-bit (in
+//! general `b`-bit) signed integer, range-checked through lookups while being packed for
+//! hashing. Dense layers are *not* multiplied out weight by weight: the prover commits the
+//! accumulators `Y`, and the circuit checks `Y = X W + 2^s 1 b^T` with Freivalds' test,
+//! `u^T Y v = (u^T X)(W v) + 2^s (u^T 1)(b^T v)` for `u_i = r1^(N-1-i)`, `v_j = r2^(m-1-j)` and
+//! challenges `r1, r2` drawn after all first-phase columns are committed. Rescale, ReLU,
+//! argmax and the count are checked per value with gates and lookups.
+
+pub mod circuit;
+pub mod config;
+pub mod shape;
+
+pub use circuit::{ValidationCircuit, Witness};
+pub use shape::CircuitShape;

@@ -1,0 +1,99 @@
+//! The circuit shape: everything the proving and verifying keys depend on (the architecture and
+//! N, never the weights), its stable id, and the row counts that fix the circuit size `k`.
+
+use crate::commit::{dataset_header, model_header};
+use crate::fixed::FixedParams;
+use crate::model::{Architecture, LayerShape};
+use crate::poseidon::chip::PoseidonConfig;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// Bumped whenever the circuit layout changes, so old keys are never reused.
+pub const CIRCUIT_VERSION: u32 = 1;
+
+/// Rows kept free at the bottom for halo2's blinding factors.
+const BLINDING_MARGIN: usize = 16;
+
+/// Architecture + number of samples: the circuit's parameters.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Hash)]
+pub struct CircuitShape {
+    pub arch: Architecture,
+    pub samples: usize,
+}
+
+impl Default for CircuitShape {
+    /// A tiny valid shape (only used if halo2 asks for a configuration without parameters).
+    fn default() -> Self {
+        CircuitShape {
+            arch: Architecture {
+                fixed: FixedParams::DEFAULT,
+                input_dim: 1,
+                num_classes: 2,
+                layers: vec![LayerShape { inputs: 1, outputs: 2, relu: false }],
+            },
+            samples: 1,
+        }
+    }
+}
+
+impl CircuitShape {
+    /// The shape of `arch` over `samples` samples.
+    pub fn new(arch: Architecture, samples: usize) -> Self {
+        CircuitShape { arch, samples }
+    }
+
+    /// A stable id: the first 16 bytes of SHA-256 over the circuit version and the canonical
+    /// JSON of the shape, in hex.
+    pub fn id(&self) -> String {
+        let json = serde_json::to_string(self).unwrap_or_default();
+        let mut h = Sha256::new();
+        h.update(format!("zkpot-halo2-circuit-v{CIRCUIT_VERSION}:").as_bytes());
+        h.update(json.as_bytes());
+        hex::encode(&h.finalize()[..16])
+    }
+
+    /// Number of model parameters (weights and biases).
+    pub fn model_values(&self) -> usize {
+        self.arch.layers.iter().map(|l| l.inputs * l.outputs + l.outputs).sum()
+    }
+
+    /// Number of data set values (features and a label per sample).
+    pub fn dataset_values(&self) -> usize {
+        self.samples * (self.arch.input_dim + 1)
+    }
+
+    /// Message elements hashed for the model commitment.
+    pub fn model_elements(&self) -> usize {
+        model_header(&self.arch).len() + self.model_values().div_ceil(self.arch.fixed.values_per_element())
+    }
+
+    /// Message elements hashed for the data set commitment.
+    pub fn dataset_elements(&self) -> usize {
+        dataset_header(self.arch.fixed, self.samples, self.arch.input_dim, self.arch.num_classes).len()
+            + self.dataset_values().div_ceil(self.arch.fixed.values_per_element())
+    }
+
+    /// Rows of the main column group.
+    pub fn main_rows(&self) -> usize {
+        let n = self.samples;
+        let layer_rows: usize = self.arch.layers.iter().map(|l| n * l.outputs).sum();
+        let combine_rows = self.arch.layers.len() * n;
+        let argmax_rows = n * (self.arch.num_classes + 1);
+        self.model_values() + self.dataset_values() + layer_rows + combine_rows + argmax_rows + 1
+    }
+
+    /// Rows of the Poseidon column group.
+    pub fn poseidon_rows(&self) -> usize {
+        PoseidonConfig::chain_rows(self.model_elements()) + PoseidonConfig::chain_rows(self.dataset_elements())
+    }
+
+    /// The circuit size: `2^k` rows fit both column groups and the `2^b`-row lookup table.
+    pub fn k(&self) -> u32 {
+        let need = self
+            .main_rows()
+            .max(self.poseidon_rows())
+            .max(1usize << self.arch.fixed.value_bits)
+            + BLINDING_MARGIN;
+        need.next_power_of_two().trailing_zeros().max(6)
+    }
+}

@@ -1,0 +1,128 @@
+//! Poseidon over the BN254 scalar field with circomlib's parameters (t = 3, 8 full + 57 partial
+//! rounds, x^5), defined once here natively; the halo2 gadget in `chip.rs` beside it must agree
+//! with [`permute`] (tests check both against circomlibjs vectors).
+//!
+//! [`hash_chain`] is how zkpot hashes a sequence: pad with one zero to even length, then
+//! `h <- poseidon([m_2i, m_2i+1], initState = h)` from `h = 0`, i.e. circomlibjs's
+//! `poseidon([a, b], h)`, so any circomlib-compatible tool can recompute a commitment.
+
+pub mod chip;
+pub mod constants;
+
+use crate::field::{fr_from_hex, Fr};
+use halo2_proofs::halo2curves::ff::Field;
+use std::sync::OnceLock;
+
+/// State width.
+pub const WIDTH: usize = 3;
+/// Total rounds.
+pub const ROUNDS: usize = constants::FULL_ROUNDS + constants::PARTIAL_ROUNDS;
+
+/// Parsed constants: round constants (`ROUNDS x WIDTH`) and the MDS matrix.
+pub struct Constants {
+    pub rc: Vec<[Fr; WIDTH]>,
+    pub mds: [[Fr; WIDTH]; WIDTH],
+}
+
+/// The constants, parsed once.
+pub fn constants() -> &'static Constants {
+    static CONSTANTS: OnceLock<Constants> = OnceLock::new();
+    CONSTANTS.get_or_init(|| {
+        let parse = |s: &str| {
+            let digits = s.trim_start_matches("0x");
+            fr_from_hex(&format!("{digits:0>64}")).expect("embedded Poseidon constant is canonical")
+        };
+        let rc = (0..ROUNDS)
+            .map(|r| std::array::from_fn(|i| parse(constants::ROUND_CONSTANTS[r * WIDTH + i])))
+            .collect();
+        let mds = std::array::from_fn(|i| std::array::from_fn(|j| parse(constants::MDS[i][j])));
+        Constants { rc, mds }
+    })
+}
+
+/// Whether round `r` is a full round (S-box on every lane).
+pub fn is_full_round(r: usize) -> bool {
+    let half = constants::FULL_ROUNDS / 2;
+    r < half || r >= half + constants::PARTIAL_ROUNDS
+}
+
+/// `x^5`.
+pub fn pow5(x: Fr) -> Fr {
+    let x2 = x.square();
+    x2.square() * x
+}
+
+/// One round: add constants, S-box, MDS.
+pub fn round(state: &[Fr; WIDTH], r: usize) -> [Fr; WIDTH] {
+    let c = constants();
+    let mut s: [Fr; WIDTH] = std::array::from_fn(|i| state[i] + c.rc[r][i]);
+    if is_full_round(r) {
+        s = s.map(pow5);
+    } else {
+        s[0] = pow5(s[0]);
+    }
+    std::array::from_fn(|i| (0..WIDTH).fold(Fr::ZERO, |acc, j| acc + c.mds[i][j] * s[j]))
+}
+
+/// The full permutation.
+pub fn permute(mut state: [Fr; WIDTH]) -> [Fr; WIDTH] {
+    for r in 0..ROUNDS {
+        state = round(&state, r);
+    }
+    state
+}
+
+/// circomlib's `poseidon([a, b], init)`: the first lane of `permute([init, a, b])`.
+pub fn hash2(a: Fr, b: Fr, init: Fr) -> Fr {
+    permute([init, a, b])[0]
+}
+
+/// zkpot's sequence hash (see the module doc).
+pub fn hash_chain(elements: &[Fr]) -> Fr {
+    let mut h = Fr::ZERO;
+    for pair in elements.chunks(2) {
+        let b = pair.get(1).copied().unwrap_or(Fr::ZERO);
+        h = hash2(pair[0], b, h);
+    }
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::field::fr_from_decimal;
+
+    #[derive(serde::Deserialize)]
+    struct Vector {
+        inputs: Vec<String>,
+        init: String,
+        output: String,
+    }
+
+    #[test]
+    fn circomlibjs_known_answers() {
+        let vectors: Vec<Vector> =
+            serde_json::from_str(include_str!("../../tests/data/poseidon_vectors.json")).unwrap();
+        assert!(vectors.len() >= 10);
+        for v in &vectors {
+            let d = |s: &str| fr_from_decimal(s).unwrap();
+            assert_eq!(v.inputs.len(), 2);
+            let got = hash2(d(&v.inputs[0]), d(&v.inputs[1]), d(&v.init));
+            assert_eq!(got, d(&v.output), "poseidon({:?}, init {})", v.inputs, v.init);
+        }
+    }
+
+    #[test]
+    fn poseidon_1_2_well_known() {
+        let want = fr_from_decimal("7853200120776062878684798364095072458815029376092732009249414926327459813530").unwrap();
+        assert_eq!(hash2(Fr::from(1), Fr::from(2), Fr::ZERO), want);
+    }
+
+    #[test]
+    fn chain_pads_odd_lengths_with_zero() {
+        let a = [Fr::from(5), Fr::from(6), Fr::from(7)];
+        let b = [Fr::from(5), Fr::from(6), Fr::from(7), Fr::ZERO];
+        assert_eq!(hash_chain(&a), hash_chain(&b));
+        assert_eq!(hash_chain(&a[..2]), hash2(a[0], a[1], Fr::ZERO));
+    }
+}

@@ -1,0 +1,113 @@
+//! `zkpot quantize`: turn a float model into the quantized model at scale `2^s`, check on a test
+//! set that no intermediate value leaves the bound (the error names the layer, sample and
+//! neuron), and report float accuracy beside quantized accuracy.
+
+use crate::dataset::FloatDataset;
+use crate::error::{CircuitError, Result};
+use crate::eval::evaluate;
+use crate::fixed::FixedParams;
+use crate::model::{DenseLayer, FloatLayer, FloatModel, QuantizedModel};
+use serde::{Deserialize, Serialize};
+
+/// Quantizes every weight and bias: `round(x * 2^s)`, bound-checked.
+pub fn quantize_model(model: &FloatModel, fixed: FixedParams) -> Result<QuantizedModel> {
+    fixed.validate()?;
+    let shapes = model.architecture()?;
+    let dense: Vec<(&Vec<Vec<f64>>, &Vec<f64>)> = model
+        .layers
+        .iter()
+        .filter_map(|l| match l {
+            FloatLayer::Dense { weights, bias } => Some((weights, bias)),
+            FloatLayer::Relu => None,
+        })
+        .collect();
+    let mut layers = Vec::with_capacity(shapes.len());
+    for (li, (shape, (weights, bias))) in shapes.iter().zip(dense).enumerate() {
+        let mut w = Vec::with_capacity(shape.inputs * shape.outputs);
+        for (i, row) in weights.iter().enumerate() {
+            for (j, x) in row.iter().enumerate() {
+                w.push(fixed.quantize(*x, || format!("layer {li} weight [{i}][{j}]"))?);
+            }
+        }
+        let b = bias
+            .iter()
+            .enumerate()
+            .map(|(j, x)| fixed.quantize(*x, || format!("layer {li} bias [{j}]")))
+            .collect::<Result<Vec<_>>>()?;
+        layers.push(DenseLayer { inputs: shape.inputs, outputs: shape.outputs, relu: shape.relu, weights: w, bias: b });
+    }
+    QuantizedModel::new(&model.name, fixed, model.input_dim, model.num_classes, layers)
+}
+
+/// What `zkpot quantize` reports.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct QuantizeReport {
+    pub scale_bits: u32,
+    pub value_bits: u32,
+    pub samples: usize,
+    /// Correct predictions of the float model.
+    pub float_correct: usize,
+    /// Correct predictions of the quantized model (the validation function's score).
+    pub quantized_correct: usize,
+    /// Samples where the float and quantized predictions differ.
+    pub disagreements: usize,
+    /// Largest absolute rescaled value seen, and the bound it must stay under.
+    pub max_abs_value: i64,
+    pub bound: i64,
+}
+
+/// Quantizes `model` and checks it on `data`.
+pub fn quantize_and_check(model: &FloatModel, data: &FloatDataset, fixed: FixedParams) -> Result<(QuantizedModel, QuantizeReport)> {
+    let q = quantize_model(model, fixed)?;
+    if data.input_dim() != model.input_dim || data.num_classes != model.num_classes {
+        return Err(CircuitError::Shape(format!(
+            "the model takes {} features and {} classes, the data set has {} and {}",
+            model.input_dim,
+            model.num_classes,
+            data.input_dim(),
+            data.num_classes
+        )));
+    }
+    let qd = data.quantize(fixed)?;
+    let trace = evaluate(&q, &qd)?;
+    let mut float_correct = 0;
+    let mut disagreements = 0;
+    for (i, x) in data.features.iter().enumerate() {
+        let p = argmax_f64(&model.forward(x));
+        if p as i64 == data.labels[i] {
+            float_correct += 1;
+        }
+        if p != trace.samples[i].prediction {
+            disagreements += 1;
+        }
+    }
+    let max_abs_value = trace
+        .samples
+        .iter()
+        .flat_map(|s| s.layers.iter().flat_map(|l| l.z.iter()))
+        .map(|v| v.abs())
+        .max()
+        .unwrap_or(0);
+    let report = QuantizeReport {
+        scale_bits: fixed.scale_bits,
+        value_bits: fixed.value_bits,
+        samples: data.features.len(),
+        float_correct,
+        quantized_correct: trace.score,
+        disagreements,
+        max_abs_value,
+        bound: fixed.max_value() + 1,
+    };
+    Ok((q, report))
+}
+
+fn argmax_f64(v: &[f64]) -> usize {
+    // the same tie rule as the fixed-point argmax, on floats
+    let mut best = 0;
+    for (i, x) in v.iter().enumerate() {
+        if *x > v[best] {
+            best = i;
+        }
+    }
+    best
+}

@@ -1,0 +1,204 @@
+//! The halo2 circuit against the validation function, with MockProver: honest witnesses pass
+//! with exactly the reference score and commitments; every tampering below must fail.
+
+use halo2_proofs::dev::MockProver;
+use halo2_proofs::halo2curves::ff::Field;
+use proptest::prelude::*;
+use zkpot_circuits::eval::evaluate;
+use zkpot_circuits::field::Fr;
+use zkpot_circuits::fixed::rescale;
+use zkpot_circuits::halo2::{CircuitShape, ValidationCircuit};
+use zkpot_circuits::testing::{random_dataset, random_model, TINY};
+
+fn tiny(seed: u64, n: usize) -> ValidationCircuit {
+    let model = random_model(seed, TINY, &[3, 4, 3], 4);
+    let data = random_dataset(seed, TINY, 3, 3, n, 16);
+    ValidationCircuit::new(model, data).unwrap()
+}
+
+fn run(c: &ValidationCircuit, public: [Fr; 4]) -> Result<(), String> {
+    let k = c.shape.k();
+    let prover = MockProver::run(k, c, vec![public.to_vec()]).map_err(|e| format!("synthesis: {e:?}"))?;
+    prover.verify().map_err(|errs| {
+        let msg = format!("{} failures: {}", errs.len(), errs.iter().map(|e| e.to_string().lines().next().unwrap_or("").to_string()).collect::<Vec<_>>().join(" | "));
+        if std::env::var("SHOW_FAILURES").is_ok() {
+            eprintln!("{msg}");
+        }
+        msg
+    })
+}
+
+fn honest_public(c: &ValidationCircuit) -> [Fr; 4] {
+    c.witness.as_ref().unwrap().public_inputs()
+}
+
+#[test]
+fn honest_witness_passes_with_reference_score() {
+    let c = tiny(1, 5);
+    let public = honest_public(&c);
+    let w = c.witness.as_ref().unwrap();
+    assert_eq!(public[3], Fr::from(evaluate(&w.model, &w.data).unwrap().score as u64));
+    run(&c, public).unwrap();
+}
+
+#[test]
+fn wrong_score_fails() {
+    let c = tiny(2, 5);
+    let mut public = honest_public(&c);
+    public[3] += Fr::ONE;
+    assert!(run(&c, public).is_err());
+}
+
+#[test]
+fn wrong_n_or_commitments_fail() {
+    let c = tiny(3, 4);
+    for i in 0..3 {
+        let mut public = honest_public(&c);
+        public[i] += Fr::ONE;
+        assert!(run(&c, public).is_err(), "public input {i} changed");
+    }
+}
+
+#[test]
+fn changed_label_fails() {
+    let mut c = tiny(4, 5);
+    let public = honest_public(&c);
+    let w = c.witness.as_mut().unwrap();
+    w.data.labels[2] = (w.data.labels[2] + 1) % 3;
+    w.trace.samples[2].label = w.data.labels[2];
+    assert!(run(&c, public).is_err());
+}
+
+#[test]
+fn tampered_weight_fails() {
+    let mut c = tiny(5, 5);
+    let public = honest_public(&c);
+    c.witness.as_mut().unwrap().model.layers[0].weights[1] += 1;
+    assert!(run(&c, public).is_err());
+}
+
+#[test]
+fn tampered_weight_with_consistent_commitment_fails() {
+    // The prover changes a weight and claims the new model's commitment, but keeps the old
+    // accumulators: only the matrix-product check (Freivalds) can catch this.
+    let mut c = tiny(6, 5);
+    let w = c.witness.as_mut().unwrap();
+    w.model.layers[1].weights[0] += 1;
+    let mut public = w.public_inputs();
+    public[3] = Fr::from(w.trace.score as u64);
+    assert!(run(&c, public).is_err());
+}
+
+#[test]
+fn tampered_activation_fails_even_if_rescale_is_consistent() {
+    let mut c = tiny(7, 5);
+    let public = honest_public(&c);
+    let s = TINY.scale_bits;
+    let w = c.witness.as_mut().unwrap();
+    let v = &mut w.trace.samples[1].layers[0];
+    // shift the accumulator by one unit of 2^s: rescale and range stay consistent
+    v.acc[2] += 1 << s;
+    let (z, r) = rescale(v.acc[2] as i128, s);
+    v.z[2] = z as i64;
+    v.rem[2] = r as i64;
+    v.out[2] = v.z[2].max(0);
+    assert!(run(&c, public).is_err());
+}
+
+#[test]
+fn tampered_rescale_fails() {
+    let mut c = tiny(8, 5);
+    let public = honest_public(&c);
+    let w = c.witness.as_mut().unwrap();
+    w.trace.samples[0].layers[0].z[0] += 1;
+    w.trace.samples[0].layers[0].out[0] = w.trace.samples[0].layers[0].z[0].max(0);
+    assert!(run(&c, public).is_err());
+}
+
+#[test]
+fn wrong_relu_fails() {
+    let mut c = tiny(9, 5);
+    let public = honest_public(&c);
+    let w = c.witness.as_mut().unwrap();
+    // find a negative pre-activation and let it through the ReLU
+    let (i, j) = (0..5)
+        .flat_map(|i| (0..4).map(move |j| (i, j)))
+        .find(|&(i, j)| w.trace.samples[i].layers[0].z[j] < 0)
+        .expect("some negative pre-activation");
+    let l = &mut w.trace.samples[i].layers[0];
+    l.out[j] = l.z[j];
+    assert!(run(&c, public).is_err());
+}
+
+#[test]
+fn wrong_argmax_fails() {
+    for seed in 10..13 {
+        let mut c = tiny(seed, 5);
+        let public = honest_public(&c);
+        let w = c.witness.as_mut().unwrap();
+        let s = &mut w.trace.samples[3];
+        s.prediction = (s.prediction + 1) % 3;
+        let score = w.trace.samples.iter().filter(|s| s.correct()).count();
+        let mut public2 = public;
+        public2[3] = Fr::from(score as u64);
+        assert!(run(&c, public).is_err());
+        assert!(run(&c, public2).is_err());
+    }
+}
+
+#[test]
+fn value_outside_the_bound_fails() {
+    // A model whose honest first-layer output exceeds the 8-bit bound on sample 0: the
+    // evaluator refuses it, and a witness carrying the true (unbounded) values must not prove.
+    let mut c = tiny(14, 3);
+    let w = c.witness.as_mut().unwrap();
+    w.model.layers[0].weights[0] = 127;
+    w.model.layers[0].bias[0] = 127;
+    w.data.features[0] = 127;
+    assert!(evaluate(&w.model, &w.data).is_err());
+    // the true values of every sample, without the bound check
+    let s = TINY.scale_bits;
+    for si in 0..w.data.len() {
+        let mut cur: Vec<i64> = w.data.sample(si).to_vec();
+        for (li, l) in w.model.layers.iter().enumerate() {
+            let v = &mut w.trace.samples[si].layers[li];
+            for j in 0..l.outputs {
+                let acc: i64 = (0..l.inputs).map(|i| cur[i] * l.w(i, j)).sum::<i64>() + (l.bias[j] << s);
+                let (z, r) = rescale(acc as i128, s);
+                v.acc[j] = acc;
+                v.z[j] = z as i64;
+                v.rem[j] = r as i64;
+                v.out[j] = if l.relu { v.z[j].max(0) } else { v.z[j] };
+            }
+            cur = v.out.clone();
+        }
+        w.trace.samples[si].prediction = zkpot_circuits::fixed::argmax(&cur);
+    }
+    assert!(w.trace.samples[0].layers[0].z[0] > 127);
+    w.trace.score = w.trace.samples.iter().filter(|s| s.correct()).count();
+    let public = w.public_inputs();
+    let err = run(&c, public).unwrap_err();
+    assert!(err.contains("relu") || err.contains("range"), "{err}");
+}
+
+#[test]
+fn keygen_shape_matches_proving_shape() {
+    let c = tiny(15, 4);
+    assert_eq!(c.shape, CircuitShape::new(c.witness.as_ref().unwrap().model.architecture(), 4));
+    assert_eq!(c.shape.id().len(), 32);
+    c.check_witness().unwrap();
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 8, .. ProptestConfig::default() })]
+    #[test]
+    fn random_models_prove_their_reference_score(seed in 0u64..1_000_000, n in 1usize..6, hidden in 1usize..5, classes in 2usize..5) {
+        let model = random_model(seed, TINY, &[2, hidden, classes], 3);
+        let data = random_dataset(seed, TINY, 2, classes, n, 12);
+        let reference = evaluate(&model, &data).unwrap().score;
+        let c = ValidationCircuit::new(model, data).unwrap();
+        let public = honest_public(&c);
+        prop_assert_eq!(public[3], Fr::from(reference as u64));
+        prop_assert!(run(&c, public).is_ok());
+    }
+}

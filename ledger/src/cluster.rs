@@ -1,0 +1,159 @@
+//! `zkpot cluster`: write a local cluster's configuration into a directory and start
+//! it as SEPARATE node processes (`<current exe> node --config DIR/node-<i>.json`),
+//! logs in `DIR/node-<i>.log`, pids in `DIR/pids.json`; then wait until the cluster
+//! answers. `stop_cluster` kills those pids.
+
+use crate::client::{ledger_time, LedgerClient};
+use crate::config::{dev_genesis, free_addrs, local_node_configs, read_json, write_json, ClusterDir, DEV_ACCOUNTS};
+use crate::error::LedgerError;
+use crate::keys::account_from_seed;
+use crate::net_client::PbftLedger;
+use serde_json::{json, Value};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use zkpot_pbft::Params as PbftParams;
+
+/// `zkpot cluster` arguments.
+#[derive(Clone, Debug, clap::Args)]
+pub struct ClusterArgs {
+    /// Number of replicas (>= 4; f = (n-1)/3).
+    #[arg(long, default_value_t = 4)]
+    pub nodes: usize,
+    /// Directory for configs, databases and logs (created).
+    #[arg(long)]
+    pub dir: PathBuf,
+    /// First port (replica i listens on base+i); default: free ports picked by the OS.
+    #[arg(long)]
+    pub base_port: Option<u16>,
+    /// Proof checker name written into node configs.
+    #[arg(long, default_value = "fake-snark")]
+    pub checker: String,
+    /// Only write the configuration; start nothing.
+    #[arg(long)]
+    pub no_start: bool,
+    /// Stay in the foreground until the nodes exit.
+    #[arg(long)]
+    pub foreground: bool,
+    /// PBFT view-change timeout (ms).
+    #[arg(long, default_value_t = 2000)]
+    pub view_change_timeout_ms: u64,
+}
+
+/// Writes the cluster directory; returns the node config paths.
+pub fn write_cluster_dir(args: &ClusterArgs) -> Result<Vec<PathBuf>, LedgerError> {
+    if args.nodes < 4 {
+        return Err(LedgerError::Usage("a PBFT cluster needs at least 4 nodes".into()));
+    }
+    std::fs::create_dir_all(&args.dir).map_err(|e| LedgerError::io(args.dir.display().to_string(), e))?;
+    let dir = ClusterDir(args.dir.clone());
+    let addrs: Vec<SocketAddr> = match args.base_port {
+        Some(p) => (0..args.nodes)
+            .map(|i| {
+                let port = p.checked_add(i as u16).ok_or_else(|| LedgerError::Usage("port overflow".into()))?;
+                Ok(SocketAddr::from(([127, 0, 0, 1], port)))
+            })
+            .collect::<Result<_, LedgerError>>()?,
+        None => free_addrs(args.nodes)?,
+    };
+    let genesis = dev_genesis();
+    let params = PbftParams { view_change_timeout_ms: args.view_change_timeout_ms, ..PbftParams::default() };
+    let dir_abs = std::fs::canonicalize(&args.dir).map_err(|e| LedgerError::io(args.dir.display().to_string(), e))?;
+    let configs = local_node_configs(&addrs, &dir_abs, &genesis, &params, &args.checker);
+    if let Some(c) = configs.first() {
+        write_json(&dir.cluster(), &c.replica.cluster)?;
+    }
+    write_json(&dir.genesis(), &genesis)?;
+    let mut paths = Vec::new();
+    for (i, c) in configs.iter().enumerate() {
+        write_json(&dir.node(i), c)?;
+        paths.push(dir.node(i));
+    }
+    Ok(paths)
+}
+
+/// Spawns `<current exe> node --config <config>` with output to `log`.
+pub fn spawn_node(config: &Path, log: &Path) -> Result<Child, LedgerError> {
+    let exe = std::env::current_exe().map_err(|e| LedgerError::io("current_exe", e))?;
+    let out = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+        .map_err(|e| LedgerError::io(log.display().to_string(), e))?;
+    let err = out.try_clone().map_err(|e| LedgerError::io(log.display().to_string(), e))?;
+    Command::new(exe)
+        .arg("node")
+        .arg("--config")
+        .arg(config)
+        .stdin(Stdio::null())
+        .stdout(out)
+        .stderr(err)
+        .spawn()
+        .map_err(|e| LedgerError::io("spawn node", e))
+}
+
+/// Waits until the cluster in `dir` answers a query through consensus.
+pub async fn wait_ready(dir: &Path, timeout: Duration) -> Result<u64, LedgerError> {
+    let cluster = ClusterDir(dir.to_path_buf()).load_cluster()?;
+    let deadline = Instant::now() + timeout;
+    loop {
+        let mut l = PbftLedger::connect(&cluster, "cluster-ready")?
+            .with_timeouts(Duration::from_millis(500), Duration::from_secs(3));
+        match ledger_time(&mut l).await {
+            Ok(t) => return Ok(t),
+            Err(e) if Instant::now() >= deadline => return Err(e),
+            Err(_) => l.pause(200).await,
+        }
+    }
+}
+
+/// `zkpot cluster`: write configs, start the nodes, wait until ready; JSON summary.
+pub fn run_cluster(args: &ClusterArgs) -> Result<Value, LedgerError> {
+    let paths = write_cluster_dir(args)?;
+    let dir = ClusterDir(args.dir.clone());
+    let accounts: serde_json::Map<String, Value> = DEV_ACCOUNTS
+        .iter()
+        .map(|n| (format!("dev/{n}"), json!(account_from_seed(&format!("dev/{n}")))))
+        .collect();
+    let mut summary = json!({
+        "dir": args.dir,
+        "nodes": args.nodes,
+        "configs": paths,
+        "accounts": accounts,
+    });
+    if args.no_start {
+        return Ok(summary);
+    }
+    let mut children = Vec::new();
+    for (i, p) in paths.iter().enumerate() {
+        children.push(spawn_node(p, &dir.log(i))?);
+    }
+    let pids: Vec<u32> = children.iter().map(|c| c.id()).collect();
+    write_json(&dir.pids(), &pids)?;
+    summary["pids"] = json!(pids);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| LedgerError::io("tokio runtime", e))?;
+    let t = rt.block_on(wait_ready(&args.dir, Duration::from_secs(30)))?;
+    summary["ready_at_ledger_ms"] = json!(t);
+    if args.foreground {
+        println!("{}", serde_json::to_string_pretty(&summary)?);
+        for mut c in children {
+            let _ = c.wait();
+        }
+    }
+    Ok(summary)
+}
+
+/// Kills the node processes listed in `DIR/pids.json` (the ones `run_cluster` started).
+pub fn stop_cluster(dir: &Path) -> Result<Value, LedgerError> {
+    let pids: Vec<u32> = read_json(&ClusterDir(dir.to_path_buf()).pids())?;
+    let mut killed = Vec::new();
+    for pid in pids {
+        let ok = Command::new("kill").arg(pid.to_string()).status().map(|s| s.success()).unwrap_or(false);
+        killed.push(json!({"pid": pid, "signalled": ok}));
+    }
+    Ok(json!({"stopped": killed}))
+}

@@ -1,0 +1,222 @@
+//! The PoT demo scenario, over any [`LedgerClient`]: register accounts, put an
+//! optimistic order for the given statement's architecture/dataset/N, claim commit and
+//! reveal the statement's model, post a validation with the real proof and one with a
+//! tampered proof, challenge both (the first challenge fails, the second slashes),
+//! finalize, and summarize as JSON. `cluster::run_demo_cluster` runs it on a fresh
+//! 4-node loopback cluster; tests run it on a `LocalLedger`.
+
+use crate::account::Role;
+use crate::bytes32::Bytes32;
+use crate::client::{ledger_time, query, send_ok, wait_until, LedgerClient};
+use crate::error::LedgerError;
+use crate::keys::{account_of, signing_key_from_seed};
+use crate::order::{Mode, OrderSpec};
+use crate::reject::Reject;
+use crate::state::{Genesis, Params, Receipt};
+use crate::statement::Statement;
+use crate::tx::{Query, TxBody};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+/// Demo actors: (seed, role). The requester has no role.
+pub const DEMO_ACTORS: &[(&str, Option<Role>)] = &[
+    ("demo/requester", None),
+    ("demo/provider", Some(Role::Provider)),
+    ("demo/validator-honest", Some(Role::Validator)),
+    ("demo/validator-tamper", Some(Role::Validator)),
+    ("demo/verifier-1", Some(Role::Verifier)),
+    ("demo/verifier-2", Some(Role::Verifier)),
+];
+
+/// Initial balance of each demo actor.
+pub const DEMO_FUNDS: u64 = 10_000;
+
+/// Genesis funding every demo actor.
+pub fn demo_genesis() -> Genesis {
+    let allocations: BTreeMap<Bytes32, u64> =
+        DEMO_ACTORS.iter().map(|(s, _)| (account_of(&signing_key_from_seed(s)), DEMO_FUNDS)).collect();
+    Genesis { params: Params::default(), allocations }
+}
+
+/// Phase lengths of the demo order, ledger milliseconds.
+#[derive(Clone, Copy, Debug)]
+pub struct DemoTiming {
+    /// From order to training deadline.
+    pub training_ms: u64,
+    /// From training to validation deadline.
+    pub validation_ms: u64,
+    /// From validation to challenge deadline.
+    pub challenge_ms: u64,
+}
+
+impl Default for DemoTiming {
+    fn default() -> Self {
+        Self { training_ms: 1500, validation_ms: 1500, challenge_ms: 1000 }
+    }
+}
+
+/// `proof` with one byte flipped in the middle (a real verifier must reject it).
+pub fn tamper(proof: &[u8]) -> Vec<u8> {
+    let mut p = proof.to_vec();
+    if p.is_empty() {
+        p.push(0xff);
+    } else {
+        let i = p.len() / 2;
+        p[i] ^= 0x01;
+    }
+    p
+}
+
+fn receipt(o: &crate::execute::TxOutcome) -> Result<&Receipt, LedgerError> {
+    o.receipt.as_ref().ok_or_else(|| LedgerError::Consensus(format!("no receipt for {}", o.tx)))
+}
+
+/// Runs the scenario on `ledger` (funded with [`demo_genesis`]); returns a JSON summary.
+pub async fn run_demo<L: LedgerClient>(
+    ledger: &mut L,
+    statement: &Statement,
+    proof: &[u8],
+    timing: DemoTiming,
+) -> Result<Value, LedgerError> {
+    let key = |s: &str| signing_key_from_seed(s);
+    let mut steps = Vec::new();
+    let mut log = |step: &str, v: Value| steps.push(json!({"step": step, "result": v}));
+
+    for (seed, role) in DEMO_ACTORS {
+        if let Some(role) = role {
+            let o = send_ok(ledger, &key(seed), TxBody::Register { role: *role, stake: 200 }).await?;
+            log(&format!("register {seed} as {role}"), serde_json::to_value(&o)?);
+        }
+    }
+
+    let dataset = statement.dataset().map_err(LedgerError::Rejected)?;
+    let model = statement.model().map_err(LedgerError::Rejected)?;
+    let t0 = ledger_time(ledger).await?;
+    let spec = OrderSpec {
+        reward: 1000,
+        shape_id: statement.shape_id.clone(),
+        dataset_commitment: dataset,
+        samples: statement.samples,
+        training_deadline: t0 + timing.training_ms,
+        validation_deadline: t0 + timing.training_ms + timing.validation_ms,
+        challenge_deadline: t0 + timing.training_ms + timing.validation_ms + timing.challenge_ms,
+        mode: Mode::Optimistic,
+        min_validator_stake: 100,
+    };
+    let o = send_ok(ledger, &key("demo/requester"), TxBody::PutOrder(spec.clone())).await?;
+    let Receipt::OrderPut { order } = receipt(&o)?.clone() else {
+        return Err(LedgerError::Consensus("put order: unexpected receipt".into()));
+    };
+    log("put order (optimistic)", serde_json::to_value(&o)?);
+
+    let provider = key("demo/provider");
+    let salt = Bytes32([0x5a; 32]);
+    let commitment = crate::claim::claim_commitment(&model, &salt, &account_of(&provider));
+    let o = send_ok(ledger, &provider, TxBody::ClaimCommit { order, commitment }).await?;
+    let Receipt::ClaimCommitted { claim, .. } = receipt(&o)?.clone() else {
+        return Err(LedgerError::Consensus("claim commit: unexpected receipt".into()));
+    };
+    log("claim commit", serde_json::to_value(&o)?);
+
+    // A reveal before the training deadline is refused: show the reason.
+    let early = crate::client::send_tx(ledger, &provider, TxBody::ClaimReveal { order, model_commitment: model, salt }).await?;
+    log("claim reveal before the training deadline (expected rejection)", serde_json::to_value(&early)?);
+
+    wait_until(ledger, spec.training_deadline).await?;
+    let o = send_ok(ledger, &provider, TxBody::ClaimReveal { order, model_commitment: model, salt }).await?;
+    log("claim reveal", serde_json::to_value(&o)?);
+
+    let validate = |proof: Vec<u8>| TxBody::Validate { order, claim, statement: statement.clone(), proof, stake: 150 };
+    let o = send_ok(ledger, &key("demo/validator-honest"), validate(proof.to_vec())).await?;
+    let Receipt::Validated { validation: honest, .. } = receipt(&o)?.clone() else {
+        return Err(LedgerError::Consensus("validate: unexpected receipt".into()));
+    };
+    log("validation with the real proof", serde_json::to_value(&o)?);
+    let o = send_ok(ledger, &key("demo/validator-tamper"), validate(tamper(proof))).await?;
+    let Receipt::Validated { validation: tampered, .. } = receipt(&o)?.clone() else {
+        return Err(LedgerError::Consensus("validate: unexpected receipt".into()));
+    };
+    log("validation with a tampered proof", serde_json::to_value(&o)?);
+
+    let o = send_ok(ledger, &key("demo/verifier-1"), TxBody::Challenge { validation: honest, stake: 50 }).await?;
+    let failed_ok = matches!(receipt(&o)?, Receipt::Challenged { succeeded: false, .. });
+    log("challenge of the real proof (fails: proof valid)", serde_json::to_value(&o)?);
+    let o = send_ok(ledger, &key("demo/verifier-2"), TxBody::Challenge { validation: tampered, stake: 50 }).await?;
+    let slashed_ok = matches!(receipt(&o)?, Receipt::Challenged { succeeded: true, .. });
+    log("challenge of the tampered proof (succeeds: validator slashed)", serde_json::to_value(&o)?);
+
+    wait_until(ledger, spec.challenge_deadline).await?;
+    let o = send_ok(ledger, &key("demo/requester"), TxBody::Finalize { order }).await?;
+    log("finalize", serde_json::to_value(&o)?);
+
+    let order_view = query(ledger, Query::GetOrder { order }).await?;
+    let mut balances = serde_json::Map::new();
+    for (seed, _) in DEMO_ACTORS {
+        let a = query(ledger, Query::GetAccount { account: account_of(&key(seed)) }).await?;
+        balances.insert(
+            seed.to_string(),
+            json!({"balance": a["balance"], "node_stake": a["node"]["stake"], "reputation": a["node"]["reputation"]}),
+        );
+    }
+    let totals = query(ledger, Query::Totals).await?;
+    let winner = order_view["winner"].clone();
+    if winner.is_null() {
+        return Err(LedgerError::Rejected(Reject::Malformed { detail: "demo order has no winner".into() }));
+    }
+    Ok(json!({
+        "order": order,
+        "winner": {
+            "provider": winner["provider"],
+            "claim": winner["claim"],
+            "model_commitment": winner["model_commitment"],
+            "score": winner["score"],
+            "samples": statement.samples,
+            "provider_reward": winner["provider_reward"],
+            "validator_reward_each": winner["validator_reward_each"],
+        },
+        "failed_challenge_forfeited_to_validator": failed_ok,
+        "tampered_validation_slashed": slashed_ok,
+        "balances": balances,
+        "totals": totals,
+        "steps": steps,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checker::FakeSnarkChecker;
+    use crate::client::LocalLedger;
+    use std::sync::Arc;
+
+    fn statement() -> Statement {
+        Statement {
+            format: "zkpot-statement".into(),
+            version: 1,
+            backend: "halo2-kzg-bn254".into(),
+            shape_id: "0badc0de".into(),
+            model_commitment: Bytes32([3; 32]).to_hex(),
+            dataset_commitment: Bytes32([4; 32]).to_hex(),
+            samples: 500,
+            score: 457,
+        }
+    }
+
+    #[tokio::test]
+    async fn demo_runs_on_a_local_ledger() {
+        let mut l = LocalLedger::new(&demo_genesis(), Arc::new(FakeSnarkChecker), 1_000).unwrap();
+        let proof = FakeSnarkChecker::prove(&statement(), 1500);
+        let before = l.state.totals().total();
+        let s = run_demo(&mut l, &statement(), &proof, DemoTiming::default()).await.unwrap();
+        assert_eq!(s["winner"]["score"], 457);
+        assert_eq!(s["failed_challenge_forfeited_to_validator"], true);
+        assert_eq!(s["tampered_validation_slashed"], true);
+        assert_eq!(s["winner"]["provider_reward"], 800);
+        assert_eq!(s["winner"]["validator_reward_each"], 200);
+        assert_eq!(l.state.totals().total(), before);
+        // honest validator: -200 node stake + 50 forfeited + 200 share
+        assert_eq!(s["balances"]["demo/validator-honest"]["balance"], DEMO_FUNDS - 200 + 50 + 200);
+        assert_eq!(s["balances"]["demo/validator-tamper"]["balance"], DEMO_FUNDS - 200 - 150);
+        assert_eq!(s["balances"]["demo/verifier-2"]["balance"], DEMO_FUNDS - 200 + 75);
+    }
+}

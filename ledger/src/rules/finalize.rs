@@ -1,0 +1,116 @@
+//! Finalize (paper: Finalize phase), from the challenge deadline on, by anyone.
+//!
+//! A revealed claim's score is the score of its verified validations if it has any
+//! (a checked proof is the truth), else the highest score among its unchallenged
+//! validations; invalid validations never count. The best score wins; ties go to the
+//! earliest claim commit (lowest claim id). The reward is split per `economics`
+//! between the winner's provider and the validators of the winning claim whose valid
+//! validation reports the winning score. Every valid validation's stake comes back.
+//! No candidate: the reward is refunded to the requester.
+
+use crate::economics::{reputation, split_reward};
+use crate::order::{Outcome, Winner};
+use crate::reject::Reject;
+use crate::state::{PotState, Receipt};
+use crate::validation::{Validation, ValidationStatus};
+
+impl PotState {
+    /// The score of a claim per the rule above, or `None` if it has no valid validation.
+    pub fn claim_score(&self, claim: u64) -> Option<u64> {
+        let c = self.claims.get(&claim)?;
+        c.model_commitment?;
+        let vals: Vec<&Validation> = c.validations.iter().filter_map(|id| self.validations.get(id)).collect();
+        let verified = vals.iter().filter(|v| v.status == ValidationStatus::Verified).map(|v| v.statement.score).max();
+        verified.or_else(|| {
+            vals.iter().filter(|v| v.status == ValidationStatus::Unchallenged).map(|v| v.statement.score).max()
+        })
+    }
+
+    pub(crate) fn finalize(&mut self, order: u64, now: u64) -> Result<Receipt, Reject> {
+        let o = self.orders.get(&order).ok_or(Reject::UnknownOrder { order })?;
+        if o.is_finalized() {
+            return Err(Reject::OrderFinalized { order });
+        }
+        if now < o.spec.challenge_deadline {
+            return Err(Reject::FinalizeTooEarly { opens: o.spec.challenge_deadline, now });
+        }
+        let requester = o.requester;
+        let reward = o.escrow;
+        let claim_ids = o.claims.clone();
+
+        // Winner: highest score, ties to the lowest claim id (claims are in commit order).
+        let mut best: Option<(u64, u64)> = None;
+        for &cid in &claim_ids {
+            if let Some(score) = self.claim_score(cid) {
+                if best.is_none_or(|(s, _)| score > s) {
+                    best = Some((score, cid));
+                }
+            }
+        }
+
+        // Return valid validation stakes; settle validator and provider records.
+        let mut winner_validations = Vec::new();
+        for &cid in &claim_ids {
+            let Some(c) = self.claims.get(&cid) else { continue };
+            let provider = c.provider;
+            let revealed = c.model_commitment.is_some();
+            for vid in c.validations.clone() {
+                let Some(v) = self.validations.get_mut(&vid) else { continue };
+                if !v.status.is_valid() {
+                    continue;
+                }
+                let (validator, stake) = (v.validator, v.stake);
+                v.stake = 0;
+                if best.is_some_and(|(s, w)| w == cid && v.statement.score == s) {
+                    winner_validations.push((vid, validator));
+                }
+                self.credit(&validator, stake);
+                if let Some(n) = self.node_mut(&validator) {
+                    n.open = n.open.saturating_sub(1);
+                    n.reputation = n.reputation.saturating_add(reputation::VALID_VALIDATION);
+                }
+            }
+            if let Some(n) = self.node_mut(&provider) {
+                n.open = n.open.saturating_sub(1);
+                if !revealed {
+                    n.reputation = n.reputation.saturating_add(reputation::UNREVEALED_CLAIM);
+                }
+            }
+        }
+
+        let outcome = match best.and_then(|(score, cid)| self.claims.get(&cid).map(|c| (score, c.clone()))) {
+            Some((score, c)) => {
+                let (provider_reward, each) = split_reward(reward, winner_validations.len() as u64);
+                self.credit(&c.provider, provider_reward);
+                for (_, validator) in &winner_validations {
+                    self.credit(validator, each);
+                }
+                if let Some(n) = self.node_mut(&c.provider) {
+                    n.reputation = n.reputation.saturating_add(reputation::WIN);
+                    n.record.wins = n.record.wins.saturating_add(1);
+                }
+                Outcome::Won(Winner {
+                    claim: c.id,
+                    provider: c.provider,
+                    model_commitment: c.model_commitment.unwrap_or_default(),
+                    score,
+                    provider_reward,
+                    rewarded_validations: winner_validations.iter().map(|(id, _)| *id).collect(),
+                    validator_reward_each: each,
+                })
+            }
+            None => {
+                self.credit(&requester, reward);
+                Outcome::Refunded { amount: reward }
+            }
+        };
+        if let Some(a) = self.accounts.get_mut(&requester) {
+            a.open_orders = a.open_orders.saturating_sub(1);
+        }
+        if let Some(o) = self.orders.get_mut(&order) {
+            o.escrow = 0;
+            o.outcome = Some(outcome.clone());
+        }
+        Ok(Receipt::Finalized { order, outcome })
+    }
+}

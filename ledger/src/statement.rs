@@ -1,0 +1,146 @@
+//! `Statement`: what a validation proof claims, mirrored from the verifier crate's
+//! public statement (`{"format":"zkpot-statement","version":1,...}`), plus the field
+//! checks the ledger does against an order and a revealed claim before (eager) or
+//! instead of (optimistic) running the proof checker.
+
+use crate::bytes32::Bytes32;
+use crate::reject::Reject;
+use serde::{Deserialize, Serialize};
+
+/// The `format` tag every statement carries.
+pub const STATEMENT_FORMAT: &str = "zkpot-statement";
+/// The statement version this ledger understands.
+pub const STATEMENT_VERSION: u32 = 1;
+
+/// The public statement of a validation proof: "the model committed as
+/// `model_commitment` scores `score` out of `samples` on the test set committed as
+/// `dataset_commitment`, with the circuit `shape_id` of backend `backend`".
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Statement {
+    /// Always `"zkpot-statement"`.
+    pub format: String,
+    /// Always 1 for now.
+    pub version: u32,
+    /// Proof system, e.g. `"halo2-kzg-bn254"`.
+    pub backend: String,
+    /// Hex id of the circuit architecture and N (the order's architecture id).
+    pub shape_id: String,
+    /// BN254 field element, big-endian `0x` hex.
+    pub model_commitment: String,
+    /// BN254 field element, big-endian `0x` hex.
+    pub dataset_commitment: String,
+    /// Number of test samples N.
+    pub samples: u64,
+    /// Number of correctly classified samples.
+    pub score: u64,
+}
+
+impl Statement {
+    /// The statement's model commitment as bytes.
+    pub fn model(&self) -> Result<Bytes32, Reject> {
+        Bytes32::from_hex(&self.model_commitment).map_err(|e| Reject::BadStatement {
+            detail: format!("model_commitment: {e}"),
+        })
+    }
+
+    /// The statement's dataset commitment as bytes.
+    pub fn dataset(&self) -> Result<Bytes32, Reject> {
+        Bytes32::from_hex(&self.dataset_commitment).map_err(|e| Reject::BadStatement {
+            detail: format!("dataset_commitment: {e}"),
+        })
+    }
+
+    /// Checks the statement against what the ledger knows: the order's architecture
+    /// (shape id), dataset commitment and N, and the claim's revealed model.
+    pub fn check_fields(
+        &self,
+        shape_id: &str,
+        dataset: &Bytes32,
+        samples: u64,
+        model: &Bytes32,
+    ) -> Result<(), Reject> {
+        if self.format != STATEMENT_FORMAT {
+            return Err(Reject::BadStatement {
+                detail: format!("format is {:?}, expected {STATEMENT_FORMAT:?}", self.format),
+            });
+        }
+        if self.version != STATEMENT_VERSION {
+            return Err(Reject::BadStatement {
+                detail: format!("version is {}, expected {STATEMENT_VERSION}", self.version),
+            });
+        }
+        if !self.shape_id.eq_ignore_ascii_case(shape_id) {
+            return Err(mismatch("shape_id", shape_id, &self.shape_id));
+        }
+        if self.dataset()? != *dataset {
+            return Err(mismatch("dataset_commitment", &dataset.to_hex(), &self.dataset_commitment));
+        }
+        if self.samples != samples {
+            return Err(mismatch("samples", &samples.to_string(), &self.samples.to_string()));
+        }
+        if self.model()? != *model {
+            return Err(mismatch("model_commitment", &model.to_hex(), &self.model_commitment));
+        }
+        if self.score > self.samples {
+            return Err(Reject::ScoreExceedsSamples { score: self.score, samples: self.samples });
+        }
+        Ok(())
+    }
+}
+
+fn mismatch(field: &str, expected: &str, got: &str) -> Reject {
+    Reject::StatementMismatch {
+        field: field.to_string(),
+        expected: expected.to_string(),
+        got: got.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const JSON: &str = r#"{"format":"zkpot-statement","version":1,"backend":"halo2-kzg-bn254","shape_id":"ab12","model_commitment":"0x0101010101010101010101010101010101010101010101010101010101010101","dataset_commitment":"0x0202020202020202020202020202020202020202020202020202020202020202","samples":500,"score":457}"#;
+
+    #[test]
+    fn parses_the_verifier_json() {
+        let s: Statement = serde_json::from_str(JSON).unwrap();
+        assert_eq!(s.samples, 500);
+        assert_eq!(s.score, 457);
+        assert!(s.check_fields("AB12", &Bytes32([2; 32]), 500, &Bytes32([1; 32])).is_ok());
+    }
+
+    #[test]
+    fn every_field_mismatch_is_named() {
+        let s: Statement = serde_json::from_str(JSON).unwrap();
+        let field = |r: Result<(), Reject>| match r {
+            Err(Reject::StatementMismatch { field, .. }) => field,
+            other => panic!("unexpected {other:?}"),
+        };
+        assert_eq!(field(s.check_fields("ff", &Bytes32([2; 32]), 500, &Bytes32([1; 32]))), "shape_id");
+        assert_eq!(
+            field(s.check_fields("ab12", &Bytes32([3; 32]), 500, &Bytes32([1; 32]))),
+            "dataset_commitment"
+        );
+        assert_eq!(field(s.check_fields("ab12", &Bytes32([2; 32]), 499, &Bytes32([1; 32]))), "samples");
+        assert_eq!(
+            field(s.check_fields("ab12", &Bytes32([2; 32]), 500, &Bytes32([9; 32]))),
+            "model_commitment"
+        );
+        let mut bad = s.clone();
+        bad.format = "other".into();
+        assert!(matches!(bad.check_fields("ab12", &Bytes32([2; 32]), 500, &Bytes32([1; 32])), Err(Reject::BadStatement { .. })));
+        let mut bad = s.clone();
+        bad.version = 2;
+        assert!(matches!(bad.check_fields("ab12", &Bytes32([2; 32]), 500, &Bytes32([1; 32])), Err(Reject::BadStatement { .. })));
+        let mut bad = s.clone();
+        bad.model_commitment = "0x12".into();
+        assert!(matches!(bad.check_fields("ab12", &Bytes32([2; 32]), 500, &Bytes32([1; 32])), Err(Reject::BadStatement { .. })));
+        let mut bad = s;
+        bad.score = 501;
+        assert!(matches!(
+            bad.check_fields("ab12", &Bytes32([2; 32]), 500, &Bytes32([1; 32])),
+            Err(Reject::ScoreExceedsSamples { .. })
+        ));
+    }
+}

@@ -1,0 +1,177 @@
+//! Cluster membership, protocol parameters and per-replica configuration.
+//!
+//! [`ClusterConfig`] is public information (addresses and public keys) shared by
+//! replicas and clients, loadable from JSON:
+//!
+//! ```json
+//! { "f": 1, "replicas": [ { "addr": "127.0.0.1:7000", "public_key": "<64 hex>" }, ... ] }
+//! ```
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use ed25519_dalek::{SigningKey, VerifyingKey};
+use serde::{Deserialize, Serialize};
+
+use crate::crypto::verifying_key_from_hex;
+use crate::error::{PbftError, Result};
+use crate::types::{ReplicaId, View};
+
+/// One replica as seen by everyone else.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplicaInfo {
+    /// Listening address (replicas and clients connect here).
+    pub addr: SocketAddr,
+    /// Ed25519 public key, hex.
+    pub public_key: String,
+}
+
+/// Public description of the cluster.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClusterConfig {
+    /// Maximum number of faulty replicas tolerated.
+    pub f: usize,
+    /// All replicas; replica `i` is `replicas[i]`. `n = replicas.len() >= 3f+1`.
+    pub replicas: Vec<ReplicaInfo>,
+}
+
+impl ClusterConfig {
+    /// Build from addresses and keys.
+    pub fn new(f: usize, replicas: Vec<(SocketAddr, VerifyingKey)>) -> Self {
+        ClusterConfig {
+            f,
+            replicas: replicas
+                .into_iter()
+                .map(|(addr, k)| ReplicaInfo { addr, public_key: hex::encode(k.to_bytes()) })
+                .collect(),
+        }
+    }
+
+    /// Parse and validate JSON.
+    pub fn from_json(s: &str) -> Result<Self> {
+        let c: ClusterConfig = serde_json::from_str(s)?;
+        c.keys()?;
+        Ok(c)
+    }
+
+    /// Read and validate a JSON file.
+    pub fn load(path: &std::path::Path) -> Result<Self> {
+        Self::from_json(&std::fs::read_to_string(path)?)
+    }
+
+    /// Number of replicas.
+    pub fn n(&self) -> usize {
+        self.replicas.len()
+    }
+
+    /// Decode and check the public keys; errors if `n < 3f+1`.
+    pub fn keys(&self) -> Result<Vec<VerifyingKey>> {
+        if self.n() == 0 || self.n() < 3 * self.f + 1 {
+            return Err(PbftError::Config(format!("n = {} < 3f+1 with f = {}", self.n(), self.f)));
+        }
+        self.replicas
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                verifying_key_from_hex(&r.public_key)
+                    .ok_or_else(|| PbftError::Config(format!("replica {i}: bad public key")))
+            })
+            .collect()
+    }
+
+    /// Primary of view `v` (§4.1).
+    pub fn primary(&self, v: View) -> ReplicaId {
+        primary_of(v, self.n())
+    }
+}
+
+/// Primary of view `v` in a cluster of `n` replicas.
+pub fn primary_of(v: View, n: usize) -> ReplicaId {
+    (v % n.max(1) as u64) as ReplicaId
+}
+
+/// Protocol constants. Defaults suit a LAN; tests shrink the timeouts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Params {
+    /// Checkpoint period K (§4.3).
+    pub checkpoint_interval: u64,
+    /// Log window L: sequence numbers accepted are in `(h, h+L]` (§4.3). Must be a
+    /// multiple of K, at least 2K.
+    pub log_window: u64,
+    /// Maximum requests in one pre-prepare.
+    pub max_batch: usize,
+    /// Maximum pre-prepared but not yet executed batches the primary keeps in
+    /// flight; further requests queue and go out batched (§6.1 of the TOCS paper).
+    pub max_in_flight: u64,
+    /// Base view-change timeout T; doubled on every consecutive failed view change.
+    pub view_change_timeout_ms: u64,
+    /// Cap on the doubled view-change timeout (the paper doubles without bound;
+    /// a cap keeps recovery time bounded after long partitions).
+    pub view_change_timeout_max_ms: u64,
+    /// Period of the status timer (retransmission and lag detection).
+    pub status_interval_ms: u64,
+    /// Client retransmission timeout (broadcast to all replicas on expiry).
+    pub client_retry_ms: u64,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Params {
+            checkpoint_interval: 16,
+            log_window: 64,
+            max_batch: 64,
+            max_in_flight: 4,
+            view_change_timeout_ms: 2000,
+            view_change_timeout_max_ms: 64_000,
+            status_interval_ms: 300,
+            client_retry_ms: 1000,
+        }
+    }
+}
+
+impl Params {
+    /// Check the constraints between fields.
+    pub fn validate(&self) -> Result<()> {
+        let k = self.checkpoint_interval;
+        if k == 0 || self.log_window < 2 * k || self.log_window % k != 0 {
+            return Err(PbftError::Config("log_window must be a multiple of K, >= 2K".into()));
+        }
+        if self.max_batch == 0 || self.max_in_flight == 0 {
+            return Err(PbftError::Config("max_batch and max_in_flight must be > 0".into()));
+        }
+        Ok(())
+    }
+}
+
+/// Everything one replica process needs.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ReplicaConfig {
+    /// This replica's index in `cluster.replicas`.
+    pub id: ReplicaId,
+    /// Public cluster description.
+    pub cluster: ClusterConfig,
+    /// Ed25519 secret key seed, hex (32 bytes).
+    pub secret_key: String,
+    /// redb database file.
+    pub db_path: PathBuf,
+    /// Protocol constants (must be equal on all replicas).
+    #[serde(default)]
+    pub params: Params,
+}
+
+impl ReplicaConfig {
+    /// Decode the signing key and check it matches the cluster's public key.
+    pub fn signing_key(&self) -> Result<SigningKey> {
+        let seed: [u8; 32] = hex::decode(&self.secret_key)
+            .ok()
+            .and_then(|b| b.try_into().ok())
+            .ok_or_else(|| PbftError::Config("secret_key must be 32 hex bytes".into()))?;
+        let key = SigningKey::from_bytes(&seed);
+        let keys = self.cluster.keys()?;
+        match keys.get(self.id as usize) {
+            Some(pk) if *pk == key.verifying_key() => Ok(key),
+            Some(_) => Err(PbftError::Config("secret key does not match cluster public key".into())),
+            None => Err(PbftError::Config(format!("replica id {} out of range", self.id))),
+        }
+    }
+}

@@ -1,0 +1,260 @@
+//! Protocol messages (§4 of Castro & Liskov, TOCS 2002), all signed.
+//!
+//! Wire form: one [`Message`] per frame, postcard-encoded after a version byte
+//! (see [`crate::net::codec`]).
+
+use serde::{Deserialize, Serialize};
+
+use crate::crypto::{Signable, Signed, Signer};
+use crate::types::{digest_of, ClientId, Digest, ReplicaId, SeqNo, View};
+
+/// `<REQUEST, o, t, c>` (§4.1): operation `op` with client timestamp `timestamp`
+/// (a per-client counter; exactly-once is enforced by it).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Request {
+    /// Client public key.
+    pub client: ClientId,
+    /// Strictly increasing per client.
+    pub timestamp: u64,
+    /// Opaque operation for the [`crate::App`].
+    pub op: Vec<u8>,
+}
+
+/// What a pre-prepare orders: requests plus the primary's clock reading. An empty
+/// batch is the null request of §4.4.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Batch {
+    /// Primary-assigned time in ms (agreed, so deterministic for the app).
+    pub time_ms: u64,
+    /// Client-signed requests.
+    pub requests: Vec<Signed<Request>>,
+}
+
+impl Batch {
+    /// The digest `d` carried by pre-prepare/prepare/commit.
+    pub fn digest(&self) -> Digest {
+        digest_of(self)
+    }
+}
+
+/// `<PRE-PREPARE, v, n, d>` with the batch piggybacked (§4.2).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrePrepare {
+    /// View.
+    pub view: View,
+    /// Sequence number.
+    pub seq: SeqNo,
+    /// Must equal `batch.digest()`.
+    pub digest: Digest,
+    /// The ordered requests.
+    pub batch: Batch,
+    /// The primary of `view` (redundant, checked by verification).
+    pub primary: ReplicaId,
+}
+
+/// `<PREPARE, v, n, d, i>` (§4.2).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Prepare {
+    /// View.
+    pub view: View,
+    /// Sequence number.
+    pub seq: SeqNo,
+    /// Batch digest.
+    pub digest: Digest,
+    /// Sender.
+    pub replica: ReplicaId,
+}
+
+/// `<COMMIT, v, n, d, i>` (§4.2).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Commit {
+    /// View.
+    pub view: View,
+    /// Sequence number.
+    pub seq: SeqNo,
+    /// Batch digest.
+    pub digest: Digest,
+    /// Sender.
+    pub replica: ReplicaId,
+}
+
+/// `<REPLY, v, t, c, i, r>` (§4.1).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reply {
+    /// View the replica was in (lets clients track the primary).
+    pub view: View,
+    /// Client timestamp of the request answered.
+    pub timestamp: u64,
+    /// Client.
+    pub client: ClientId,
+    /// Sender.
+    pub replica: ReplicaId,
+    /// Result of execution.
+    pub result: Vec<u8>,
+}
+
+/// `<CHECKPOINT, n, d, i>` (§4.3): `d` is the digest of the state after executing `n`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Checkpoint {
+    /// Sequence number.
+    pub seq: SeqNo,
+    /// State digest.
+    pub digest: Digest,
+    /// Sender.
+    pub replica: ReplicaId,
+}
+
+/// A prepared certificate: a pre-prepare and 2f matching prepares from distinct
+/// backups (an element of the P set of §4.4).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PreparedCert {
+    /// The pre-prepare (signed by the primary of its view).
+    pub pre_prepare: Signed<PrePrepare>,
+    /// 2f prepares matching it.
+    pub prepares: Vec<Signed<Prepare>>,
+}
+
+/// A committed entry: a pre-prepare and 2f+1 matching commits. Self-certifying, so
+/// a lagging replica can take it from a single peer (state transfer).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommittedEntry {
+    /// The pre-prepare.
+    pub pre_prepare: Signed<PrePrepare>,
+    /// 2f+1 commits matching it.
+    pub commits: Vec<Signed<Commit>>,
+}
+
+/// A stable-checkpoint proof: 2f+1 matching checkpoint messages (empty for the
+/// genesis checkpoint at seq 0).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckpointProof {
+    /// Sequence number.
+    pub seq: SeqNo,
+    /// State digest.
+    pub digest: Digest,
+    /// 2f+1 checkpoint messages (empty when `seq == 0`).
+    pub messages: Vec<Signed<Checkpoint>>,
+}
+
+/// `<VIEW-CHANGE, v+1, n, C, P, i>` (§4.4).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ViewChange {
+    /// The view being moved to.
+    pub new_view: View,
+    /// The sender's last stable checkpoint with its proof (n and C).
+    pub checkpoint: CheckpointProof,
+    /// Prepared certificates for sequence numbers above the checkpoint (P).
+    pub prepared: Vec<PreparedCert>,
+    /// Sender.
+    pub replica: ReplicaId,
+}
+
+/// `<NEW-VIEW, v+1, V, O>` (§4.4). The pre-prepares in O carry their batches.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewView {
+    /// The new view.
+    pub view: View,
+    /// 2f+1 view-change messages for `view` (V).
+    pub view_changes: Vec<Signed<ViewChange>>,
+    /// Pre-prepares for `view` computed from V (O).
+    pub pre_prepares: Vec<Signed<PrePrepare>>,
+    /// Sender (the primary of `view`).
+    pub primary: ReplicaId,
+}
+
+/// State-transfer / status request: "I have executed up to `last_executed`".
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FetchState {
+    /// Last sequence number the sender executed.
+    pub last_executed: SeqNo,
+    /// Sender's current view.
+    pub view: View,
+    /// Sender.
+    pub replica: ReplicaId,
+    /// Sender's local clock; makes repeated requests distinct (not trusted).
+    pub nonce: u64,
+}
+
+/// Answer to [`FetchState`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StateReply {
+    /// Sender.
+    pub replica: ReplicaId,
+    /// The sender's stable checkpoint with its snapshot, when it is above the
+    /// requester's `last_executed`.
+    pub checkpoint: Option<(CheckpointProof, Vec<u8>)>,
+    /// Committed entries after the requester's state, in order.
+    pub entries: Vec<CommittedEntry>,
+    /// The new-view message that started the sender's current view, if any.
+    pub new_view: Option<Signed<NewView>>,
+    /// Echo of the request's nonce.
+    pub nonce: u64,
+    /// Addressee.
+    pub to: ReplicaId,
+}
+
+/// Everything that travels on the wire.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Message {
+    /// Client request.
+    Request(Signed<Request>),
+    /// Primary orders a batch.
+    PrePrepare(Signed<PrePrepare>),
+    /// Backup agrees with an order.
+    Prepare(Signed<Prepare>),
+    /// Replica has a prepared certificate.
+    Commit(Signed<Commit>),
+    /// Replica to client.
+    Reply(Signed<Reply>),
+    /// Periodic state digest.
+    Checkpoint(Signed<Checkpoint>),
+    /// Vote to leave the current view.
+    ViewChange(Signed<ViewChange>),
+    /// New primary installs a view.
+    NewView(Signed<NewView>),
+    /// Status / state-transfer request.
+    FetchState(Signed<FetchState>),
+    /// State-transfer answer.
+    StateReply(Signed<StateReply>),
+}
+
+impl Message {
+    /// Short name, for counters and logs.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Message::Request(_) => "request",
+            Message::PrePrepare(_) => "pre-prepare",
+            Message::Prepare(_) => "prepare",
+            Message::Commit(_) => "commit",
+            Message::Reply(_) => "reply",
+            Message::Checkpoint(_) => "checkpoint",
+            Message::ViewChange(_) => "view-change",
+            Message::NewView(_) => "new-view",
+            Message::FetchState(_) => "fetch-state",
+            Message::StateReply(_) => "state-reply",
+        }
+    }
+}
+
+macro_rules! signable {
+    ($t:ty, $tag:expr, |$s:ident| $signer:expr) => {
+        impl Signable for $t {
+            const TAG: &'static [u8] = $tag;
+            fn signer(&self) -> Signer {
+                let $s = self;
+                $signer
+            }
+        }
+    };
+}
+
+signable!(Request, b"pbft/request/v1", |s| Signer::Client(s.client));
+signable!(PrePrepare, b"pbft/pre-prepare/v1", |s| Signer::Replica(s.primary));
+signable!(Prepare, b"pbft/prepare/v1", |s| Signer::Replica(s.replica));
+signable!(Commit, b"pbft/commit/v1", |s| Signer::Replica(s.replica));
+signable!(Reply, b"pbft/reply/v1", |s| Signer::Replica(s.replica));
+signable!(Checkpoint, b"pbft/checkpoint/v1", |s| Signer::Replica(s.replica));
+signable!(ViewChange, b"pbft/view-change/v1", |s| Signer::Replica(s.replica));
+signable!(NewView, b"pbft/new-view/v1", |s| Signer::Replica(s.primary));
+signable!(FetchState, b"pbft/fetch-state/v1", |s| Signer::Replica(s.replica));
+signable!(StateReply, b"pbft/state-reply/v1", |s| Signer::Replica(s.replica));

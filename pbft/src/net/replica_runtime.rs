@@ -1,0 +1,219 @@
+//! [`run_replica`]: a PBFT replica as a tokio task.
+//!
+//! Flow: frame → decode → [`Verifier`] → [`Replica::handle`] → actions. For each
+//! step the runtime first applies every `Persist` action to redb in one durable
+//! transaction, then performs the sends, replies and timer changes (so nothing
+//! is sent that a crash could make the replica forget). Malformed frames and
+//! messages failing verification are counted in [`RuntimeStats`] and dropped.
+//!
+//! The returned future owns all the tasks it spawns (a `JoinSet`): dropping or
+//! aborting it stops the replica and closes its database.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures::{SinkExt, StreamExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+
+use super::codec::{decode, encode, framed};
+use super::peers::{peer_task, PEER_QUEUE};
+use crate::app::App;
+use crate::config::ReplicaConfig;
+use crate::error::Result;
+use crate::event::{Action, Event, PersistOp, TimerId};
+use crate::message::Message;
+use crate::replica::Replica;
+use crate::storage::RedbStore;
+use crate::types::ClientId;
+use crate::verify::Verifier;
+
+/// Counters a running replica publishes (shared, lock-free).
+#[derive(Debug, Default)]
+pub struct RuntimeStats {
+    /// Frames received.
+    pub frames_in: AtomicU64,
+    /// Frames that failed to decode.
+    pub malformed: AtomicU64,
+    /// Messages that failed verification.
+    pub rejected: AtomicU64,
+    /// Current view of the replica.
+    pub view: AtomicU64,
+    /// Last executed sequence number.
+    pub last_executed: AtomicU64,
+    /// Stable checkpoint sequence number.
+    pub stable_seq: AtomicU64,
+}
+
+type ConnId = u64;
+type Conns = Arc<Mutex<HashMap<ConnId, mpsc::Sender<Bytes>>>>;
+
+/// Run a replica until an unrecoverable error (bind failure, disk failure).
+///
+/// Restarting with the same `config.db_path` recovers the persisted state; `app`
+/// must then be in its genesis state (recovery restores the last stable
+/// snapshot and replays committed requests into it).
+pub async fn run_replica<A: App + Send + 'static>(config: ReplicaConfig, app: A) -> Result<()> {
+    run_replica_with_stats(config, app, Arc::new(RuntimeStats::default())).await
+}
+
+/// [`run_replica`], publishing counters into `stats`.
+pub async fn run_replica_with_stats<A: App + Send + 'static>(
+    config: ReplicaConfig,
+    app: A,
+    stats: Arc<RuntimeStats>,
+) -> Result<()> {
+    let key = config.signing_key()?;
+    let keys = config.cluster.keys()?;
+    let mut store = RedbStore::open(&config.db_path)?;
+    let state = store.load()?;
+    let mut replica = Replica::recover(config.id, &config.cluster, config.params.clone(), key, app, state)?;
+    let mut verifier = Verifier::new(keys, config.cluster.f).with_cache(1 << 16);
+
+    let me = config.cluster.replicas.get(config.id as usize).map(|r| r.addr);
+    let listener = TcpListener::bind(me.ok_or_else(|| crate::PbftError::Config("no address".into()))?).await?;
+    let mut tasks = JoinSet::new();
+
+    let mut peers: HashMap<u32, mpsc::Sender<Bytes>> = HashMap::new();
+    for (i, r) in config.cluster.replicas.iter().enumerate() {
+        if i as u32 != config.id {
+            let (tx, rx) = mpsc::channel(PEER_QUEUE);
+            tasks.spawn(peer_task(r.addr, rx));
+            peers.insert(i as u32, tx);
+        }
+    }
+
+    let (in_tx, mut in_rx) = mpsc::channel::<(Bytes, ConnId)>(8192);
+    let conns: Conns = Arc::new(Mutex::new(HashMap::new()));
+    tasks.spawn(accept_loop(listener, in_tx, conns.clone()));
+
+    let start = Instant::now();
+    let now_ms = move || start.elapsed().as_millis() as u64;
+    let mut timers: HashMap<TimerId, Instant> = HashMap::new();
+    let mut routes: HashMap<ClientId, ConnId> = HashMap::new();
+
+    let actions = replica.start(now_ms());
+    perform(actions, &mut store, &peers, &conns, &routes, &mut timers)?;
+
+    loop {
+        let next = timers.values().min().copied().unwrap_or_else(|| Instant::now() + Duration::from_secs(3600));
+        let event = tokio::select! {
+            got = in_rx.recv() => {
+                let Some((frame, conn)) = got else { return Ok(()) };
+                stats.frames_in.fetch_add(1, Ordering::Relaxed);
+                let msg = match decode(&frame) {
+                    Ok(m) => m,
+                    Err(_) => { stats.malformed.fetch_add(1, Ordering::Relaxed); continue; }
+                };
+                let verified = match verifier.verify(msg) {
+                    Ok(v) => v,
+                    Err(_) => { stats.rejected.fetch_add(1, Ordering::Relaxed); continue; }
+                };
+                if let Message::Request(r) = verified.message() {
+                    routes.insert(r.body.client, conn);
+                }
+                Event::Message(verified)
+            }
+            _ = tokio::time::sleep_until(next) => {
+                let due: Vec<TimerId> = timers.iter().filter(|(_, t)| **t <= Instant::now()).map(|(k, _)| *k).collect();
+                let Some(t) = due.first().copied() else { continue };
+                timers.remove(&t);
+                Event::Timer(t)
+            }
+        };
+        let actions = replica.handle(now_ms(), event);
+        perform(actions, &mut store, &peers, &conns, &routes, &mut timers)?;
+        stats.view.store(replica.view(), Ordering::Relaxed);
+        stats.last_executed.store(replica.last_executed(), Ordering::Relaxed);
+        stats.stable_seq.store(replica.stable_seq(), Ordering::Relaxed);
+    }
+}
+
+/// Persist first (one durable transaction), then send and set timers.
+fn perform(
+    actions: Vec<Action>,
+    store: &mut RedbStore,
+    peers: &HashMap<u32, mpsc::Sender<Bytes>>,
+    conns: &Conns,
+    routes: &HashMap<ClientId, ConnId>,
+    timers: &mut HashMap<TimerId, Instant>,
+) -> Result<()> {
+    let ops: Vec<&PersistOp> = actions
+        .iter()
+        .filter_map(|a| if let Action::Persist(op) = a { Some(op) } else { None })
+        .collect();
+    store.apply(&ops)?;
+    for a in actions {
+        match a {
+            Action::Persist(_) => {}
+            Action::Send { to, msg } => {
+                if let (Some(tx), Ok(frame)) = (peers.get(&to), encode(&msg)) {
+                    let _ = tx.try_send(frame);
+                }
+            }
+            Action::Broadcast(msg) => {
+                if let Ok(frame) = encode(&msg) {
+                    for tx in peers.values() {
+                        let _ = tx.try_send(frame.clone());
+                    }
+                }
+            }
+            Action::Reply { client, msg } => {
+                let Some(conn) = routes.get(&client) else { continue };
+                let tx = conns.lock().ok().and_then(|m| m.get(conn).cloned());
+                if let (Some(tx), Ok(frame)) = (tx, encode(&msg)) {
+                    let _ = tx.try_send(frame);
+                }
+            }
+            Action::SetTimer { timer, after_ms } => {
+                timers.insert(timer, Instant::now() + Duration::from_millis(after_ms));
+            }
+            Action::CancelTimer(timer) => {
+                timers.remove(&timer);
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn accept_loop(listener: TcpListener, in_tx: mpsc::Sender<(Bytes, ConnId)>, conns: Conns) {
+    let mut next_id: ConnId = 0;
+    let mut tasks = JoinSet::new();
+    loop {
+        let Ok((stream, _)) = listener.accept().await else { continue };
+        next_id += 1;
+        tasks.spawn(connection(stream, next_id, in_tx.clone(), conns.clone()));
+        while tasks.try_join_next().is_some() {}
+    }
+}
+
+/// One inbound connection (from a replica's peer task or from a client): frames
+/// read go to the event loop; replies routed to this connection are written back.
+async fn connection(stream: TcpStream, id: ConnId, in_tx: mpsc::Sender<(Bytes, ConnId)>, conns: Conns) {
+    let _ = stream.set_nodelay(true);
+    let (mut sink, mut source) = framed(stream).split();
+    let (tx, mut rx) = mpsc::channel::<Bytes>(1024);
+    if let Ok(mut m) = conns.lock() {
+        m.insert(id, tx);
+    }
+    loop {
+        tokio::select! {
+            frame = source.next() => match frame {
+                Some(Ok(f)) => { if in_tx.send((f.freeze(), id)).await.is_err() { break; } }
+                _ => break,
+            },
+            out = rx.recv() => match out {
+                Some(f) => { if sink.send(f).await.is_err() { break; } }
+                None => break,
+            },
+        }
+    }
+    if let Ok(mut m) = conns.lock() {
+        m.remove(&id);
+    }
+}

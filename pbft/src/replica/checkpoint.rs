@@ -1,0 +1,106 @@
+//! Checkpoints and garbage collection (§4.3).
+//!
+//! Every K executed sequence numbers a replica snapshots its state and multicasts
+//! `<CHECKPOINT, n, d, i>`. With 2f+1 matching messages the checkpoint is stable:
+//! the low water mark h moves to n, and log entries, certificates and older
+//! checkpoints at or below n are discarded.
+
+use super::{Out, Replica};
+use crate::app::App;
+use crate::crypto::Signed;
+use crate::event::{Action, PersistOp};
+use crate::message::*;
+use crate::types::{sha256, SeqNo};
+
+impl<A: App> Replica<A> {
+    pub(crate) fn take_checkpoint(&mut self, seq: SeqNo, out: &mut Out) {
+        let snapshot = self.snapshot_bytes();
+        let digest = sha256(&snapshot);
+        self.own_checkpoints.insert(seq, (digest, snapshot));
+        let c = Signed::sign(Checkpoint { seq, digest, replica: self.id }, &self.key);
+        out.push(Action::Broadcast(Message::Checkpoint(c.clone())));
+        self.checkpoint_msgs.entry(seq).or_default().insert(self.id, c);
+        self.check_stable(seq, out);
+        // A proof learned earlier (new-view, or before we got here) may now apply.
+        if let Some(p) = self.pending_stable.clone() {
+            if p.seq == seq {
+                self.try_make_stable(p, out);
+            }
+        }
+    }
+
+    /// §4.3: checkpoint messages above h are collected; those beyond the window
+    /// only count as evidence that this replica lags (f+1 of them trigger state
+    /// transfer at the next status tick).
+    pub(crate) fn on_checkpoint(&mut self, c: Signed<Checkpoint>, out: &mut Out) {
+        let (seq, replica) = (c.body.seq, c.body.replica);
+        self.max_seq_seen = self.max_seq_seen.max(seq);
+        if seq <= self.stable.seq {
+            self.stats.ignored += 1;
+            return;
+        }
+        if !self.in_window(seq) {
+            let e = self.far_checkpoints.entry(replica).or_insert(0);
+            *e = (*e).max(seq);
+            return;
+        }
+        self.checkpoint_msgs.entry(seq).or_default().entry(replica).or_insert(c);
+        self.check_stable(seq, out);
+    }
+
+    /// If 2f+1 matching checkpoint messages exist for `seq`, build the proof.
+    fn check_stable(&mut self, seq: SeqNo, out: &mut Out) {
+        let Some(msgs) = self.checkpoint_msgs.get(&seq) else { return };
+        let mut by_digest: std::collections::BTreeMap<_, Vec<Signed<Checkpoint>>> = Default::default();
+        for m in msgs.values() {
+            by_digest.entry(m.body.digest).or_default().push(m.clone());
+        }
+        let quorum = self.quorum();
+        let Some((digest, messages)) = by_digest.into_iter().find(|(_, v)| v.len() >= quorum) else {
+            return;
+        };
+        let proof = CheckpointProof { seq, digest, messages: messages.into_iter().take(quorum).collect() };
+        self.try_make_stable(proof, out);
+    }
+
+    /// Adopt `proof` as the stable checkpoint if we hold the matching state;
+    /// otherwise remember it (we will execute up to it, or fetch it).
+    pub(crate) fn try_make_stable(&mut self, proof: CheckpointProof, out: &mut Out) {
+        if proof.seq <= self.stable.seq {
+            return;
+        }
+        match self.own_checkpoints.get(&proof.seq) {
+            Some((d, snap)) if *d == proof.digest => {
+                let snap = snap.clone();
+                self.make_stable(proof, snap, out);
+            }
+            _ => {
+                if self.pending_stable.as_ref().is_none_or(|p| p.seq < proof.seq) {
+                    self.pending_stable = Some(proof);
+                }
+            }
+        }
+    }
+
+    /// Install a stable checkpoint whose state we have and collect garbage.
+    pub(crate) fn make_stable(&mut self, proof: CheckpointProof, snapshot: Vec<u8>, out: &mut Out) {
+        let h = proof.seq;
+        self.persist(PersistOp::Stable { proof: proof.clone(), snapshot: snapshot.clone() }, out);
+        self.stable = proof;
+        self.stable_snapshot = snapshot;
+        self.log.retain(|s, _| *s > h);
+        self.prepared.retain(|s, _| *s > h);
+        self.committed.retain(|s, _| *s > h);
+        self.own_checkpoints.retain(|s, _| *s > h);
+        self.checkpoint_msgs.retain(|s, _| *s > h);
+        self.far_checkpoints.retain(|_, s| *s > h + self.params.log_window);
+        if self.pending_stable.as_ref().is_some_and(|p| p.seq <= h) {
+            self.pending_stable = None;
+        }
+        if self.next_seq < h {
+            self.next_seq = h;
+        }
+        // The window moved: the primary may have queued requests to order.
+        self.try_propose(out);
+    }
+}

@@ -1,0 +1,150 @@
+//! Status ticks, retransmission and state transfer.
+//!
+//! PBFT assumes messages are eventually delivered; over a lossy network that
+//! requires retransmission. Every status tick a replica re-multicasts its own
+//! messages for sequence numbers stuck for a whole tick (pre-prepare, prepare,
+//! commit), its latest unstable checkpoint and, during a view change, its
+//! view-change (cf. the status messages of §5.2 in the TOCS paper, simplified).
+//!
+//! A replica that sees evidence it lags (messages for sequence numbers it has not
+//! executed and no progress for a tick, a stable-checkpoint proof above its
+//! state, f+1 checkpoints beyond its window, or a restart) multicasts
+//! `FetchState { last_executed }`. Peers answer with their stable checkpoint and
+//! snapshot (if above it), the committed entries after it (each with 2f+1
+//! commits, so one honest answer suffices) and the new-view of their current
+//! view. The snapshot is accepted only if its SHA-256 equals the digest certified
+//! by 2f+1 checkpoint messages.
+
+use super::{Out, Replica};
+use crate::app::App;
+use crate::crypto::Signed;
+use crate::event::{Action, PersistOp, TimerId};
+use crate::message::*;
+use crate::types::sha256;
+
+/// How many stuck slots are retransmitted per tick.
+const RETRANSMIT_MAX: usize = 16;
+
+impl<A: App> Replica<A> {
+    pub(crate) fn on_status_timer(&mut self, out: &mut Out) {
+        out.push(Action::SetTimer { timer: TimerId::Status, after_ms: self.params.status_interval_ms });
+        let stale = self.now.saturating_sub(self.params.status_interval_ms);
+        if !self.active {
+            self.resend_view_change(out);
+        } else {
+            let mut sent = 0;
+            for (_, slot) in self.log.range(self.last_executed + 1..) {
+                if sent >= RETRANSMIT_MAX {
+                    break;
+                }
+                if slot.committed || slot.since > stale {
+                    continue;
+                }
+                if let Some(pp) = slot.pre_prepare.as_ref().filter(|p| p.body.primary == self.id) {
+                    out.push(Action::Broadcast(Message::PrePrepare(pp.clone())));
+                }
+                if let Some(p) = slot.prepares.get(&self.id) {
+                    out.push(Action::Broadcast(Message::Prepare(p.clone())));
+                }
+                if let Some(c) = slot.commits.get(&self.id) {
+                    out.push(Action::Broadcast(Message::Commit(c.clone())));
+                }
+                sent += 1;
+            }
+            // Backups keep reminding the primary of requests still waiting.
+            if !self.is_primary() {
+                let to = self.primary();
+                for r in self.pending.values().take(RETRANSMIT_MAX) {
+                    out.push(Action::Send { to, msg: Message::Request(r.clone()) });
+                }
+            }
+        }
+        if let Some((seq, _)) = self.own_checkpoints.iter().next_back() {
+            if let Some(c) = self.checkpoint_msgs.get(seq).and_then(|m| m.get(&self.id)) {
+                out.push(Action::Broadcast(Message::Checkpoint(c.clone())));
+            }
+        }
+        let stuck = self.max_seq_seen > self.last_executed && self.last_executed == self.executed_at_last_tick;
+        let behind_proof = self.pending_stable.as_ref().is_some_and(|p| p.seq > self.last_executed);
+        let far = self.far_checkpoints.len() > self.f;
+        if stuck || behind_proof || far || !self.active {
+            self.fetch_state(out);
+        }
+        self.executed_at_last_tick = self.last_executed;
+        self.try_propose(out);
+    }
+
+    pub(crate) fn fetch_state(&mut self, out: &mut Out) {
+        let req = FetchState { last_executed: self.last_executed, view: self.view, replica: self.id, nonce: self.now };
+        out.push(Action::Broadcast(Message::FetchState(Signed::sign(req, &self.key))));
+    }
+
+    /// Answer a peer that lags: our checkpoint if it is above the peer's state,
+    /// committed entries after that, and our current view's new-view.
+    pub(crate) fn on_fetch_state(&mut self, req: Signed<FetchState>, out: &mut Out) {
+        let r = &req.body;
+        if r.replica == self.id {
+            return;
+        }
+        let checkpoint = (self.stable.seq > r.last_executed && self.stable.seq > 0)
+            .then(|| (self.stable.clone(), self.stable_snapshot.clone()));
+        let from = r.last_executed.max(if checkpoint.is_some() { self.stable.seq } else { 0 });
+        let entries: Vec<CommittedEntry> = self.committed.range(from + 1..).map(|(_, e)| e.clone()).collect();
+        let new_view = if r.view < self.view || (r.view == self.view && self.active) {
+            self.last_new_view.clone().filter(|nv| nv.body.view >= r.view)
+        } else {
+            None
+        };
+        if checkpoint.is_none() && entries.is_empty() && new_view.is_none() {
+            return;
+        }
+        let reply = StateReply { replica: self.id, checkpoint, entries, new_view, nonce: r.nonce, to: r.replica };
+        out.push(Action::Send { to: r.replica, msg: Message::StateReply(Signed::sign(reply, &self.key)) });
+    }
+
+    pub(crate) fn on_state_reply(&mut self, sr: Signed<StateReply>, out: &mut Out) {
+        let r = sr.body;
+        if r.to != self.id {
+            self.stats.ignored += 1;
+            return;
+        }
+        if let Some(nv) = r.new_view {
+            if nv.body.view > self.view || (nv.body.view == self.view && !self.active) {
+                self.on_new_view(nv, out);
+            }
+        }
+        if let Some((proof, snapshot)) = r.checkpoint {
+            if proof.seq > self.last_executed {
+                self.install_snapshot(proof, snapshot, out);
+            }
+        }
+        for e in r.entries {
+            let seq = e.pre_prepare.body.seq;
+            if seq > self.last_executed && !self.committed.contains_key(&seq) && seq > self.stable.seq {
+                self.persist(PersistOp::Committed(e.clone()), out);
+                self.committed.insert(seq, e);
+            }
+        }
+        self.execute_ready(out);
+    }
+
+    /// Replace our state by a certified snapshot (§5.3, whole-state variant).
+    fn install_snapshot(&mut self, proof: crate::message::CheckpointProof, snapshot: Vec<u8>, out: &mut Out) {
+        if sha256(&snapshot) != proof.digest {
+            self.stats.bad_snapshots += 1;
+            return;
+        }
+        if self.restore_snapshot(&snapshot).is_err() {
+            self.stats.bad_snapshots += 1;
+            return;
+        }
+        self.stats.state_transfers += 1;
+        let seq = proof.seq;
+        self.last_executed = seq;
+        self.executed_at_last_tick = seq;
+        let replies = &self.replies;
+        self.pending.retain(|c, r| replies.get(c).is_none_or(|x| x.timestamp < r.body.timestamp));
+        self.persist(PersistOp::Executed(seq), out);
+        self.make_stable(proof, snapshot, out);
+    }
+}

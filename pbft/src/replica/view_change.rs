@@ -1,0 +1,234 @@
+//! View changes (§4.4) and their liveness rules (§4.5.2).
+//!
+//! A backup whose timer expires multicasts `<VIEW-CHANGE, v+1, n, C, P, i>`;
+//! the primary of v+1 gathers 2f+1 of them (V), computes O (for each sequence
+//! number between the latest stable checkpoint in V and the highest prepared one,
+//! the prepared batch with the highest view, or a null request) and multicasts
+//! `<NEW-VIEW, v+1, V, O>`. Backups recompute O and accept only if it matches.
+//! Timer T doubles on each consecutive view change; f+1 view-changes for higher
+//! views make a replica join the smallest of those views.
+
+use std::collections::BTreeMap;
+
+use super::{Out, Replica};
+use crate::app::App;
+use crate::config::primary_of;
+use crate::crypto::Signed;
+use crate::event::{Action, PersistOp};
+use crate::message::*;
+use crate::types::{ReplicaId, SeqNo, View};
+
+/// O computed from V: the checkpoint to start from and, for every sequence
+/// number above it, the batch to re-propose (null batch for gaps).
+pub(crate) struct OSet {
+    pub checkpoint: CheckpointProof,
+    pub batches: Vec<(SeqNo, Batch)>,
+}
+
+/// §4.4 "compute O": min-s is the latest stable checkpoint in V, max-s the highest
+/// prepared sequence number; entries above min-s + L cannot have committed (see
+/// docs) and are ignored, which also bounds the work a Byzantine V can cause.
+pub(crate) fn compute_o(vcs: &[Signed<ViewChange>], log_window: u64) -> Option<OSet> {
+    let best = vcs.iter().max_by_key(|v| v.body.checkpoint.seq)?;
+    let checkpoint = best.body.checkpoint.clone();
+    let min_s = checkpoint.seq;
+    let mut chosen: BTreeMap<SeqNo, (View, &Batch)> = BTreeMap::new();
+    for vc in vcs {
+        for cert in &vc.body.prepared {
+            let pp = &cert.pre_prepare.body;
+            if pp.seq <= min_s || pp.seq > min_s + log_window {
+                continue;
+            }
+            match chosen.get(&pp.seq) {
+                Some((v, _)) if *v >= pp.view => {}
+                _ => {
+                    chosen.insert(pp.seq, (pp.view, &pp.batch));
+                }
+            }
+        }
+    }
+    let max_s = chosen.keys().next_back().copied().unwrap_or(min_s);
+    let batches = (min_s + 1..=max_s)
+        .map(|n| (n, chosen.get(&n).map(|(_, b)| (*b).clone()).unwrap_or_default()))
+        .collect();
+    Some(OSet { checkpoint, batches })
+}
+
+impl<A: App> Replica<A> {
+    /// Timer expiry (§4.4, §4.5.2): move to the next view. While already changing
+    /// views this means the new primary failed too, so try the one after.
+    pub(crate) fn on_view_change_timer(&mut self, out: &mut Out) {
+        self.vc_timer_armed = false;
+        if self.active && self.pending.is_empty() {
+            return;
+        }
+        let next = self.view + 1;
+        self.start_view_change(next, out);
+    }
+
+    /// Multicast a view-change for `new_view` and stop normal-case processing.
+    pub(crate) fn start_view_change(&mut self, new_view: View, out: &mut Out) {
+        if new_view < self.view || (new_view == self.view && (self.active || self.own_vc_sent(new_view))) {
+            return;
+        }
+        self.stats.view_changes += 1;
+        self.view = new_view;
+        self.active = false;
+        self.log.clear();
+        self.persist(PersistOp::View { view: new_view, active: false }, out);
+        self.resend_view_change(out);
+        // §4.5.2: wait T for the new-view, then 2T for the next one, and so on.
+        self.arm_vc_timer(out);
+        self.vc_timeout = self.vc_timeout.saturating_mul(2).min(self.params.view_change_timeout_max_ms.max(self.params.view_change_timeout_ms));
+        self.try_new_view(out);
+    }
+
+    fn own_vc_sent(&self, v: View) -> bool {
+        self.view_changes.get(&v).is_some_and(|m| m.contains_key(&self.id))
+    }
+
+    /// (Re)build and multicast our view-change for the current view.
+    pub(crate) fn resend_view_change(&mut self, out: &mut Out) {
+        let vc = match self.view_changes.get(&self.view).and_then(|m| m.get(&self.id)) {
+            Some(vc) => vc.clone(),
+            None => {
+                let prepared = self.prepared.range(self.stable.seq + 1..).map(|(_, c)| c.clone()).collect();
+                let vc = ViewChange { new_view: self.view, checkpoint: self.stable.clone(), prepared, replica: self.id };
+                let vc = Signed::sign(vc, &self.key);
+                self.view_changes.entry(self.view).or_default().insert(self.id, vc.clone());
+                vc
+            }
+        };
+        out.push(Action::Broadcast(Message::ViewChange(vc)));
+    }
+
+    pub(crate) fn on_view_change(&mut self, vc: Signed<ViewChange>, out: &mut Out) {
+        let (v, from) = (vc.body.new_view, vc.body.replica);
+        if v < self.view || (v == self.view && self.active) {
+            // The sender missed the new-view of a view we are in: resend it.
+            if let Some(nv) = &self.last_new_view {
+                if nv.body.view >= v && from != self.id {
+                    out.push(Action::Send { to: from, msg: Message::NewView(nv.clone()) });
+                }
+            }
+            self.stats.ignored += 1;
+            return;
+        }
+        self.view_changes.entry(v).or_default().insert(from, vc);
+        // §4.5.2: f+1 view-changes for views above ours → join the smallest view
+        // that f+1 replicas are asking for.
+        let mut highest: BTreeMap<ReplicaId, View> = BTreeMap::new();
+        for (view, m) in self.view_changes.range(self.view + 1..) {
+            for r in m.keys().filter(|r| **r != self.id) {
+                highest.insert(*r, *view);
+            }
+        }
+        if highest.len() > self.f {
+            let mut views: Vec<View> = highest.values().copied().collect();
+            views.sort_unstable_by(|a, b| b.cmp(a));
+            let target = views[self.f];
+            self.start_view_change(target, out);
+        }
+        if !self.active && self.view == v {
+            self.try_new_view(out);
+        }
+        // Bound memory: forget view-changes for views far above ours.
+        let limit = self.view + 64;
+        self.view_changes.retain(|view, _| *view <= limit);
+    }
+
+    /// New primary (§4.4): once it holds 2f+1 view-changes for its view, including
+    /// its own, it multicasts the new-view and installs it.
+    pub(crate) fn try_new_view(&mut self, out: &mut Out) {
+        if self.active || primary_of(self.view, self.n) != self.id {
+            return;
+        }
+        let Some(m) = self.view_changes.get(&self.view) else { return };
+        let Some(own) = m.get(&self.id) else { return };
+        if m.len() < self.quorum() {
+            return;
+        }
+        let mut vcs = vec![own.clone()];
+        vcs.extend(m.iter().filter(|(r, _)| **r != self.id).map(|(_, v)| v.clone()).take(self.quorum() - 1));
+        let Some(o) = compute_o(&vcs, self.params.log_window) else { return };
+        let pre_prepares = o
+            .batches
+            .into_iter()
+            .map(|(seq, batch)| {
+                let pp = PrePrepare { view: self.view, seq, digest: batch.digest(), batch, primary: self.id };
+                Signed::sign(pp, &self.key)
+            })
+            .collect();
+        let nv = Signed::sign(NewView { view: self.view, view_changes: vcs, pre_prepares, primary: self.id }, &self.key);
+        out.push(Action::Broadcast(Message::NewView(nv.clone())));
+        self.install_new_view(nv, out);
+    }
+
+    pub(crate) fn on_new_view(&mut self, nv: Signed<NewView>, out: &mut Out) {
+        let v = nv.body.view;
+        if v < self.view || (v == self.view && self.active) || nv.body.primary == self.id {
+            self.stats.ignored += 1;
+            return;
+        }
+        // Recompute O from V and compare (§4.4: "verifies O by performing a
+        // computation similar to the one used by the primary").
+        let Some(o) = compute_o(&nv.body.view_changes, self.params.log_window) else { return };
+        let matches = o.batches.len() == nv.body.pre_prepares.len()
+            && o.batches.iter().zip(&nv.body.pre_prepares).all(|((s, b), pp)| {
+                pp.body.seq == *s && pp.body.digest == b.digest()
+            });
+        if !matches {
+            self.stats.bad_new_views += 1;
+            return;
+        }
+        self.install_new_view(nv, out);
+    }
+
+    /// Enter the view of a valid new-view: adopt its checkpoint (fetching state if
+    /// we lack it), accept the pre-prepares in O and multicast prepares for them.
+    pub(crate) fn install_new_view(&mut self, nv: Signed<NewView>, out: &mut Out) {
+        let v = nv.body.view;
+        self.view = v;
+        self.active = true;
+        self.log.clear();
+        self.view_changes.retain(|view, _| *view > v);
+        self.persist(PersistOp::View { view: v, active: true }, out);
+        if let Some(o) = compute_o(&nv.body.view_changes, self.params.log_window) {
+            if o.checkpoint.seq > self.stable.seq {
+                let seq = o.checkpoint.seq;
+                self.try_make_stable(o.checkpoint, out);
+                if self.stable.seq < seq && self.last_executed < seq {
+                    self.fetch_state(out);
+                }
+            }
+        }
+        let mut max_seq = self.stable.seq.max(self.last_executed);
+        let h = self.stable.seq;
+        for pp in nv.body.pre_prepares.iter().filter(|p| p.body.seq > h) {
+            max_seq = max_seq.max(pp.body.seq);
+            self.persist(PersistOp::Accepted(pp.clone()), out);
+            self.adopt_pre_prepare(pp.clone());
+            self.send_prepare(&pp.body, out);
+        }
+        self.next_seq = max_seq;
+        self.last_new_view = Some(nv);
+        let seqs: Vec<SeqNo> = self.log.keys().copied().collect();
+        for s in seqs {
+            self.check_prepared(s, out);
+        }
+        // Keep waiting (timer) for requests not yet executed; relay them to the
+        // new primary, or order them if we are it.
+        if self.pending.is_empty() {
+            self.cancel_vc_timer(out);
+        } else if self.is_primary() {
+            self.cancel_vc_timer(out);
+            self.try_propose(out);
+        } else {
+            self.arm_vc_timer(out);
+            let to = self.primary();
+            for r in self.pending.values() {
+                out.push(Action::Send { to, msg: Message::Request(r.clone()) });
+            }
+        }
+    }
+}

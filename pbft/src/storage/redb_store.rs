@@ -1,0 +1,162 @@
+//! redb-backed persistence: one database file per replica.
+//!
+//! Tables (values are postcard-encoded):
+//!
+//! | table        | key            | value                                              |
+//! |--------------|----------------|----------------------------------------------------|
+//! | `meta`       | `"view"`, `"active"`, `"last_executed"` | u64                       |
+//! | `accepted`   | seq            | `Signed<PrePrepare>` accepted in the current view  |
+//! | `prepared`   | seq            | `PreparedCert` (P set, highest view)               |
+//! | `committed`  | seq            | `CommittedEntry` above the stable checkpoint       |
+//! | `checkpoint` | `"proof"`, `"snapshot"` | stable checkpoint proof and its snapshot  |
+//!
+//! [`RedbStore::apply`] writes all the ops produced by one core step in a single
+//! write transaction with immediate durability (fsync before it returns), so
+//! the runtime can send the step's messages right after.
+
+use std::path::Path;
+
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+
+use super::PersistedState;
+use crate::error::{PbftError, Result};
+use crate::event::PersistOp;
+
+const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
+const ACCEPTED: TableDefinition<u64, &[u8]> = TableDefinition::new("accepted");
+const PREPARED: TableDefinition<u64, &[u8]> = TableDefinition::new("prepared");
+const COMMITTED: TableDefinition<u64, &[u8]> = TableDefinition::new("committed");
+const CHECKPOINT: TableDefinition<&str, &[u8]> = TableDefinition::new("checkpoint");
+
+fn db_err<E: Into<redb::Error>>(e: E) -> PbftError {
+    PbftError::Storage(e.into().to_string())
+}
+
+/// A replica's redb database.
+pub struct RedbStore {
+    db: Database,
+}
+
+impl RedbStore {
+    /// Open (or create) the database at `path`.
+    pub fn open(path: &Path) -> Result<Self> {
+        let db = Database::create(path).map_err(db_err)?;
+        let txn = db.begin_write().map_err(db_err)?;
+        {
+            let mut meta = txn.open_table(META).map_err(db_err)?;
+            if meta.get("active").map_err(db_err)?.is_none() {
+                meta.insert("active", 1).map_err(db_err)?;
+            }
+            txn.open_table(ACCEPTED).map_err(db_err)?;
+            txn.open_table(PREPARED).map_err(db_err)?;
+            txn.open_table(COMMITTED).map_err(db_err)?;
+            txn.open_table(CHECKPOINT).map_err(db_err)?;
+        }
+        txn.commit().map_err(db_err)?;
+        Ok(RedbStore { db })
+    }
+
+    /// Read the whole persisted state.
+    pub fn load(&self) -> Result<PersistedState> {
+        let txn = self.db.begin_read().map_err(db_err)?;
+        let meta = txn.open_table(META).map_err(db_err)?;
+        let get = |k: &str| -> Result<u64> { Ok(meta.get(k).map_err(db_err)?.map(|v| v.value()).unwrap_or(0)) };
+        let mut st = PersistedState {
+            view: get("view")?,
+            active: get("active")? != 0,
+            last_executed: get("last_executed")?,
+            ..Default::default()
+        };
+        for row in txn.open_table(ACCEPTED).map_err(db_err)?.iter().map_err(db_err)? {
+            let (k, v) = row.map_err(db_err)?;
+            st.accepted.insert(k.value(), postcard::from_bytes(v.value())?);
+        }
+        for row in txn.open_table(PREPARED).map_err(db_err)?.iter().map_err(db_err)? {
+            let (k, v) = row.map_err(db_err)?;
+            st.prepared.insert(k.value(), postcard::from_bytes(v.value())?);
+        }
+        for row in txn.open_table(COMMITTED).map_err(db_err)?.iter().map_err(db_err)? {
+            let (k, v) = row.map_err(db_err)?;
+            st.committed.insert(k.value(), postcard::from_bytes(v.value())?);
+        }
+        let cp = txn.open_table(CHECKPOINT).map_err(db_err)?;
+        if let (Some(p), Some(s)) = (cp.get("proof").map_err(db_err)?, cp.get("snapshot").map_err(db_err)?) {
+            st.stable = Some((postcard::from_bytes(p.value())?, s.value().to_vec()));
+        }
+        Ok(st)
+    }
+
+    /// Durably apply the ops of one step (one transaction, fsync on commit).
+    pub fn apply(&mut self, ops: &[&PersistOp]) -> Result<()> {
+        if ops.is_empty() {
+            return Ok(());
+        }
+        let txn = self.db.begin_write().map_err(db_err)?;
+        {
+            let mut meta = txn.open_table(META).map_err(db_err)?;
+            let mut accepted = txn.open_table(ACCEPTED).map_err(db_err)?;
+            let mut prepared = txn.open_table(PREPARED).map_err(db_err)?;
+            let mut committed = txn.open_table(COMMITTED).map_err(db_err)?;
+            let mut checkpoint = txn.open_table(CHECKPOINT).map_err(db_err)?;
+            for op in ops {
+                match op {
+                    PersistOp::View { view, active } => {
+                        let old = meta.get("view").map_err(db_err)?.map(|v| v.value()).unwrap_or(0);
+                        if old != *view {
+                            accepted.retain(|_, _| false).map_err(db_err)?;
+                        }
+                        meta.insert("view", *view).map_err(db_err)?;
+                        meta.insert("active", u64::from(*active)).map_err(db_err)?;
+                    }
+                    PersistOp::Accepted(pp) => {
+                        let view = meta.get("view").map_err(db_err)?.map(|v| v.value()).unwrap_or(0);
+                        if pp.body.view == view {
+                            accepted.insert(pp.body.seq, postcard::to_stdvec(pp)?.as_slice()).map_err(db_err)?;
+                        }
+                    }
+                    PersistOp::Prepared(cert) => {
+                        let seq = cert.pre_prepare.body.seq;
+                        let newer = match prepared.get(seq).map_err(db_err)? {
+                            Some(old) => {
+                                let old: crate::message::PreparedCert = postcard::from_bytes(old.value())?;
+                                old.pre_prepare.body.view <= cert.pre_prepare.body.view
+                            }
+                            None => true,
+                        };
+                        if newer {
+                            prepared.insert(seq, postcard::to_stdvec(cert)?.as_slice()).map_err(db_err)?;
+                        }
+                    }
+                    PersistOp::Committed(e) => {
+                        committed
+                            .insert(e.pre_prepare.body.seq, postcard::to_stdvec(e)?.as_slice())
+                            .map_err(db_err)?;
+                    }
+                    PersistOp::Executed(seq) => {
+                        let old = meta.get("last_executed").map_err(db_err)?.map(|v| v.value()).unwrap_or(0);
+                        meta.insert("last_executed", old.max(*seq)).map_err(db_err)?;
+                    }
+                    PersistOp::Stable { proof, snapshot } => {
+                        let h = proof.seq;
+                        let cur: Option<crate::message::CheckpointProof> = match checkpoint.get("proof").map_err(db_err)? {
+                            Some(p) => Some(postcard::from_bytes(p.value())?),
+                            None => None,
+                        };
+                        if cur.is_some_and(|c| c.seq >= h) {
+                            continue;
+                        }
+                        accepted.retain(|s, _| s > h).map_err(db_err)?;
+                        prepared.retain(|s, _| s > h).map_err(db_err)?;
+                        committed.retain(|s, _| s > h).map_err(db_err)?;
+                        let old = meta.get("last_executed").map_err(db_err)?.map(|v| v.value()).unwrap_or(0);
+                        meta.insert("last_executed", old.max(h)).map_err(db_err)?;
+                        checkpoint.insert("proof", postcard::to_stdvec(proof)?.as_slice()).map_err(db_err)?;
+                        checkpoint.insert("snapshot", snapshot.as_slice()).map_err(db_err)?;
+                    }
+                }
+            }
+        }
+        txn.commit().map_err(db_err)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,70 @@
+//! The halo2 backend: KZG commitments on BN254, SHPLONK multi-openings, Blake2b transcript.
+
+use crate::backend::Backend;
+use crate::error::ProveError;
+use halo2_proofs::halo2curves::bn256::{Bn256, G1Affine};
+use halo2_proofs::plonk::{create_proof, ProvingKey};
+use halo2_proofs::poly::kzg::commitment::{KZGCommitmentScheme, ParamsKZG};
+use halo2_proofs::poly::kzg::multiopen::ProverSHPLONK;
+use halo2_proofs::transcript::{Blake2bWrite, Challenge255, TranscriptWriterBuffer};
+use rand::rngs::OsRng;
+use zkpot_circuits::field::fr_to_hex;
+use zkpot_circuits::halo2::{CircuitShape, ValidationCircuit, Witness};
+use zkpot_verifier::{ProofFile, Statement, VerifierKey, HALO2_BACKEND};
+
+/// The halo2 backend.
+pub struct Halo2Backend;
+
+/// A halo2 proving key with the shape it was made for.
+pub struct Halo2ProvingKey {
+    pub shape: CircuitShape,
+    pub pk: ProvingKey<G1Affine>,
+}
+
+impl Backend for Halo2Backend {
+    type Params = ParamsKZG<Bn256>;
+    type ProvingKey = Halo2ProvingKey;
+    type VerifyingKey = VerifierKey;
+    type Proof = ProofFile;
+    const NAME: &'static str = HALO2_BACKEND;
+
+    fn setup(params: &ParamsKZG<Bn256>, shape: &CircuitShape) -> Result<(Halo2ProvingKey, VerifierKey), ProveError> {
+        let vk = zkpot_params::keys::verifying_key(params, shape)?;
+        let vk_file = VerifierKey::from_bytes(&VerifierKey::to_bytes(shape, params, &vk))?;
+        let pk = zkpot_params::keys::proving_key(params, shape, vk)?;
+        Ok((Halo2ProvingKey { shape: shape.clone(), pk }, vk_file))
+    }
+
+    fn prove(params: &ParamsKZG<Bn256>, pk: &Halo2ProvingKey, witness: Witness) -> Result<(Statement, ProofFile), ProveError> {
+        let shape = CircuitShape::new(witness.model.architecture(), witness.data.len());
+        if shape != pk.shape {
+            return Err(ProveError::WrongKey { key: pk.shape.id(), witness: shape.id() });
+        }
+        let public = witness.public_inputs();
+        let statement = Statement::new(
+            HALO2_BACKEND,
+            shape.id(),
+            fr_to_hex(&public[0]),
+            fr_to_hex(&public[1]),
+            witness.data.len() as u64,
+            witness.trace.score as u64,
+        );
+        let circuit = ValidationCircuit { shape, witness: Some(witness) };
+        let instances: &[&[_]] = &[&public[..]];
+        let mut transcript = Blake2bWrite::<_, G1Affine, Challenge255<_>>::init(vec![]);
+        create_proof::<KZGCommitmentScheme<Bn256>, ProverSHPLONK<'_, Bn256>, _, _, _, _>(
+            params,
+            &pk.pk,
+            &[circuit],
+            &[instances],
+            OsRng,
+            &mut transcript,
+        )
+        .map_err(|e| ProveError::Proving(format!("{e:?}")))?;
+        Ok((statement, ProofFile::halo2(transcript.finalize())))
+    }
+
+    fn verify(vk: &VerifierKey, statement: &Statement, proof: &ProofFile) -> Result<(), ProveError> {
+        Ok(zkpot_verifier::verify(statement, proof, vk)?)
+    }
+}

@@ -1,0 +1,75 @@
+//! The public statement a proof is about, as JSON that other tools can read:
+//!
+//! ```json
+//! {"format":"zkpot-statement","version":1,"backend":"halo2-kzg-bn254",
+//!  "shape_id":"<32 hex>","model_commitment":"0x<64 hex>","dataset_commitment":"0x<64 hex>",
+//!  "samples":500,"score":457}
+//! ```
+
+use crate::error::VerifyError;
+use serde::{Deserialize, Serialize};
+use zkpot_circuits::field::{fr_from_hex, Fr};
+
+/// Format tag of statement files.
+pub const STATEMENT_FORMAT: &str = "zkpot-statement";
+
+/// "The committed model scores `score` of `samples` on the committed data set."
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Statement {
+    pub format: String,
+    pub version: u32,
+    pub backend: String,
+    pub shape_id: String,
+    pub model_commitment: String,
+    pub dataset_commitment: String,
+    pub samples: u64,
+    pub score: u64,
+}
+
+impl Statement {
+    /// Builds a statement.
+    pub fn new(backend: &str, shape_id: String, model_commitment: String, dataset_commitment: String, samples: u64, score: u64) -> Self {
+        Statement {
+            format: STATEMENT_FORMAT.into(),
+            version: 1,
+            backend: backend.into(),
+            shape_id,
+            model_commitment,
+            dataset_commitment,
+            samples,
+            score,
+        }
+    }
+
+    /// Parses and checks a statement file.
+    pub fn from_json(text: &str) -> Result<Self, VerifyError> {
+        let s: Statement = serde_json::from_str(text).map_err(|e| VerifyError::Statement(e.to_string()))?;
+        s.public_inputs()?;
+        Ok(s)
+    }
+
+    /// Pretty JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+
+    /// The circuit's public inputs `[model commitment, data set commitment, N, S]`, after
+    /// checking the format, the hex encodings and `S <= N`.
+    pub fn public_inputs(&self) -> Result<[Fr; 4], VerifyError> {
+        if self.format != STATEMENT_FORMAT || self.version != 1 {
+            return Err(VerifyError::Statement(format!(
+                "expected format `{STATEMENT_FORMAT}` version 1, found `{}` version {}",
+                self.format, self.version
+            )));
+        }
+        if self.score > self.samples {
+            return Err(VerifyError::Statement(format!("score {} exceeds the {} samples", self.score, self.samples)));
+        }
+        if self.samples == 0 {
+            return Err(VerifyError::Statement("samples must be positive".into()));
+        }
+        let m = fr_from_hex(&self.model_commitment).map_err(|e| VerifyError::Statement(format!("model_commitment: {e}")))?;
+        let d = fr_from_hex(&self.dataset_commitment).map_err(|e| VerifyError::Statement(format!("dataset_commitment: {e}")))?;
+        Ok([m, d, Fr::from(self.samples), Fr::from(self.score)])
+    }
+}

@@ -1,0 +1,84 @@
+//! The verifying key file: everything a light verifier needs and nothing more. Payload
+//! (inside a [`crate::container`] of kind 1):
+//!
+//! ```text
+//! shape JSON (u32 length + bytes)   the circuit shape, so the key can be decoded
+//! k (u32)                           the circuit size
+//! g, g2, s_g2 (compressed points)   the KZG verifier parameters: 32 + 64 + 64 bytes
+//! halo2 verifying key (rest)        halo2's own RawBytes encoding
+//! ```
+
+use crate::container::{open, put_bytes, seal, Kind, Reader, BACKEND_HALO2};
+use crate::error::VerifyError;
+use halo2_proofs::halo2curves::bn256::{Bn256, G1Affine, G2Affine};
+use halo2_proofs::halo2curves::group::GroupEncoding;
+use halo2_proofs::plonk::VerifyingKey;
+use halo2_proofs::poly::commitment::{Params, ParamsProver};
+use halo2_proofs::poly::kzg::commitment::ParamsKZG;
+use halo2_proofs::SerdeFormat;
+use rand_chacha::rand_core::SeedableRng;
+use rand_chacha::ChaCha20Rng;
+use zkpot_circuits::halo2::{CircuitShape, ValidationCircuit};
+
+/// A decoded verifying key.
+#[derive(Clone, Debug)]
+pub struct VerifierKey {
+    pub shape: CircuitShape,
+    pub params: ParamsKZG<Bn256>,
+    pub vk: VerifyingKey<G1Affine>,
+}
+
+impl VerifierKey {
+    /// Builds the key file contents from full KZG parameters and a halo2 verifying key.
+    pub fn to_bytes(shape: &CircuitShape, params: &ParamsKZG<Bn256>, vk: &VerifyingKey<G1Affine>) -> Vec<u8> {
+        let mut payload = Vec::new();
+        put_bytes(&mut payload, serde_json::to_string(shape).unwrap_or_default().as_bytes());
+        payload.extend_from_slice(&params.k().to_le_bytes());
+        payload.extend_from_slice(params.get_g()[0].to_bytes().as_ref());
+        payload.extend_from_slice(params.g2().to_bytes().as_ref());
+        payload.extend_from_slice(params.s_g2().to_bytes().as_ref());
+        payload.extend_from_slice(&vk.to_bytes(SerdeFormat::RawBytes));
+        seal(Kind::VerifyingKey, BACKEND_HALO2, &payload)
+    }
+
+    /// Decodes and checks a key file.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, VerifyError> {
+        let what = "verifying key";
+        let (_backend, payload) = open(bytes, Kind::VerifyingKey)?;
+        let mut r = Reader::new(what, payload);
+        let shape: CircuitShape = serde_json::from_slice(r.bytes()?)
+            .map_err(|e| VerifyError::Malformed { what, detail: format!("circuit shape: {e}") })?;
+        let k = r.u32()?;
+        if k != shape.k() {
+            return Err(VerifyError::Malformed { what, detail: format!("k = {k} but the shape needs k = {}", shape.k()) });
+        }
+        let bad = |d: &str| VerifyError::Malformed { what, detail: format!("{d} is not a valid curve point") };
+        let mut g = <G1Affine as GroupEncoding>::Repr::default();
+        g.as_mut().copy_from_slice(r.take(32)?);
+        let g: G1Affine = Option::from(G1Affine::from_bytes(&g)).ok_or_else(|| bad("g"))?;
+        let mut g2 = <G2Affine as GroupEncoding>::Repr::default();
+        g2.as_mut().copy_from_slice(r.take(64)?);
+        let g2: G2Affine = Option::from(G2Affine::from_bytes(&g2)).ok_or_else(|| bad("g2"))?;
+        let mut s_g2 = <G2Affine as GroupEncoding>::Repr::default();
+        s_g2.as_mut().copy_from_slice(r.take(64)?);
+        let s_g2: G2Affine = Option::from(G2Affine::from_bytes(&s_g2)).ok_or_else(|| bad("s_g2"))?;
+        let rest = r.rest();
+        let vk = VerifyingKey::<G1Affine>::from_bytes::<ValidationCircuit>(rest, SerdeFormat::RawBytes, shape.clone())
+            .map_err(|e| VerifyError::Malformed { what, detail: format!("halo2 key: {e}") })?;
+        // verifier-only parameters: g[0], g2, s_g2 and the size (the verifier uses nothing else)
+        let params = throwaway_params().from_parts(k, vec![g], Some(vec![]), g2, s_g2);
+        Ok(VerifierKey { shape, params, vk })
+    }
+
+    /// Reads a key file from disk.
+    pub fn read(path: &std::path::Path) -> Result<Self, VerifyError> {
+        let bytes = std::fs::read(path).map_err(|source| VerifyError::Io { path: path.display().to_string(), source })?;
+        Self::from_bytes(&bytes)
+    }
+}
+
+/// `ParamsKZG::from_parts` needs an instance to be called on: a size-1 setup from a fixed
+/// seed is a cheap throwaway one (its values are all replaced).
+fn throwaway_params() -> ParamsKZG<Bn256> {
+    ParamsKZG::<Bn256>::setup(0, ChaCha20Rng::seed_from_u64(0))
+}
