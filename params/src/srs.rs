@@ -7,7 +7,11 @@
 //!   halo2 ecosystem) and trims it to the circuit's `k`. This is how a real deployment runs.
 
 use crate::error::ParamsError;
-use halo2_proofs::halo2curves::bn256::Bn256;
+use halo2_proofs::halo2curves::bn256::{Bn256, Fr, G1Affine, G2Affine, G1};
+use halo2_proofs::halo2curves::ff::{BatchInvert, Field, PrimeField};
+use halo2_proofs::halo2curves::group::prime::PrimeCurveAffine;
+use halo2_proofs::halo2curves::group::Curve;
+use rayon::prelude::*;
 use halo2_proofs::poly::commitment::{Params, ParamsProver};
 use halo2_proofs::poly::kzg::commitment::ParamsKZG;
 use halo2_proofs::SerdeFormat;
@@ -19,9 +23,53 @@ use zkpot_verifier::container::{open, seal, Kind, BACKEND_HALO2};
 pub const DEV_SRS_WARNING: &str = "WARNING: using an INSECURE development SRS derived from a public seed. \
 Anyone who knows the seed can forge proofs. Use `--srs <ceremony file>` for anything real.";
 
-/// Development parameters for `2^k` rows from a seed.
+/// Development parameters for `2^k` rows from a seed: `tau` is drawn from ChaCha20 seeded
+/// with `seed`; `g[i] = tau^i G1`, `g_lagrange[i] = L_i(tau) G1` computed directly (parallel
+/// fixed-base multiplications, no group FFT), `s_g2 = tau G2`. Equal to what
+/// `ParamsKZG::from_parts` derives from the same powers (tested).
 pub fn dev_srs(k: u32, seed: [u8; 32]) -> ParamsKZG<Bn256> {
-    ParamsKZG::<Bn256>::setup(k, ChaCha20Rng::from_seed(seed))
+    let mut rng = ChaCha20Rng::from_seed(seed);
+    let tau = Fr::random(&mut rng);
+    let n = 1usize << k;
+    let mut powers = Vec::with_capacity(n);
+    let mut p = Fr::ONE;
+    for _ in 0..n {
+        powers.push(p);
+        p *= tau;
+    }
+    let tau_n_minus_one = p - Fr::ONE;
+    // omega as halo2's evaluation domain takes it: ROOT_OF_UNITY^(2^(S - k))
+    let mut omega = Fr::ROOT_OF_UNITY;
+    for _ in k..Fr::S {
+        omega = omega.square();
+    }
+    let mut omega_i = Vec::with_capacity(n);
+    let mut w = Fr::ONE;
+    for _ in 0..n {
+        omega_i.push(w);
+        w *= omega;
+    }
+    let mut denom: Vec<Fr> = omega_i.iter().map(|w| tau - w).collect();
+    denom.iter_mut().batch_invert();
+    let n_inv = Fr::from(n as u64).invert().unwrap_or(Fr::ZERO);
+    let lagrange: Vec<Fr> = omega_i.iter().zip(&denom).map(|(w, d)| *w * tau_n_minus_one * n_inv * d).collect();
+    let g1 = G1Affine::generator();
+    let mul_all = |scalars: &[Fr]| -> Vec<G1Affine> {
+        let proj: Vec<G1> = scalars.par_iter().map(|s| g1 * s).collect();
+        let mut affine = vec![G1Affine::identity(); proj.len()];
+        G1::batch_normalize(&proj, &mut affine);
+        affine
+    };
+    let g = mul_all(&powers);
+    let g_lagrange = mul_all(&lagrange);
+    let g2 = G2Affine::generator();
+    let s_g2: G2Affine = (g2 * tau).into();
+    throwaway().from_parts(k, g, Some(g_lagrange), g2, s_g2)
+}
+
+/// `from_parts` is a method; a size-1 setup is a cheap instance to call it on.
+fn throwaway() -> ParamsKZG<Bn256> {
+    ParamsKZG::<Bn256>::setup(0, ChaCha20Rng::seed_from_u64(0))
 }
 
 /// The default development seed: SHA-256 of a fixed label.
@@ -65,4 +113,29 @@ pub fn from_bytes(bytes: &[u8], origin: &str) -> Result<ParamsKZG<Bn256>, Params
     let (_, payload) = open(bytes, Kind::KzgParams)?;
     ParamsKZG::<Bn256>::read_custom(&mut &payload[..], SerdeFormat::RawBytesUnchecked)
         .map_err(|source| ParamsError::Io { action: "cannot decode KZG parameters in", path: origin.into(), source })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dev_srs_matches_halo2_lagrange_basis() {
+        let p = dev_srs(5, [9; 32]);
+        let rebuilt = throwaway().from_parts(5, p.get_g().to_vec(), None, p.g2(), p.s_g2());
+        assert!(to_bytes(&p) == to_bytes(&rebuilt), "same g and g_lagrange");
+        assert_eq!(p.get_g()[0], G1Affine::generator());
+    }
+
+    #[test]
+    fn trim_and_roundtrip() {
+        let p = dev_srs(6, [3; 32]);
+        let t = trim(p.clone(), 4, "test").unwrap();
+        assert_eq!(t.get_g(), &p.get_g()[..16]);
+        assert!(matches!(trim(t.clone(), 5, "test"), Err(ParamsError::TooSmall { have: 4, need: 5, .. })));
+        let bytes = to_bytes(&t);
+        let back = from_bytes(&bytes, "test").unwrap();
+        assert_eq!(back.get_g(), t.get_g());
+        assert!(from_bytes(&bytes[..bytes.len() - 3], "test").is_err());
+    }
 }

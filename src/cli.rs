@@ -1,0 +1,119 @@
+//! The command line: every verb and its flags (dispatch lives in `execute.rs`).
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// zkpot: prove that a committed model scores S on a committed test set, and check such proofs.
+#[derive(Debug, Parser)]
+#[command(name = "zkpot", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Where the model and the data come from (defaults: the bundled digits MLP and test set).
+#[derive(Debug, Args, Clone)]
+pub struct Inputs {
+    /// Quantized model (JSON from `zkpot quantize`); default: the bundled digits MLP quantized
+    /// with --scale-bits/--value-bits.
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+    /// Float model (JSON) to quantize on the fly instead of --model.
+    #[arg(long, conflicts_with = "model")]
+    pub float_model: Option<PathBuf>,
+    /// Test set (JSON, float features); default: the bundled 500-sample digits test set.
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    /// Use only the first N samples of the test set.
+    #[arg(long)]
+    pub samples: Option<usize>,
+    /// Fractional bits s when quantizing on the fly.
+    #[arg(long, default_value_t = 8)]
+    pub scale_bits: u32,
+    /// Value bits b when quantizing on the fly.
+    #[arg(long, default_value_t = 16)]
+    pub value_bits: u32,
+}
+
+/// KZG parameters and the key cache.
+#[derive(Debug, Args, Clone)]
+pub struct ParamsArgs {
+    /// A KZG ceremony file in halo2's format; without it an INSECURE development SRS is used.
+    #[arg(long)]
+    pub srs: Option<PathBuf>,
+    /// Cache directory for development SRS files and keys (default: $ZKPOT_CACHE or .zkpot-cache).
+    #[arg(long)]
+    pub cache: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Quantize a float model and report float vs quantized accuracy on a test set.
+    Quantize {
+        /// Float model (JSON); default: the bundled digits MLP.
+        #[arg(long)]
+        model: Option<PathBuf>,
+        /// Test set to check bounds and accuracy on; default: the bundled test set.
+        #[arg(long)]
+        data: Option<PathBuf>,
+        #[arg(long, default_value_t = 8)]
+        scale_bits: u32,
+        #[arg(long, default_value_t = 16)]
+        value_bits: u32,
+        /// Where to write the quantized model.
+        #[arg(long, default_value = "model.quantized.json")]
+        out: PathBuf,
+    },
+    /// Print the model and data set commitments (JSON).
+    Commit {
+        #[command(flatten)]
+        inputs: Inputs,
+    },
+    /// Create KZG parameters and keys for the model's architecture and N; writes the verifying key.
+    Setup {
+        #[command(flatten)]
+        inputs: Inputs,
+        #[command(flatten)]
+        params: ParamsArgs,
+        /// Where to write the verifying key.
+        #[arg(long, default_value = "vk.key")]
+        vk: PathBuf,
+    },
+    /// Prove the model's score on the test set; writes the proof and the statement.
+    Prove {
+        #[command(flatten)]
+        inputs: Inputs,
+        #[command(flatten)]
+        params: ParamsArgs,
+        #[arg(long, default_value = "proof.bin")]
+        proof: PathBuf,
+        #[arg(long, default_value = "statement.json")]
+        statement: PathBuf,
+        /// Also write the verifying key here.
+        #[arg(long, default_value = "vk.key")]
+        vk: PathBuf,
+    },
+    /// Verify a proof of a statement against a verifying key (exit 0 accept, 1 reject).
+    Verify {
+        #[arg(long, default_value = "statement.json")]
+        statement: PathBuf,
+        #[arg(long, default_value = "proof.bin")]
+        proof: PathBuf,
+        #[arg(long, default_value = "vk.key")]
+        vk: PathBuf,
+    },
+    /// The whole job on the bundled default: quantize, commit, setup, prove, verify (and the ledger).
+    Demo {
+        /// Number of test samples to prove (default: all 500).
+        #[arg(long)]
+        samples: Option<usize>,
+        /// Directory for the demo's files.
+        #[arg(long, default_value = "zkpot-demo")]
+        out: PathBuf,
+        /// Skip the ledger part.
+        #[arg(long)]
+        no_ledger: bool,
+        #[command(flatten)]
+        params: ParamsArgs,
+    },
+}

@@ -1,0 +1,234 @@
+//! Dispatch: turns a parsed command into work, with I/O and progress at this edge only.
+
+use crate::cli::{Command, Inputs, ParamsArgs};
+use crate::report::{fmt_duration, peak_rss_mib, step};
+use anyhow::{bail, Context, Result};
+use halo2_proofs::halo2curves::bn256::Bn256;
+use halo2_proofs::poly::kzg::commitment::ParamsKZG;
+use serde_json::json;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use zkpot_circuits::bundled;
+use zkpot_circuits::commit::Commitments;
+use zkpot_circuits::dataset::{FloatDataset, QuantizedDataset};
+use zkpot_circuits::fixed::FixedParams;
+use zkpot_circuits::halo2::{CircuitShape, Witness};
+use zkpot_circuits::model::{FloatModel, QuantizedModel};
+use zkpot_circuits::quantize::{quantize_and_check, quantize_model};
+use zkpot_params::{cache, srs};
+use zkpot_prover::{Backend, Halo2Backend};
+use zkpot_verifier::{ProofFile, Statement, VerifierKey};
+
+/// Exit status for a proof that was checked and rejected (other failures exit 2).
+pub const EXIT_REJECTED: i32 = 1;
+
+/// A verification that ran and said no.
+#[derive(Debug)]
+pub struct Rejected(pub String);
+
+impl std::fmt::Display for Rejected {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "REJECTED: {}", self.0)
+    }
+}
+
+impl std::error::Error for Rejected {}
+
+fn read_text(path: &Path, what: &str) -> Result<String> {
+    std::fs::read_to_string(path).with_context(|| format!("cannot read the {what} file {}", path.display()))
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    cache::write_atomic(path, bytes).with_context(|| format!("cannot write {}", path.display()))
+}
+
+fn fixed_of(inputs: &Inputs) -> FixedParams {
+    FixedParams { scale_bits: inputs.scale_bits, value_bits: inputs.value_bits }
+}
+
+fn float_model(path: Option<&PathBuf>) -> Result<FloatModel> {
+    Ok(match path {
+        Some(p) => FloatModel::from_json(&read_text(p, "model")?).with_context(|| format!("in {}", p.display()))?,
+        None => bundled::digits_model()?,
+    })
+}
+
+fn float_data(path: Option<&PathBuf>, samples: Option<usize>) -> Result<FloatDataset> {
+    let d = match path {
+        Some(p) => FloatDataset::from_json(&read_text(p, "data set")?).with_context(|| format!("in {}", p.display()))?,
+        None => bundled::digits_test()?,
+    };
+    Ok(match samples {
+        Some(n) => d.take(n)?,
+        None => d,
+    })
+}
+
+/// The quantized model and data set named by the flags.
+fn load_inputs(inputs: &Inputs) -> Result<(QuantizedModel, QuantizedDataset)> {
+    let model = match &inputs.model {
+        Some(p) => QuantizedModel::from_json(&read_text(p, "quantized model")?).with_context(|| format!("in {}", p.display()))?,
+        None => quantize_model(&float_model(inputs.float_model.as_ref())?, fixed_of(inputs))?,
+    };
+    let data = float_data(inputs.data.as_ref(), inputs.samples)?.quantize(model.fixed).context("quantizing the test set")?;
+    zkpot_circuits::eval::check_compatible(&model, &data)?;
+    Ok((model, data))
+}
+
+/// KZG parameters of size `k`: a ceremony file, or the cached development SRS (with a warning).
+fn load_params(args: &ParamsArgs, k: u32) -> Result<ParamsKZG<Bn256>> {
+    match &args.srs {
+        Some(p) => {
+            let (params, _) = step(&format!("loading KZG parameters from {} (k = {k})", p.display()), || srs::load_ceremony(p, k));
+            Ok(params?)
+        }
+        None => {
+            eprintln!("{}", srs::DEV_SRS_WARNING);
+            let dir = args.cache.clone().unwrap_or_else(cache::default_dir);
+            let (res, _) = step(&format!("development SRS for k = {k}"), || cache::dev_srs_cached(&dir, k));
+            Ok(res?.0)
+        }
+    }
+}
+
+/// Keys for `shape`: the verifying key from the cache when present (it carries its shape and is
+/// checked), then the proving key rebuilt from it.
+fn keys(args: &ParamsArgs, params: &ParamsKZG<Bn256>, shape: &CircuitShape) -> Result<(zkpot_prover::halo2::Halo2ProvingKey, VerifierKey, Duration)> {
+    let (res, took) = step(&format!("key generation for circuit {} (k = {})", shape.id(), shape.k()), || Halo2Backend::setup(params, shape));
+    let (pk, vk) = res?;
+    if args.srs.is_none() {
+        let dir = args.cache.clone().unwrap_or_else(cache::default_dir);
+        let _ = cache::write_atomic(&cache::vk_path(&dir, &shape.id()), &VerifierKey::to_bytes(shape, params, &vk.vk));
+    }
+    Ok((pk, vk, took))
+}
+
+/// Runs one command; `Ok(Some(json))` is printed on stdout.
+pub fn run(command: Command) -> Result<()> {
+    match command {
+        Command::Quantize { model, data, scale_bits, value_bits, out } => {
+            let fm = float_model(model.as_ref())?;
+            let fd = float_data(data.as_ref(), None)?;
+            let (q, report) = quantize_and_check(&fm, &fd, FixedParams { scale_bits, value_bits })?;
+            write_file(&out, q.to_json().as_bytes())?;
+            println!("{}", serde_json::to_string_pretty(&json!({ "quantized_model": out, "report": report }))?);
+        }
+        Command::Commit { inputs } => {
+            let (model, data) = load_inputs(&inputs)?;
+            let c = Commitments::compute(&model, &data);
+            println!("{}", serde_json::to_string_pretty(&c)?);
+        }
+        Command::Setup { inputs, params, vk } => {
+            let (model, data) = load_inputs(&inputs)?;
+            let shape = CircuitShape::new(model.architecture(), data.len());
+            let kzg = load_params(&params, shape.k())?;
+            let (_, vkey, took) = keys(&params, &kzg, &shape)?;
+            write_file(&vk, &VerifierKey::to_bytes(&shape, &kzg, &vkey.vk))?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&json!({
+                    "shape_id": shape.id(), "k": shape.k(), "samples": shape.samples,
+                    "verifying_key": vk, "keygen_seconds": took.as_secs_f64(),
+                }))?
+            );
+        }
+        Command::Prove { inputs, params, proof, statement, vk } => {
+            let (model, data) = load_inputs(&inputs)?;
+            let out = prove_all(&model, &data, &params)?;
+            write_file(&proof, &out.proof.to_bytes())?;
+            write_file(&statement, out.statement.to_json().as_bytes())?;
+            write_file(&vk, &out.vk_bytes)?;
+            println!("{}", serde_json::to_string_pretty(&out.summary(&statement, &proof, &vk))?);
+        }
+        Command::Verify { statement, proof, vk } => {
+            let s = Statement::from_json(&read_text(&statement, "statement")?).with_context(|| format!("in {}", statement.display()))?;
+            let p = ProofFile::from_bytes(&std::fs::read(&proof).with_context(|| format!("cannot read the proof file {}", proof.display()))?)
+                .with_context(|| format!("in {}", proof.display()))?;
+            let key = VerifierKey::read(&vk).with_context(|| format!("in {}", vk.display()))?;
+            let (res, took) = step("verifying", || zkpot_verifier::verify(&s, &p, &key));
+            match res {
+                Ok(()) => println!(
+                    "{}",
+                    serde_json::to_string_pretty(&json!({
+                        "result": "accept", "score": s.score, "samples": s.samples,
+                        "model_commitment": s.model_commitment, "dataset_commitment": s.dataset_commitment,
+                        "verify_ms": took.as_secs_f64() * 1e3,
+                    }))?
+                ),
+                Err(e) => return Err(Rejected(e.to_string()).into()),
+            }
+        }
+        Command::Demo { samples, out, no_ledger, params } => demo(samples, &out, no_ledger, &params)?,
+    }
+    Ok(())
+}
+
+/// What proving produced, with its measurements.
+struct ProveOutput {
+    statement: Statement,
+    proof: ProofFile,
+    vk_bytes: Vec<u8>,
+    keygen: Duration,
+    prove: Duration,
+    verify: Duration,
+}
+
+impl ProveOutput {
+    fn summary(&self, statement: &Path, proof: &Path, vk: &Path) -> serde_json::Value {
+        json!({
+            "statement": self.statement, "statement_file": statement, "proof_file": proof, "verifying_key": vk,
+            "proof_bytes": self.proof.proof.len(), "keygen_seconds": self.keygen.as_secs_f64(),
+            "prove_seconds": self.prove.as_secs_f64(), "verify_ms": self.verify.as_secs_f64() * 1e3,
+            "peak_rss_mib": peak_rss_mib(),
+        })
+    }
+}
+
+fn prove_all(model: &QuantizedModel, data: &QuantizedDataset, params: &ParamsArgs) -> Result<ProveOutput> {
+    let (witness, _) = step("running the validation function", || Witness::new(model.clone(), data.clone()));
+    let witness = witness?;
+    let shape = CircuitShape::new(model.architecture(), data.len());
+    let kzg = load_params(params, shape.k())?;
+    let (pk, vk, keygen) = keys(params, &kzg, &shape)?;
+    let (res, prove) = step(&format!("proving {} samples", data.len()), || Halo2Backend::prove(&kzg, &pk, witness));
+    let (statement, proof) = res?;
+    let (res, verify) = step("verifying", || Halo2Backend::verify(&vk, &statement, &proof));
+    res.context("the fresh proof did not verify")?;
+    Ok(ProveOutput { statement, proof, vk_bytes: VerifierKey::to_bytes(&shape, &kzg, &vk.vk), keygen, prove, verify })
+}
+
+fn demo(samples: Option<usize>, out: &Path, no_ledger: bool, params: &ParamsArgs) -> Result<()> {
+    let n = samples.unwrap_or(500);
+    eprintln!("zkpot demo: the bundled digits MLP (64-32-10, ReLU) on {n} samples of the bundled test set");
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let fm = bundled::digits_model()?;
+    let fd = bundled::digits_test()?.take(n)?;
+    let fixed = FixedParams::DEFAULT;
+    let (res, _) = step("quantizing (s = 8, b = 16)", || quantize_and_check(&fm, &fd, fixed));
+    let (q, report) = res?;
+    write_file(&out.join("model.quantized.json"), q.to_json().as_bytes())?;
+    eprintln!(
+        "  float model: {}/{n} correct; quantized model: {}/{n} correct ({} disagreements)",
+        report.float_correct, report.quantized_correct, report.disagreements
+    );
+    let data = fd.quantize(fixed)?;
+    let (commitments, _) = step("committing", || Commitments::compute(&q, &data));
+    write_file(&out.join("commitments.json"), serde_json::to_string_pretty(&commitments)?.as_bytes())?;
+    let res = prove_all(&q, &data, params)?;
+    let (statement_p, proof_p, vk_p) = (out.join("statement.json"), out.join("proof.bin"), out.join("vk.key"));
+    write_file(&proof_p, &res.proof.to_bytes())?;
+    write_file(&statement_p, res.statement.to_json().as_bytes())?;
+    write_file(&vk_p, &res.vk_bytes)?;
+    if res.statement.score as usize != report.quantized_correct {
+        bail!("the proved score {} differs from the reference score {}", res.statement.score, report.quantized_correct);
+    }
+    println!("S/N = {}/{} proved for model {}", res.statement.score, res.statement.samples, res.statement.model_commitment);
+    println!("  keygen {}, prove {}, verify {}, proof {} bytes, peak memory {:.0} MiB",
+        fmt_duration(res.keygen), fmt_duration(res.prove), fmt_duration(res.verify), res.proof.proof.len(), peak_rss_mib().unwrap_or(0.0));
+    println!("  files: {}, {}, {}", statement_p.display(), proof_p.display(), vk_p.display());
+    println!("  check it: zkpot verify --statement {} --proof {} --vk {}", statement_p.display(), proof_p.display(), vk_p.display());
+    if !no_ledger {
+        crate::ledger_demo::run(&res.statement, &res.proof, &res.vk_bytes)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,149 @@
+//! The `zkpot` binary end to end on a tiny model (8-bit values, k = 9): every verb, the files it
+//! writes, and a clear message (never a panic) for each kind of bad input.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const MODEL: &str = r#"{"format":"zkpot-float-model","version":1,"name":"tiny","input_dim":3,"num_classes":3,
+ "layers":[{"type":"dense","weights":[[0.5,-0.25,0.125,1.0],[-0.5,0.75,0.25,-0.125],[0.25,0.5,-0.75,0.5]],"bias":[0.125,-0.25,0.0,0.25]},
+           {"type":"relu"},
+           {"type":"dense","weights":[[0.5,-0.5,0.25],[0.25,0.75,-0.5],[-0.25,0.5,0.75],[0.75,-0.25,0.5]],"bias":[0.0,0.125,-0.125]}]}"#;
+
+const DATA: &str = r#"{"format":"zkpot-dataset","version":1,"name":"tiny","num_classes":3,
+ "features":[[1.0,0.5,-0.5],[0.25,-1.0,2.0],[-1.5,0.75,0.5],[2.0,1.0,1.0],[0.0,0.0,0.5]],
+ "labels":[0,2,1,0,2]}"#;
+
+fn zkpot(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_zkpot"))
+        .args(args)
+        .current_dir(dir)
+        .env("ZKPOT_CACHE", dir.join("cache"))
+        .output()
+        .expect("run zkpot")
+}
+
+fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+fn assert_fails_with(o: &Output, needle: &str) {
+    let t = text(o);
+    assert!(!o.status.success(), "expected failure, got success: {t}");
+    assert!(!t.contains("panicked"), "panic: {t}");
+    assert!(t.contains(needle), "expected `{needle}` in: {t}");
+}
+
+fn workdir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("zkpot-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("model.json"), MODEL).unwrap();
+    std::fs::write(dir.join("data.json"), DATA).unwrap();
+    dir
+}
+
+const Q: [&str; 4] = ["--scale-bits", "3", "--value-bits", "8"];
+
+#[test]
+fn full_flow_and_tampering() {
+    let dir = workdir("flow");
+    let o = zkpot(&dir, &["quantize", "--model", "model.json", "--data", "data.json", "--scale-bits", "3", "--value-bits", "8", "--out", "q.json"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(report["report"]["samples"], 5);
+
+    let o = zkpot(&dir, &["commit", "--model", "q.json", "--data", "data.json"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let c: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(c["model_commitment"].as_str().unwrap().starts_with("0x"));
+
+    let o = zkpot(&dir, &["setup", "--model", "q.json", "--data", "data.json", "--vk", "setup.vk"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("INSECURE"), "dev SRS warning");
+
+    let o = zkpot(&dir, &["prove", "--model", "q.json", "--data", "data.json"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let statement: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("statement.json")).unwrap()).unwrap();
+    assert_eq!(statement["model_commitment"], c["model_commitment"]);
+    assert_eq!(statement["dataset_commitment"], c["dataset_commitment"]);
+    assert_eq!(statement["score"], report["report"]["quantized_correct"]);
+    // the key from setup and the key written by prove are the same
+    assert_eq!(std::fs::read(dir.join("setup.vk")).unwrap(), std::fs::read(dir.join("vk.key")).unwrap());
+
+    let o = zkpot(&dir, &["verify"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("accept"));
+
+    // a changed score
+    let mut s = statement.clone();
+    s["score"] = serde_json::json!(statement["score"].as_u64().unwrap() ^ 1);
+    std::fs::write(dir.join("bad-score.json"), s.to_string()).unwrap();
+    let o = zkpot(&dir, &["verify", "--statement", "bad-score.json"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_fails_with(&o, "REJECTED");
+
+    // a statement for another model (mismatched commitment)
+    let mut s = statement.clone();
+    s["model_commitment"] = statement["dataset_commitment"].clone();
+    std::fs::write(dir.join("bad-model.json"), s.to_string()).unwrap();
+    assert_fails_with(&zkpot(&dir, &["verify", "--statement", "bad-model.json"]), "REJECTED");
+
+    // a flipped byte in the proof file, a truncated proof, a truncated key
+    let proof = std::fs::read(dir.join("proof.bin")).unwrap();
+    let mut flipped = proof.clone();
+    flipped[100] ^= 1;
+    std::fs::write(dir.join("flipped.bin"), &flipped).unwrap();
+    assert_fails_with(&zkpot(&dir, &["verify", "--proof", "flipped.bin"]), "corrupted");
+    std::fs::write(dir.join("short.bin"), &proof[..proof.len() / 2]).unwrap();
+    assert_fails_with(&zkpot(&dir, &["verify", "--proof", "short.bin"]), "truncated");
+    let vk = std::fs::read(dir.join("vk.key")).unwrap();
+    std::fs::write(dir.join("short.vk"), &vk[..vk.len() - 7]).unwrap();
+    assert_fails_with(&zkpot(&dir, &["verify", "--vk", "short.vk"]), "truncated");
+    // a proof file given as the key
+    assert_fails_with(&zkpot(&dir, &["verify", "--vk", "proof.bin"]), "not a verifying key");
+    // a missing file
+    assert_fails_with(&zkpot(&dir, &["verify", "--proof", "nope.bin"]), "nope.bin");
+    // garbage statement
+    std::fs::write(dir.join("garbage.json"), "{\"format\": 1").unwrap();
+    assert_fails_with(&zkpot(&dir, &["verify", "--statement", "garbage.json"]), "statement");
+
+    // a key for another N
+    let o = zkpot(&dir, &["setup", "--model", "q.json", "--data", "data.json", "--samples", "4", "--vk", "n4.vk"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_fails_with(&zkpot(&dir, &["verify", "--vk", "n4.vk"]), "mismatch");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn bad_inputs_get_clear_errors() {
+    let dir = workdir("bad");
+    let args = |data: &str| -> Vec<String> {
+        let mut v: Vec<String> = ["commit", "--float-model", "model.json", "--data", data].iter().map(|s| s.to_string()).collect();
+        v.extend(Q.iter().map(|s| s.to_string()));
+        v
+    };
+    let run = |data: &str, body: &str| {
+        std::fs::write(dir.join(data), body).unwrap();
+        let a = args(data);
+        zkpot(&dir, &a.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+    assert_fails_with(&run("label.json", &DATA.replace("[0,2,1,0,2]", "[0,2,7,0,2]")), "label 7 is outside 0..3");
+    assert_fails_with(&run("shape.json", &DATA.replace("[0.25,-1.0,2.0]", "[0.25,-1.0]")), "sample 1 has 2 features, expected 3");
+    assert_fails_with(&run("count.json", &DATA.replace("[0,2,1,0,2]", "[0,2,1,0]")), "5 feature rows but 4 labels");
+    assert_fails_with(&run("nan.json", &DATA.replace("[1.0,0.5,-0.5]", "[NaN,0.5,-0.5]")), "cannot parse data set");
+    assert_fails_with(&run("big.json", &DATA.replace("[1.0,0.5,-0.5]", "[100.0,0.5,-0.5]")), "sample 0 feature 0");
+    assert_fails_with(&run("trunc.json", &DATA[..DATA.len() / 2]), "cannot parse data set");
+    assert_fails_with(&run("format.json", &DATA.replace("zkpot-dataset", "something-else")), "expected format `zkpot-dataset`");
+    // a model whose layers do not chain
+    std::fs::write(dir.join("badmodel.json"), MODEL.replace("\"bias\":[0.0,0.125,-0.125]", "\"bias\":[0.0,0.125]")).unwrap();
+    assert_fails_with(&zkpot(&dir, &["quantize", "--model", "badmodel.json", "--data", "data.json"]), "weight row 0 has 3 entries, expected 2");
+    // a model whose activations leave the bound names the layer
+    std::fs::write(dir.join("hot.json"), MODEL.replace("[0.5,-0.25,0.125,1.0]", "[15.0,-0.25,0.125,1.0]")).unwrap();
+    assert_fails_with(
+        &zkpot(&dir, &["quantize", "--model", "hot.json", "--data", "data.json", "--scale-bits", "3", "--value-bits", "8"]),
+        "layer 0 output 0 on sample",
+    );
+    // more samples than the data set has
+    assert_fails_with(&zkpot(&dir, &["commit", "--float-model", "model.json", "--data", "data.json", "--samples", "9", "--scale-bits", "3", "--value-bits", "8"]), "asked for 9 samples");
+    let _ = std::fs::remove_dir_all(&dir);
+}
