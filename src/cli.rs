@@ -31,7 +31,7 @@ pub struct Inputs {
     #[arg(long, default_value_t = 8)]
     pub scale_bits: u32,
     /// Value bits b when quantizing on the fly.
-    #[arg(long, default_value_t = 16)]
+    #[arg(long, default_value_t = 15)]
     pub value_bits: u32,
 }
 
@@ -58,7 +58,7 @@ pub enum Command {
         data: Option<PathBuf>,
         #[arg(long, default_value_t = 8)]
         scale_bits: u32,
-        #[arg(long, default_value_t = 16)]
+        #[arg(long, default_value_t = 15)]
         value_bits: u32,
         /// Where to write the quantized model.
         #[arg(long, default_value = "model.quantized.json")]

@@ -91,15 +91,21 @@ fn load_params(args: &ParamsArgs, k: u32) -> Result<ParamsKZG<Bn256>> {
     }
 }
 
-/// Keys for `shape`: the verifying key from the cache when present (it carries its shape and is
-/// checked), then the proving key rebuilt from it.
+/// Keys for `shape`: the verifying key from the cache when one was made for this shape and
+/// these parameters (the file carries its shape and is checked on load), the proving key
+/// rebuilt from it; otherwise full key generation, and the verifying key is cached.
 fn keys(args: &ParamsArgs, params: &ParamsKZG<Bn256>, shape: &CircuitShape) -> Result<(zkpot_prover::halo2::Halo2ProvingKey, VerifierKey, Duration)> {
+    let dir = args.cache.clone().unwrap_or_else(cache::default_dir);
+    let path = cache::vk_path(&dir, &shape.id(), &cache::params_tag(params));
+    if let Ok(vk) = VerifierKey::read(&path) {
+        if &vk.shape == shape {
+            let (res, took) = step(&format!("proving key for circuit {} from the cached verifying key", shape.id()), || Halo2Backend::proving_key(params, &vk));
+            return Ok((res?, vk, took));
+        }
+    }
     let (res, took) = step(&format!("key generation for circuit {} (k = {})", shape.id(), shape.k()), || Halo2Backend::setup(params, shape));
     let (pk, vk) = res?;
-    if args.srs.is_none() {
-        let dir = args.cache.clone().unwrap_or_else(cache::default_dir);
-        let _ = cache::write_atomic(&cache::vk_path(&dir, &shape.id()), &VerifierKey::to_bytes(shape, params, &vk.vk));
-    }
+    cache::write_atomic(&path, &VerifierKey::to_bytes(shape, params, &vk.vk)).context("caching the verifying key")?;
     Ok((pk, vk, took))
 }
 
@@ -204,7 +210,7 @@ fn demo(samples: Option<usize>, out: &Path, no_ledger: bool, params: &ParamsArgs
     let fm = bundled::digits_model()?;
     let fd = bundled::digits_test()?.take(n)?;
     let fixed = FixedParams::DEFAULT;
-    let (res, _) = step("quantizing (s = 8, b = 16)", || quantize_and_check(&fm, &fd, fixed));
+    let (res, _) = step("quantizing (s = 8, b = 15)", || quantize_and_check(&fm, &fd, fixed));
     let (q, report) = res?;
     write_file(&out.join("model.quantized.json"), q.to_json().as_bytes())?;
     eprintln!(

@@ -1,1 +1,33 @@
-//! zkpot-bench (skeleton)
+//! # zkpot-bench: benchmark workloads
+//!
+//! The workloads the criterion benches (`benches/halo2.rs`) measure: the bundled digits MLP on
+//! its first N test samples, and a tiny random model for quick runs. Run with
+//! `cargo bench -p zkpot-bench` (set `ZKPOT_BENCH_DIGITS=1` to include the digits model, whose
+//! circuit has 2^17 rows whatever N is).
+
+use zkpot_circuits::fixed::FixedParams;
+use zkpot_circuits::halo2::{CircuitShape, Witness};
+use zkpot_circuits::quantize::quantize_model;
+use zkpot_circuits::testing::{random_dataset, random_model, TINY};
+
+/// The digits MLP on its first `n` bundled test samples.
+pub fn digits(n: usize) -> Witness {
+    let model = quantize_model(&zkpot_circuits::bundled::digits_model().expect("bundled model"), FixedParams::DEFAULT).expect("quantizes");
+    let data = zkpot_circuits::bundled::digits_test()
+        .and_then(|d| d.take(n))
+        .and_then(|d| d.quantize(FixedParams::DEFAULT))
+        .expect("bundled data");
+    Witness::new(model, data).expect("in bound")
+}
+
+/// A tiny 8-16-4 random model (8-bit values) on `n` random samples.
+pub fn tiny(n: usize) -> Witness {
+    let model = random_model(7, TINY, &[8, 16, 4], 3);
+    let data = random_dataset(7, TINY, 8, 4, n, 10);
+    Witness::new(model, data).expect("in bound")
+}
+
+/// The circuit shape of a witness.
+pub fn shape(w: &Witness) -> CircuitShape {
+    CircuitShape::new(w.model.architecture(), w.data.len())
+}

@@ -95,7 +95,13 @@ pub fn eval_sample(model: &QuantizedModel, x: &[i64], sample: usize) -> Result<V
             }
             let (z, r) = rescale(acc, s);
             let z = model.fixed.check(z, || format!("layer {li} output {j} on sample {sample} (after rescale)"))?;
-            values.acc.push(acc as i64);
+            let acc = i64::try_from(acc).map_err(|_| CircuitError::OutOfBound {
+                what: format!("layer {li} accumulator {j} on sample {sample}"),
+                value: acc,
+                bits: 63,
+                bits_minus_one: 62,
+            })?;
+            values.acc.push(acc);
             values.z.push(z);
             values.rem.push(r as i64);
             values.out.push(if layer.relu { relu(z) } else { z });
@@ -111,14 +117,16 @@ pub fn evaluate(model: &QuantizedModel, data: &QuantizedDataset) -> Result<Trace
     model.validate()?;
     data.validate()?;
     check_compatible(model, data)?;
-    let samples: Vec<SampleTrace> = (0..data.len())
+    let results: Vec<Result<SampleTrace>> = (0..data.len())
         .into_par_iter()
         .map(|i| {
             let layers = eval_sample(model, data.sample(i), i)?;
             let logits = &layers.last().map(|l| l.out.clone()).unwrap_or_default();
             Ok(SampleTrace { prediction: argmax(logits), label: data.labels[i], layers })
         })
-        .collect::<Result<_>>()?;
+        .collect();
+    // the first failing sample in order, so errors are deterministic
+    let samples: Vec<SampleTrace> = results.into_iter().collect::<Result<_>>()?;
     let score = samples.iter().filter(|t| t.correct()).count();
     Ok(Trace { samples, score })
 }

@@ -55,18 +55,18 @@ impl FloatModel {
                 FloatLayer::Dense { weights, bias } => {
                     if weights.len() != width {
                         return Err(CircuitError::Shape(format!(
-                            "layer {li} (dense): {} weight rows, expected {width} (the layer's input width)",
+                            "layers[{li}] (dense): {} weight rows, expected {width} (the layer's input width)",
                             weights.len()
                         )));
                     }
                     let outputs = bias.len();
                     if outputs == 0 {
-                        return Err(CircuitError::Shape(format!("layer {li} (dense): no outputs")));
+                        return Err(CircuitError::Shape(format!("layers[{li}] (dense): no outputs")));
                     }
                     for (i, row) in weights.iter().enumerate() {
                         if row.len() != outputs {
                             return Err(CircuitError::Shape(format!(
-                                "layer {li} (dense): weight row {i} has {} entries, expected {outputs} (the bias length)",
+                                "layers[{li}] (dense): weight row {i} has {} entries, expected {outputs} (the bias length)",
                                 row.len()
                             )));
                         }
@@ -78,7 +78,7 @@ impl FloatModel {
                     Some(last) if !last.relu => last.relu = true,
                     _ => {
                         return Err(CircuitError::Shape(format!(
-                            "layer {li} (relu) must directly follow a dense layer"
+                            "layers[{li}] (relu) must directly follow a dense layer"
                         )))
                     }
                 },

@@ -51,7 +51,7 @@ pub struct QuantizeReport {
     pub quantized_correct: usize,
     /// Samples where the float and quantized predictions differ.
     pub disagreements: usize,
-    /// Largest absolute rescaled value seen, and the bound it must stay under.
+    /// Largest absolute rescaled value seen, and `2^(b-1)`: values lie in `[-2^(b-1), 2^(b-1))`.
     pub max_abs_value: i64,
     pub bound: i64,
 }

@@ -19,8 +19,8 @@ fn bundled_scores_and_commitments_are_pinned() {
     let qd = data.quantize(FixedParams::DEFAULT).unwrap();
     assert_eq!(evaluate(&q, &qd).unwrap().score, 489);
     let c = Commitments::compute(&q, &qd);
-    assert_eq!(c.model_commitment, "0x0ae0589f5b1358d4a9b75a1eaa472bb71c3b348047ab741545b567bb7d01a511");
-    assert_eq!(c.dataset_commitment, "0x0aa76654a4ca9ded927097f5d1211bb4be2a17767c00bcf70e2bcf60b5570923");
+    assert_eq!(c.model_commitment, "0x152d6e21ebbfe889768de42d8f5b02475b61b454161036662bb16911f7d2b567");
+    assert_eq!(c.dataset_commitment, "0x01e698ff7f3406a7c5cd3bb5dcf665aac93a57563d507cfeb5805f3c3f4ac00c");
 }
 
 #[test]

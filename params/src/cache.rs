@@ -47,7 +47,22 @@ pub fn dev_srs_cached(dir: &Path, k: u32) -> Result<(ParamsKZG<Bn256>, bool), Pa
     Ok((params, false))
 }
 
-/// Where the verifying key of a shape lives.
-pub fn vk_path(dir: &Path, shape_id: &str) -> PathBuf {
-    dir.join(format!("{shape_id}.vk"))
+/// A short tag identifying KZG parameters (SHA-256 over `k`, `g[1]` and `s_g2`): keys made
+/// from different parameters never share a cache entry.
+pub fn params_tag(params: &ParamsKZG<Bn256>) -> String {
+    use halo2_proofs::halo2curves::group::GroupEncoding;
+    use halo2_proofs::poly::commitment::{Params, ParamsProver};
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(params.k().to_le_bytes());
+    if let Some(g1) = params.get_g().get(1) {
+        h.update(g1.to_bytes());
+    }
+    h.update(params.s_g2().to_bytes());
+    hex::encode(&h.finalize()[..8])
+}
+
+/// Where the verifying key of a shape, made from parameters with tag `params_tag`, lives.
+pub fn vk_path(dir: &Path, shape_id: &str, params_tag: &str) -> PathBuf {
+    dir.join(format!("{shape_id}-{params_tag}.vk"))
 }

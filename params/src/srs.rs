@@ -10,7 +10,7 @@ use crate::error::ParamsError;
 use halo2_proofs::halo2curves::bn256::{Bn256, Fr, G1Affine, G2Affine, G1};
 use halo2_proofs::halo2curves::ff::{BatchInvert, Field, PrimeField};
 use halo2_proofs::halo2curves::group::prime::PrimeCurveAffine;
-use halo2_proofs::halo2curves::group::Curve;
+use halo2_proofs::halo2curves::group::{Curve, Group};
 use rayon::prelude::*;
 use halo2_proofs::poly::commitment::{Params, ParamsProver};
 use halo2_proofs::poly::kzg::commitment::ParamsKZG;
@@ -53,9 +53,9 @@ pub fn dev_srs(k: u32, seed: [u8; 32]) -> ParamsKZG<Bn256> {
     denom.iter_mut().batch_invert();
     let n_inv = Fr::from(n as u64).invert().unwrap_or(Fr::ZERO);
     let lagrange: Vec<Fr> = omega_i.iter().zip(&denom).map(|(w, d)| *w * tau_n_minus_one * n_inv * d).collect();
-    let g1 = G1Affine::generator();
+    let table = FixedBase::new(G1Affine::generator());
     let mul_all = |scalars: &[Fr]| -> Vec<G1Affine> {
-        let proj: Vec<G1> = scalars.par_iter().map(|s| g1 * s).collect();
+        let proj: Vec<G1> = scalars.par_iter().map(|s| table.mul(s)).collect();
         let mut affine = vec![G1Affine::identity(); proj.len()];
         G1::batch_normalize(&proj, &mut affine);
         affine
@@ -65,6 +65,43 @@ pub fn dev_srs(k: u32, seed: [u8; 32]) -> ParamsKZG<Bn256> {
     let g2 = G2Affine::generator();
     let s_g2: G2Affine = (g2 * tau).into();
     throwaway().from_parts(k, g, Some(g_lagrange), g2, s_g2)
+}
+
+/// Fixed-base multiplication by byte windows: `table[w][b] = b * 256^w * G`, so `s * G` is 32
+/// mixed additions (several times faster than double-and-add for the 2^(k+1) products above).
+struct FixedBase {
+    table: Vec<Vec<G1Affine>>,
+}
+
+impl FixedBase {
+    fn new(g: G1Affine) -> Self {
+        let mut base: G1 = g.into();
+        let mut table = Vec::with_capacity(32);
+        for _ in 0..32 {
+            let mut row = Vec::with_capacity(256);
+            let mut acc = G1::identity();
+            for _ in 0..256 {
+                row.push(acc);
+                acc += base;
+            }
+            let mut affine = vec![G1Affine::identity(); 256];
+            G1::batch_normalize(&row, &mut affine);
+            table.push(affine);
+            base = acc; // 256 * base
+        }
+        FixedBase { table }
+    }
+
+    fn mul(&self, s: &Fr) -> G1 {
+        let repr = s.to_repr();
+        let mut acc = G1::identity();
+        for (w, byte) in repr.as_ref().iter().enumerate() {
+            if *byte != 0 {
+                acc += self.table[w][*byte as usize];
+            }
+        }
+        acc
+    }
 }
 
 /// `from_parts` is a method; a size-1 setup is a cheap instance to call it on.
@@ -125,6 +162,9 @@ mod tests {
         let rebuilt = throwaway().from_parts(5, p.get_g().to_vec(), None, p.g2(), p.s_g2());
         assert!(to_bytes(&p) == to_bytes(&rebuilt), "same g and g_lagrange");
         assert_eq!(p.get_g()[0], G1Affine::generator());
+        let fb = FixedBase::new(G1Affine::generator());
+        let s = Fr::from(123456789u64) * Fr::from(987654321u64).invert().unwrap();
+        assert_eq!(G1Affine::from(fb.mul(&s)), G1Affine::from(G1Affine::generator() * s));
     }
 
     #[test]

@@ -21,6 +21,14 @@ pub struct Halo2ProvingKey {
     pub pk: ProvingKey<G1Affine>,
 }
 
+impl Halo2Backend {
+    /// The proving key rebuilt from a (cached) verifying key: skips half of key generation.
+    pub fn proving_key(params: &ParamsKZG<Bn256>, vk: &VerifierKey) -> Result<Halo2ProvingKey, ProveError> {
+        let pk = zkpot_params::keys::proving_key(params, &vk.shape, vk.vk.clone())?;
+        Ok(Halo2ProvingKey { shape: vk.shape.clone(), pk })
+    }
+}
+
 impl Backend for Halo2Backend {
     type Params = ParamsKZG<Bn256>;
     type ProvingKey = Halo2ProvingKey;

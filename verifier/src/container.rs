@@ -90,6 +90,9 @@ pub fn open(bytes: &[u8], expected: Kind) -> Result<(u8, &[u8]), VerifyError> {
         }
         None => return Err(VerifyError::NotAnArtifact { what, detail: format!("unknown file kind {}", bytes[5]) }),
     }
+    if bytes[7] != 0 {
+        return Err(VerifyError::Malformed { what, detail: format!("reserved header byte is {}, expected 0", bytes[7]) });
+    }
     let mut len = [0u8; 8];
     len.copy_from_slice(&bytes[8..16]);
     let len = u64::from_le_bytes(len);

@@ -44,7 +44,10 @@ impl VerifierKey {
     /// Decodes and checks a key file.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, VerifyError> {
         let what = "verifying key";
-        let (_backend, payload) = open(bytes, Kind::VerifyingKey)?;
+        let (backend, payload) = open(bytes, Kind::VerifyingKey)?;
+        if backend != BACKEND_HALO2 {
+            return Err(VerifyError::Mismatch(format!("the verifying key is for backend {backend}, this reader takes halo2 keys")));
+        }
         let mut r = Reader::new(what, payload);
         let shape: CircuitShape = serde_json::from_slice(r.bytes()?)
             .map_err(|e| VerifyError::Malformed { what, detail: format!("circuit shape: {e}") })?;

@@ -6,7 +6,7 @@
 //!
 //! | row type | a0 | a1 | a2 | a3 | a4 | a5 | b0 | b1 | b2 | b3 |
 //! |---|---|---|---|---|---|---|---|---|---|---|
-//! | model value | w or b | pack acc | | | | | | | Horner of the W row (r2) | |
+//! | model value | w or b | pack acc | | | | | | | Horner of the W row or bias row (r2) | |
 //! | data value | x or label | pack acc | | | | | c_k (copy) | g = sum x c | | |
 //! | layer output | acc | z | rem | out | relu(z) if no ReLU | | c_j of next layer | g of next layer | Horner of acc (r2) | |
 //! | combine | | | | | | | f_i (copy) | g_i (copy) | Horner (r1) | beta (copy) |

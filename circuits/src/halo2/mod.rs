@@ -8,7 +8,7 @@
 //!
 //! How the circuit checks the model (details in `docs/circuit.md`): every value is a 16-bit (in
 //! general `b`-bit) signed integer, range-checked through lookups while being packed for
-//! hashing. Dense layers are *not* multiplied out weight by weight: the prover commits the
+//! hashing (data and weights) or through the ReLU / bound lookups (layer values). Dense layers are *not* multiplied out weight by weight: the prover commits the
 //! accumulators `Y`, and the circuit checks `Y = X W + 2^s 1 b^T` with Freivalds' test,
 //! `u^T Y v = (u^T X)(W v) + 2^s (u^T 1)(b^T v)` for `u_i = r1^(N-1-i)`, `v_j = r2^(m-1-j)` and
 //! challenges `r1, r2` drawn after all first-phase columns are committed. Rescale, ReLU,
