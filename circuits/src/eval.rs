@@ -95,12 +95,9 @@ pub fn eval_sample(model: &QuantizedModel, x: &[i64], sample: usize) -> Result<V
             }
             let (z, r) = rescale(acc, s);
             let z = model.fixed.check(z, || format!("layer {li} output {j} on sample {sample} (after rescale)"))?;
-            let acc = i64::try_from(acc).map_err(|_| CircuitError::OutOfBound {
-                what: format!("layer {li} accumulator {j} on sample {sample}"),
-                value: acc,
-                bits: 63,
-                bits_minus_one: 62,
-            })?;
+            // cannot fail once z is in the bound (|acc| < 2^(b-1+s+1)); checked rather than cast
+            let acc = i64::try_from(acc)
+                .map_err(|_| CircuitError::Shape(format!("layer {li} accumulator {j} on sample {sample} does not fit 64 bits")))?;
             values.acc.push(acc);
             values.z.push(z);
             values.rem.push(r as i64);

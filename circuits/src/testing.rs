@@ -26,7 +26,7 @@ impl SplitMix {
     }
 }
 
-/// Parameters of the tiny test circuits: 8-bit values at scale 2^3 (a 256-row table; the Poseidon rows make k = 10).
+/// Parameters of the tiny test circuits: 8-bit values at scale 2^3 (a 256-row table, k = 9).
 pub const TINY: FixedParams = FixedParams { scale_bits: 3, value_bits: 8 };
 
 /// A random model with the given layer widths (`widths[0]` inputs, last = classes), ReLU after

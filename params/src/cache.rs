@@ -1,5 +1,5 @@
 //! The on-disk cache of parameters and verifying keys: `<dir>/srs-dev-k<k>.bin` and
-//! `<dir>/<shape id>.vk`. Files are written to a temporary name and renamed, so a crash never
+//! `<dir>/<shape id>-<params tag>.vk`. Files are written to a temporary name and renamed, so a crash never
 //! leaves a half-written file under a real name. Proving keys are rebuilt from the verifying
 //! key on each run (cheaper here than reading hundreds of MB of evaluated polynomials).
 

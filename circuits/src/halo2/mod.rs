@@ -6,7 +6,7 @@
 //! * [`config`]: columns, gates and lookups.
 //! * [`circuit`]: the circuit and its row layout (one description for keygen and proving).
 //!
-//! How the circuit checks the model (details in `docs/circuit.md`): every value is a 16-bit (in
+//! How the circuit checks the model (details in `docs/circuit.md`): every value is a 15-bit (in
 //! general `b`-bit) signed integer, range-checked through lookups while being packed for
 //! hashing (data and weights) or through the ReLU / bound lookups (layer values). Dense layers are *not* multiplied out weight by weight: the prover commits the
 //! accumulators `Y`, and the circuit checks `Y = X W + 2^s 1 b^T` with Freivalds' test,

@@ -325,7 +325,7 @@ mod tests {
         assert!(!check(&msgs, None, h + Fr::ONE), "wrong output");
         // a tampered state cell in a full round, a double partial round, the single partial
         // round and the last round, and in the second permutation
-        for (row, lane) in [(2, 0), (2, 2), (5, 1), (20, 0), (20, 2), (32, 0), (35, 1), (37 + 6, 1)] {
+        for (row, lane) in [(2, 0), (2, 2), (5, 1), (20, 0), (20, 2), (32, 0), (35, 1), (36, 1), (37 + 6, 1)] {
             assert!(!check(&msgs, Some((row, lane)), h), "fault at row {row} lane {lane}");
         }
     }
