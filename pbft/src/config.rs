@@ -160,6 +160,14 @@ pub struct ReplicaConfig {
 }
 
 impl ReplicaConfig {
+    /// Read a replica configuration from a JSON file and check its key.
+    pub fn load(path: &std::path::Path) -> Result<Self> {
+        let c: ReplicaConfig = serde_json::from_str(&std::fs::read_to_string(path)?)?;
+        c.params.validate()?;
+        c.signing_key()?;
+        Ok(c)
+    }
+
     /// Decode the signing key and check it matches the cluster's public key.
     pub fn signing_key(&self) -> Result<SigningKey> {
         let seed: [u8; 32] = hex::decode(&self.secret_key)

@@ -26,6 +26,7 @@ pub enum TimerId {
 
 /// Something that happened to a replica.
 #[derive(Clone, Debug)]
+#[allow(clippy::large_enum_variant)] // messages are the common case; boxing buys nothing
 pub enum Event {
     /// A message whose signatures were checked by [`crate::verify::Verifier`].
     Message(Verified),

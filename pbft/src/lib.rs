@@ -19,6 +19,19 @@
 //!   async [`Client`].
 //! - [`config`]: [`ClusterConfig`] (JSON), [`Params`], [`ReplicaConfig`].
 //!
+//! # Quick start
+//!
+//! ```ignore
+//! // Replica process: the app must start in its genesis state (also on restart).
+//! let cfg = zkpot_pbft::ReplicaConfig::load("replica.json".as_ref())?;
+//! zkpot_pbft::run_replica(cfg, MyApp::genesis()).await?;
+//!
+//! // Client process (inside a tokio runtime).
+//! let cluster = zkpot_pbft::ClusterConfig::load("cluster.json".as_ref())?;
+//! let mut client = zkpot_pbft::Client::connect(&cluster, signing_key)?;
+//! let result: Vec<u8> = client.submit(op).await?; // f+1 matching replies
+//! ```
+//!
 //! See `docs/pbft.md` for the message flow, the persisted tables and known limits.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::panic))]
 #![warn(missing_docs)]
@@ -41,7 +54,7 @@ pub use client::ClientCore;
 pub use config::{ClusterConfig, Params, ReplicaConfig, ReplicaInfo};
 pub use error::{PbftError, Result};
 pub use event::{Action, Event, PersistOp, TimerId};
-pub use net::{run_replica, Client};
+pub use net::{run_replica, run_replica_with_stats, Client, RuntimeStats};
 pub use replica::{Replica, Stats};
 pub use storage::{PersistedState, RedbStore};
 pub use types::{ClientId, Digest, ReplicaId, SeqNo, View};

@@ -193,6 +193,15 @@ pub struct StateReply {
     pub to: ReplicaId,
 }
 
+/// First frame a replica sends on each connection it opens to a peer, so the
+/// peer knows the connection carries replica traffic (client replies are never
+/// routed to it). Carries no protocol meaning; the core ignores it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Hello {
+    /// Sender.
+    pub replica: ReplicaId,
+}
+
 /// Everything that travels on the wire.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Message {
@@ -216,6 +225,8 @@ pub enum Message {
     FetchState(Signed<FetchState>),
     /// State-transfer answer.
     StateReply(Signed<StateReply>),
+    /// Connection set-up between replicas.
+    Hello(Signed<Hello>),
 }
 
 impl Message {
@@ -232,6 +243,7 @@ impl Message {
             Message::NewView(_) => "new-view",
             Message::FetchState(_) => "fetch-state",
             Message::StateReply(_) => "state-reply",
+            Message::Hello(_) => "hello",
         }
     }
 }
@@ -258,3 +270,4 @@ signable!(ViewChange, b"pbft/view-change/v1", |s| Signer::Replica(s.replica));
 signable!(NewView, b"pbft/new-view/v1", |s| Signer::Replica(s.primary));
 signable!(FetchState, b"pbft/fetch-state/v1", |s| Signer::Replica(s.replica));
 signable!(StateReply, b"pbft/state-reply/v1", |s| Signer::Replica(s.replica));
+signable!(Hello, b"pbft/hello/v1", |s| Signer::Replica(s.replica));

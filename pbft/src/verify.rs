@@ -36,11 +36,6 @@ impl Verified {
     pub fn into_inner(self) -> Message {
         self.0
     }
-    /// Test-only constructor (skips verification).
-    #[cfg(test)]
-    pub(crate) fn unchecked(m: Message) -> Self {
-        Verified(m)
-    }
 }
 
 /// Checks messages against the cluster's public keys.
@@ -88,6 +83,7 @@ impl Verifier {
             Message::Prepare(s) => self.simple(s, &mut sigs)?,
             Message::Commit(s) => self.simple(s, &mut sigs)?,
             Message::Reply(s) => self.simple(s, &mut sigs)?,
+            Message::Hello(s) => self.simple(s, &mut sigs)?,
             Message::Checkpoint(s) => self.simple(s, &mut sigs)?,
             Message::FetchState(s) => self.simple(s, &mut sigs)?,
             Message::ViewChange(s) => self.view_change(s, &mut sigs)?,
@@ -99,13 +95,11 @@ impl Verifier {
     }
 
     fn push<T: Signable>(&self, s: &Signed<T>, out: &mut Vec<Pending>) -> Result<()> {
-        let key = match s.body.signer() {
-            Signer::Replica(r) => *self
-                .keys
-                .get(r as usize)
-                .ok_or(PbftError::Invalid("unknown replica"))?,
-            Signer::Client(c) => VerifyingKey::from_bytes(&c.0)
-                .map_err(|_| PbftError::BadSignature("client key is not a curve point"))?,
+        let raw_key: [u8; 32] = match s.body.signer() {
+            Signer::Replica(r) => {
+                *self.keys.get(r as usize).ok_or(PbftError::Invalid("unknown replica"))?.as_bytes()
+            }
+            Signer::Client(c) => c.0,
         };
         let sig_bytes: [u8; 64] = s
             .sig
@@ -113,18 +107,25 @@ impl Verifier {
             .try_into()
             .map_err(|_| PbftError::BadSignature("signature length"))?;
         let bytes = s.body.signing_bytes();
-        let mut ck = key.to_bytes().to_vec();
+        let mut ck = raw_key.to_vec();
         ck.extend_from_slice(&sig_bytes);
         ck.extend_from_slice(&bytes);
-        out.push(Pending { key, bytes, sig: Signature::from_bytes(&sig_bytes), cache_key: sha256(&ck) });
+        let cache_key = sha256(&ck);
+        if self.cache.as_ref().is_some_and(|c| c.contains(&cache_key)) {
+            return Ok(());
+        }
+        let key = match s.body.signer() {
+            Signer::Replica(r) => *self.keys.get(r as usize).ok_or(PbftError::Invalid("unknown replica"))?,
+            Signer::Client(_) => VerifyingKey::from_bytes(&raw_key)
+                .map_err(|_| PbftError::BadSignature("client key is not a curve point"))?,
+        };
+        out.push(Pending { key, bytes, sig: Signature::from_bytes(&sig_bytes), cache_key });
         Ok(())
     }
 
     fn check_all(&mut self, sigs: Vec<Pending>) -> Result<()> {
-        let todo: Vec<Pending> = match &self.cache {
-            Some(c) => sigs.into_iter().filter(|p| !c.contains(&p.cache_key)).collect(),
-            None => sigs,
-        };
+        // Cached signatures were already left out by `push`.
+        let todo = sigs;
         match todo.len() {
             0 => {}
             1 => todo[0]

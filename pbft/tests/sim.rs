@@ -12,7 +12,8 @@
 //! messages are never accepted, and liveness after healing.
 //!
 //! `PBFT_SIM_SEEDS=N` sets the number of seeds (default 2000, split over two
-//! tests); `PBFT_SEED=S` replays one seed.
+//! tests), `PBFT_SIM_FIRST_SEED` the first one; `PBFT_SEED=S` replays one seed
+//! (`PBFT_TRACE=1` prints every event).
 
 mod common;
 
@@ -50,6 +51,9 @@ enum Byz {
     None,
     Silent(ReplicaId),
     Equivocate(ReplicaId),
+    /// Runs the protocol but sends half its peers prepares, commits and
+    /// checkpoints with wrong digests (validly signed with its own key).
+    Liar(ReplicaId),
 }
 
 struct SimClient {
@@ -73,8 +77,10 @@ struct Sim {
     replicas: Vec<Option<Replica<TestApp>>>,
     disks: Vec<PersistedState>,
     timer_gen: Vec<HashMap<TimerId, u64>>,
-    verifiers: Vec<Verifier>,
-    client_verifier: Verifier,
+    /// One verifier (with its memo of verified signatures) shared by all
+    /// simulated nodes: verification is a pure function, so sharing the memo
+    /// only saves CPU.
+    verifier: Verifier,
     clients: Vec<SimClient>,
     byz: Byz,
     // network faults
@@ -87,6 +93,7 @@ struct Sim {
     committed: BTreeMap<SeqNo, Digest>,
     checkpoints: BTreeMap<SeqNo, Digest>,
     forged_accepted: u64,
+    forged: std::collections::HashSet<usize>,
     rejected: u64,
     crashes: u64,
 }
@@ -112,9 +119,10 @@ impl Sim {
             status_interval_ms: 100,
             client_retry_ms: 500,
         };
-        let byz = match rng.gen_range(0..4) {
+        let byz = match rng.gen_range(0..5) {
             0 => Byz::None,
             1 => Byz::Silent(rng.gen_range(0..n as u32)),
+            2 => Byz::Liar(rng.gen_range(0..n as u32)),
             _ => Byz::Equivocate(if rng.gen_bool(0.7) { 0 } else { rng.gen_range(0..n as u32) }),
         };
         let vkeys: Vec<_> = keys.iter().map(|k| k.verifying_key()).collect();
@@ -143,8 +151,7 @@ impl Sim {
             replicas,
             disks: vec![PersistedState::genesis(); n],
             timer_gen: vec![HashMap::new(); n],
-            verifiers: (0..n).map(|_| Verifier::new(vkeys.clone(), f).with_cache(1 << 14)).collect(),
-            client_verifier: Verifier::new(vkeys, f).with_cache(1 << 14),
+            verifier: Verifier::new(vkeys, f).with_cache(1 << 16),
             clients,
             byz,
             healed: false,
@@ -155,13 +162,14 @@ impl Sim {
             committed: BTreeMap::new(),
             checkpoints: BTreeMap::new(),
             forged_accepted: 0,
+            forged: Default::default(),
             rejected: 0,
             crashes: 0,
         }
     }
 
     fn honest(&self, r: ReplicaId) -> bool {
-        !matches!(self.byz, Byz::Silent(b) | Byz::Equivocate(b) if b == r)
+        !matches!(self.byz, Byz::Silent(b) | Byz::Equivocate(b) | Byz::Liar(b) if b == r)
     }
 
     fn push(&mut self, at: u64, item: Item) {
@@ -244,8 +252,30 @@ impl Sim {
         }
     }
 
-    /// An equivocating primary sends odd-numbered replicas a different batch.
+    /// An equivocating primary sends odd-numbered replicas a different batch; a
+    /// liar sends them votes for a different digest.
     fn maybe_equivocate(&mut self, r: ReplicaId, to: ReplicaId, msg: &Message) -> Message {
+        if matches!(self.byz, Byz::Liar(b) if b == r) && to % 2 == 1 {
+            let key = &self.keys[r as usize];
+            match msg {
+                Message::Prepare(p) => {
+                    let mut body = p.body.clone();
+                    body.digest[0] ^= 0xff;
+                    return Message::Prepare(Signed::sign(body, key));
+                }
+                Message::Commit(c) => {
+                    let mut body = c.body.clone();
+                    body.digest[0] ^= 0xff;
+                    return Message::Commit(Signed::sign(body, key));
+                }
+                Message::Checkpoint(c) => {
+                    let mut body = c.body.clone();
+                    body.digest[0] ^= 0xff;
+                    return Message::Checkpoint(Signed::sign(body, key));
+                }
+                _ => {}
+            }
+        }
         if let (Byz::Equivocate(b), Message::PrePrepare(pp)) = (self.byz, msg) {
             if b == r && to % 2 == 1 {
                 let mut batch: Batch = pp.body.batch.clone();
@@ -256,6 +286,15 @@ impl Sim {
                 }
                 let body = PrePrepare { digest: batch.digest(), batch, ..pp.body.clone() };
                 return Message::PrePrepare(Signed::sign(body, &self.keys[r as usize]));
+            }
+        }
+        // As a new primary it sends odd replicas a new-view whose O drops the
+        // last re-proposed batch (they must recompute O and refuse it).
+        if let (Byz::Equivocate(b), Message::NewView(nv)) = (self.byz, msg) {
+            if b == r && to % 2 == 1 && !nv.body.pre_prepares.is_empty() {
+                let mut body = nv.body.clone();
+                body.pre_prepares.pop();
+                return Message::NewView(Signed::sign(body, &self.keys[r as usize]));
             }
         }
         msg.clone()
@@ -327,6 +366,10 @@ impl Sim {
             return;
         }
         let idx = self.rng.gen_range(0..self.msgs.len());
+        if self.forged.contains(&idx) {
+            // Tampering twice could restore a genuine message.
+            return;
+        }
         let to = Node::Replica(self.rng.gen_range(0..self.n as u32));
         if self.rng.gen_bool(0.5) {
             let idx2 = self.msgs.len();
@@ -347,10 +390,14 @@ impl Sim {
             _ => false,
         };
         if tampered {
-            let r = self.rng.gen_range(0..self.n);
-            if self.verifiers[r].verify(m).is_ok() {
+            if self.verifier.verify(m.clone()).is_ok() {
+                eprintln!("tampered message accepted: {}", short(&m));
                 self.forged_accepted += 1;
             }
+            let idx2 = self.msgs.len();
+            self.msgs.push(m);
+            self.forged.insert(idx2);
+            self.push(self.now + 1, Item::Deliver(to, idx2));
         }
     }
 
@@ -391,8 +438,9 @@ impl Sim {
     fn heal(&mut self) {
         self.healed = true;
         self.partition = None;
-        self.drop_p = 0.0;
-        self.dup_p = 0.0;
+        // Still lossy after healing: liveness must come from retransmission.
+        self.drop_p = self.drop_p.min(0.02);
+        self.dup_p = self.dup_p.min(0.02);
         for r in 0..self.n as u32 {
             if self.replicas[r as usize].is_none() {
                 self.restart(r);
@@ -442,7 +490,7 @@ impl Sim {
                     }
                 }
                 Item::Deliver(Node::Client(i), idx) => {
-                    let Ok(v) = self.client_verifier.verify(self.msgs[idx].clone()) else {
+                    let Ok(v) = self.verifier.verify(self.msgs[idx].clone()) else {
                         self.rejected += 1;
                         continue;
                     };
@@ -457,7 +505,7 @@ impl Sim {
                     if self.replicas[r as usize].is_none() {
                         continue;
                     }
-                    let Ok(v) = self.verifiers[r as usize].verify(self.msgs[idx].clone()) else {
+                    let Ok(v) = self.verifier.verify(self.msgs[idx].clone()) else {
                         self.rejected += 1;
                         continue;
                     };
@@ -489,6 +537,16 @@ impl Sim {
 
     fn check_end(&self) {
         assert_eq!(self.forged_accepted, 0, "a tampered message passed verification");
+        // Honest replicas that executed the same prefix hold the same app state.
+        let mut states: BTreeMap<SeqNo, Vec<u8>> = BTreeMap::new();
+        for (r, rep) in self.replicas.iter().enumerate() {
+            let Some(rep) = rep else { continue };
+            if self.honest(r as u32) {
+                let snap = zkpot_pbft::App::snapshot(rep.app());
+                let prev = states.entry(rep.last_executed()).or_insert_with(|| snap.clone());
+                assert_eq!(*prev, snap, "app states differ at seq {}", rep.last_executed());
+            }
+        }
         for (i, c) in self.clients.iter().enumerate() {
             assert!(
                 c.left == 0 && !c.core.busy(),
@@ -525,23 +583,54 @@ fn short(m: &Message) -> String {
         Message::ViewChange(s) => format!("view-change v{} from {} h{} P{}", s.body.new_view, s.body.replica, s.body.checkpoint.seq, s.body.prepared.len()),
         Message::NewView(s) => format!("new-view v{} O{}", s.body.view, s.body.pre_prepares.len()),
         Message::FetchState(s) => format!("fetch from {} exec {} v{}", s.body.replica, s.body.last_executed, s.body.view),
+        Message::Hello(s) => format!("hello from {}", s.body.replica),
         Message::StateReply(s) => format!("state-reply from {} to {} cp {} entries {} nv {}", s.body.replica, s.body.to, s.body.checkpoint.is_some(), s.body.entries.len(), s.body.new_view.is_some()),
     }
 }
 
-fn run_seed(seed: u64) -> (u64, u64) {
+#[derive(Default, Debug)]
+struct Totals {
+    sim_ms: u64,
+    crashes: u64,
+    view_changes: u64,
+    state_transfers: u64,
+    rejected: u64,
+    conflicting: u64,
+    bad_new_views: u64,
+    duplicates: u64,
+    committed: u64,
+    slowest: (u128, u64),
+}
+
+fn run_seed(seed: u64, t: &mut Totals) {
+    let start = std::time::Instant::now();
     let result = std::panic::catch_unwind(|| {
         let mut sim = Sim::new(seed);
         sim.run();
         sim.check_end();
-        (sim.now, sim.crashes)
+        sim
     });
-    match result {
+    let sim = match result {
         Ok(x) => x,
         Err(e) => {
             eprintln!("simulation failed for seed {seed}; replay with PBFT_SEED={seed}");
             std::panic::resume_unwind(e)
         }
+    };
+    t.sim_ms += sim.now;
+    t.crashes += sim.crashes;
+    t.rejected += sim.rejected;
+    t.committed += sim.committed.len() as u64;
+    for rep in sim.replicas.iter().flatten() {
+        t.view_changes += rep.stats.view_changes;
+        t.state_transfers += rep.stats.state_transfers;
+        t.conflicting += rep.stats.conflicting_pre_prepares;
+        t.bad_new_views += rep.stats.bad_new_views;
+        t.duplicates += rep.stats.duplicate_requests;
+    }
+    let el = start.elapsed().as_millis();
+    if el > t.slowest.0 {
+        t.slowest = (el, seed);
     }
 }
 
@@ -550,26 +639,18 @@ fn seeds(part: u64) -> Vec<u64> {
         return if part == 0 { vec![s.parse().expect("PBFT_SEED")] } else { vec![] };
     }
     let total: u64 = std::env::var("PBFT_SIM_SEEDS").ok().and_then(|s| s.parse().ok()).unwrap_or(2000);
-    (0..total).filter(|s| s % 2 == part).collect()
+    let first: u64 = std::env::var("PBFT_SIM_FIRST_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0);
+    (first..first + total).filter(|s| s % 2 == part).collect()
 }
 
 fn run_part(part: u64) {
     let start = std::time::Instant::now();
     let list = seeds(part);
-    let mut sim_ms = 0;
-    let mut crashes = 0;
+    let mut totals = Totals::default();
     for &s in &list {
-        let (t, c) = run_seed(s);
-        sim_ms += t;
-        crashes += c;
+        run_seed(s, &mut totals);
     }
-    eprintln!(
-        "sim part {part}: {} seeds, {} simulated s, {} crashes, {:.1}s wall",
-        list.len(),
-        sim_ms / 1000,
-        crashes,
-        start.elapsed().as_secs_f64()
-    );
+    eprintln!("sim part {part}: {} seeds, {:.1}s wall, {totals:?}", list.len(), start.elapsed().as_secs_f64());
 }
 
 #[test]

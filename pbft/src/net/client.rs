@@ -39,7 +39,12 @@ impl Client {
     /// Connect to every replica of `cluster`, signing requests with `key`.
     /// Timestamps start at the wall clock in microseconds, so a client restarted
     /// with the same key still issues increasing timestamps.
+    ///
+    /// Must be called from inside a tokio runtime (it spawns the connection tasks).
     pub fn connect(cluster: &ClusterConfig, key: SigningKey) -> Result<Self> {
+        if tokio::runtime::Handle::try_current().is_err() {
+            return Err(PbftError::Config("Client::connect needs a running tokio runtime".into()));
+        }
         let keys = cluster.keys()?;
         let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_micros() as u64).unwrap_or(1);
         let core = ClientCore::new(key, cluster.n(), cluster.f, now);

@@ -35,3 +35,44 @@ pub fn framed<T: AsyncRead + AsyncWrite>(io: T) -> Framed<T, LengthDelimitedCode
     let codec = LengthDelimitedCodec::builder().max_frame_length(MAX_FRAME).new_codec();
     Framed::new(io, codec)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::{test_key, Signed};
+    use crate::message::Prepare;
+
+    #[test]
+    fn frames_round_trip_and_garbage_is_an_error() {
+        let m = Message::Prepare(Signed::sign(
+            Prepare { view: 3, seq: 9, digest: [5; 32], replica: 1 },
+            &test_key("replica-1"),
+        ));
+        let f = encode(&m).unwrap();
+        assert_eq!(f[0], VERSION);
+        assert_eq!(decode(&f).unwrap(), m);
+        assert!(matches!(decode(&[]), Err(PbftError::Malformed(_))));
+        let mut wrong = f.to_vec();
+        wrong[0] = 99;
+        assert!(matches!(decode(&wrong), Err(PbftError::Version(99))));
+        // Truncations and random bytes never panic.
+        for cut in 0..f.len() {
+            let _ = decode(&f[..cut]);
+        }
+        let mut x: u64 = 0x9e3779b97f4a7c15;
+        for _ in 0..2000 {
+            let len = (x % 200) as usize;
+            let bytes: Vec<u8> = (0..len)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    x as u8
+                })
+                .collect();
+            let mut framed = vec![VERSION];
+            framed.extend(bytes);
+            let _ = decode(&framed);
+        }
+    }
+}

@@ -18,8 +18,9 @@ use super::codec::framed;
 /// Queue depth per peer.
 pub(crate) const PEER_QUEUE: usize = 4096;
 
-/// Run the connection to `addr`, sending every frame received on `rx`.
-pub(crate) async fn peer_task(addr: SocketAddr, mut rx: mpsc::Receiver<Bytes>) {
+/// Run the connection to `addr`: send `hello` first on every (re)connection,
+/// then every frame received on `rx`.
+pub(crate) async fn peer_task(addr: SocketAddr, hello: Bytes, mut rx: mpsc::Receiver<Bytes>) {
     let mut backoff = Duration::from_millis(50);
     let mut carry: Option<Bytes> = None;
     loop {
@@ -40,6 +41,9 @@ pub(crate) async fn peer_task(addr: SocketAddr, mut rx: mpsc::Receiver<Bytes>) {
         let _ = stream.set_nodelay(true);
         backoff = Duration::from_millis(50);
         let mut sink = framed(stream);
+        if sink.send(hello.clone()).await.is_err() {
+            continue;
+        }
         if let Some(frame) = carry.take() {
             if sink.send(frame.clone()).await.is_err() {
                 carry = Some(frame);

@@ -9,7 +9,7 @@
 //! The returned future owns all the tasks it spawns (a `JoinSet`): dropping or
 //! aborting it stops the replica and closes its database.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -27,7 +27,8 @@ use crate::app::App;
 use crate::config::ReplicaConfig;
 use crate::error::Result;
 use crate::event::{Action, Event, PersistOp, TimerId};
-use crate::message::Message;
+use crate::crypto::Signed;
+use crate::message::{Hello, Message};
 use crate::replica::Replica;
 use crate::storage::RedbStore;
 use crate::types::ClientId;
@@ -79,11 +80,12 @@ pub async fn run_replica_with_stats<A: App + Send + 'static>(
     let listener = TcpListener::bind(me.ok_or_else(|| crate::PbftError::Config("no address".into()))?).await?;
     let mut tasks = JoinSet::new();
 
+    let hello = encode(&Message::Hello(Signed::sign(Hello { replica: config.id }, &config.signing_key()?)))?;
     let mut peers: HashMap<u32, mpsc::Sender<Bytes>> = HashMap::new();
     for (i, r) in config.cluster.replicas.iter().enumerate() {
         if i as u32 != config.id {
             let (tx, rx) = mpsc::channel(PEER_QUEUE);
-            tasks.spawn(peer_task(r.addr, rx));
+            tasks.spawn(peer_task(r.addr, hello.clone(), rx));
             peers.insert(i as u32, tx);
         }
     }
@@ -96,6 +98,9 @@ pub async fn run_replica_with_stats<A: App + Send + 'static>(
     let now_ms = move || start.elapsed().as_millis() as u64;
     let mut timers: HashMap<TimerId, Instant> = HashMap::new();
     let mut routes: HashMap<ClientId, ConnId> = HashMap::new();
+    // Connections opened by other replicas (they said Hello): requests relayed
+    // over them must not redirect a client's replies there.
+    let mut replica_conns: HashSet<ConnId> = HashSet::new();
 
     let actions = replica.start(now_ms());
     perform(actions, &mut store, &peers, &conns, &routes, &mut timers)?;
@@ -114,8 +119,19 @@ pub async fn run_replica_with_stats<A: App + Send + 'static>(
                     Ok(v) => v,
                     Err(_) => { stats.rejected.fetch_add(1, Ordering::Relaxed); continue; }
                 };
-                if let Message::Request(r) = verified.message() {
-                    routes.insert(r.body.client, conn);
+                match verified.message() {
+                    Message::Hello(_) => {
+                        if replica_conns.len() > 1024 {
+                            let open = conns.lock().map(|m| m.keys().copied().collect()).unwrap_or_default();
+                            replica_conns = open;
+                        }
+                        replica_conns.insert(conn);
+                        continue;
+                    }
+                    Message::Request(r) if !replica_conns.contains(&conn) => {
+                        routes.insert(r.body.client, conn);
+                    }
+                    _ => {}
                 }
                 Event::Message(verified)
             }

@@ -34,7 +34,7 @@ impl<A: App> Replica<A> {
     /// transfer at the next status tick).
     pub(crate) fn on_checkpoint(&mut self, c: Signed<Checkpoint>, out: &mut Out) {
         let (seq, replica) = (c.body.seq, c.body.replica);
-        self.max_seq_seen = self.max_seq_seen.max(seq);
+        self.saw_seq(replica, seq);
         if seq <= self.stable.seq {
             self.stats.ignored += 1;
             return;

@@ -103,6 +103,7 @@ pub struct Replica<A: App> {
     pub(crate) last_new_view: Option<Signed<NewView>>,
     pub(crate) vc_timeout: u64,
     pub(crate) vc_timer_armed: bool,
+    pub(crate) vc_stall: bool,
     pub(crate) view_changes: BTreeMap<View, BTreeMap<ReplicaId, Signed<ViewChange>>>,
 
     // Normal case (§4.2).
@@ -124,8 +125,9 @@ pub struct Replica<A: App> {
     pub(crate) far_checkpoints: BTreeMap<ReplicaId, SeqNo>,
 
     // Lag detection.
-    pub(crate) max_seq_seen: SeqNo,
+    pub(crate) seen_seq: BTreeMap<ReplicaId, SeqNo>,
     pub(crate) executed_at_last_tick: SeqNo,
+    pub(crate) ticks: u64,
 
     /// Counters.
     pub stats: Stats,
@@ -159,6 +161,7 @@ impl<A: App> Replica<A> {
             last_new_view: None,
             vc_timeout,
             vc_timer_armed: false,
+            vc_stall: false,
             view_changes: BTreeMap::new(),
             next_seq: 0,
             log: BTreeMap::new(),
@@ -174,8 +177,9 @@ impl<A: App> Replica<A> {
             own_checkpoints: BTreeMap::new(),
             checkpoint_msgs: BTreeMap::new(),
             far_checkpoints: BTreeMap::new(),
-            max_seq_seen: 0,
+            seen_seq: BTreeMap::new(),
             executed_at_last_tick: 0,
+            ticks: 0,
             stats: Stats::default(),
         })
     }
@@ -190,7 +194,7 @@ impl<A: App> Replica<A> {
         }
         if !self.active {
             self.resend_view_change(&mut out);
-            self.arm_vc_timer(&mut out);
+            self.arm_view_change_wait(&mut out);
         }
         out
     }
@@ -219,7 +223,7 @@ impl<A: App> Replica<A> {
             Message::FetchState(s) => self.on_fetch_state(s, out),
             Message::StateReply(s) => self.on_state_reply(s, out),
             // Replies are for clients; a replica ignores them.
-            Message::Reply(_) => self.stats.ignored += 1,
+            Message::Reply(_) | Message::Hello(_) => self.stats.ignored += 1,
         }
     }
 
@@ -272,6 +276,14 @@ impl<A: App> Replica<A> {
 
     // ----- helpers ---------------------------------------------------------
 
+    /// Remember the highest sequence number each peer has shown us (lag detection).
+    pub(crate) fn saw_seq(&mut self, from: ReplicaId, seq: SeqNo) {
+        if from != self.id {
+            let e = self.seen_seq.entry(from).or_insert(0);
+            *e = (*e).max(seq);
+        }
+    }
+
     pub(crate) fn is_primary(&self) -> bool {
         self.primary() == self.id
     }
@@ -291,6 +303,7 @@ impl<A: App> Replica<A> {
 
     pub(crate) fn arm_vc_timer(&mut self, out: &mut Out) {
         self.vc_timer_armed = true;
+        self.vc_stall = false;
         out.push(Action::SetTimer { timer: TimerId::ViewChange, after_ms: self.vc_timeout });
     }
 

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{CachedReply, Out, Replica, Slot};
+use super::{CachedReply, Out, Replica};
 use crate::app::{App, ExecCtx};
 use crate::crypto::Signed;
 use crate::event::{Action, PersistOp};
@@ -103,7 +103,7 @@ impl<A: App> Replica<A> {
     /// and n is between the water marks; then it multicasts a prepare.
     pub(crate) fn on_pre_prepare(&mut self, pp: Signed<PrePrepare>, out: &mut Out) {
         let b = &pp.body;
-        self.max_seq_seen = self.max_seq_seen.max(b.seq);
+        self.saw_seq(b.primary, b.seq);
         if !self.active || b.view != self.view || !self.in_window(b.seq) || self.is_primary() {
             self.stats.ignored += 1;
             return;
@@ -141,7 +141,7 @@ impl<A: App> Replica<A> {
     /// §4.2: prepares are accepted for the current view inside the window.
     pub(crate) fn on_prepare(&mut self, p: Signed<Prepare>, out: &mut Out) {
         let b = &p.body;
-        self.max_seq_seen = self.max_seq_seen.max(b.seq);
+        self.saw_seq(b.replica, b.seq);
         if !self.active || b.view != self.view || !self.in_window(b.seq) || b.replica == self.primary() {
             self.stats.ignored += 1;
             return;
@@ -178,7 +178,7 @@ impl<A: App> Replica<A> {
     /// §4.2: commits are accepted for the current view inside the window.
     pub(crate) fn on_commit(&mut self, c: Signed<Commit>, out: &mut Out) {
         let b = &c.body;
-        self.max_seq_seen = self.max_seq_seen.max(b.seq);
+        self.saw_seq(b.replica, b.seq);
         if !self.active || b.view != self.view || !self.in_window(b.seq) {
             self.stats.ignored += 1;
             return;
@@ -277,7 +277,7 @@ impl<A: App> Replica<A> {
     /// Insert an accepted pre-prepare from a new-view or recovery into the log.
     pub(crate) fn adopt_pre_prepare(&mut self, pp: Signed<PrePrepare>) {
         let since = self.now;
-        let slot = self.log.entry(pp.body.seq).or_insert_with(Slot::default);
+        let slot = self.log.entry(pp.body.seq).or_default();
         slot.pre_prepare = Some(pp);
         slot.since = since;
     }

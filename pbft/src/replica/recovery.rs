@@ -48,7 +48,6 @@ impl<A: App> Replica<A> {
                 r.adopt_pre_prepare(pp);
             }
         }
-        r.max_seq_seen = r.next_seq;
         r.executed_at_last_tick = r.last_executed;
         r.vc_timer_armed = false;
         Ok(r)

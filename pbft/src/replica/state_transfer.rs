@@ -64,10 +64,15 @@ impl<A: App> Replica<A> {
                 out.push(Action::Broadcast(Message::Checkpoint(c.clone())));
             }
         }
-        let stuck = self.max_seq_seen > self.last_executed && self.last_executed == self.executed_at_last_tick;
+        // Lagging: f+1 replicas (so at least one correct) have shown us sequence
+        // numbers we have not executed, and we made no progress for a tick.
+        let ahead = self.seen_seq.values().filter(|s| **s > self.last_executed).count();
+        let stuck = ahead > self.f && self.last_executed == self.executed_at_last_tick;
         let behind_proof = self.pending_stable.as_ref().is_some_and(|p| p.seq > self.last_executed);
         let far = self.far_checkpoints.len() > self.f;
-        if stuck || behind_proof || far || !self.active {
+        self.ticks += 1;
+        let long_view_change = !self.active && self.ticks % 4 == 0;
+        if stuck || behind_proof || far || long_view_change {
             self.fetch_state(out);
         }
         self.executed_at_last_tick = self.last_executed;
@@ -89,7 +94,7 @@ impl<A: App> Replica<A> {
         let checkpoint = (self.stable.seq > r.last_executed && self.stable.seq > 0)
             .then(|| (self.stable.clone(), self.stable_snapshot.clone()));
         let from = r.last_executed.max(if checkpoint.is_some() { self.stable.seq } else { 0 });
-        let entries: Vec<CommittedEntry> = self.committed.range(from + 1..).map(|(_, e)| e.clone()).collect();
+        let entries: Vec<CommittedEntry> = self.committed.range(from.saturating_add(1)..).map(|(_, e)| e.clone()).collect();
         let new_view = if r.view < self.view || (r.view == self.view && self.active) {
             self.last_new_view.clone().filter(|nv| nv.body.view >= r.view)
         } else {
@@ -129,7 +134,7 @@ impl<A: App> Replica<A> {
     }
 
     /// Replace our state by a certified snapshot (§5.3, whole-state variant).
-    fn install_snapshot(&mut self, proof: crate::message::CheckpointProof, snapshot: Vec<u8>, out: &mut Out) {
+    pub(crate) fn install_snapshot(&mut self, proof: crate::message::CheckpointProof, snapshot: Vec<u8>, out: &mut Out) {
         if sha256(&snapshot) != proof.digest {
             self.stats.bad_snapshots += 1;
             return;

@@ -59,11 +59,41 @@ impl<A: App> Replica<A> {
     /// views this means the new primary failed too, so try the one after.
     pub(crate) fn on_view_change_timer(&mut self, out: &mut Out) {
         self.vc_timer_armed = false;
-        if self.active && self.pending.is_empty() {
+        if self.active {
+            if !self.pending.is_empty() {
+                let next = self.view + 1;
+                self.start_view_change(next, out);
+            }
             return;
         }
-        let next = self.view + 1;
-        self.start_view_change(next, out);
+        if self.vc_quorum() {
+            let next = self.view + 1;
+            self.start_view_change(next, out);
+            return;
+        }
+        // Stalled without a quorum for our view (our peers' view-changes for it
+        // were lost and they moved on, or they never left the old view). Never
+        // escalate alone: join the highest view another replica asks for (bounded
+        // jump, so a Byzantine replica cannot push views arbitrarily far), or
+        // stay, retransmit and wait again.
+        let limit = self.view.saturating_add(self.n as u64);
+        let target = self
+            .view_changes
+            .range(self.view.saturating_add(1)..=limit)
+            .filter(|(_, m)| m.keys().any(|r| *r != self.id))
+            .map(|(v, _)| *v)
+            .next_back();
+        match target {
+            Some(v) => self.start_view_change(v, out),
+            None => {
+                self.resend_view_change(out);
+                self.arm_view_change_wait(out);
+            }
+        }
+    }
+
+    fn vc_quorum(&self) -> bool {
+        self.view_changes.get(&self.view).map_or(0, |m| m.len()) >= self.quorum()
     }
 
     /// Multicast a view-change for `new_view` and stop normal-case processing.
@@ -77,10 +107,31 @@ impl<A: App> Replica<A> {
         self.log.clear();
         self.persist(PersistOp::View { view: new_view, active: false }, out);
         self.resend_view_change(out);
-        // §4.5.2: wait T for the new-view, then 2T for the next one, and so on.
-        self.arm_vc_timer(out);
-        self.vc_timeout = self.vc_timeout.saturating_mul(2).min(self.params.view_change_timeout_max_ms.max(self.params.view_change_timeout_ms));
+        self.cancel_vc_timer(out);
+        self.arm_view_change_wait(out);
         self.try_new_view(out);
+    }
+
+    /// §4.5.2 (first technique): a replica waiting for a new-view starts its
+    /// doubling timer (T, 2T, 4T, ...) only once it has 2f+1 view-changes for
+    /// that view, so a replica that timed out alone does not run ahead through
+    /// views. Without a quorum it arms a non-doubling "stall" wait instead (see
+    /// `on_view_change_timer`), upgraded once the quorum arrives.
+    pub(crate) fn arm_view_change_wait(&mut self, out: &mut Out) {
+        if self.active {
+            return;
+        }
+        if self.vc_quorum() {
+            if self.vc_timer_armed && !self.vc_stall {
+                return;
+            }
+            self.arm_vc_timer(out);
+            let cap = self.params.view_change_timeout_max_ms.max(self.params.view_change_timeout_ms);
+            self.vc_timeout = self.vc_timeout.saturating_mul(2).min(cap);
+        } else if !self.vc_timer_armed {
+            self.arm_vc_timer(out);
+            self.vc_stall = true;
+        }
     }
 
     fn own_vc_sent(&self, v: View) -> bool {
@@ -130,10 +181,11 @@ impl<A: App> Replica<A> {
             self.start_view_change(target, out);
         }
         if !self.active && self.view == v {
+            self.arm_view_change_wait(out);
             self.try_new_view(out);
         }
         // Bound memory: forget view-changes for views far above ours.
-        let limit = self.view + 64;
+        let limit = self.view.saturating_add(64);
         self.view_changes.retain(|view, _| *view <= limit);
     }
 

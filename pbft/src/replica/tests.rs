@@ -1,0 +1,473 @@
+//! Unit tests of the core, on a synchronous in-memory network (no faults unless
+//! a test blocks replicas or drops message kinds).
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+use serde::{Deserialize, Serialize};
+
+use super::Replica;
+use crate::app::{App, AppError, ExecCtx};
+use crate::client::{ClientAction, ClientCore};
+use crate::config::{ClusterConfig, Params};
+use crate::crypto::{test_key, Signed};
+use crate::event::{Action, Event, TimerId};
+use crate::message::*;
+use crate::storage::PersistedState;
+use crate::types::ReplicaId;
+use crate::verify::Verifier;
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+struct Counter {
+    ops: Vec<Vec<u8>>,
+}
+
+impl App for Counter {
+    fn execute(&mut self, op: &[u8], _ctx: &ExecCtx) -> Vec<u8> {
+        self.ops.push(op.to_vec());
+        (self.ops.len() as u64).to_le_bytes().to_vec()
+    }
+    fn snapshot(&self) -> Vec<u8> {
+        postcard::to_stdvec(self).unwrap()
+    }
+    fn restore(&mut self, s: &[u8]) -> Result<(), AppError> {
+        *self = postcard::from_bytes(s)?;
+        Ok(())
+    }
+}
+
+struct Net {
+    cluster: ClusterConfig,
+    params: Params,
+    reps: Vec<Replica<Counter>>,
+    disks: Vec<PersistedState>,
+    verifier: Verifier,
+    queue: VecDeque<(Option<ReplicaId>, ReplicaId, Message)>,
+    replies: Vec<Signed<Reply>>,
+    blocked: BTreeSet<ReplicaId>,
+    drop_kinds: BTreeSet<&'static str>,
+    timers: Vec<BTreeMap<TimerId, u64>>,
+    set_timer_log: Vec<(ReplicaId, TimerId, u64)>,
+    now: u64,
+}
+
+fn params() -> Params {
+    Params { checkpoint_interval: 2, log_window: 4, max_batch: 4, max_in_flight: 1, ..Params::default() }
+}
+
+impl Net {
+    fn new(params: Params) -> Net {
+        let n = 4;
+        let keys: Vec<_> = (0..n).map(|i| test_key(&format!("replica-{i}"))).collect();
+        let addr = "127.0.0.1:1".parse().unwrap();
+        let cluster = ClusterConfig::new(1, keys.iter().map(|k| (addr, k.verifying_key())).collect());
+        let reps = (0..n)
+            .map(|i| Replica::new(i as u32, &cluster, params.clone(), keys[i].clone(), Counter::default()).unwrap())
+            .collect();
+        let verifier = Verifier::new(cluster.keys().unwrap(), 1);
+        let mut net = Net {
+            cluster,
+            params,
+            reps,
+            disks: vec![PersistedState::genesis(); n],
+            verifier,
+            queue: VecDeque::new(),
+            replies: vec![],
+            blocked: BTreeSet::new(),
+            drop_kinds: BTreeSet::new(),
+            timers: vec![BTreeMap::new(); n],
+            set_timer_log: vec![],
+            now: 0,
+        };
+        for r in 0..n as u32 {
+            let a = net.reps[r as usize].start(0);
+            net.perform(r, a);
+        }
+        net
+    }
+
+    fn perform(&mut self, r: ReplicaId, actions: Vec<Action>) {
+        for a in actions {
+            match a {
+                Action::Persist(op) => self.disks[r as usize].apply(&op),
+                Action::Send { to, msg } => self.queue.push_back((Some(r), to, msg)),
+                Action::Broadcast(msg) => {
+                    for to in 0..self.reps.len() as u32 {
+                        if to != r {
+                            self.queue.push_back((Some(r), to, msg.clone()));
+                        }
+                    }
+                }
+                Action::Reply { msg: Message::Reply(rep), .. } => {
+                    if !self.blocked.contains(&r) {
+                        self.replies.push(rep)
+                    }
+                }
+                Action::Reply { .. } => unreachable!(),
+                Action::SetTimer { timer, after_ms } => {
+                    self.timers[r as usize].insert(timer, self.now + after_ms);
+                    self.set_timer_log.push((r, timer, after_ms));
+                }
+                Action::CancelTimer(t) => {
+                    self.timers[r as usize].remove(&t);
+                }
+            }
+        }
+    }
+
+    fn client_send(&mut self, acts: Vec<ClientAction>) {
+        for a in acts {
+            match a {
+                ClientAction::Send(to, m) => self.queue.push_back((None, to, m)),
+                ClientAction::Broadcast(m) => {
+                    for to in 0..self.reps.len() as u32 {
+                        self.queue.push_back((None, to, m.clone()));
+                    }
+                }
+            }
+        }
+    }
+
+    fn deliver(&mut self, to: ReplicaId, msg: Message) {
+        let v = self.verifier.verify(msg).expect("honest message verifies");
+        let a = self.reps[to as usize].handle(self.now, Event::Message(v));
+        self.perform(to, a);
+    }
+
+    fn run(&mut self) {
+        while let Some((from, to, msg)) = self.queue.pop_front() {
+            if self.blocked.contains(&to) || from.is_some_and(|f| self.blocked.contains(&f)) {
+                continue;
+            }
+            if self.drop_kinds.contains(msg.kind()) {
+                continue;
+            }
+            self.deliver(to, msg);
+        }
+    }
+
+    fn fire(&mut self, r: ReplicaId, t: TimerId) {
+        self.timers[r as usize].remove(&t);
+        let a = self.reps[r as usize].handle(self.now, Event::Timer(t));
+        self.perform(r, a);
+    }
+
+    /// Submit through a client until f+1 matching replies arrive.
+    fn submit(&mut self, client: &mut ClientCore, op: &[u8]) -> Option<Vec<u8>> {
+        let acts = client.submit(op.to_vec());
+        self.client_send(acts);
+        self.run();
+        let replies = std::mem::take(&mut self.replies);
+        replies.iter().find_map(|r| client.on_reply(r))
+    }
+}
+
+fn client(i: usize) -> ClientCore {
+    ClientCore::new(test_key(&format!("client-{i}")), 4, 1, 1)
+}
+
+#[test]
+fn normal_case_executes_on_all_replicas() {
+    let mut net = Net::new(params());
+    let mut c = client(0);
+    for i in 1..=3u64 {
+        let r = net.submit(&mut c, format!("op{i}").as_bytes()).expect("f+1 replies");
+        assert_eq!(r, i.to_le_bytes().to_vec());
+    }
+    for rep in &net.reps {
+        assert_eq!(rep.last_executed(), 3);
+        assert_eq!(rep.app().ops.len(), 3);
+    }
+}
+
+#[test]
+fn batching_puts_several_requests_in_one_pre_prepare() {
+    let mut net = Net::new(params());
+    let mut clients: Vec<_> = (0..3).map(client).collect();
+    // All three requests reach the primary before any agreement message moves:
+    // the first goes out alone (max_in_flight = 1), the other two are batched.
+    for (i, c) in clients.iter_mut().enumerate() {
+        let a = c.submit(format!("x{i}").into_bytes());
+        net.client_send(a);
+    }
+    let reqs: Vec<_> = net.queue.drain(..).collect();
+    for (_, to, m) in reqs {
+        net.deliver(to, m);
+    }
+    net.run();
+    assert_eq!(net.reps[1].last_executed(), 2);
+    assert_eq!(net.reps[1].app().ops.len(), 3);
+}
+
+#[test]
+fn checkpoints_become_stable_and_log_is_collected() {
+    let mut net = Net::new(params());
+    let mut c = client(0);
+    for i in 0..9 {
+        net.submit(&mut c, format!("op{i}").as_bytes()).expect("reply");
+    }
+    let d = net.reps[0].stable_digest();
+    for rep in &net.reps {
+        assert_eq!(rep.stable_seq(), 8, "K = 2: last stable checkpoint at 8");
+        assert_eq!(rep.stable_digest(), d);
+        assert!(rep.log_len() <= 3 * 4, "log collected below h");
+        assert!(rep.committed.keys().all(|s| *s > 8));
+    }
+    assert!(net.disks[0].committed.keys().all(|s| *s > 8), "disk collected too");
+    assert_eq!(net.disks[0].stable.as_ref().unwrap().0.seq, 8);
+}
+
+#[test]
+fn view_change_carries_prepared_certificate() {
+    let mut net = Net::new(params());
+    let mut c = client(0);
+    // Commits are lost: replicas prepare the request but cannot commit it.
+    net.drop_kinds.insert("commit");
+    assert!(net.submit(&mut c, b"prepared-only").is_none());
+    assert!(net.reps.iter().all(|r| r.prepared.contains_key(&1) && r.last_executed() == 0));
+    // The client retransmits to all: backups now wait for the request too.
+    let acts = c.on_timeout();
+    net.client_send(acts);
+    net.run();
+    // The primary dies; backups time out and change view.
+    net.drop_kinds.clear();
+    net.blocked.insert(0);
+    for r in 1..4 {
+        net.fire(r, TimerId::ViewChange);
+    }
+    net.run();
+    for r in 1..4 {
+        assert_eq!(net.reps[r].view(), 1);
+        assert!(net.reps[r].is_active());
+        assert_eq!(net.reps[r].last_executed(), 1, "the prepared request keeps seq 1 in view 1");
+        assert_eq!(net.reps[r].app().ops, vec![b"prepared-only".to_vec()]);
+    }
+    let nv = net.reps[1].last_new_view.clone().unwrap();
+    assert_eq!(nv.body.pre_prepares.len(), 1);
+    assert_eq!(nv.body.pre_prepares[0].body.batch.requests[0].body.op, b"prepared-only");
+    // The client's retransmission is answered from the reply cache.
+    let acts = c.on_timeout();
+    net.client_send(acts);
+    net.run();
+    let replies = std::mem::take(&mut net.replies);
+    assert!(replies.iter().any(|r| c.on_reply(r).is_some()));
+    // New requests are ordered by the new primary.
+    assert!(net.submit(&mut c, b"after").is_some());
+}
+
+#[test]
+fn view_change_fills_gaps_with_null_requests() {
+    let vcs: Vec<Signed<ViewChange>> = (0..3)
+        .map(|i| {
+            let key = test_key(&format!("replica-{i}"));
+            let prepared = if i == 0 {
+                let batch = Batch { time_ms: 5, requests: vec![] };
+                let pp = PrePrepare { view: 0, seq: 3, digest: batch.digest(), batch, primary: 0 };
+                vec![PreparedCert { pre_prepare: Signed::sign(pp, &test_key("replica-0")), prepares: vec![] }]
+            } else {
+                vec![]
+            };
+            let cp = CheckpointProof { seq: 0, digest: [0; 32], messages: vec![] };
+            Signed::sign(ViewChange { new_view: 1, checkpoint: cp, prepared, replica: i }, &key)
+        })
+        .collect();
+    let o = super::view_change::compute_o(&vcs, 8).unwrap();
+    let seqs: Vec<_> = o.batches.iter().map(|(s, b)| (*s, b.time_ms)).collect();
+    assert_eq!(seqs, vec![(1, 0), (2, 0), (3, 5)], "seqs 1 and 2 become null requests");
+}
+
+#[test]
+fn view_change_timer_doubles_on_each_failed_view_change() {
+    let mut net = Net::new(params());
+    let mut c = client(0);
+    // The primary of view 0 is down and every new-view gets lost, so each view
+    // change fails.
+    net.blocked.insert(0);
+    net.drop_kinds.insert("new-view");
+    let acts = c.submit(b"x".to_vec());
+    net.client_send(acts);
+    let acts = c.on_timeout();
+    net.client_send(acts);
+    net.run();
+    let base = net.params.view_change_timeout_ms;
+    net.set_timer_log.clear();
+    for _ in 0..3 {
+        for r in 1..4 {
+            net.fire(r, TimerId::ViewChange);
+        }
+        net.run();
+    }
+    let mut waits: Vec<u64> = net
+        .set_timer_log
+        .iter()
+        .filter(|(r, t, _)| *r == 2 && *t == TimerId::ViewChange)
+        .map(|(_, _, ms)| *ms)
+        .collect();
+    // Each round first arms a non-doubling stall wait (before the 2f+1
+    // view-changes arrive), then the doubling wait.
+    waits.dedup();
+    assert_eq!(waits, vec![base, 2 * base, 4 * base]);
+    assert_eq!(net.reps[2].view_change_timeout(), 8 * base);
+    assert_eq!(net.reps[2].view(), 3);
+}
+
+#[test]
+fn lagging_replica_catches_up_by_state_transfer() {
+    let mut net = Net::new(params());
+    let mut c = client(0);
+    net.blocked.insert(3);
+    for i in 0..10 {
+        net.submit(&mut c, format!("op{i}").as_bytes()).expect("3 replicas suffice");
+    }
+    assert_eq!(net.reps[3].last_executed(), 0);
+    assert_eq!(net.reps[0].stable_seq(), 10);
+    net.blocked.clear();
+    // Replica 3 learns it lags (a checkpoint beyond its window) and fetches.
+    net.submit(&mut c, b"op10").expect("reply");
+    net.fire(3, TimerId::Status);
+    net.run();
+    assert_eq!(net.reps[3].stats.state_transfers, 1);
+    assert_eq!(net.reps[3].last_executed(), net.reps[0].last_executed());
+    assert_eq!(net.reps[3].app(), net.reps[0].app());
+    // A corrupted snapshot is refused.
+    let mut bad = net.reps[0].stable.clone();
+    bad.digest[0] ^= 1;
+    let before = net.reps[2].stats.bad_snapshots;
+    let mut out = vec![];
+    let snap = net.reps[0].stable_snapshot.clone();
+    let proof = net.reps[0].stable.clone();
+    let mut tampered = snap.clone();
+    tampered.push(0);
+    let r2 = &mut net.reps[2];
+    r2.last_executed = 0; // pretend to lag
+    r2.install_snapshot(proof, tampered, &mut out);
+    assert_eq!(r2.stats.bad_snapshots, before + 1);
+}
+
+#[test]
+fn forged_signatures_are_rejected_before_the_core() {
+    let net = Net::new(params());
+    let mut v = Verifier::new(net.cluster.keys().unwrap(), 1);
+    let good = Signed::sign(Prepare { view: 0, seq: 1, digest: [1; 32], replica: 2 }, &test_key("replica-2"));
+    assert!(v.verify(Message::Prepare(good.clone())).is_ok());
+    let mut body = good.clone();
+    body.body.digest[0] ^= 1;
+    assert!(v.verify(Message::Prepare(body)).is_err(), "tampered body");
+    let mut sig = good.clone();
+    sig.sig[0] ^= 1;
+    assert!(v.verify(Message::Prepare(sig)).is_err(), "tampered signature");
+    let wrong_key = Signed::sign(good.body.clone(), &test_key("replica-3"));
+    assert!(v.verify(Message::Prepare(wrong_key)).is_err(), "signed by another replica");
+    let short = Signed { body: good.body.clone(), sig: vec![0; 10] };
+    assert!(v.verify(Message::Prepare(short)).is_err(), "malformed signature");
+    let unknown = Signed::sign(Prepare { replica: 9, ..good.body.clone() }, &test_key("replica-9"));
+    assert!(v.verify(Message::Prepare(unknown)).is_err(), "unknown replica");
+    // A pre-prepare from a replica that is not the primary of its view.
+    let batch = Batch::default();
+    let pp = PrePrepare { view: 0, seq: 1, digest: batch.digest(), batch, primary: 1 };
+    assert!(v.verify(Message::PrePrepare(Signed::sign(pp, &test_key("replica-1")))).is_err());
+    // A new-view whose nested view-change is forged fails batch verification.
+    let cp = CheckpointProof { seq: 0, digest: [0; 32], messages: vec![] };
+    let mut vcs: Vec<_> = (0..3)
+        .map(|i| {
+            let vc = ViewChange { new_view: 1, checkpoint: cp.clone(), prepared: vec![], replica: i };
+            Signed::sign(vc, &test_key(&format!("replica-{i}")))
+        })
+        .collect();
+    let nv = |vcs: Vec<Signed<ViewChange>>| {
+        Signed::sign(NewView { view: 1, view_changes: vcs, pre_prepares: vec![], primary: 1 }, &test_key("replica-1"))
+    };
+    assert!(v.verify(Message::NewView(nv(vcs.clone()))).is_ok());
+    vcs[2].sig[5] ^= 1;
+    assert!(v.verify(Message::NewView(nv(vcs))).is_err());
+}
+
+#[test]
+fn replayed_request_is_executed_once() {
+    let mut net = Net::new(params());
+    let mut c = client(0);
+    let acts = c.submit(b"once".to_vec());
+    let Message::Request(req) = (match &acts[0] {
+        ClientAction::Send(_, m) => m.clone(),
+        ClientAction::Broadcast(m) => m.clone(),
+    }) else {
+        panic!()
+    };
+    net.client_send(acts);
+    net.run();
+    assert_eq!(net.reps[0].app().ops.len(), 1);
+    // Replays to every replica: the cached reply is resent, nothing re-executes.
+    net.replies.clear();
+    for to in 0..4 {
+        net.queue.push_back((None, to, Message::Request(req.clone())));
+    }
+    net.run();
+    assert_eq!(net.replies.len(), 4, "cached replies resent");
+    // A Byzantine primary re-proposing the old request in a new batch: skipped.
+    let batch = Batch { time_ms: 1, requests: vec![req.clone()] };
+    let pp = PrePrepare { view: 0, seq: 2, digest: batch.digest(), batch, primary: 0 };
+    net.queue.push_back((Some(0), 1, Message::PrePrepare(Signed::sign(pp.clone(), &test_key("replica-0")))));
+    net.queue.push_back((Some(0), 2, Message::PrePrepare(Signed::sign(pp.clone(), &test_key("replica-0")))));
+    net.queue.push_back((Some(0), 3, Message::PrePrepare(Signed::sign(pp, &test_key("replica-0")))));
+    net.reps[0].next_seq = 2;
+    net.run();
+    for rep in &net.reps[1..] {
+        assert_eq!(rep.last_executed(), 2);
+        assert_eq!(rep.app().ops.len(), 1, "executed once");
+        assert!(rep.stats.duplicate_requests >= 2);
+    }
+}
+
+#[test]
+fn restart_from_disk_recovers_state_without_re_executing() {
+    let mut net = Net::new(params());
+    let mut c = client(0);
+    for i in 0..5 {
+        net.submit(&mut c, format!("op{i}").as_bytes()).expect("reply");
+    }
+    let disk = net.disks[2].clone();
+    let key = test_key("replica-2");
+    let r = Replica::recover(2, &net.cluster, net.params.clone(), key, Counter::default(), disk).unwrap();
+    assert_eq!(r.last_executed(), 5);
+    assert_eq!(r.app(), net.reps[2].app());
+    assert_eq!(r.stable_seq(), 4);
+    // Its reply cache came back too: a retransmission is not executed again.
+    net.reps[2] = r;
+    let acts = c.on_timeout();
+    assert!(acts.is_empty(), "no outstanding request");
+}
+
+#[test]
+fn f_plus_one_view_changes_for_higher_views_make_a_replica_join() {
+    let mut net = Net::new(params());
+    let cp = CheckpointProof { seq: 0, digest: net.reps[0].stable_digest(), messages: vec![] };
+    let vc = |i: u32, v: u64| {
+        let body = ViewChange { new_view: v, checkpoint: cp.clone(), prepared: vec![], replica: i };
+        Message::ViewChange(Signed::sign(body, &test_key(&format!("replica-{i}"))))
+    };
+    // One view-change (could be a faulty replica) is not enough ...
+    net.deliver(0, vc(1, 5));
+    assert!(net.reps[0].is_active());
+    // ... f+1 are: replica 0 joins the smallest view they ask for.
+    net.deliver(0, vc(2, 3));
+    assert!(!net.reps[0].is_active());
+    assert_eq!(net.reps[0].view(), 3);
+}
+
+#[test]
+fn client_needs_f_plus_one_matching_replies() {
+    let mut c = client(0);
+    let acts = c.submit(b"q".to_vec());
+    assert_eq!(acts.len(), 1, "first transmission goes to the primary only");
+    let id = c.id();
+    let reply = |replica: u32, result: &[u8]| {
+        let body = Reply { view: 0, timestamp: 1, client: id, replica, result: result.to_vec() };
+        Signed::sign(body, &test_key(&format!("replica-{replica}")))
+    };
+    assert_eq!(c.on_reply(&reply(0, b"a")), None);
+    assert_eq!(c.on_reply(&reply(0, b"a")), None, "same replica twice counts once");
+    assert_eq!(c.on_reply(&reply(1, b"b")), None, "mismatching result");
+    assert_eq!(c.on_reply(&reply(2, b"a")), Some(b"a".to_vec()));
+    assert!(!c.busy());
+    let acts = c.submit(b"r".to_vec());
+    assert!(matches!(&acts[0], ClientAction::Send(0, _)));
+}
