@@ -42,6 +42,14 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
     cache::write_atomic(path, bytes).with_context(|| format!("cannot write {}", path.display()))
 }
 
+/// Writes `settings.json` beside a verifying key: the circuit shape (architecture, fixed-point
+/// format, N), its id and k, readable by any tool.
+fn write_settings(vk_path: &Path, shape: &CircuitShape) -> Result<()> {
+    let path = vk_path.with_file_name("settings.json");
+    let settings = json!({ "format": "zkpot-settings", "version": 1, "shape_id": shape.id(), "k": shape.k(), "shape": shape });
+    write_file(&path, serde_json::to_string_pretty(&settings)?.as_bytes())
+}
+
 fn fixed_of(inputs: &Inputs) -> FixedParams {
     FixedParams { scale_bits: inputs.scale_bits, value_bits: inputs.value_bits }
 }
@@ -130,6 +138,7 @@ pub fn run(command: Command) -> Result<()> {
             let kzg = load_params(&params, shape.k())?;
             let (_, vkey, took) = keys(&params, &kzg, &shape)?;
             write_file(&vk, &VerifierKey::to_bytes(&shape, &kzg, &vkey.vk))?;
+            write_settings(&vk, &shape)?;
             println!(
                 "{}",
                 serde_json::to_string_pretty(&json!({
@@ -144,6 +153,7 @@ pub fn run(command: Command) -> Result<()> {
             write_file(&proof, &out.proof.to_bytes())?;
             write_file(&statement, out.statement.to_json().as_bytes())?;
             write_file(&vk, &out.vk_bytes)?;
+            write_settings(&vk, &CircuitShape::new(model.architecture(), data.len()))?;
             println!("{}", serde_json::to_string_pretty(&out.summary(&statement, &proof, &vk))?);
         }
         Command::Verify { statement, proof, vk } => {
@@ -225,6 +235,7 @@ fn demo(samples: Option<usize>, out: &Path, no_ledger: bool, params: &ParamsArgs
     write_file(&proof_p, &res.proof.to_bytes())?;
     write_file(&statement_p, res.statement.to_json().as_bytes())?;
     write_file(&vk_p, &res.vk_bytes)?;
+    write_settings(&vk_p, &CircuitShape::new(q.architecture(), data.len()))?;
     if res.statement.score as usize != report.quantized_correct {
         bail!("the proved score {} differs from the reference score {}", res.statement.score, report.quantized_correct);
     }

@@ -70,6 +70,9 @@ fn full_flow_and_tampering() {
     // the key from setup and the key written by prove are the same
     assert_eq!(std::fs::read(dir.join("setup.vk")).unwrap(), std::fs::read(dir.join("vk.key")).unwrap());
 
+    let settings: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("settings.json")).unwrap()).unwrap();
+    assert_eq!(settings["shape_id"], statement["shape_id"]);
+    assert_eq!(settings["shape"]["samples"], 5);
     let o = zkpot(&dir, &["verify"]);
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).contains("accept"));

@@ -9,14 +9,13 @@
 
 use super::config::ValidationConfig;
 use super::shape::CircuitShape;
-use crate::commit::{dataset_header, dataset_values, model_header, model_values, pack, slot};
+use crate::commit::{dataset_header, dataset_values, model_header, model_values, slot};
 use crate::dataset::QuantizedDataset;
 use crate::error::{CircuitError, Result};
 use crate::eval::{evaluate, Trace};
 use crate::field::{fr_from_i64, Fr};
 use crate::model::QuantizedModel;
 use crate::poseidon::chip::Message;
-use crate::poseidon::hash_chain;
 use halo2_proofs::circuit::{Cell, Layouter, Region, SimpleFloorPlanner, Value};
 use halo2_proofs::halo2curves::ff::Field;
 use halo2_proofs::plonk::{Circuit, ConstraintSystem, Error};
@@ -515,13 +514,4 @@ impl Circuit<Fr> for ValidationCircuit {
         }
         Ok(())
     }
-}
-
-/// Native check used by tests and the prover: the public inputs the circuit will expose.
-pub fn expected_public_inputs(model: &QuantizedModel, data: &QuantizedDataset, score: usize) -> [Fr; 4] {
-    let mut m = model_header(&model.architecture());
-    m.extend(pack(&model_values(model), model.fixed));
-    let mut d = dataset_header(data.fixed, data.len(), data.input_dim, data.num_classes);
-    d.extend(pack(&dataset_values(data), data.fixed));
-    [hash_chain(&m), hash_chain(&d), Fr::from(data.len() as u64), Fr::from(score as u64)]
 }
