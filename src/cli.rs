@@ -102,6 +102,15 @@ pub enum Command {
         #[arg(long, default_value = "vk.key")]
         vk: PathBuf,
     },
+    /// Run one PBFT ledger node (a config written by `zkpot cluster`).
+    Node(zkpot_ledger::node::NodeArgs),
+    /// Write configs for a local cluster and start its node processes on loopback.
+    Cluster(zkpot_ledger::cluster::ClusterArgs),
+    /// Ledger client: submit transactions and query state (JSON out).
+    Ledger {
+        #[command(subcommand)]
+        command: zkpot_ledger::cli::LedgerCommand,
+    },
     /// The whole job on the bundled default: quantize, commit, setup, prove, verify (and the ledger).
     Demo {
         /// Number of test samples to prove (default: all 500).

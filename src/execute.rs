@@ -175,6 +175,16 @@ pub fn run(command: Command) -> Result<()> {
             }
         }
         Command::Demo { samples, out, no_ledger, params } => demo(samples, &out, no_ledger, &params)?,
+        Command::Node(args) => zkpot_ledger::node::run_node_blocking(&args, &zkpot_ledger::config::builtin_checker)?,
+        Command::Cluster(args) => println!("{}", serde_json::to_string_pretty(&zkpot_ledger::cluster::run_cluster(&args)?)?),
+        Command::Ledger { command } => {
+            let out = zkpot_ledger::cli::run(command)?;
+            println!("{}", serde_json::to_string_pretty(&out)?);
+            let code = zkpot_ledger::cli::exit_code(&out);
+            if code != 0 {
+                std::process::exit(code);
+            }
+        }
     }
     Ok(())
 }
@@ -245,7 +255,7 @@ fn demo(samples: Option<usize>, out: &Path, no_ledger: bool, params: &ParamsArgs
     println!("  files: {}, {}, {}", statement_p.display(), proof_p.display(), vk_p.display());
     println!("  check it: zkpot verify --statement {} --proof {} --vk {}", statement_p.display(), proof_p.display(), vk_p.display());
     if !no_ledger {
-        crate::ledger_demo::run(&res.statement, &res.proof, &res.vk_bytes)?;
+        crate::ledger_demo::run(&res.statement, &res.proof, &res.vk_bytes, &out.join("ledger.json"))?;
     }
     Ok(())
 }

@@ -1,10 +1,30 @@
-//! The demo's ledger part: the bundled proof goes through a 4-node PBFT cluster.
+//! The demo's ledger part: the demo's real proof goes through a fresh 4-node PBFT cluster
+//! (in-process replicas over loopback TCP) whose proof checker is zkpot's verifier: order,
+//! two-phase claim, an eager validation, a failed and a successful challenge, finalization.
 
+use crate::report::step;
 use anyhow::Result;
+use std::path::Path;
+use std::sync::Arc;
+use zkpot_ledger::snark::Halo2Checker;
 use zkpot_verifier::{ProofFile, Statement};
 
-/// Runs the ledger scenario on the demo's statement and proof.
-pub fn run(_statement: &Statement, _proof: &ProofFile, _vk: &[u8]) -> Result<()> {
-    eprintln!("(ledger part not wired in yet)");
+/// Runs the ledger scenario on the demo's statement, proof and verifying key; writes the full
+/// transcript to `out`.
+pub fn run(statement: &Statement, proof: &ProofFile, vk: &[u8], out: &Path) -> Result<()> {
+    let checker = Arc::new(Halo2Checker::from_key_bytes(vk)?);
+    let (res, _) = step("ledger: order, claim, validation, two challenges, finalize on a 4-node PBFT cluster", || {
+        zkpot_ledger::demo::run_demo_cluster_blocking(statement, &proof.to_bytes(), checker)
+    });
+    let summary = res?;
+    zkpot_params::cache::write_atomic(out, serde_json::to_string_pretty(&summary)?.as_bytes())?;
+    let w = &summary["winner"];
+    println!("ledger (4 PBFT replicas, halo2 verifier on every replica):");
+    println!("  winner: model {} with S/N = {}/{}, provider reward {}, each validator {}",
+        w["model_commitment"].as_str().unwrap_or("?"), w["score"], w["samples"], w["provider_reward"], w["validator_reward_each"]);
+    println!("  challenge of the valid proof failed (stake forfeited to the validator): {}", summary["failed_challenge_forfeited_to_validator"]);
+    println!("  challenge of a tampered proof succeeded (validator slashed): {}", summary["tampered_validation_slashed"]);
+    println!("  stakes conserved: total {} after {} transactions", summary["totals"]["total"], summary["totals"]["applied"]);
+    println!("  transcript: {}", out.display());
     Ok(())
 }

@@ -1,6 +1,6 @@
 //! `PotApp`: the PoT state machine as a PBFT application (`zkpot_pbft::App`).
 //! `execute` maps PBFT's agreed context (sequence number, primary-assigned
-//! `time_ms`) to a [`TxContext`] and runs [`execute`](crate::execute::execute);
+//! `time_ms`) to a [`TxContext`] and runs [`crate::execute::execute`];
 //! `snapshot`/`restore` are `SNAPSHOT_VERSION || postcard(PotState)`, byte-identical
 //! on replicas that executed the same requests (BTreeMaps only).
 
@@ -28,7 +28,11 @@ pub struct PotApp {
 impl PotApp {
     /// The app at genesis, checking proofs with `checker`.
     pub fn new(genesis: &Genesis, checker: Arc<dyn ProofChecker>) -> Result<Self, LedgerError> {
-        Ok(Self { state: PotState::new(genesis)?, checker, view: None })
+        Ok(Self {
+            state: PotState::new(genesis)?,
+            checker,
+            view: None,
+        })
     }
 
     /// Also publish the state into `view` after every change.
@@ -63,10 +67,11 @@ impl PotApp {
     /// Decodes a snapshot.
     pub fn decode_snapshot(bytes: &[u8]) -> Result<PotState, LedgerError> {
         match bytes.split_first() {
-            Some((&SNAPSHOT_VERSION, rest)) => {
-                postcard::from_bytes(rest).map_err(|e| LedgerError::Encoding(format!("snapshot: {e}")))
-            }
-            Some((v, _)) => Err(LedgerError::Encoding(format!("unknown snapshot version {v}"))),
+            Some((&SNAPSHOT_VERSION, rest)) => postcard::from_bytes(rest)
+                .map_err(|e| LedgerError::Encoding(format!("snapshot: {e}"))),
+            Some((v, _)) => Err(LedgerError::Encoding(format!(
+                "unknown snapshot version {v}"
+            ))),
             None => Err(LedgerError::Encoding("empty snapshot".into())),
         }
     }
@@ -74,7 +79,15 @@ impl PotApp {
 
 impl App for PotApp {
     fn execute(&mut self, op: &[u8], ctx: &ExecCtx) -> Vec<u8> {
-        let reply = execute(&mut self.state, op, TxContext { seq: ctx.seq, now: ctx.time_ms }, self.checker.as_ref());
+        let reply = execute(
+            &mut self.state,
+            op,
+            TxContext {
+                seq: ctx.seq,
+                now: ctx.time_ms,
+            },
+            self.checker.as_ref(),
+        );
         if self.view.is_some() {
             self.publish();
         }
@@ -105,8 +118,21 @@ mod tests {
         let mut g = Genesis::default();
         g.allocations.insert(account_from_seed("a"), 100);
         let mut app = PotApp::new(&g, Arc::new(MarkerChecker::new())).unwrap();
-        let tx = SignedTx::sign(&signing_key_from_seed("a"), 0, TxBody::Transfer { to: account_from_seed("b"), amount: 5 });
-        let ctx = ExecCtx { seq: 1, index: 0, client: ClientId([0; 32]), client_timestamp: 1, time_ms: 10 };
+        let tx = SignedTx::sign(
+            &signing_key_from_seed("a"),
+            0,
+            TxBody::Transfer {
+                to: account_from_seed("b"),
+                amount: 5,
+            },
+        );
+        let ctx = ExecCtx {
+            seq: 1,
+            index: 0,
+            client: ClientId([0; 32]),
+            client_timestamp: 1,
+            time_ms: 10,
+        };
         let r = app.execute(&Op::Tx(tx).encode(), &ctx);
         assert!(String::from_utf8(r).unwrap().contains("\"ok\":true"));
         let snap = app.snapshot();
@@ -117,6 +143,10 @@ mod tests {
         assert!(other.restore(&[]).is_err());
         assert!(other.restore(&[9, 1]).is_err());
         assert!(other.restore(&[SNAPSHOT_VERSION, 0xff, 0xff]).is_err());
-        assert_eq!(other.state(), app.state(), "failed restore leaves state alone");
+        assert_eq!(
+            other.state(),
+            app.state(),
+            "failed restore leaves state alone"
+        );
     }
 }

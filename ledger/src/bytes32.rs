@@ -13,9 +13,15 @@ pub struct Bytes32(pub [u8; 32]);
 impl Bytes32 {
     /// Parses 64 hex digits, with or without a `0x` prefix, in either case.
     pub fn from_hex(s: &str) -> Result<Self, String> {
-        let t = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")).unwrap_or(s);
+        let t = s
+            .strip_prefix("0x")
+            .or_else(|| s.strip_prefix("0X"))
+            .unwrap_or(s);
         if t.len() != 64 {
-            return Err(format!("expected 64 hex digits, got {} characters", t.len()));
+            return Err(format!(
+                "expected 64 hex digits, got {} characters",
+                t.len()
+            ));
         }
         let mut out = [0u8; 32];
         hex::decode_to_slice(t, &mut out).map_err(|e| format!("bad hex: {e}"))?;

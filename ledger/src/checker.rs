@@ -26,7 +26,9 @@ impl MarkerChecker {
 
     /// A checker accepting proofs that start with [`Self::DEFAULT_MARKER`].
     pub fn new() -> Self {
-        Self { marker: Self::DEFAULT_MARKER.to_vec() }
+        Self {
+            marker: Self::DEFAULT_MARKER.to_vec(),
+        }
     }
 }
 
@@ -77,7 +79,9 @@ impl FakeSnarkChecker {
 
     /// A valid fake proof of `statement`, `len` bytes long (at least 32).
     pub fn prove(statement: &Statement, len: usize) -> Vec<u8> {
-        let filler: Vec<u8> = (0..len.saturating_sub(32)).map(|i| (i % 251) as u8).collect();
+        let filler: Vec<u8> = (0..len.saturating_sub(32))
+            .map(|i| (i % 251) as u8)
+            .collect();
         let mut p = filler.clone();
         p.extend(Self::tag(statement, &filler));
         p
@@ -115,7 +119,9 @@ mod tests {
         s2.score = 4;
         assert!(FakeSnarkChecker.check(&s2, &p).is_err());
         assert!(FakeSnarkChecker.check(&s, &p[..10]).is_err());
-        assert!(MarkerChecker::new().check(&s, b"zkpot-valid-proof...").is_ok());
+        assert!(MarkerChecker::new()
+            .check(&s, b"zkpot-valid-proof...")
+            .is_ok());
         assert!(MarkerChecker::new().check(&s, b"nope").is_err());
         assert!(AcceptAll.check(&s, b"").is_ok());
     }

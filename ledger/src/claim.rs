@@ -50,6 +50,9 @@ mod tests {
         input.extend([3u8; 32]);
         let expect: [u8; 32] = Sha256::digest(&input).into();
         assert_eq!(c.0, expect);
-        assert_ne!(c, claim_commitment(&Bytes32([1; 32]), &Bytes32([2; 32]), &Bytes32([4; 32])));
+        assert_ne!(
+            c,
+            claim_commitment(&Bytes32([1; 32]), &Bytes32([2; 32]), &Bytes32([4; 32]))
+        );
     }
 }

@@ -29,14 +29,18 @@ pub trait LedgerClient {
 pub async fn query<L: LedgerClient>(l: &mut L, q: Query) -> Result<Value, LedgerError> {
     match l.submit(Op::Query(q)).await? {
         Reply::Query { answer } => Ok(answer),
-        other => Err(LedgerError::Consensus(format!("unexpected reply to a query: {other:?}"))),
+        other => Err(LedgerError::Consensus(format!(
+            "unexpected reply to a query: {other:?}"
+        ))),
     }
 }
 
 /// The ledger time of the query's consensus slot (ms).
 pub async fn ledger_time<L: LedgerClient>(l: &mut L) -> Result<u64, LedgerError> {
     let t = query(l, Query::Totals).await?;
-    t["last_time"].as_u64().ok_or_else(|| LedgerError::Consensus("totals without last_time".into()))
+    t["last_time"]
+        .as_u64()
+        .ok_or_else(|| LedgerError::Consensus("totals without last_time".into()))
 }
 
 /// The next nonce of `account`.
@@ -58,17 +62,27 @@ pub async fn wait_until<L: LedgerClient>(l: &mut L, t: u64) -> Result<u64, Ledge
 
 /// Signs `body` with the account's current nonce and submits it; returns the outcome
 /// (accepted or rejected with a reason).
-pub async fn send_tx<L: LedgerClient>(l: &mut L, key: &SigningKey, body: TxBody) -> Result<TxOutcome, LedgerError> {
+pub async fn send_tx<L: LedgerClient>(
+    l: &mut L,
+    key: &SigningKey,
+    body: TxBody,
+) -> Result<TxOutcome, LedgerError> {
     let account = Bytes32(key.verifying_key().to_bytes());
     let nonce = nonce_of(l, account).await?;
     match l.submit(Op::Tx(SignedTx::sign(key, nonce, body))).await? {
         Reply::Tx(o) => Ok(o),
-        other => Err(LedgerError::Consensus(format!("unexpected reply to a transaction: {other:?}"))),
+        other => Err(LedgerError::Consensus(format!(
+            "unexpected reply to a transaction: {other:?}"
+        ))),
     }
 }
 
 /// Like [`send_tx`] but a rejection is an error.
-pub async fn send_ok<L: LedgerClient>(l: &mut L, key: &SigningKey, body: TxBody) -> Result<TxOutcome, LedgerError> {
+pub async fn send_ok<L: LedgerClient>(
+    l: &mut L,
+    key: &SigningKey,
+    body: TxBody,
+) -> Result<TxOutcome, LedgerError> {
     let o = send_tx(l, key, body).await?;
     match &o.reject {
         Some(r) if !o.ok => Err(LedgerError::Rejected(r.clone())),
@@ -88,8 +102,17 @@ pub struct LocalLedger {
 
 impl LocalLedger {
     /// A fresh ledger at `genesis`, time `start_ms`.
-    pub fn new(genesis: &Genesis, checker: Arc<dyn ProofChecker>, start_ms: u64) -> Result<Self, LedgerError> {
-        Ok(Self { state: PotState::new(genesis)?, now: start_ms, seq: 0, checker })
+    pub fn new(
+        genesis: &Genesis,
+        checker: Arc<dyn ProofChecker>,
+        start_ms: u64,
+    ) -> Result<Self, LedgerError> {
+        Ok(Self {
+            state: PotState::new(genesis)?,
+            now: start_ms,
+            seq: 0,
+            checker,
+        })
     }
 }
 
@@ -98,7 +121,15 @@ impl LedgerClient for LocalLedger {
     fn submit(&mut self, op: Op) -> impl Future<Output = Result<Reply, LedgerError>> + Send {
         self.seq += 1;
         self.now += 1;
-        let reply = execute(&mut self.state, &op.encode(), TxContext { seq: self.seq, now: self.now }, self.checker.as_ref());
+        let reply = execute(
+            &mut self.state,
+            &op.encode(),
+            TxContext {
+                seq: self.seq,
+                now: self.now,
+            },
+            self.checker.as_ref(),
+        );
         async move { Ok(reply) }
     }
 

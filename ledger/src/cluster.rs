@@ -4,7 +4,9 @@
 //! answers. `stop_cluster` kills those pids.
 
 use crate::client::{ledger_time, LedgerClient};
-use crate::config::{dev_genesis, free_addrs, local_node_configs, read_json, write_json, ClusterDir, DEV_ACCOUNTS};
+use crate::config::{
+    dev_genesis, free_addrs, local_node_configs, read_json, write_json, ClusterDir, DEV_ACCOUNTS,
+};
 use crate::error::LedgerError;
 use crate::keys::account_from_seed;
 use crate::net_client::PbftLedger;
@@ -44,23 +46,40 @@ pub struct ClusterArgs {
 /// Writes the cluster directory; returns the node config paths.
 pub fn write_cluster_dir(args: &ClusterArgs) -> Result<Vec<PathBuf>, LedgerError> {
     if args.nodes < 4 {
-        return Err(LedgerError::Usage("a PBFT cluster needs at least 4 nodes".into()));
+        return Err(LedgerError::Usage(
+            "a PBFT cluster needs at least 4 nodes".into(),
+        ));
     }
-    std::fs::create_dir_all(&args.dir).map_err(|e| LedgerError::io(args.dir.display().to_string(), e))?;
+    std::fs::create_dir_all(&args.dir)
+        .map_err(|e| LedgerError::io(args.dir.display().to_string(), e))?;
     let dir = ClusterDir(args.dir.clone());
     let addrs: Vec<SocketAddr> = match args.base_port {
         Some(p) => (0..args.nodes)
             .map(|i| {
-                let port = p.checked_add(i as u16).ok_or_else(|| LedgerError::Usage("port overflow".into()))?;
+                let port = p
+                    .checked_add(i as u16)
+                    .ok_or_else(|| LedgerError::Usage("port overflow".into()))?;
                 Ok(SocketAddr::from(([127, 0, 0, 1], port)))
             })
             .collect::<Result<_, LedgerError>>()?,
         None => free_addrs(args.nodes)?,
     };
     let genesis = dev_genesis();
-    let params = PbftParams { view_change_timeout_ms: args.view_change_timeout_ms, ..PbftParams::default() };
-    let dir_abs = std::fs::canonicalize(&args.dir).map_err(|e| LedgerError::io(args.dir.display().to_string(), e))?;
-    let configs = local_node_configs(&addrs, &dir_abs, &genesis, &params, &args.checker);
+    let params = PbftParams {
+        view_change_timeout_ms: args.view_change_timeout_ms,
+        ..PbftParams::default()
+    };
+    let dir_abs = std::fs::canonicalize(&args.dir)
+        .map_err(|e| LedgerError::io(args.dir.display().to_string(), e))?;
+    // node processes may run elsewhere: a key directory is written as an absolute path
+    let checker = match args.checker.strip_prefix("halo2:") {
+        Some(keys) => {
+            let abs = std::fs::canonicalize(keys).map_err(|e| LedgerError::io(keys.to_string(), e))?;
+            format!("halo2:{}", abs.display())
+        }
+        None => args.checker.clone(),
+    };
+    let configs = local_node_configs(&addrs, &dir_abs, &genesis, &params, &checker);
     if let Some(c) = configs.first() {
         write_json(&dir.cluster(), &c.replica.cluster)?;
     }
@@ -76,12 +95,19 @@ pub fn write_cluster_dir(args: &ClusterArgs) -> Result<Vec<PathBuf>, LedgerError
 /// Spawns `<current exe> node --config <config>` with output to `log`.
 pub fn spawn_node(config: &Path, log: &Path) -> Result<Child, LedgerError> {
     let exe = std::env::current_exe().map_err(|e| LedgerError::io("current_exe", e))?;
+    spawn_node_with(&exe, config, log)
+}
+
+/// Spawns `<exe> node --config <config>` with output to `log`.
+pub fn spawn_node_with(exe: &Path, config: &Path, log: &Path) -> Result<Child, LedgerError> {
     let out = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(log)
         .map_err(|e| LedgerError::io(log.display().to_string(), e))?;
-    let err = out.try_clone().map_err(|e| LedgerError::io(log.display().to_string(), e))?;
+    let err = out
+        .try_clone()
+        .map_err(|e| LedgerError::io(log.display().to_string(), e))?;
     Command::new(exe)
         .arg("node")
         .arg("--config")
@@ -96,11 +122,19 @@ pub fn spawn_node(config: &Path, log: &Path) -> Result<Child, LedgerError> {
 /// Waits until the cluster in `dir` answers a query through consensus.
 pub async fn wait_ready(dir: &Path, timeout: Duration) -> Result<u64, LedgerError> {
     let cluster = ClusterDir(dir.to_path_buf()).load_cluster()?;
+    let mut l = PbftLedger::connect(&cluster, "cluster-ready")?
+        .with_timeouts(Duration::from_millis(500), Duration::from_secs(3));
+    wait_ready_client(&mut l, timeout).await
+}
+
+/// Retries a ledger-time query on `l` until it answers or `timeout` passes.
+pub async fn wait_ready_client<L: LedgerClient>(
+    l: &mut L,
+    timeout: Duration,
+) -> Result<u64, LedgerError> {
     let deadline = Instant::now() + timeout;
     loop {
-        let mut l = PbftLedger::connect(&cluster, "cluster-ready")?
-            .with_timeouts(Duration::from_millis(500), Duration::from_secs(3));
-        match ledger_time(&mut l).await {
+        match ledger_time(l).await {
             Ok(t) => return Ok(t),
             Err(e) if Instant::now() >= deadline => return Err(e),
             Err(_) => l.pause(200).await,
@@ -114,7 +148,12 @@ pub fn run_cluster(args: &ClusterArgs) -> Result<Value, LedgerError> {
     let dir = ClusterDir(args.dir.clone());
     let accounts: serde_json::Map<String, Value> = DEV_ACCOUNTS
         .iter()
-        .map(|n| (format!("dev/{n}"), json!(account_from_seed(&format!("dev/{n}")))))
+        .map(|n| {
+            (
+                format!("dev/{n}"),
+                json!(account_from_seed(&format!("dev/{n}"))),
+            )
+        })
         .collect();
     let mut summary = json!({
         "dir": args.dir,
@@ -152,7 +191,11 @@ pub fn stop_cluster(dir: &Path) -> Result<Value, LedgerError> {
     let pids: Vec<u32> = read_json(&ClusterDir(dir.to_path_buf()).pids())?;
     let mut killed = Vec::new();
     for pid in pids {
-        let ok = Command::new("kill").arg(pid.to_string()).status().map(|s| s.success()).unwrap_or(false);
+        let ok = Command::new("kill")
+            .arg(pid.to_string())
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false);
         killed.push(json!({"pid": pid, "signalled": ok}));
     }
     Ok(json!({"stopped": killed}))

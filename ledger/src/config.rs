@@ -24,7 +24,13 @@ use zkpot_pbft::{ClusterConfig, Params as PbftParams, ReplicaConfig};
 
 /// Names of the funded development accounts (`dev/<name>` seeds).
 pub const DEV_ACCOUNTS: &[&str] = &[
-    "requester", "provider-1", "provider-2", "validator-1", "validator-2", "validator-3", "verifier-1",
+    "requester",
+    "provider-1",
+    "provider-2",
+    "validator-1",
+    "validator-2",
+    "validator-3",
+    "verifier-1",
     "verifier-2",
 ];
 
@@ -35,8 +41,8 @@ pub struct NodeConfig {
     pub replica: ReplicaConfig,
     /// Genesis of the PoT state.
     pub genesis: Genesis,
-    /// Proof checker name: `fake-snark` (default), `marker`, `accept-all`, or one the
-    /// embedding binary understands (e.g. the real verifier).
+    /// Proof checker: `halo2:<key dir>` (zkpot's verifier with the verifying keys in that
+    /// directory), or the stand-ins `fake-snark` (default), `marker`, `accept-all`.
     #[serde(default = "default_checker")]
     pub checker: String,
 }
@@ -47,19 +53,23 @@ fn default_checker() -> String {
 
 /// The proof checkers this crate provides, by name.
 pub fn builtin_checker(name: &str) -> Result<Arc<dyn ProofChecker>, LedgerError> {
+    if let Some(dir) = name.strip_prefix("halo2:") {
+        return Ok(Arc::new(crate::snark::Halo2Checker::from_dir(std::path::Path::new(dir))?));
+    }
     match name {
         "fake-snark" => Ok(Arc::new(FakeSnarkChecker)),
         "marker" => Ok(Arc::new(MarkerChecker::new())),
         "accept-all" => Ok(Arc::new(AcceptAll)),
         other => Err(LedgerError::Config(format!(
-            "unknown proof checker {other:?} (built in: fake-snark, marker, accept-all)"
+            "unknown proof checker {other:?} (built in: halo2:<key dir>, fake-snark, marker, accept-all)"
         ))),
     }
 }
 
 /// Reads a JSON file.
 pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, LedgerError> {
-    let s = std::fs::read_to_string(path).map_err(|e| LedgerError::io(path.display().to_string(), e))?;
+    let s = std::fs::read_to_string(path)
+        .map_err(|e| LedgerError::io(path.display().to_string(), e))?;
     Ok(serde_json::from_str(&s)?)
 }
 
@@ -73,8 +83,13 @@ impl NodeConfig {
     /// Loads and checks a node configuration.
     pub fn load(path: &Path) -> Result<Self, LedgerError> {
         let c: Self = read_json(path)?;
-        c.replica.signing_key().map_err(|e| LedgerError::Config(e.to_string()))?;
-        c.replica.params.validate().map_err(|e| LedgerError::Config(e.to_string()))?;
+        c.replica
+            .signing_key()
+            .map_err(|e| LedgerError::Config(e.to_string()))?;
+        c.replica
+            .params
+            .validate()
+            .map_err(|e| LedgerError::Config(e.to_string()))?;
         Ok(c)
     }
 }
@@ -83,7 +98,8 @@ impl NodeConfig {
 pub fn dev_genesis() -> Genesis {
     let mut g = demo_genesis();
     for name in DEV_ACCOUNTS {
-        g.allocations.insert(account_from_seed(&format!("dev/{name}")), DEMO_FUNDS * 10);
+        g.allocations
+            .insert(account_from_seed(&format!("dev/{name}")), DEMO_FUNDS * 10);
     }
     g
 }
@@ -94,7 +110,11 @@ pub fn cluster_config(addrs: &[SocketAddr]) -> ClusterConfig {
     let n = addrs.len();
     ClusterConfig::new(
         n.saturating_sub(1) / 3,
-        addrs.iter().enumerate().map(|(i, a)| (*a, replica_key(i).verifying_key())).collect(),
+        addrs
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (*a, replica_key(i).verifying_key()))
+            .collect(),
     )
 }
 
@@ -106,9 +126,15 @@ pub fn replica_key(i: usize) -> ed25519_dalek::SigningKey {
 /// `n` free loopback addresses (bind to port 0, read, release).
 pub fn free_addrs(n: usize) -> Result<Vec<SocketAddr>, LedgerError> {
     let listeners: Vec<std::net::TcpListener> = (0..n)
-        .map(|_| std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| LedgerError::io("bind 127.0.0.1:0", e)))
+        .map(|_| {
+            std::net::TcpListener::bind("127.0.0.1:0")
+                .map_err(|e| LedgerError::io("bind 127.0.0.1:0", e))
+        })
         .collect::<Result<_, _>>()?;
-    listeners.iter().map(|l| l.local_addr().map_err(|e| LedgerError::io("local_addr", e))).collect()
+    listeners
+        .iter()
+        .map(|l| l.local_addr().map_err(|e| LedgerError::io("local_addr", e)))
+        .collect()
 }
 
 /// Node configurations for a local cluster whose databases live in `dir`.

@@ -13,7 +13,7 @@ use crate::keys::{account_of, signing_key_from_seed};
 use crate::order::{Mode, OrderSpec};
 use crate::reject::Reject;
 use crate::state::{Genesis, Params, Receipt};
-use crate::statement::Statement;
+use crate::statement::{Statement, StatementChecks};
 use crate::tx::{Query, TxBody};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -33,9 +33,14 @@ pub const DEMO_FUNDS: u64 = 10_000;
 
 /// Genesis funding every demo actor.
 pub fn demo_genesis() -> Genesis {
-    let allocations: BTreeMap<Bytes32, u64> =
-        DEMO_ACTORS.iter().map(|(s, _)| (account_of(&signing_key_from_seed(s)), DEMO_FUNDS)).collect();
-    Genesis { params: Params::default(), allocations }
+    let allocations: BTreeMap<Bytes32, u64> = DEMO_ACTORS
+        .iter()
+        .map(|(s, _)| (account_of(&signing_key_from_seed(s)), DEMO_FUNDS))
+        .collect();
+    Genesis {
+        params: Params::default(),
+        allocations,
+    }
 }
 
 /// Phase lengths of the demo order, ledger milliseconds.
@@ -51,12 +56,25 @@ pub struct DemoTiming {
 
 impl Default for DemoTiming {
     fn default() -> Self {
-        Self { training_ms: 1500, validation_ms: 1500, challenge_ms: 1000 }
+        Self {
+            training_ms: 1500,
+            validation_ms: 1500,
+            challenge_ms: 1000,
+        }
     }
 }
 
-/// `proof` with one byte flipped in the middle (a real verifier must reject it).
+/// `proof` with one byte flipped in the middle (a real verifier must reject it). A zkpot
+/// proof file is re-sealed after the flip, so the rejection comes from the cryptography, not
+/// from the file's checksum.
 pub fn tamper(proof: &[u8]) -> Vec<u8> {
+    if let Ok(mut file) = zkpot_verifier::ProofFile::from_bytes(proof) {
+        if !file.proof.is_empty() {
+            let i = file.proof.len() / 2;
+            file.proof[i] ^= 0x01;
+            return file.to_bytes();
+        }
+    }
     let mut p = proof.to_vec();
     if p.is_empty() {
         p.push(0xff);
@@ -68,7 +86,9 @@ pub fn tamper(proof: &[u8]) -> Vec<u8> {
 }
 
 fn receipt(o: &crate::execute::TxOutcome) -> Result<&Receipt, LedgerError> {
-    o.receipt.as_ref().ok_or_else(|| LedgerError::Consensus(format!("no receipt for {}", o.tx)))
+    o.receipt
+        .as_ref()
+        .ok_or_else(|| LedgerError::Consensus(format!("no receipt for {}", o.tx)))
 }
 
 /// Runs the scenario on `ledger` (funded with [`demo_genesis`]); returns a JSON summary.
@@ -84,8 +104,19 @@ pub async fn run_demo<L: LedgerClient>(
 
     for (seed, role) in DEMO_ACTORS {
         if let Some(role) = role {
-            let o = send_ok(ledger, &key(seed), TxBody::Register { role: *role, stake: 200 }).await?;
-            log(&format!("register {seed} as {role}"), serde_json::to_value(&o)?);
+            let o = send_ok(
+                ledger,
+                &key(seed),
+                TxBody::Register {
+                    role: *role,
+                    stake: 200,
+                },
+            )
+            .await?;
+            log(
+                &format!("register {seed} as {role}"),
+                serde_json::to_value(&o)?,
+            );
         }
     }
 
@@ -103,9 +134,16 @@ pub async fn run_demo<L: LedgerClient>(
         mode: Mode::Optimistic,
         min_validator_stake: 100,
     };
-    let o = send_ok(ledger, &key("demo/requester"), TxBody::PutOrder(spec.clone())).await?;
+    let o = send_ok(
+        ledger,
+        &key("demo/requester"),
+        TxBody::PutOrder(spec.clone()),
+    )
+    .await?;
     let Receipt::OrderPut { order } = receipt(&o)?.clone() else {
-        return Err(LedgerError::Consensus("put order: unexpected receipt".into()));
+        return Err(LedgerError::Consensus(
+            "put order: unexpected receipt".into(),
+        ));
     };
     log("put order (optimistic)", serde_json::to_value(&o)?);
 
@@ -114,36 +152,123 @@ pub async fn run_demo<L: LedgerClient>(
     let commitment = crate::claim::claim_commitment(&model, &salt, &account_of(&provider));
     let o = send_ok(ledger, &provider, TxBody::ClaimCommit { order, commitment }).await?;
     let Receipt::ClaimCommitted { claim, .. } = receipt(&o)?.clone() else {
-        return Err(LedgerError::Consensus("claim commit: unexpected receipt".into()));
+        return Err(LedgerError::Consensus(
+            "claim commit: unexpected receipt".into(),
+        ));
     };
     log("claim commit", serde_json::to_value(&o)?);
 
     // A reveal before the training deadline is refused: show the reason.
-    let early = crate::client::send_tx(ledger, &provider, TxBody::ClaimReveal { order, model_commitment: model, salt }).await?;
-    log("claim reveal before the training deadline (expected rejection)", serde_json::to_value(&early)?);
+    let early = crate::client::send_tx(
+        ledger,
+        &provider,
+        TxBody::ClaimReveal {
+            order,
+            model_commitment: model,
+            salt,
+        },
+    )
+    .await?;
+    log(
+        "claim reveal before the training deadline (expected rejection)",
+        serde_json::to_value(&early)?,
+    );
 
     wait_until(ledger, spec.training_deadline).await?;
-    let o = send_ok(ledger, &provider, TxBody::ClaimReveal { order, model_commitment: model, salt }).await?;
+    let o = send_ok(
+        ledger,
+        &provider,
+        TxBody::ClaimReveal {
+            order,
+            model_commitment: model,
+            salt,
+        },
+    )
+    .await?;
     log("claim reveal", serde_json::to_value(&o)?);
 
-    let validate = |proof: Vec<u8>| TxBody::Validate { order, claim, statement: statement.clone(), proof, stake: 150 };
-    let o = send_ok(ledger, &key("demo/validator-honest"), validate(proof.to_vec())).await?;
-    let Receipt::Validated { validation: honest, .. } = receipt(&o)?.clone() else {
-        return Err(LedgerError::Consensus("validate: unexpected receipt".into()));
+    let validate = |proof: Vec<u8>| TxBody::Validate {
+        order,
+        claim,
+        statement: statement.clone(),
+        proof,
+        stake: 150,
+    };
+    let o = send_ok(
+        ledger,
+        &key("demo/validator-honest"),
+        validate(proof.to_vec()),
+    )
+    .await?;
+    let Receipt::Validated {
+        validation: honest, ..
+    } = receipt(&o)?.clone()
+    else {
+        return Err(LedgerError::Consensus(
+            "validate: unexpected receipt".into(),
+        ));
     };
     log("validation with the real proof", serde_json::to_value(&o)?);
-    let o = send_ok(ledger, &key("demo/validator-tamper"), validate(tamper(proof))).await?;
-    let Receipt::Validated { validation: tampered, .. } = receipt(&o)?.clone() else {
-        return Err(LedgerError::Consensus("validate: unexpected receipt".into()));
+    let o = send_ok(
+        ledger,
+        &key("demo/validator-tamper"),
+        validate(tamper(proof)),
+    )
+    .await?;
+    let Receipt::Validated {
+        validation: tampered,
+        ..
+    } = receipt(&o)?.clone()
+    else {
+        return Err(LedgerError::Consensus(
+            "validate: unexpected receipt".into(),
+        ));
     };
-    log("validation with a tampered proof", serde_json::to_value(&o)?);
+    log(
+        "validation with a tampered proof",
+        serde_json::to_value(&o)?,
+    );
 
-    let o = send_ok(ledger, &key("demo/verifier-1"), TxBody::Challenge { validation: honest, stake: 50 }).await?;
-    let failed_ok = matches!(receipt(&o)?, Receipt::Challenged { succeeded: false, .. });
-    log("challenge of the real proof (fails: proof valid)", serde_json::to_value(&o)?);
-    let o = send_ok(ledger, &key("demo/verifier-2"), TxBody::Challenge { validation: tampered, stake: 50 }).await?;
-    let slashed_ok = matches!(receipt(&o)?, Receipt::Challenged { succeeded: true, .. });
-    log("challenge of the tampered proof (succeeds: validator slashed)", serde_json::to_value(&o)?);
+    let o = send_ok(
+        ledger,
+        &key("demo/verifier-1"),
+        TxBody::Challenge {
+            validation: honest,
+            stake: 50,
+        },
+    )
+    .await?;
+    let failed_ok = matches!(
+        receipt(&o)?,
+        Receipt::Challenged {
+            succeeded: false,
+            ..
+        }
+    );
+    log(
+        "challenge of the real proof (fails: proof valid)",
+        serde_json::to_value(&o)?,
+    );
+    let o = send_ok(
+        ledger,
+        &key("demo/verifier-2"),
+        TxBody::Challenge {
+            validation: tampered,
+            stake: 50,
+        },
+    )
+    .await?;
+    let slashed_ok = matches!(
+        receipt(&o)?,
+        Receipt::Challenged {
+            succeeded: true,
+            ..
+        }
+    );
+    log(
+        "challenge of the tampered proof (succeeds: validator slashed)",
+        serde_json::to_value(&o)?,
+    );
 
     wait_until(ledger, spec.challenge_deadline).await?;
     let o = send_ok(ledger, &key("demo/requester"), TxBody::Finalize { order }).await?;
@@ -152,7 +277,13 @@ pub async fn run_demo<L: LedgerClient>(
     let order_view = query(ledger, Query::GetOrder { order }).await?;
     let mut balances = serde_json::Map::new();
     for (seed, _) in DEMO_ACTORS {
-        let a = query(ledger, Query::GetAccount { account: account_of(&key(seed)) }).await?;
+        let a = query(
+            ledger,
+            Query::GetAccount {
+                account: account_of(&key(seed)),
+            },
+        )
+        .await?;
         balances.insert(
             seed.to_string(),
             json!({"balance": a["balance"], "node_stake": a["node"]["stake"], "reputation": a["node"]["reputation"]}),
@@ -161,7 +292,9 @@ pub async fn run_demo<L: LedgerClient>(
     let totals = query(ledger, Query::Totals).await?;
     let winner = order_view["winner"].clone();
     if winner.is_null() {
-        return Err(LedgerError::Rejected(Reject::Malformed { detail: "demo order has no winner".into() }));
+        return Err(LedgerError::Rejected(Reject::Malformed {
+            detail: "demo order has no winner".into(),
+        }));
     }
     Ok(json!({
         "order": order,
@@ -180,6 +313,76 @@ pub async fn run_demo<L: LedgerClient>(
         "totals": totals,
         "steps": steps,
     }))
+}
+
+/// The demo helper for `zkpot demo`: starts a fresh 4-node cluster of in-process
+/// tokio replicas talking over real loopback TCP sockets (in-process because the
+/// `checker` object cannot cross a process boundary), runs [`run_demo`] with
+/// `statement` and `proof`, stops the cluster, deletes its scratch databases, and
+/// returns the JSON summary (winner, score, balances, every step's reply).
+pub async fn run_demo_cluster(
+    statement: &Statement,
+    proof: &[u8],
+    checker: std::sync::Arc<dyn crate::checker::ProofChecker>,
+) -> Result<Value, LedgerError> {
+    let dir = crate::local_cluster::scratch_dir("demo");
+    let params = zkpot_pbft::Params {
+        view_change_timeout_ms: 2000,
+        ..zkpot_pbft::Params::default()
+    };
+    let mut cluster =
+        crate::local_cluster::LocalCluster::start(4, dir.clone(), &demo_genesis(), checker, params)
+            .await?;
+    let result = async {
+        let mut client = cluster.client("demo")?;
+        crate::cluster::wait_ready_client(&mut client, std::time::Duration::from_secs(20)).await?;
+        let mut summary = run_demo(&mut client, statement, proof, DemoTiming::default()).await?;
+        summary["cluster"] = json!({"replicas": 4, "f": 1, "transport": "in-process tokio replicas over loopback TCP"});
+        Ok::<Value, LedgerError>(summary)
+    }
+    .await;
+    cluster.stop();
+    drop(cluster);
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
+
+/// Blocking [`run_demo_cluster`] on its own tokio runtime (do not call from inside one).
+pub fn run_demo_cluster_blocking(
+    statement: &Statement,
+    proof: &[u8],
+    checker: std::sync::Arc<dyn crate::checker::ProofChecker>,
+) -> Result<Value, LedgerError> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| LedgerError::io("tokio runtime", e))?;
+    rt.block_on(run_demo_cluster(statement, proof, checker))
+}
+
+/// A sample statement (as the verifier would emit) for demos without a real proof.
+pub fn sample_statement() -> Statement {
+    Statement {
+        format: crate::statement::STATEMENT_FORMAT.into(),
+        version: crate::statement::STATEMENT_VERSION,
+        backend: "halo2-kzg-bn254".into(),
+        shape_id: "0badc0de".into(),
+        model_commitment: Bytes32([0x11; 32]).to_hex(),
+        dataset_commitment: Bytes32([0x22; 32]).to_hex(),
+        samples: 500,
+        score: 457,
+    }
+}
+
+/// The demo with [`sample_statement`] and the fake SNARK (`zkpot-ledger demo`).
+pub fn run_fake_demo_blocking() -> Result<Value, LedgerError> {
+    let s = sample_statement();
+    let proof = crate::checker::FakeSnarkChecker::prove(&s, 1536);
+    run_demo_cluster_blocking(
+        &s,
+        &proof,
+        std::sync::Arc::new(crate::checker::FakeSnarkChecker),
+    )
 }
 
 #[cfg(test)]
@@ -207,7 +410,9 @@ mod tests {
         let mut l = LocalLedger::new(&demo_genesis(), Arc::new(FakeSnarkChecker), 1_000).unwrap();
         let proof = FakeSnarkChecker::prove(&statement(), 1500);
         let before = l.state.totals().total();
-        let s = run_demo(&mut l, &statement(), &proof, DemoTiming::default()).await.unwrap();
+        let s = run_demo(&mut l, &statement(), &proof, DemoTiming::default())
+            .await
+            .unwrap();
         assert_eq!(s["winner"]["score"], 457);
         assert_eq!(s["failed_challenge_forfeited_to_validator"], true);
         assert_eq!(s["tampered_validation_slashed"], true);
@@ -215,8 +420,17 @@ mod tests {
         assert_eq!(s["winner"]["validator_reward_each"], 200);
         assert_eq!(l.state.totals().total(), before);
         // honest validator: -200 node stake + 50 forfeited + 200 share
-        assert_eq!(s["balances"]["demo/validator-honest"]["balance"], DEMO_FUNDS - 200 + 50 + 200);
-        assert_eq!(s["balances"]["demo/validator-tamper"]["balance"], DEMO_FUNDS - 200 - 150);
-        assert_eq!(s["balances"]["demo/verifier-2"]["balance"], DEMO_FUNDS - 200 + 75);
+        assert_eq!(
+            s["balances"]["demo/validator-honest"]["balance"],
+            DEMO_FUNDS - 200 + 50 + 200
+        );
+        assert_eq!(
+            s["balances"]["demo/validator-tamper"]["balance"],
+            DEMO_FUNDS - 200 - 150
+        );
+        assert_eq!(
+            s["balances"]["demo/verifier-2"]["balance"],
+            DEMO_FUNDS - 200 + 75
+        );
     }
 }

@@ -37,8 +37,8 @@ pub mod reputation {
 /// validators; provider part absorbs the remainder so that
 /// `provider + each * validators == reward`.
 pub fn split_reward(reward: u64, validators: u64) -> (u64, u64) {
-    let provider_base = reward / 100 * PROVIDER_SHARE_PERCENT
-        + reward % 100 * PROVIDER_SHARE_PERCENT / 100;
+    let provider_base =
+        reward / 100 * PROVIDER_SHARE_PERCENT + reward % 100 * PROVIDER_SHARE_PERCENT / 100;
     let pool = reward - provider_base;
     if validators == 0 {
         return (reward, 0);
@@ -49,7 +49,8 @@ pub fn split_reward(reward: u64, validators: u64) -> (u64, u64) {
 
 /// Splits a slashed stake into (challenger bonus, treasury part).
 pub fn split_slash(stake: u64) -> (u64, u64) {
-    let bonus = stake / 100 * CHALLENGER_SLASH_PERCENT + stake % 100 * CHALLENGER_SLASH_PERCENT / 100;
+    let bonus =
+        stake / 100 * CHALLENGER_SLASH_PERCENT + stake % 100 * CHALLENGER_SLASH_PERCENT / 100;
     (bonus, stake - bonus)
 }
 

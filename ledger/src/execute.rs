@@ -35,7 +35,14 @@ impl TxOutcome {
     /// Builds the outcome of `kind` from an apply result.
     pub fn from_result(kind: &str, r: Result<Receipt, Reject>) -> Self {
         match r {
-            Ok(receipt) => Self { tx: kind.to_string(), ok: true, receipt: Some(receipt), code: None, reason: None, reject: None },
+            Ok(receipt) => Self {
+                tx: kind.to_string(),
+                ok: true,
+                receipt: Some(receipt),
+                code: None,
+                reason: None,
+                reject: None,
+            },
             Err(e) => Self {
                 tx: kind.to_string(),
                 ok: false,
@@ -74,26 +81,43 @@ impl Reply {
     }
 }
 
-fn apply_one(state: &mut PotState, tx: &SignedTx, ctx: TxContext, checker: &dyn ProofChecker) -> TxOutcome {
+fn apply_one(
+    state: &mut PotState,
+    tx: &SignedTx,
+    ctx: TxContext,
+    checker: &dyn ProofChecker,
+) -> TxOutcome {
     TxOutcome::from_result(tx.body.kind(), state.apply(tx, ctx, checker))
 }
 
 /// Decodes and applies `op` to `state`; returns the reply.
-pub fn execute(state: &mut PotState, op: &[u8], ctx: TxContext, checker: &dyn ProofChecker) -> Reply {
+pub fn execute(
+    state: &mut PotState,
+    op: &[u8],
+    ctx: TxContext,
+    checker: &dyn ProofChecker,
+) -> Reply {
     match Op::decode(op) {
         Err(e) => {
             state.last_time = state.last_time.max(ctx.now);
             state.last_seq = state.last_seq.max(ctx.seq);
-            Reply::Malformed { outcome: TxOutcome::from_result("unknown", Err(e)) }
+            Reply::Malformed {
+                outcome: TxOutcome::from_result("unknown", Err(e)),
+            }
         }
         Ok(Op::Tx(tx)) => Reply::Tx(apply_one(state, &tx, ctx, checker)),
-        Ok(Op::Batch(txs)) => {
-            Reply::Batch { outcomes: txs.iter().map(|t| apply_one(state, t, ctx, checker)).collect() }
-        }
+        Ok(Op::Batch(txs)) => Reply::Batch {
+            outcomes: txs
+                .iter()
+                .map(|t| apply_one(state, t, ctx, checker))
+                .collect(),
+        },
         Ok(Op::Query(q)) => {
             state.last_time = state.last_time.max(ctx.now);
             state.last_seq = state.last_seq.max(ctx.seq);
-            Reply::Query { answer: state.query(&q) }
+            Reply::Query {
+                answer: state.query(&q),
+            }
         }
     }
 }

@@ -14,10 +14,13 @@
 //! * [`tx`]: signed transactions, queries, and `Op` (what clients submit).
 //!
 //! Protocol core (pure, no I/O):
-//! * [`state`]: `PotState` and `apply`; [`rules`](crate::state) per phase in `rules/`.
+//! * [`state`]: `PotState` and `apply`; the per-phase rules live in the private
+//!   `rules/` module (`accounts`, `orders`, `claims`, `validations`, `challenges`,
+//!   `finalize`).
 //! * [`economics`]: reward and slashing splits, reputation rule.
-//! * [`checker`]: the `ProofChecker` seam for the SNARK verifier.
-//! * [`execute`]: op bytes in, deterministic JSON reply out.
+//! * [`checker`]: the `ProofChecker` seam for the SNARK verifier, and stand-ins for tests.
+//! * [`snark`]: `Halo2Checker`, the real verifier (zkpot-verifier) behind that seam.
+//! * [`mod@execute`]: op bytes in, deterministic JSON reply out.
 //! * [`query`]: read-only views.
 //! * [`reject`]: every rejection reason; [`error`]: the crate error.
 //!
@@ -25,18 +28,32 @@
 //! * [`keys`]: deterministic keys from seeds (tests, demos, local clusters).
 //! * [`client`]: the `LedgerClient` trait, helpers, and the in-memory `LocalLedger`.
 //! * [`demo`]: the end-to-end PoT scenario used by `zkpot demo`.
+//! * [`app`]: `PotApp`, the state machine as a `zkpot_pbft::App` (snapshots).
+//! * [`config`]: node configs, cluster directories, built-in checkers.
+//! * [`node`]: `zkpot node` (one replica); [`cluster`]: `zkpot cluster` (separate
+//!   processes); [`local_cluster`]: in-process replicas over loopback TCP.
+//! * [`net_client`]: `PbftLedger`, a `LedgerClient` over the PBFT TCP client.
+//! * [`cli`]: the `zkpot ledger ...` client commands.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::panic))]
 
 pub mod account;
+pub mod app;
 pub mod bytes32;
 pub mod checker;
+pub mod snark;
 pub mod claim;
+pub mod cli;
 pub mod client;
+pub mod cluster;
+pub mod config;
 pub mod demo;
 pub mod economics;
 pub mod error;
 pub mod execute;
 pub mod keys;
+pub mod local_cluster;
+pub mod net_client;
+pub mod node;
 pub mod order;
 pub mod query;
 pub mod reject;

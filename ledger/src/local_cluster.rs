@@ -18,7 +18,7 @@ use zkpot_pbft::{ClusterConfig, Params as PbftParams};
 pub struct LocalCluster {
     /// Public cluster description (for clients).
     pub cluster: ClusterConfig,
-    /// Each replica's latest state.
+    /// Each replica's latest state (filled only with `start_with_views`).
     pub views: Vec<StateView>,
     /// Scratch directory holding the databases.
     pub dir: PathBuf,
@@ -35,6 +35,29 @@ impl LocalCluster {
         checker: Arc<dyn ProofChecker>,
         params: PbftParams,
     ) -> Result<Self, LedgerError> {
+        Self::start_inner(n, dir, genesis, checker, params, false).await
+    }
+
+    /// [`LocalCluster::start`], with every replica publishing its state into
+    /// `views` after each execution (a full state clone per request: tests only).
+    pub async fn start_with_views(
+        n: usize,
+        dir: PathBuf,
+        genesis: &Genesis,
+        checker: Arc<dyn ProofChecker>,
+        params: PbftParams,
+    ) -> Result<Self, LedgerError> {
+        Self::start_inner(n, dir, genesis, checker, params, true).await
+    }
+
+    async fn start_inner(
+        n: usize,
+        dir: PathBuf,
+        genesis: &Genesis,
+        checker: Arc<dyn ProofChecker>,
+        params: PbftParams,
+        publish: bool,
+    ) -> Result<Self, LedgerError> {
         std::fs::create_dir_all(&dir).map_err(|e| LedgerError::io(dir.display().to_string(), e))?;
         let addrs = free_addrs(n)?;
         let configs = local_node_configs(&addrs, &dir, genesis, &params, "in-process");
@@ -46,7 +69,12 @@ impl LocalCluster {
         let mut views = Vec::new();
         for c in configs {
             let view: StateView = Arc::new(Mutex::new(None));
-            let app = PotApp::new(genesis, checker.clone())?.with_view(view.clone());
+            let app = PotApp::new(genesis, checker.clone())?;
+            let app = if publish {
+                app.with_view(view.clone())
+            } else {
+                app
+            };
             views.push(view);
             let id = c.replica.id;
             tasks.push(tokio::spawn(async move {
@@ -55,7 +83,12 @@ impl LocalCluster {
                 }
             }));
         }
-        Ok(Self { cluster, views, dir, tasks })
+        Ok(Self {
+            cluster,
+            views,
+            dir,
+            tasks,
+        })
     }
 
     /// A client connected to this cluster.
@@ -83,5 +116,8 @@ pub fn scratch_dir(label: &str) -> PathBuf {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos())
         .unwrap_or(0);
-    std::env::temp_dir().join(format!("zkpot-ledger-{label}-{}-{nanos}", std::process::id()))
+    std::env::temp_dir().join(format!(
+        "zkpot-ledger-{label}-{}-{nanos}",
+        std::process::id()
+    ))
 }

@@ -19,18 +19,24 @@ impl PbftLedger {
     /// Connects to `cluster`; the PBFT client key is derived from `client_seed`.
     pub fn connect(cluster: &ClusterConfig, client_seed: &str) -> Result<Self, LedgerError> {
         let key = signing_key_from_seed(&format!("pbft-client/{client_seed}"));
-        let client = Client::connect(cluster, key).map_err(|e| LedgerError::Consensus(e.to_string()))?;
+        let client =
+            Client::connect(cluster, key).map_err(|e| LedgerError::Consensus(e.to_string()))?;
         Ok(Self { client })
     }
 
     /// Sets the retransmission period and per-request deadline.
     pub fn with_timeouts(self, retry: Duration, deadline: Duration) -> Self {
-        Self { client: self.client.with_timeouts(retry, deadline) }
+        Self {
+            client: self.client.with_timeouts(retry, deadline),
+        }
     }
 
     /// Submits raw op bytes; returns raw reply bytes (benchmarks).
     pub async fn submit_raw(&mut self, op: Vec<u8>) -> Result<Vec<u8>, LedgerError> {
-        self.client.submit(op).await.map_err(|e| LedgerError::Consensus(e.to_string()))
+        self.client
+            .submit(op)
+            .await
+            .map_err(|e| LedgerError::Consensus(e.to_string()))
     }
 }
 

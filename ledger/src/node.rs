@@ -17,25 +17,35 @@ pub struct NodeArgs {
 }
 
 /// Runs a node until the replica stops (bind or disk failure) or the task is dropped.
-pub async fn run_node(config: NodeConfig, checker: Arc<dyn ProofChecker>) -> Result<(), LedgerError> {
+pub async fn run_node(
+    config: NodeConfig,
+    checker: Arc<dyn ProofChecker>,
+) -> Result<(), LedgerError> {
     let app = PotApp::new(&config.genesis, checker)?;
     eprintln!(
         "zkpot-ledger node {} of {} listening on {:?}, checker {}",
         config.replica.id,
         config.replica.cluster.n(),
-        config.replica.cluster.replicas.get(config.replica.id as usize).map(|r| r.addr),
+        config
+            .replica
+            .cluster
+            .replicas
+            .get(config.replica.id as usize)
+            .map(|r| r.addr),
         config.checker
     );
-    zkpot_pbft::run_replica(config.replica, app).await.map_err(|e| LedgerError::Consensus(e.to_string()))
+    zkpot_pbft::run_replica(config.replica, app)
+        .await
+        .map_err(|e| LedgerError::Consensus(e.to_string()))
 }
+
+/// Maps a checker name from a node config to a checker.
+pub type CheckerResolver = dyn Fn(&str) -> Result<Arc<dyn ProofChecker>, LedgerError>;
 
 /// Blocking entry point: loads `args.config`, resolves its checker name with
 /// `resolve` (use [`builtin_checker`] or wrap it to add the real verifier), and runs
 /// the node on a new multi-threaded tokio runtime. Do not call from inside a runtime.
-pub fn run_node_blocking(
-    args: &NodeArgs,
-    resolve: &dyn Fn(&str) -> Result<Arc<dyn ProofChecker>, LedgerError>,
-) -> Result<(), LedgerError> {
+pub fn run_node_blocking(args: &NodeArgs, resolve: &CheckerResolver) -> Result<(), LedgerError> {
     let config = NodeConfig::load(&args.config)?;
     let checker = resolve(&config.checker)?;
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -48,4 +58,33 @@ pub fn run_node_blocking(
 /// [`run_node_blocking`] with the built-in checkers only.
 pub fn run_node_builtin(args: &NodeArgs) -> Result<(), LedgerError> {
     run_node_blocking(args, &builtin_checker)
+}
+
+/// What a stopped node's database holds: the PoT state it recovers to (last stable
+/// snapshot + committed requests replayed, exactly what a restart does) and its view.
+pub fn inspect_node_db(
+    config: &NodeConfig,
+    checker: Arc<dyn ProofChecker>,
+) -> Result<(crate::state::PotState, u64, u64), LedgerError> {
+    let store = zkpot_pbft::RedbStore::open(&config.replica.db_path)
+        .map_err(|e| LedgerError::Consensus(e.to_string()))?;
+    let persisted = store
+        .load()
+        .map_err(|e| LedgerError::Consensus(e.to_string()))?;
+    let view = persisted.view;
+    let key = config
+        .replica
+        .signing_key()
+        .map_err(|e| LedgerError::Config(e.to_string()))?;
+    let app = PotApp::new(&config.genesis, checker)?;
+    let replica = zkpot_pbft::Replica::recover(
+        config.replica.id,
+        &config.replica.cluster,
+        config.replica.params.clone(),
+        key,
+        app,
+        persisted,
+    )
+    .map_err(|e| LedgerError::Consensus(e.to_string()))?;
+    Ok((replica.app().state().clone(), view, replica.last_executed()))
 }

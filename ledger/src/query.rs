@@ -8,7 +8,6 @@ use crate::state::PotState;
 use crate::tx::Query;
 use crate::validation::Validation;
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 
 impl PotState {
     /// Answers `q`.
@@ -122,8 +121,9 @@ fn validation_view(v: &Validation) -> Value {
         "validator": v.validator,
         "statement": v.statement,
         "score": v.statement.score,
-        "proof_len": v.proof.len(),
-        "proof_sha256": hex::encode(Sha256::digest(&v.proof)),
+        "proof_len": v.proof_len,
+        "proof_sha256": v.proof_sha256,
+        "proof_retained": !v.proof.is_empty(),
         "stake": v.stake,
         "posted_stake": v.posted_stake,
         "submitted_at": v.submitted_at,

@@ -83,7 +83,11 @@ pub enum Reject {
     /// The statement is not a zkpot statement this ledger understands.
     BadStatement { detail: String },
     /// A statement field differs from the order or the revealed claim.
-    StatementMismatch { field: String, expected: String, got: String },
+    StatementMismatch {
+        field: String,
+        expected: String,
+        got: String,
+    },
     /// score > samples.
     ScoreExceedsSamples { score: u64, samples: u64 },
     /// The proof checker refused the proof (eager mode).
@@ -144,7 +148,10 @@ impl fmt::Display for Reject {
             UnknownOrder { order } => write!(f, "order {order} does not exist"),
             OrderFinalized { order } => write!(f, "order {order} is already finalized"),
             CommitWindowClosed { deadline, now } => {
-                write!(f, "claim commits closed at the training deadline {deadline} (now {now})")
+                write!(
+                    f,
+                    "claim commits closed at the training deadline {deadline} (now {now})"
+                )
             }
             DuplicateClaim { claim } => {
                 write!(f, "this provider already has claim {claim} on this order")
@@ -152,10 +159,16 @@ impl fmt::Display for Reject {
             RequesterCannotClaim => write!(f, "the requester cannot claim their own order"),
             NoClaim { order } => write!(f, "this provider has no claim on order {order}"),
             RevealTooEarly { opens, now } => {
-                write!(f, "reveals open at the training deadline {opens} (now {now})")
+                write!(
+                    f,
+                    "reveals open at the training deadline {opens} (now {now})"
+                )
             }
             RevealWindowClosed { deadline, now } => {
-                write!(f, "reveals closed at the validation deadline {deadline} (now {now})")
+                write!(
+                    f,
+                    "reveals closed at the validation deadline {deadline} (now {now})"
+                )
             }
             AlreadyRevealed { claim } => write!(f, "claim {claim} is already revealed"),
             RevealMismatch { claim } => write!(
@@ -169,16 +182,29 @@ impl fmt::Display for Reject {
             }
             ClaimNotRevealed { claim } => write!(f, "claim {claim} has not been revealed"),
             ValidationWindowClosed { deadline, now } => {
-                write!(f, "validations closed at the validation deadline {deadline} (now {now})")
+                write!(
+                    f,
+                    "validations closed at the validation deadline {deadline} (now {now})"
+                )
             }
             DuplicateValidation { validation } => {
-                write!(f, "this validator already validated this claim (validation {validation})")
+                write!(
+                    f,
+                    "this validator already validated this claim (validation {validation})"
+                )
             }
             ValidatorStakeBelowMinimum { min, got } => {
-                write!(f, "validation stake {got} is below the order's minimum {min}")
+                write!(
+                    f,
+                    "validation stake {got} is below the order's minimum {min}"
+                )
             }
             BadStatement { detail } => write!(f, "bad statement: {detail}"),
-            StatementMismatch { field, expected, got } => {
+            StatementMismatch {
+                field,
+                expected,
+                got,
+            } => {
                 write!(f, "statement {field} is {got}, expected {expected}")
             }
             ScoreExceedsSamples { score, samples } => {
@@ -188,7 +214,10 @@ impl fmt::Display for Reject {
             ProofTooLarge { max, got } => write!(f, "proof is {got} bytes, at most {max} accepted"),
             UnknownValidation { validation } => write!(f, "validation {validation} does not exist"),
             ChallengeWindowClosed { deadline, now } => {
-                write!(f, "challenges closed at the challenge deadline {deadline} (now {now})")
+                write!(
+                    f,
+                    "challenges closed at the challenge deadline {deadline} (now {now})"
+                )
             }
             AlreadyVerified { validation } => {
                 write!(f, "validation {validation} was already verified valid")
@@ -200,7 +229,10 @@ impl fmt::Display for Reject {
                 write!(f, "challenge stake {got} is below the minimum {min}")
             }
             FinalizeTooEarly { opens, now } => {
-                write!(f, "finalize opens at the challenge deadline {opens} (now {now})")
+                write!(
+                    f,
+                    "finalize opens at the challenge deadline {opens} (now {now})"
+                )
             }
         }
     }

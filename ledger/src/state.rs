@@ -92,9 +92,18 @@ pub enum Receipt {
     /// Claim committed.
     ClaimCommitted { order: u64, claim: u64 },
     /// Claim revealed.
-    ClaimRevealed { order: u64, claim: u64, model_commitment: Bytes32 },
+    ClaimRevealed {
+        order: u64,
+        claim: u64,
+        model_commitment: Bytes32,
+    },
     /// Validation accepted.
-    Validated { order: u64, claim: u64, validation: u64, verified: bool },
+    Validated {
+        order: u64,
+        claim: u64,
+        validation: u64,
+        verified: bool,
+    },
     /// Challenge resolved.
     Challenged {
         validation: u64,
@@ -110,7 +119,10 @@ pub enum Receipt {
         detail: Option<String>,
     },
     /// Order finalized.
-    Finalized { order: u64, outcome: crate::order::Outcome },
+    Finalized {
+        order: u64,
+        outcome: crate::order::Outcome,
+    },
 }
 
 /// Sums of every place value can be.
@@ -131,7 +143,11 @@ pub struct Totals {
 impl Totals {
     /// Everything added up.
     pub fn total(&self) -> u128 {
-        self.balances + self.node_stakes + self.order_escrows + self.validation_stakes + self.treasury
+        self.balances
+            + self.node_stakes
+            + self.order_escrows
+            + self.validation_stakes
+            + self.treasury
     }
 }
 
@@ -173,9 +189,22 @@ impl PotState {
             total = total
                 .checked_add(*bal)
                 .ok_or_else(|| LedgerError::Config("genesis allocations overflow u64".into()))?;
-            accounts.insert(*id, Account { balance: *bal, ..Account::default() });
+            accounts.insert(
+                *id,
+                Account {
+                    balance: *bal,
+                    ..Account::default()
+                },
+            );
         }
-        Ok(Self { params: genesis.params.clone(), accounts, next_order: 1, next_claim: 1, next_validation: 1, ..Self::default() })
+        Ok(Self {
+            params: genesis.params.clone(),
+            accounts,
+            next_order: 1,
+            next_claim: 1,
+            next_validation: 1,
+            ..Self::default()
+        })
     }
 
     /// Applies one signed transaction at `ctx`. On `Err`, nothing changed except the
@@ -195,9 +224,14 @@ impl PotState {
         let acct = self
             .accounts
             .get_mut(&signer)
-            .ok_or(Reject::UnknownAccount { account: signer.to_hex() })?;
+            .ok_or(Reject::UnknownAccount {
+                account: signer.to_hex(),
+            })?;
         if tx.nonce != acct.nonce {
-            return Err(Reject::BadNonce { expected: acct.nonce, got: tx.nonce });
+            return Err(Reject::BadNonce {
+                expected: acct.nonce,
+                got: tx.nonce,
+            });
         }
         acct.nonce = acct.nonce.saturating_add(1);
         match &tx.body {
@@ -205,21 +239,36 @@ impl PotState {
             TxBody::Register { role, stake } => self.register(signer, *role, *stake, now),
             TxBody::Unregister => self.unregister(signer),
             TxBody::PutOrder(spec) => self.put_order(signer, spec, now),
-            TxBody::ClaimCommit { order, commitment } => self.claim_commit(signer, *order, *commitment, now),
-            TxBody::ClaimReveal { order, model_commitment, salt } => {
-                self.claim_reveal(signer, *order, *model_commitment, *salt, now)
+            TxBody::ClaimCommit { order, commitment } => {
+                self.claim_commit(signer, *order, *commitment, now)
             }
-            TxBody::Validate { order, claim, statement, proof, stake } => {
-                self.validate(signer, *order, *claim, statement, proof, *stake, now, checker)
+            TxBody::ClaimReveal {
+                order,
+                model_commitment,
+                salt,
+            } => self.claim_reveal(signer, *order, *model_commitment, *salt, now),
+            TxBody::Validate {
+                order,
+                claim,
+                statement,
+                proof,
+                stake,
+            } => self.validate(
+                signer, *order, *claim, statement, proof, *stake, now, checker,
+            ),
+            TxBody::Challenge { validation, stake } => {
+                self.challenge(signer, *validation, *stake, now, checker)
             }
-            TxBody::Challenge { validation, stake } => self.challenge(signer, *validation, *stake, now, checker),
             TxBody::Finalize { order } => self.finalize(*order, now),
         }
     }
 
     /// Where all value is.
     pub fn totals(&self) -> Totals {
-        let mut t = Totals { treasury: self.treasury as u128, ..Totals::default() };
+        let mut t = Totals {
+            treasury: self.treasury as u128,
+            ..Totals::default()
+        };
         for a in self.accounts.values() {
             t.balances += a.balance as u128;
             if let Some(n) = &a.node {
@@ -235,14 +284,23 @@ impl PotState {
 
     /// The signer's account (exists: `apply` checked).
     pub(crate) fn account(&self, who: &Bytes32) -> Result<&Account, Reject> {
-        self.accounts.get(who).ok_or(Reject::UnknownAccount { account: who.to_hex() })
+        self.accounts.get(who).ok_or(Reject::UnknownAccount {
+            account: who.to_hex(),
+        })
     }
 
     /// The signer's node, which must have `role`.
     pub(crate) fn node_with_role(&self, who: &Bytes32, role: Role) -> Result<&NodeInfo, Reject> {
-        let node = self.account(who)?.node.as_ref().ok_or(Reject::NotRegistered)?;
+        let node = self
+            .account(who)?
+            .node
+            .as_ref()
+            .ok_or(Reject::NotRegistered)?;
         if node.role != role {
-            return Err(Reject::WrongRole { required: role, actual: node.role });
+            return Err(Reject::WrongRole {
+                required: role,
+                actual: node.role,
+            });
         }
         Ok(node)
     }
@@ -251,7 +309,10 @@ impl PotState {
     pub(crate) fn can_pay(&self, who: &Bytes32, amount: u64) -> Result<(), Reject> {
         let available = self.account(who)?.balance;
         if available < amount {
-            return Err(Reject::InsufficientBalance { needed: amount, available });
+            return Err(Reject::InsufficientBalance {
+                needed: amount,
+                available,
+            });
         }
         Ok(())
     }
@@ -277,7 +338,10 @@ impl PotState {
 
     /// The order, not finalized.
     pub(crate) fn open_order(&self, id: u64) -> Result<&Order, Reject> {
-        let o = self.orders.get(&id).ok_or(Reject::UnknownOrder { order: id })?;
+        let o = self
+            .orders
+            .get(&id)
+            .ok_or(Reject::UnknownOrder { order: id })?;
         if o.is_finalized() {
             return Err(Reject::OrderFinalized { order: id });
         }

@@ -5,54 +5,38 @@
 
 use crate::bytes32::Bytes32;
 use crate::reject::Reject;
-use serde::{Deserialize, Serialize};
 
-/// The `format` tag every statement carries.
-pub const STATEMENT_FORMAT: &str = "zkpot-statement";
+pub use zkpot_verifier::statement::STATEMENT_FORMAT;
+pub use zkpot_verifier::Statement;
+
 /// The statement version this ledger understands.
 pub const STATEMENT_VERSION: u32 = 1;
 
-/// The public statement of a validation proof: "the model committed as
-/// `model_commitment` scores `score` out of `samples` on the test set committed as
-/// `dataset_commitment`, with the circuit `shape_id` of backend `backend`".
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Statement {
-    /// Always `"zkpot-statement"`.
-    pub format: String,
-    /// Always 1 for now.
-    pub version: u32,
-    /// Proof system, e.g. `"halo2-kzg-bn254"`.
-    pub backend: String,
-    /// Hex id of the circuit architecture and N (the order's architecture id).
-    pub shape_id: String,
-    /// BN254 field element, big-endian `0x` hex.
-    pub model_commitment: String,
-    /// BN254 field element, big-endian `0x` hex.
-    pub dataset_commitment: String,
-    /// Number of test samples N.
-    pub samples: u64,
-    /// Number of correctly classified samples.
-    pub score: u64,
+/// The ledger's checks of a statement (the type itself is the verifier's).
+pub trait StatementChecks {
+    /// The statement's model commitment as bytes.
+    fn model(&self) -> Result<Bytes32, Reject>;
+    /// The statement's dataset commitment as bytes.
+    fn dataset(&self) -> Result<Bytes32, Reject>;
+    /// Checks the statement against what the ledger knows: the order's architecture
+    /// (shape id), dataset commitment and N, and the claim's revealed model.
+    fn check_fields(&self, shape_id: &str, dataset: &Bytes32, samples: u64, model: &Bytes32) -> Result<(), Reject>;
 }
 
-impl Statement {
-    /// The statement's model commitment as bytes.
-    pub fn model(&self) -> Result<Bytes32, Reject> {
+impl StatementChecks for Statement {
+    fn model(&self) -> Result<Bytes32, Reject> {
         Bytes32::from_hex(&self.model_commitment).map_err(|e| Reject::BadStatement {
             detail: format!("model_commitment: {e}"),
         })
     }
 
-    /// The statement's dataset commitment as bytes.
-    pub fn dataset(&self) -> Result<Bytes32, Reject> {
+    fn dataset(&self) -> Result<Bytes32, Reject> {
         Bytes32::from_hex(&self.dataset_commitment).map_err(|e| Reject::BadStatement {
             detail: format!("dataset_commitment: {e}"),
         })
     }
 
-    /// Checks the statement against what the ledger knows: the order's architecture
-    /// (shape id), dataset commitment and N, and the claim's revealed model.
-    pub fn check_fields(
+    fn check_fields(
         &self,
         shape_id: &str,
         dataset: &Bytes32,
@@ -73,16 +57,31 @@ impl Statement {
             return Err(mismatch("shape_id", shape_id, &self.shape_id));
         }
         if self.dataset()? != *dataset {
-            return Err(mismatch("dataset_commitment", &dataset.to_hex(), &self.dataset_commitment));
+            return Err(mismatch(
+                "dataset_commitment",
+                &dataset.to_hex(),
+                &self.dataset_commitment,
+            ));
         }
         if self.samples != samples {
-            return Err(mismatch("samples", &samples.to_string(), &self.samples.to_string()));
+            return Err(mismatch(
+                "samples",
+                &samples.to_string(),
+                &self.samples.to_string(),
+            ));
         }
         if self.model()? != *model {
-            return Err(mismatch("model_commitment", &model.to_hex(), &self.model_commitment));
+            return Err(mismatch(
+                "model_commitment",
+                &model.to_hex(),
+                &self.model_commitment,
+            ));
         }
         if self.score > self.samples {
-            return Err(Reject::ScoreExceedsSamples { score: self.score, samples: self.samples });
+            return Err(Reject::ScoreExceedsSamples {
+                score: self.score,
+                samples: self.samples,
+            });
         }
         Ok(())
     }
@@ -107,7 +106,9 @@ mod tests {
         let s: Statement = serde_json::from_str(JSON).unwrap();
         assert_eq!(s.samples, 500);
         assert_eq!(s.score, 457);
-        assert!(s.check_fields("AB12", &Bytes32([2; 32]), 500, &Bytes32([1; 32])).is_ok());
+        assert!(s
+            .check_fields("AB12", &Bytes32([2; 32]), 500, &Bytes32([1; 32]))
+            .is_ok());
     }
 
     #[test]
@@ -117,25 +118,40 @@ mod tests {
             Err(Reject::StatementMismatch { field, .. }) => field,
             other => panic!("unexpected {other:?}"),
         };
-        assert_eq!(field(s.check_fields("ff", &Bytes32([2; 32]), 500, &Bytes32([1; 32]))), "shape_id");
+        assert_eq!(
+            field(s.check_fields("ff", &Bytes32([2; 32]), 500, &Bytes32([1; 32]))),
+            "shape_id"
+        );
         assert_eq!(
             field(s.check_fields("ab12", &Bytes32([3; 32]), 500, &Bytes32([1; 32]))),
             "dataset_commitment"
         );
-        assert_eq!(field(s.check_fields("ab12", &Bytes32([2; 32]), 499, &Bytes32([1; 32]))), "samples");
+        assert_eq!(
+            field(s.check_fields("ab12", &Bytes32([2; 32]), 499, &Bytes32([1; 32]))),
+            "samples"
+        );
         assert_eq!(
             field(s.check_fields("ab12", &Bytes32([2; 32]), 500, &Bytes32([9; 32]))),
             "model_commitment"
         );
         let mut bad = s.clone();
         bad.format = "other".into();
-        assert!(matches!(bad.check_fields("ab12", &Bytes32([2; 32]), 500, &Bytes32([1; 32])), Err(Reject::BadStatement { .. })));
+        assert!(matches!(
+            bad.check_fields("ab12", &Bytes32([2; 32]), 500, &Bytes32([1; 32])),
+            Err(Reject::BadStatement { .. })
+        ));
         let mut bad = s.clone();
         bad.version = 2;
-        assert!(matches!(bad.check_fields("ab12", &Bytes32([2; 32]), 500, &Bytes32([1; 32])), Err(Reject::BadStatement { .. })));
+        assert!(matches!(
+            bad.check_fields("ab12", &Bytes32([2; 32]), 500, &Bytes32([1; 32])),
+            Err(Reject::BadStatement { .. })
+        ));
         let mut bad = s.clone();
         bad.model_commitment = "0x12".into();
-        assert!(matches!(bad.check_fields("ab12", &Bytes32([2; 32]), 500, &Bytes32([1; 32])), Err(Reject::BadStatement { .. })));
+        assert!(matches!(
+            bad.check_fields("ab12", &Bytes32([2; 32]), 500, &Bytes32([1; 32])),
+            Err(Reject::BadStatement { .. })
+        ));
         let mut bad = s;
         bad.score = 501;
         assert!(matches!(

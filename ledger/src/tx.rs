@@ -31,9 +31,19 @@ pub enum TxBody {
     /// Commit to a claim: `H(model_commitment || salt || provider_pubkey)`.
     ClaimCommit { order: u64, commitment: Bytes32 },
     /// Reveal a claim.
-    ClaimReveal { order: u64, model_commitment: Bytes32, salt: Bytes32 },
+    ClaimReveal {
+        order: u64,
+        model_commitment: Bytes32,
+        salt: Bytes32,
+    },
     /// Validate a revealed claim with a statement and proof, escrowing a stake.
-    Validate { order: u64, claim: u64, statement: Statement, proof: Vec<u8>, stake: u64 },
+    Validate {
+        order: u64,
+        claim: u64,
+        statement: Statement,
+        proof: Vec<u8>,
+        stake: u64,
+    },
     /// Challenge a validation, escrowing a stake; resolved at once.
     Challenge { validation: u64, stake: u64 },
     /// Finalize an order after its challenge deadline.
@@ -83,7 +93,11 @@ impl SignedTx {
         let mut out = TX_DOMAIN.to_vec();
         // Serializing plain data into a Vec cannot fail; fall back to empty on the
         // impossible error rather than panic (verification would then fail).
-        if let Ok(p) = postcard::to_allocvec(&SigningPayload { signer, nonce, body }) {
+        if let Ok(p) = postcard::to_allocvec(&SigningPayload {
+            signer,
+            nonce,
+            body,
+        }) {
             out.extend(p);
         }
         out
@@ -93,17 +107,28 @@ impl SignedTx {
     pub fn sign(key: &SigningKey, nonce: u64, body: TxBody) -> Self {
         let signer = Bytes32(key.verifying_key().to_bytes());
         let sig = key.sign(&Self::signing_bytes(&signer, nonce, &body));
-        Self { signer, nonce, body, signature: sig.to_bytes().to_vec() }
+        Self {
+            signer,
+            nonce,
+            body,
+            signature: sig.to_bytes().to_vec(),
+        }
     }
 
     /// Verifies the signature (strict ed25519, deterministic).
     pub fn verify(&self) -> Result<(), Reject> {
         let key = VerifyingKey::from_bytes(&self.signer.0).map_err(|_| Reject::BadPublicKey)?;
-        let sig_bytes: [u8; 64] =
-            self.signature.as_slice().try_into().map_err(|_| Reject::BadSignature)?;
+        let sig_bytes: [u8; 64] = self
+            .signature
+            .as_slice()
+            .try_into()
+            .map_err(|_| Reject::BadSignature)?;
         let sig = Signature::from_bytes(&sig_bytes);
-        key.verify_strict(&Self::signing_bytes(&self.signer, self.nonce, &self.body), &sig)
-            .map_err(|_| Reject::BadSignature)
+        key.verify_strict(
+            &Self::signing_bytes(&self.signer, self.nonce, &self.body),
+            &sig,
+        )
+        .map_err(|_| Reject::BadSignature)
     }
 }
 
@@ -123,7 +148,8 @@ pub enum Query {
     Totals,
 }
 
-/// What a client submits through consensus.
+/// What a client submits through consensus (transient, so variant sizes don't matter).
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Op {
     /// One transaction.
@@ -147,10 +173,17 @@ impl Op {
     /// Inverse of [`Op::encode`].
     pub fn decode(bytes: &[u8]) -> Result<Self, Reject> {
         match bytes.split_first() {
-            Some((&OP_VERSION, rest)) => postcard::from_bytes(rest)
-                .map_err(|e| Reject::Malformed { detail: format!("op: {e}") }),
-            Some((v, _)) => Err(Reject::Malformed { detail: format!("unknown op version {v}") }),
-            None => Err(Reject::Malformed { detail: "empty op".to_string() }),
+            Some((&OP_VERSION, rest)) => {
+                postcard::from_bytes(rest).map_err(|e| Reject::Malformed {
+                    detail: format!("op: {e}"),
+                })
+            }
+            Some((v, _)) => Err(Reject::Malformed {
+                detail: format!("unknown op version {v}"),
+            }),
+            None => Err(Reject::Malformed {
+                detail: "empty op".to_string(),
+            }),
         }
     }
 }

@@ -53,8 +53,13 @@ pub struct Validation {
     pub validator: Bytes32,
     /// The public statement.
     pub statement: Statement,
-    /// The proof bytes (kept for challenges).
+    /// The proof bytes, kept for challenges until the order is finalized, then
+    /// dropped (no challenge can come any more); `proof_sha256` and `proof_len` stay.
     pub proof: Vec<u8>,
+    /// SHA-256 of the proof bytes.
+    pub proof_sha256: Bytes32,
+    /// Length of the proof in bytes.
+    pub proof_len: u64,
     /// Stake escrowed (0 once slashed or returned).
     pub stake: u64,
     /// Stake originally posted.

@@ -6,9 +6,16 @@ use crate::reject::Reject;
 use crate::state::{PotState, Receipt};
 
 impl PotState {
-    pub(crate) fn transfer(&mut self, from: Bytes32, to: Bytes32, amount: u64) -> Result<Receipt, Reject> {
+    pub(crate) fn transfer(
+        &mut self,
+        from: Bytes32,
+        to: Bytes32,
+        amount: u64,
+    ) -> Result<Receipt, Reject> {
         if amount == 0 {
-            return Err(Reject::ZeroAmount { what: "transfer amount".into() });
+            return Err(Reject::ZeroAmount {
+                what: "transfer amount".into(),
+            });
         }
         self.can_pay(&from, amount)?;
         self.debit(&from, amount);
@@ -16,7 +23,13 @@ impl PotState {
         Ok(Receipt::Transferred { to, amount })
     }
 
-    pub(crate) fn register(&mut self, who: Bytes32, role: Role, stake: u64, now: u64) -> Result<Receipt, Reject> {
+    pub(crate) fn register(
+        &mut self,
+        who: Bytes32,
+        role: Role,
+        stake: u64,
+        now: u64,
+    ) -> Result<Receipt, Reject> {
         if let Some(n) = &self.account(&who)?.node {
             return Err(Reject::AlreadyRegistered { role: n.role });
         }
@@ -40,7 +53,11 @@ impl PotState {
     }
 
     pub(crate) fn unregister(&mut self, who: Bytes32) -> Result<Receipt, Reject> {
-        let node = self.account(&who)?.node.as_ref().ok_or(Reject::NotRegistered)?;
+        let node = self
+            .account(&who)?
+            .node
+            .as_ref()
+            .ok_or(Reject::NotRegistered)?;
         if node.open > 0 {
             return Err(Reject::OpenCommitments { count: node.open });
         }

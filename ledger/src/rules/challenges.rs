@@ -20,10 +20,16 @@ impl PotState {
         checker: &dyn ProofChecker,
     ) -> Result<Receipt, Reject> {
         self.node_with_role(&challenger, Role::Verifier)?;
-        let v = self.validations.get(&validation).ok_or(Reject::UnknownValidation { validation })?;
+        let v = self
+            .validations
+            .get(&validation)
+            .ok_or(Reject::UnknownValidation { validation })?;
         let o = self.open_order(v.order)?;
         if now >= o.spec.challenge_deadline {
-            return Err(Reject::ChallengeWindowClosed { deadline: o.spec.challenge_deadline, now });
+            return Err(Reject::ChallengeWindowClosed {
+                deadline: o.spec.challenge_deadline,
+                now,
+            });
         }
         match v.status {
             ValidationStatus::Verified => return Err(Reject::AlreadyVerified { validation }),
@@ -49,7 +55,13 @@ impl PotState {
                 if let Some(v) = self.validations.get_mut(&validation) {
                     v.stake = 0;
                     v.status = ValidationStatus::Invalid;
-                    v.challenges.push(ChallengeRecord { challenger, stake, at: now, succeeded: true, detail: Some(detail.clone()) });
+                    v.challenges.push(ChallengeRecord {
+                        challenger,
+                        stake,
+                        at: now,
+                        succeeded: true,
+                        detail: Some(detail.clone()),
+                    });
                 }
                 if let Some(n) = self.node_mut(&validator) {
                     n.open = n.open.saturating_sub(1);
@@ -60,7 +72,14 @@ impl PotState {
                     n.reputation = n.reputation.saturating_add(reputation::CHALLENGE_WON);
                     n.record.challenges_won = n.record.challenges_won.saturating_add(1);
                 }
-                Receipt::Challenged { validation, succeeded: true, challenger_reward: bonus, forfeited: 0, to_treasury, detail: Some(detail) }
+                Receipt::Challenged {
+                    validation,
+                    succeeded: true,
+                    challenger_reward: bonus,
+                    forfeited: 0,
+                    to_treasury,
+                    detail: Some(detail),
+                }
             }
             Ok(()) => {
                 // Valid proof: the challenger's stake goes to the validator.
@@ -68,13 +87,26 @@ impl PotState {
                 self.credit(&validator, stake);
                 if let Some(v) = self.validations.get_mut(&validation) {
                     v.status = ValidationStatus::Verified;
-                    v.challenges.push(ChallengeRecord { challenger, stake, at: now, succeeded: false, detail: None });
+                    v.challenges.push(ChallengeRecord {
+                        challenger,
+                        stake,
+                        at: now,
+                        succeeded: false,
+                        detail: None,
+                    });
                 }
                 if let Some(n) = self.node_mut(&challenger) {
                     n.reputation = n.reputation.saturating_add(reputation::CHALLENGE_LOST);
                     n.record.challenges_lost = n.record.challenges_lost.saturating_add(1);
                 }
-                Receipt::Challenged { validation, succeeded: false, challenger_reward: 0, forfeited: stake, to_treasury: 0, detail: None }
+                Receipt::Challenged {
+                    validation,
+                    succeeded: false,
+                    challenger_reward: 0,
+                    forfeited: stake,
+                    to_treasury: 0,
+                    detail: None,
+                }
             }
         };
         Ok(receipt)

@@ -12,7 +12,10 @@ impl PotState {
     /// The claim of `provider` on order `order`, if any.
     pub fn claim_of(&self, order: u64, provider: &Bytes32) -> Option<&Claim> {
         let o = self.orders.get(&order)?;
-        o.claims.iter().filter_map(|id| self.claims.get(id)).find(|c| c.provider == *provider)
+        o.claims
+            .iter()
+            .filter_map(|id| self.claims.get(id))
+            .find(|c| c.provider == *provider)
     }
 
     pub(crate) fn claim_commit(
@@ -25,7 +28,10 @@ impl PotState {
         self.node_with_role(&provider, Role::Provider)?;
         let o = self.open_order(order)?;
         if now >= o.spec.training_deadline {
-            return Err(Reject::CommitWindowClosed { deadline: o.spec.training_deadline, now });
+            return Err(Reject::CommitWindowClosed {
+                deadline: o.spec.training_deadline,
+                now,
+            });
         }
         if o.requester == provider {
             return Err(Reject::RequesterCannotClaim);
@@ -68,13 +74,21 @@ impl PotState {
     ) -> Result<Receipt, Reject> {
         let o = self.open_order(order)?;
         let (training, validation) = (o.spec.training_deadline, o.spec.validation_deadline);
-        let claim = self.claim_of(order, &provider).ok_or(Reject::NoClaim { order })?;
+        let claim = self
+            .claim_of(order, &provider)
+            .ok_or(Reject::NoClaim { order })?;
         let id = claim.id;
         if now < training {
-            return Err(Reject::RevealTooEarly { opens: training, now });
+            return Err(Reject::RevealTooEarly {
+                opens: training,
+                now,
+            });
         }
         if now >= validation {
-            return Err(Reject::RevealWindowClosed { deadline: validation, now });
+            return Err(Reject::RevealWindowClosed {
+                deadline: validation,
+                now,
+            });
         }
         if claim.model_commitment.is_some() {
             return Err(Reject::AlreadyRevealed { claim: id });
@@ -86,6 +100,10 @@ impl PotState {
             c.model_commitment = Some(model);
             c.revealed_at = Some(now);
         }
-        Ok(Receipt::ClaimRevealed { order, claim: id, model_commitment: model })
+        Ok(Receipt::ClaimRevealed {
+            order,
+            claim: id,
+            model_commitment: model,
+        })
     }
 }

@@ -6,7 +6,8 @@
 //! earliest claim commit (lowest claim id). The reward is split per `economics`
 //! between the winner's provider and the validators of the winning claim whose valid
 //! validation reports the winning score. Every valid validation's stake comes back.
-//! No candidate: the reward is refunded to the requester.
+//! No candidate: the reward is refunded to the requester. Proof bytes of the
+//! order's validations are dropped (their SHA-256 and length stay).
 
 use crate::economics::{reputation, split_reward};
 use crate::order::{Outcome, Winner};
@@ -19,20 +20,37 @@ impl PotState {
     pub fn claim_score(&self, claim: u64) -> Option<u64> {
         let c = self.claims.get(&claim)?;
         c.model_commitment?;
-        let vals: Vec<&Validation> = c.validations.iter().filter_map(|id| self.validations.get(id)).collect();
-        let verified = vals.iter().filter(|v| v.status == ValidationStatus::Verified).map(|v| v.statement.score).max();
+        let vals: Vec<&Validation> = c
+            .validations
+            .iter()
+            .filter_map(|id| self.validations.get(id))
+            .collect();
+        let verified = vals
+            .iter()
+            .filter(|v| v.status == ValidationStatus::Verified)
+            .map(|v| v.statement.score)
+            .max();
         verified.or_else(|| {
-            vals.iter().filter(|v| v.status == ValidationStatus::Unchallenged).map(|v| v.statement.score).max()
+            vals.iter()
+                .filter(|v| v.status == ValidationStatus::Unchallenged)
+                .map(|v| v.statement.score)
+                .max()
         })
     }
 
     pub(crate) fn finalize(&mut self, order: u64, now: u64) -> Result<Receipt, Reject> {
-        let o = self.orders.get(&order).ok_or(Reject::UnknownOrder { order })?;
+        let o = self
+            .orders
+            .get(&order)
+            .ok_or(Reject::UnknownOrder { order })?;
         if o.is_finalized() {
             return Err(Reject::OrderFinalized { order });
         }
         if now < o.spec.challenge_deadline {
-            return Err(Reject::FinalizeTooEarly { opens: o.spec.challenge_deadline, now });
+            return Err(Reject::FinalizeTooEarly {
+                opens: o.spec.challenge_deadline,
+                now,
+            });
         }
         let requester = o.requester;
         let reward = o.escrow;
@@ -51,11 +69,17 @@ impl PotState {
         // Return valid validation stakes; settle validator and provider records.
         let mut winner_validations = Vec::new();
         for &cid in &claim_ids {
-            let Some(c) = self.claims.get(&cid) else { continue };
+            let Some(c) = self.claims.get(&cid) else {
+                continue;
+            };
             let provider = c.provider;
             let revealed = c.model_commitment.is_some();
             for vid in c.validations.clone() {
-                let Some(v) = self.validations.get_mut(&vid) else { continue };
+                let Some(v) = self.validations.get_mut(&vid) else {
+                    continue;
+                };
+                // No challenge can come after finalize: drop the proof bytes.
+                v.proof = Vec::new();
                 if !v.status.is_valid() {
                     continue;
                 }
@@ -78,7 +102,9 @@ impl PotState {
             }
         }
 
-        let outcome = match best.and_then(|(score, cid)| self.claims.get(&cid).map(|c| (score, c.clone()))) {
+        let outcome = match best
+            .and_then(|(score, cid)| self.claims.get(&cid).map(|c| (score, c.clone())))
+        {
             Some((score, c)) => {
                 let (provider_reward, each) = split_reward(reward, winner_validations.len() as u64);
                 self.credit(&c.provider, provider_reward);

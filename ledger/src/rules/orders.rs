@@ -9,9 +9,16 @@ use crate::state::{PotState, Receipt};
 pub const MAX_SHAPE_ID_LEN: usize = 128;
 
 impl PotState {
-    pub(crate) fn put_order(&mut self, requester: Bytes32, spec: &OrderSpec, now: u64) -> Result<Receipt, Reject> {
+    pub(crate) fn put_order(
+        &mut self,
+        requester: Bytes32,
+        spec: &OrderSpec,
+        now: u64,
+    ) -> Result<Receipt, Reject> {
         if spec.reward == 0 {
-            return Err(Reject::ZeroAmount { what: "order reward".into() });
+            return Err(Reject::ZeroAmount {
+                what: "order reward".into(),
+            });
         }
         if spec.samples == 0 {
             return Err(Reject::ZeroSamples);
@@ -21,7 +28,10 @@ impl PotState {
             || !spec.shape_id.chars().all(|c| c.is_ascii_hexdigit())
         {
             return Err(Reject::BadShapeId {
-                detail: format!("must be 1..={MAX_SHAPE_ID_LEN} hex digits, got {:?}", spec.shape_id),
+                detail: format!(
+                    "must be 1..={MAX_SHAPE_ID_LEN} hex digits, got {:?}",
+                    spec.shape_id
+                ),
             });
         }
         check_deadlines(spec, now)?;
@@ -52,7 +62,10 @@ impl PotState {
 fn check_deadlines(spec: &OrderSpec, now: u64) -> Result<(), Reject> {
     let bad = |detail: String| Err(Reject::BadDeadlines { detail });
     if spec.training_deadline <= now {
-        return bad(format!("training deadline {} is not after now {now}", spec.training_deadline));
+        return bad(format!(
+            "training deadline {} is not after now {now}",
+            spec.training_deadline
+        ));
     }
     if spec.validation_deadline <= spec.training_deadline {
         return bad(format!(

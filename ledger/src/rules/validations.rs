@@ -10,8 +10,9 @@ use crate::checker::ProofChecker;
 use crate::order::Mode;
 use crate::reject::Reject;
 use crate::state::{PotState, Receipt};
-use crate::statement::Statement;
+use crate::statement::{Statement, StatementChecks};
 use crate::validation::{Validation, ValidationStatus};
+use sha2::{Digest, Sha256};
 
 impl PotState {
     #[allow(clippy::too_many_arguments)]
@@ -28,14 +29,22 @@ impl PotState {
     ) -> Result<Receipt, Reject> {
         self.node_with_role(&validator, Role::Validator)?;
         let o = self.open_order(order)?;
-        let c = self.claims.get(&claim).ok_or(Reject::UnknownClaim { claim })?;
+        let c = self
+            .claims
+            .get(&claim)
+            .ok_or(Reject::UnknownClaim { claim })?;
         if c.order != order {
             return Err(Reject::ClaimNotInOrder { claim, order });
         }
         if now >= o.spec.validation_deadline {
-            return Err(Reject::ValidationWindowClosed { deadline: o.spec.validation_deadline, now });
+            return Err(Reject::ValidationWindowClosed {
+                deadline: o.spec.validation_deadline,
+                now,
+            });
         }
-        let model = c.model_commitment.ok_or(Reject::ClaimNotRevealed { claim })?;
+        let model = c
+            .model_commitment
+            .ok_or(Reject::ClaimNotRevealed { claim })?;
         if let Some(v) = c
             .validations
             .iter()
@@ -50,13 +59,23 @@ impl PotState {
         }
         let proof_len = proof.len() as u64;
         if proof_len > self.params.max_proof_bytes {
-            return Err(Reject::ProofTooLarge { max: self.params.max_proof_bytes, got: proof_len });
+            return Err(Reject::ProofTooLarge {
+                max: self.params.max_proof_bytes,
+                got: proof_len,
+            });
         }
-        statement.check_fields(&o.spec.shape_id, &o.spec.dataset_commitment, o.spec.samples, &model)?;
+        statement.check_fields(
+            &o.spec.shape_id,
+            &o.spec.dataset_commitment,
+            o.spec.samples,
+            &model,
+        )?;
         self.can_pay(&validator, stake)?;
         let status = match o.spec.mode {
             Mode::Eager => {
-                checker.check(statement, proof).map_err(|detail| Reject::ProofRejected { detail })?;
+                checker
+                    .check(statement, proof)
+                    .map_err(|detail| Reject::ProofRejected { detail })?;
                 ValidationStatus::Verified
             }
             Mode::Optimistic => ValidationStatus::Unchallenged,
@@ -74,6 +93,8 @@ impl PotState {
                 validator,
                 statement: statement.clone(),
                 proof: proof.to_vec(),
+                proof_sha256: Bytes32(Sha256::digest(proof).into()),
+                proof_len,
                 stake,
                 posted_stake: stake,
                 submitted_at: now,
@@ -88,6 +109,11 @@ impl PotState {
             n.open = n.open.saturating_add(1);
             n.record.validations = n.record.validations.saturating_add(1);
         }
-        Ok(Receipt::Validated { order, claim, validation: id, verified: status == ValidationStatus::Verified })
+        Ok(Receipt::Validated {
+            order,
+            claim,
+            validation: id,
+            verified: status == ValidationStatus::Verified,
+        })
     }
 }

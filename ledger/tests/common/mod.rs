@@ -13,7 +13,9 @@ pub const CHALLENGE: u64 = 4_000;
 pub const SHAPE: &str = "ab12cd";
 pub const FUNDS: u64 = 100_000;
 
-pub const NAMES: &[&str] = &["alice", "bob", "p1", "p2", "p3", "v1", "v2", "v3", "c1", "c2"];
+pub const NAMES: &[&str] = &[
+    "alice", "bob", "p1", "p2", "p3", "v1", "v2", "v3", "c1", "c2",
+];
 
 pub fn id(name: &str) -> Bytes32 {
     account_from_seed(name)
@@ -81,8 +83,16 @@ impl World {
     /// Every name funded with FUNDS, nobody registered.
     pub fn new() -> Self {
         let allocations: BTreeMap<Bytes32, u64> = NAMES.iter().map(|n| (id(n), FUNDS)).collect();
-        let genesis = Genesis { params: Params::default(), allocations };
-        Self { state: PotState::new(&genesis).unwrap(), now: START, checker: MarkerChecker::new(), seq: 0 }
+        let genesis = Genesis {
+            params: Params::default(),
+            allocations,
+        };
+        Self {
+            state: PotState::new(&genesis).unwrap(),
+            now: START,
+            checker: MarkerChecker::new(),
+            seq: 0,
+        }
     }
 
     /// Providers p*, validators v*, verifiers c* registered with stake 100.
@@ -105,7 +115,11 @@ impl World {
     }
 
     pub fn balance(&self, name: &str) -> u64 {
-        self.state.accounts.get(&id(name)).map(|a| a.balance).unwrap_or(0)
+        self.state
+            .accounts
+            .get(&id(name))
+            .map(|a| a.balance)
+            .unwrap_or(0)
     }
 
     pub fn node(&self, name: &str) -> NodeInfo {
@@ -113,7 +127,11 @@ impl World {
     }
 
     pub fn nonce(&self, name: &str) -> u64 {
-        self.state.accounts.get(&id(name)).map(|a| a.nonce).unwrap_or(0)
+        self.state
+            .accounts
+            .get(&id(name))
+            .map(|a| a.nonce)
+            .unwrap_or(0)
     }
 
     pub fn signed(&self, name: &str, body: TxBody) -> SignedTx {
@@ -123,8 +141,20 @@ impl World {
     pub fn send_tx(&mut self, tx: &SignedTx) -> Result<Receipt, Reject> {
         self.seq += 1;
         let before = self.total();
-        let r = self.state.apply(tx, TxContext { seq: self.seq, now: self.now }, &self.checker);
-        assert_eq!(before, self.total(), "value not conserved by {:?}", tx.body.kind());
+        let r = self.state.apply(
+            tx,
+            TxContext {
+                seq: self.seq,
+                now: self.now,
+            },
+            &self.checker,
+        );
+        assert_eq!(
+            before,
+            self.total(),
+            "value not conserved by {:?}",
+            tx.body.kind()
+        );
         r
     }
 
@@ -135,7 +165,8 @@ impl World {
 
     pub fn ok(&mut self, name: &str, body: TxBody) -> Receipt {
         let k = body.kind();
-        self.send(name, body).unwrap_or_else(|e| panic!("{name} {k} rejected: {e}"))
+        self.send(name, body)
+            .unwrap_or_else(|e| panic!("{name} {k} rejected: {e}"))
     }
 
     /// Expects a rejection and checks it left the state unchanged except the nonce.
@@ -166,22 +197,52 @@ impl World {
 
     pub fn commit(&mut self, provider: &str, order: u64, m: u8) -> u64 {
         let c = zkpot_ledger::claim::claim_commitment(&model(m), &salt(m), &id(provider));
-        match self.ok(provider, TxBody::ClaimCommit { order, commitment: c }) {
+        match self.ok(
+            provider,
+            TxBody::ClaimCommit {
+                order,
+                commitment: c,
+            },
+        ) {
             Receipt::ClaimCommitted { claim, .. } => claim,
             r => panic!("{r:?}"),
         }
     }
 
     pub fn reveal(&mut self, provider: &str, order: u64, m: u8) {
-        self.ok(provider, TxBody::ClaimReveal { order, model_commitment: model(m), salt: salt(m) });
+        self.ok(
+            provider,
+            TxBody::ClaimReveal {
+                order,
+                model_commitment: model(m),
+                salt: salt(m),
+            },
+        );
     }
 
     pub fn validate_body(order: u64, claim: u64, m: u8, score: u64, proof: Vec<u8>) -> TxBody {
-        TxBody::Validate { order, claim, statement: statement(model(m), score), proof, stake: 60 }
+        TxBody::Validate {
+            order,
+            claim,
+            statement: statement(model(m), score),
+            proof,
+            stake: 60,
+        }
     }
 
-    pub fn validate(&mut self, validator: &str, order: u64, claim: u64, m: u8, score: u64, proof: Vec<u8>) -> u64 {
-        match self.ok(validator, Self::validate_body(order, claim, m, score, proof)) {
+    pub fn validate(
+        &mut self,
+        validator: &str,
+        order: u64,
+        claim: u64,
+        m: u8,
+        score: u64,
+        proof: Vec<u8>,
+    ) -> u64 {
+        match self.ok(
+            validator,
+            Self::validate_body(order, claim, m, score, proof),
+        ) {
             Receipt::Validated { validation, .. } => validation,
             r => panic!("{r:?}"),
         }

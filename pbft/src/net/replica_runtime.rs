@@ -94,8 +94,15 @@ pub async fn run_replica_with_stats<A: App + Send + 'static>(
     let conns: Conns = Arc::new(Mutex::new(HashMap::new()));
     tasks.spawn(accept_loop(listener, in_tx, conns.clone()));
 
+    // Milliseconds since the Unix epoch (read once, then advanced by the monotonic clock), so
+    // the primary-assigned timestamps the application sees keep moving after a full cluster
+    // restart instead of restarting from zero.
     let start = Instant::now();
-    let now_ms = move || start.elapsed().as_millis() as u64;
+    let epoch_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0);
+    let now_ms = move || epoch_ms + start.elapsed().as_millis() as u64;
     let mut timers: HashMap<TimerId, Instant> = HashMap::new();
     let mut routes: HashMap<ClientId, ConnId> = HashMap::new();
     // Connections opened by other replicas (they said Hello): requests relayed

@@ -1,0 +1,187 @@
+//! The command line end to end, as a user runs it: `zkpot-ledger cluster` spawns four
+//! separate node processes, client subcommands walk an order through every PoT
+//! phase (including a rejected transaction and its reason), `ledger stop` ends them.
+
+use serde_json::Value;
+use std::path::Path;
+use std::process::Command;
+use zkpot_ledger::local_cluster::scratch_dir;
+use zkpot_ledger::{FakeSnarkChecker, Statement};
+
+fn bin(args: &[&str]) -> (i32, Value) {
+    let out = Command::new(env!("CARGO_BIN_EXE_zkpot-ledger"))
+        .args(args)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let v = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+        panic!(
+            "{args:?}: {e}: {stdout} {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out.status.code().unwrap_or(-1), v)
+}
+
+fn ledger(dir: &Path, seed: &str, cmd: &str, extra: &[&str]) -> (i32, Value) {
+    let d = dir.to_str().unwrap();
+    let mut args = vec!["ledger", cmd, "--cluster", d, "--key-seed", seed];
+    args.extend_from_slice(extra);
+    bin(&args)
+}
+
+/// Polls `totals` until the ledger's agreed time reaches `t`.
+fn wait_ledger_time(dir: &Path, t: u64) {
+    for _ in 0..600 {
+        let (_, v) = ledger(dir, "dev/requester", "totals", &[]);
+        if v["last_time"].as_u64().unwrap() >= t {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    panic!("ledger time never reached {t}");
+}
+
+struct Stop<'a>(&'a Path);
+impl Drop for Stop<'_> {
+    fn drop(&mut self) {
+        let _ = Command::new(env!("CARGO_BIN_EXE_zkpot-ledger"))
+            .args(["ledger", "stop", "--cluster", self.0.to_str().unwrap()])
+            .output();
+    }
+}
+
+#[test]
+fn cluster_and_client_commands() {
+    let dir = scratch_dir("cli");
+    let (rc, v) = bin(&["cluster", "--nodes", "4", "--dir", dir.to_str().unwrap()]);
+    let _stop = Stop(&dir);
+    assert_eq!(rc, 0, "{v}");
+    assert_eq!(v["pids"].as_array().unwrap().len(), 4);
+
+    let model = format!("0x{}", "11".repeat(32));
+    let dataset = format!("0x{}", "22".repeat(32));
+    let salt = format!("0x{}", "33".repeat(32));
+    let statement = Statement {
+        format: "zkpot-statement".into(),
+        version: 1,
+        backend: "halo2-kzg-bn254".into(),
+        shape_id: "abcd".into(),
+        model_commitment: model.clone(),
+        dataset_commitment: dataset.clone(),
+        samples: 500,
+        score: 457,
+    };
+    let st_path = dir.join("statement.json");
+    std::fs::write(&st_path, serde_json::to_string(&statement).unwrap()).unwrap();
+    let proof_path = dir.join("proof.bin");
+    std::fs::write(&proof_path, FakeSnarkChecker::prove(&statement, 1536)).unwrap();
+    let st = st_path.to_str().unwrap();
+    let pf = proof_path.to_str().unwrap();
+
+    assert_eq!(
+        ledger(
+            &dir,
+            "dev/provider-1",
+            "register",
+            &["--role", "provider", "--stake", "500"]
+        )
+        .0,
+        0
+    );
+    assert_eq!(
+        ledger(
+            &dir,
+            "dev/validator-1",
+            "register",
+            &["--role", "validator", "--stake", "500"]
+        )
+        .0,
+        0
+    );
+    let (rc, v) = ledger(
+        &dir,
+        "dev/validator-1",
+        "register",
+        &["--role", "validator", "--stake", "500"],
+    );
+    assert_eq!(rc, 1);
+    assert_eq!(v["code"], "already_registered");
+    assert!(v["reason"].as_str().unwrap().contains("already registered"));
+
+    let (rc, v) = ledger(
+        &dir,
+        "dev/requester",
+        "order",
+        &[
+            "--reward",
+            "1000",
+            "--from-statement",
+            st,
+            "--training-ms",
+            "2000",
+            "--validation-ms",
+            "5000",
+            "--challenge-ms",
+            "500",
+            "--mode",
+            "eager",
+        ],
+    );
+    assert_eq!(rc, 0, "{v}");
+    let order = v["receipt"]["order"].as_u64().unwrap().to_string();
+    let (rc, v) = ledger(
+        &dir,
+        "dev/provider-1",
+        "claim-commit",
+        &["--order", &order, "--model", &model, "--salt", &salt],
+    );
+    assert_eq!(rc, 0, "{v}");
+    let claim = v["receipt"]["claim"].as_u64().unwrap().to_string();
+    let (_, o) = ledger(&dir, "dev/requester", "get-order", &["--order", &order]);
+    wait_ledger_time(&dir, o["spec"]["training_deadline"].as_u64().unwrap());
+    let (rc, v) = ledger(
+        &dir,
+        "dev/provider-1",
+        "claim-reveal",
+        &["--order", &order, "--model", &model, "--salt", &salt],
+    );
+    assert_eq!(rc, 0, "{v}");
+    let (rc, v) = ledger(
+        &dir,
+        "dev/validator-1",
+        "validate",
+        &[
+            "--order",
+            &order,
+            "--claim",
+            &claim,
+            "--statement",
+            st,
+            "--proof",
+            pf,
+            "--stake",
+            "200",
+        ],
+    );
+    assert_eq!(rc, 0, "{v}");
+    assert_eq!(v["receipt"]["verified"], true);
+    let (rc, v) = ledger(&dir, "dev/requester", "finalize", &["--order", &order]);
+    assert_eq!(rc, 1);
+    assert_eq!(v["code"], "finalize_too_early");
+    wait_ledger_time(&dir, o["spec"]["challenge_deadline"].as_u64().unwrap());
+    let (rc, v) = ledger(&dir, "dev/requester", "finalize", &["--order", &order]);
+    assert_eq!(rc, 0, "{v}");
+    let (_, v) = ledger(&dir, "dev/requester", "get-order", &["--order", &order]);
+    assert_eq!(v["winner"]["score"], 457);
+    let (_, v) = ledger(&dir, "dev/provider-1", "account", &[]);
+    assert_eq!(v["node"]["record"]["wins"], 1);
+    let (_, v) = ledger(&dir, "dev/requester", "validations", &["--order", &order]);
+    assert_eq!(v[0]["status"], "verified");
+    let (_, v) = ledger(&dir, "dev/requester", "list-orders", &[]);
+    assert_eq!(v.as_array().unwrap().len(), 1);
+    let (_, v) = ledger(&dir, "dev/requester", "totals", &[]);
+    assert_eq!(v["order_escrows"], "0");
+    drop(_stop);
+    let _ = std::fs::remove_dir_all(&dir);
+}
