@@ -10,6 +10,14 @@
 //!   CARGO_TARGET_DIR=target-ledger cargo bench -p zkpot-ledger --bench table4
 //! ```
 //! Prints a markdown table. No assertions on timings.
+//!
+//! WAN mode (the paper's Table 5 setting): `ZKPOT_BENCH_WAN="20ms:100mbit,100ms:10mbit"`
+//! puts a userspace loopback TCP relay on every directed replica-to-replica link and on
+//! every client-to-replica connection. Each direction of each relayed connection is
+//! paced to the bandwidth (serialization time = bytes·8/rate, FIFO) and then delayed by
+//! the one-way latency before it is written on. Not tc/netem: no loss, no jitter,
+//! unbounded relay buffers, and chunk (not packet) granularity. Throughput is skipped
+//! in WAN mode.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -19,6 +27,10 @@ use zkpot_ledger::client::{ledger_time, wait_until};
 use zkpot_ledger::cluster::wait_ready_client;
 use zkpot_ledger::keys::{account_of, signing_key_from_seed};
 use zkpot_ledger::local_cluster::{scratch_dir, LocalCluster};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinHandle;
+use zkpot_pbft::ClusterConfig;
 use zkpot_ledger::*;
 
 const PROOF_BYTES: usize = 1536;
@@ -131,7 +143,197 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[idx.min(sorted.len() - 1)]
 }
 
+/// One emulated WAN setting: one-way delay and per-link bandwidth (bits/s; None = unpaced).
+#[derive(Clone, Debug)]
+struct Wan {
+    label: String,
+    delay: Duration,
+    bits_per_s: Option<f64>,
+}
+
+/// Parses `"20ms:100mbit,100ms:10mbit"` (delay in ms; bandwidth in kbit/mbit/gbit or `inf`).
+fn parse_wan(spec: &str) -> Vec<Wan> {
+    spec.split(',')
+        .filter(|s| !s.trim().is_empty())
+        .map(|item| {
+            let item = item.trim();
+            let (d, b) = item.split_once(':').unwrap_or((item, "inf"));
+            let ms: f64 = d
+                .trim()
+                .trim_end_matches("ms")
+                .parse()
+                .unwrap_or_else(|_| panic!("bad delay in ZKPOT_BENCH_WAN item {item:?}"));
+            let b = b.trim().to_ascii_lowercase();
+            let bits_per_s = if b == "inf" {
+                None
+            } else {
+                let (num, mul) = if let Some(x) = b.strip_suffix("gbit") {
+                    (x, 1e9)
+                } else if let Some(x) = b.strip_suffix("mbit") {
+                    (x, 1e6)
+                } else if let Some(x) = b.strip_suffix("kbit") {
+                    (x, 1e3)
+                } else {
+                    (b.as_str(), 1.0)
+                };
+                let v: f64 = num
+                    .parse()
+                    .unwrap_or_else(|_| panic!("bad bandwidth in ZKPOT_BENCH_WAN item {item:?}"));
+                Some(v * mul)
+            };
+            Wan {
+                label: format!("{}ms, {}", ms, b.replace("inf", "unlimited")),
+                delay: Duration::from_secs_f64(ms / 1000.0),
+                bits_per_s,
+            }
+        })
+        .collect()
+}
+
+/// Copies `r` to `w`, each chunk leaving the link after FIFO serialization at the link
+/// rate and arriving `delay` later.
+async fn paced_pipe(
+    mut r: tokio::net::tcp::OwnedReadHalf,
+    mut w: tokio::net::tcp::OwnedWriteHalf,
+    delay: Duration,
+    bits_per_s: Option<f64>,
+) {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(tokio::time::Instant, Vec<u8>)>();
+    let reader = async move {
+        let mut buf = vec![0u8; 16 * 1024];
+        let mut link_free = tokio::time::Instant::now();
+        loop {
+            let Ok(got) = r.read(&mut buf).await else { break };
+            if got == 0 {
+                break;
+            }
+            let now = tokio::time::Instant::now();
+            let start = link_free.max(now);
+            link_free = match bits_per_s {
+                Some(bps) => start + Duration::from_secs_f64(got as f64 * 8.0 / bps),
+                None => start,
+            };
+            if tx.send((link_free + delay, buf[..got].to_vec())).is_err() {
+                break;
+            }
+        }
+    };
+    let writer = async move {
+        while let Some((at, chunk)) = rx.recv().await {
+            tokio::time::sleep_until(at).await;
+            if w.write_all(&chunk).await.is_err() {
+                return;
+            }
+        }
+        let _ = w.shutdown().await;
+    };
+    tokio::join!(reader, writer);
+}
+
+/// A relay listener forwarding every accepted connection to `target`, both directions
+/// paced and delayed. Aborting the returned task closes the relayed connections too.
+async fn spawn_relay(target: std::net::SocketAddr, wan: Wan) -> (std::net::SocketAddr, JoinHandle<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let task = tokio::spawn(async move {
+        let mut conns = tokio::task::JoinSet::new();
+        loop {
+            let Ok((inbound, _)) = listener.accept().await else { continue };
+            while conns.try_join_next().is_some() {}
+            let wan = wan.clone();
+            conns.spawn(async move {
+                let Ok(outbound) = TcpStream::connect(target).await else { return };
+                let _ = inbound.set_nodelay(true);
+                let _ = outbound.set_nodelay(true);
+                let (ir, iw) = inbound.into_split();
+                let (or, ow) = outbound.into_split();
+                tokio::join!(
+                    paced_pipe(ir, ow, wan.delay, wan.bits_per_s),
+                    paced_pipe(or, iw, wan.delay, wan.bits_per_s)
+                );
+            });
+        }
+    });
+    (addr, task)
+}
+
+/// The replicas under test: the plain in-process `LocalCluster`, or the same replicas
+/// with every link going through a WAN relay.
+struct BenchCluster {
+    /// What clients connect to (relay addresses in WAN mode).
+    cluster: ClusterConfig,
+    _local: Option<LocalCluster>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl BenchCluster {
+    fn local(c: LocalCluster) -> Self {
+        Self {
+            cluster: c.cluster.clone(),
+            _local: Some(c),
+            tasks: Vec::new(),
+        }
+    }
+
+    async fn wan(
+        n: usize,
+        dir: &std::path::Path,
+        genesis: &Genesis,
+        params: zkpot_pbft::Params,
+        wan: &Wan,
+    ) -> Self {
+        use zkpot_ledger::config::{free_addrs, local_node_configs};
+        std::fs::create_dir_all(dir).unwrap();
+        let real = free_addrs(n).unwrap();
+        let configs = local_node_configs(&real, dir, genesis, &params, "in-process");
+        let mut tasks = Vec::new();
+        // Clients: one relay per replica (each accepted connection paced on its own).
+        let mut client_cluster = configs[0].replica.cluster.clone();
+        for (j, r) in client_cluster.replicas.iter_mut().enumerate() {
+            let (a, t) = spawn_relay(real[j], wan.clone()).await;
+            r.addr = a;
+            tasks.push(t);
+        }
+        for mut c in configs {
+            let i = c.replica.id as usize;
+            // Replica i listens on its real address and reaches replica j through
+            // the relay of the directed link i -> j.
+            for (j, r) in c.replica.cluster.replicas.iter_mut().enumerate() {
+                if j != i {
+                    let (a, t) = spawn_relay(real[j], wan.clone()).await;
+                    r.addr = a;
+                    tasks.push(t);
+                }
+            }
+            let app = zkpot_ledger::app::PotApp::new(genesis, Arc::new(FakeSnarkChecker)).unwrap();
+            tasks.push(tokio::spawn(async move {
+                if let Err(e) = zkpot_pbft::run_replica(c.replica, app).await {
+                    eprintln!("replica {i} stopped: {e}");
+                }
+            }));
+        }
+        Self {
+            cluster: client_cluster,
+            _local: None,
+            tasks,
+        }
+    }
+
+    fn client(&self, seed: &str) -> Result<zkpot_ledger::net_client::PbftLedger, LedgerError> {
+        zkpot_ledger::net_client::PbftLedger::connect(&self.cluster, seed)
+    }
+}
+
+impl Drop for BenchCluster {
+    fn drop(&mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+
 struct Row {
+    wan: String,
     n: usize,
     k: usize,
     median: f64,
@@ -141,6 +343,7 @@ struct Row {
 }
 
 async fn bench_n(
+    wan: Option<&Wan>,
     n: usize,
     ks: &[usize],
     runs: usize,
@@ -161,15 +364,20 @@ async fn bench_n(
         status_interval_ms,
         ..Default::default()
     };
-    let cluster = LocalCluster::start(
-        n,
-        dir.clone(),
-        &genesis(),
-        Arc::new(FakeSnarkChecker),
-        params,
-    )
-    .await
-    .unwrap();
+    let cluster = match wan {
+        None => BenchCluster::local(
+            LocalCluster::start(
+                n,
+                dir.clone(),
+                &genesis(),
+                Arc::new(FakeSnarkChecker),
+                params,
+            )
+            .await
+            .unwrap(),
+        ),
+        Some(w) => BenchCluster::wan(n, &dir, &genesis(), params, w).await,
+    };
     let t0 = Instant::now();
     let mut ready = cluster
         .client("bench/ready")
@@ -295,6 +503,7 @@ async fn bench_n(
         }
         lat.sort_by(|a, b| a.partial_cmp(b).unwrap());
         let row = Row {
+            wan: wan.map(|w| w.label.clone()).unwrap_or_else(|| "loopback".into()),
             n,
             k,
             median: percentile(&lat, 0.5),
@@ -303,8 +512,8 @@ async fn bench_n(
             bytes,
         };
         eprintln!(
-            "n={n} k={k}: median {:.4}s p95 {:.4}s ({} B)",
-            row.median, row.p95, row.bytes
+            "[{}] n={n} k={k}: median {:.4}s p95 {:.4}s ({} B)",
+            row.wan, row.median, row.p95, row.bytes
         );
         rows.push(row);
     }
@@ -312,7 +521,7 @@ async fn bench_n(
     // Sustained throughput: concurrent clients, each request one signed transfer
     // (batch 1: the primary batches requests, max_batch 64, max_in_flight 4) or a
     // client-side batch of 32 transfers in one request.
-    if n <= 30 {
+    if n <= 30 && wan.is_none() {
         for per_request in [1usize, 32] {
             let secs = 5.0;
             let mut handles = Vec::new();
@@ -389,22 +598,32 @@ fn main() {
         .first()
         .copied()
         .unwrap_or(20);
+    let wans: Vec<Option<Wan>> = match std::env::var("ZKPOT_BENCH_WAN") {
+        Ok(spec) if !spec.trim().is_empty() => parse_wan(&spec).into_iter().map(Some).collect(),
+        _ => vec![None],
+    };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .unwrap();
     let mut rows = Vec::new();
     let mut tput = Vec::new();
-    for &n in &nodes {
-        let t = Instant::now();
-        rt.block_on(bench_n(n, &ks, runs, &mut rows, &mut tput));
-        eprintln!("n={n} done in {:.0}s", t.elapsed().as_secs_f64());
+    for wan in &wans {
+        for &n in &nodes {
+            let t = Instant::now();
+            rt.block_on(bench_n(wan.as_ref(), n, &ks, runs, &mut rows, &mut tput));
+            eprintln!("n={n} done in {:.0}s", t.elapsed().as_secs_f64());
+        }
     }
-    println!("\n| replicas n | f | payload | request bytes | runs | median latency (s) | p95 latency (s) |");
-    println!("|---:|---:|---|---:|---:|---:|---:|");
+    let with_wan = wans.iter().any(|w| w.is_some());
+    let wan_h = if with_wan { " one-way delay, link rate |" } else { "" };
+    let wan_s = if with_wan { "---|" } else { "" };
+    println!("\n|{wan_h} replicas n | f | payload | request bytes | runs | median latency (s) | p95 latency (s) |");
+    println!("|{wan_s}---:|---:|---|---:|---:|---:|---:|");
     for r in &rows {
+        let w = if with_wan { format!(" {} |", r.wan) } else { String::new() };
         println!(
-            "| {} | {} | 1 order + {} validations | {} | {} | {:.4} | {:.4} |",
+            "|{w} {} | {} | 1 order + {} validations | {} | {} | {:.4} | {:.4} |",
             r.n,
             (r.n - 1) / 3,
             r.k,

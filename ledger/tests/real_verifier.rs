@@ -1,0 +1,63 @@
+//! The ledger with the real verifier: a genuine halo2 proof (tiny circuit) is accepted by the
+//! `Halo2Checker`, a tampered one is rejected, and the whole PoT scenario (order, claim, eager
+//! validation, failed and successful challenges, finalize) settles on it.
+
+use std::sync::Arc;
+use zkpot_circuits::halo2::{CircuitShape, Witness};
+use zkpot_circuits::testing::{random_dataset, random_model, TINY};
+use zkpot_ledger::checker::ProofChecker;
+use zkpot_ledger::client::LocalLedger;
+use zkpot_ledger::demo::{demo_genesis, run_demo, tamper, DemoTiming};
+use zkpot_ledger::snark::Halo2Checker;
+use zkpot_params::srs::dev_srs;
+use zkpot_prover::{Backend, Halo2Backend};
+use zkpot_verifier::{Statement, VerifierKey};
+
+fn real_proof() -> (Statement, Vec<u8>, Vec<u8>) {
+    let witness = Witness::new(random_model(3, TINY, &[3, 4, 3], 4), random_dataset(3, TINY, 3, 3, 6, 16)).unwrap();
+    let shape = CircuitShape::new(witness.model.architecture(), 6);
+    let params = dev_srs(shape.k(), [4; 32]);
+    let (pk, vk) = Halo2Backend::setup(&params, &shape).unwrap();
+    let (statement, proof) = Halo2Backend::prove(&params, &pk, witness).unwrap();
+    (statement, proof.to_bytes(), VerifierKey::to_bytes(&shape, &params, &vk.vk))
+}
+
+#[test]
+fn checker_accepts_real_proofs_and_rejects_tampering() {
+    let (statement, proof, vk) = real_proof();
+    let checker = Halo2Checker::from_key_bytes(&vk).unwrap();
+    checker.check(&statement, &proof).unwrap();
+    assert!(checker.check(&statement, &tamper(&proof)).unwrap_err().contains("does not verify"));
+    let mut flipped = proof.clone();
+    flipped[30] ^= 1;
+    assert!(checker.check(&statement, &flipped).unwrap_err().contains("corrupted"));
+    let mut s = statement.clone();
+    s.score = (s.score + 1) % (s.samples + 1);
+    assert!(checker.check(&s, &proof).is_err());
+    let mut s = statement.clone();
+    s.shape_id = "00".repeat(16);
+    assert!(checker.check(&s, &proof).unwrap_err().contains("no verifying key"));
+
+    // from a key directory, as nodes load it (`halo2:<dir>`)
+    let dir = std::env::temp_dir().join(format!("zkpot-ledger-keys-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("tiny.vk"), &vk).unwrap();
+    std::fs::write(dir.join("not-a-key.key"), b"junk").unwrap();
+    let from_dir = zkpot_ledger::config::builtin_checker(&format!("halo2:{}", dir.display())).unwrap();
+    from_dir.check(&statement, &proof).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(zkpot_ledger::config::builtin_checker("halo2:/nonexistent-zkpot-dir").is_err());
+}
+
+#[tokio::test]
+async fn pot_scenario_settles_on_real_proofs() {
+    let (statement, proof, vk) = real_proof();
+    let checker = Arc::new(Halo2Checker::from_key_bytes(&vk).unwrap());
+    let mut ledger = LocalLedger::new(&demo_genesis(), checker, 1_000).unwrap();
+    let before = ledger.state.totals().total();
+    let s = run_demo(&mut ledger, &statement, &proof, DemoTiming::default()).await.unwrap();
+    assert_eq!(s["winner"]["score"], statement.score);
+    assert_eq!(s["failed_challenge_forfeited_to_validator"], true);
+    assert_eq!(s["tampered_validation_slashed"], true);
+    assert_eq!(ledger.state.totals().total(), before);
+}
