@@ -67,6 +67,9 @@ impl ProofChecker for Halo2Checker {
             .get(&statement.shape_id)
             .ok_or_else(|| format!("no verifying key for circuit shape {}", statement.shape_id))?;
         let proof = ProofFile::from_bytes(proof).map_err(|e| e.to_string())?;
-        zkpot_verifier::verify(statement, &proof, key).map_err(|e| e.to_string())
+        zkpot_verifier::verify(statement, &proof, key).map_err(|e| match e {
+            zkpot_verifier::VerifyError::Rejected(detail) => format!("it does not verify for this statement and verifying key ({detail})"),
+            other => other.to_string(),
+        })
     }
 }
