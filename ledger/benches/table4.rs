@@ -202,8 +202,7 @@ async fn paced_pipe(
     let reader = async move {
         let mut buf = vec![0u8; 16 * 1024];
         let mut link_free = tokio::time::Instant::now();
-        loop {
-            let Ok(got) = r.read(&mut buf).await else { break };
+        while let Ok(got) = r.read(&mut buf).await {
             if got == 0 {
                 break;
             }
