@@ -117,7 +117,7 @@ fn keys(args: &ParamsArgs, params: &ParamsKZG<Bn256>, shape: &CircuitShape) -> R
     Ok((pk, vk, took))
 }
 
-/// Runs one command; `Ok(Some(json))` is printed on stdout.
+/// Runs one command; results go to stdout as JSON, progress to stderr.
 pub fn run(command: Command) -> Result<()> {
     match command {
         Command::Quantize { model, data, scale_bits, value_bits, out } => {
@@ -157,10 +157,15 @@ pub fn run(command: Command) -> Result<()> {
             println!("{}", serde_json::to_string_pretty(&out.summary(&statement, &proof, &vk))?);
         }
         Command::Verify { statement, proof, vk } => {
-            let s = Statement::from_json(&read_text(&statement, "statement")?).with_context(|| format!("in {}", statement.display()))?;
-            let p = ProofFile::from_bytes(&std::fs::read(&proof).with_context(|| format!("cannot read the proof file {}", proof.display()))?)
-                .with_context(|| format!("in {}", proof.display()))?;
-            let key = VerifierKey::read(&vk).with_context(|| format!("in {}", vk.display()))?;
+            // anything that stops verification, unreadable files included, is a rejection
+            let load = || -> Result<(Statement, ProofFile, VerifierKey)> {
+                let s = Statement::from_json(&read_text(&statement, "statement")?).with_context(|| format!("in {}", statement.display()))?;
+                let p = ProofFile::from_bytes(&std::fs::read(&proof).with_context(|| format!("cannot read the proof file {}", proof.display()))?)
+                    .with_context(|| format!("in {}", proof.display()))?;
+                let key = VerifierKey::read(&vk).with_context(|| format!("in {}", vk.display()))?;
+                Ok((s, p, key))
+            };
+            let (s, p, key) = load().map_err(|e| Rejected(format!("{e:#}")))?;
             let (res, took) = step("verifying", || zkpot_verifier::verify(&s, &p, &key));
             match res {
                 Ok(()) => println!(

@@ -96,7 +96,9 @@ fn full_flow_and_tampering() {
     let mut flipped = proof.clone();
     flipped[100] ^= 1;
     std::fs::write(dir.join("flipped.bin"), &flipped).unwrap();
-    assert_fails_with(&zkpot(&dir, &["verify", "--proof", "flipped.bin"]), "corrupted");
+    let o = zkpot(&dir, &["verify", "--proof", "flipped.bin"]);
+    assert_eq!(o.status.code(), Some(1), "a corrupted proof is a rejection");
+    assert_fails_with(&o, "corrupted");
     std::fs::write(dir.join("short.bin"), &proof[..proof.len() / 2]).unwrap();
     assert_fails_with(&zkpot(&dir, &["verify", "--proof", "short.bin"]), "truncated");
     let vk = std::fs::read(dir.join("vk.key")).unwrap();
