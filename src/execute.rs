@@ -258,7 +258,7 @@ fn demo(samples: Option<usize>, out: &Path, no_ledger: bool, params: &ParamsArgs
     println!("  keygen {}, prove {}, verify {}, proof {} bytes, peak memory {:.0} MiB",
         fmt_duration(res.keygen), fmt_duration(res.prove), fmt_duration(res.verify), res.proof.proof.len(), peak_rss_mib().unwrap_or(0.0));
     println!("  files: {}, {}, {}", statement_p.display(), proof_p.display(), vk_p.display());
-    println!("  check it: zkpot verify --statement {} --proof {} --vk {}", statement_p.display(), proof_p.display(), vk_p.display());
+    println!("  check it: target/release/zkpot verify --statement {} --proof {} --vk {}", statement_p.display(), proof_p.display(), vk_p.display());
     if !no_ledger {
         crate::ledger_demo::run(&res.statement, &res.proof, &res.vk_bytes, &out.join("ledger.json"))?;
     }
