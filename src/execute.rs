@@ -113,7 +113,7 @@ fn keys(args: &ParamsArgs, params: &ParamsKZG<Bn256>, shape: &CircuitShape) -> R
     }
     let (res, took) = step(&format!("key generation for circuit {} (k = {})", shape.id(), shape.k()), || Halo2Backend::setup(params, shape));
     let (pk, vk) = res?;
-    cache::write_atomic(&path, &VerifierKey::to_bytes(shape, params, &vk.vk)).context("caching the verifying key")?;
+    cache::write_atomic(&path, &vk.to_bytes()).context("caching the verifying key")?;
     Ok((pk, vk, took))
 }
 
@@ -137,7 +137,7 @@ pub fn run(command: Command) -> Result<()> {
             let shape = CircuitShape::new(model.architecture(), data.len());
             let kzg = load_params(&params, shape.k())?;
             let (_, vkey, took) = keys(&params, &kzg, &shape)?;
-            write_file(&vk, &VerifierKey::to_bytes(&shape, &kzg, &vkey.vk))?;
+            write_file(&vk, &vkey.to_bytes())?;
             write_settings(&vk, &shape)?;
             println!(
                 "{}",
@@ -225,7 +225,7 @@ fn prove_all(model: &QuantizedModel, data: &QuantizedDataset, params: &ParamsArg
     let (statement, proof) = res?;
     let (res, verify) = step("verifying", || Halo2Backend::verify(&vk, &statement, &proof));
     res.context("the fresh proof did not verify")?;
-    Ok(ProveOutput { statement, proof, vk_bytes: VerifierKey::to_bytes(&shape, &kzg, &vk.vk), keygen, prove, verify })
+    Ok(ProveOutput { statement, proof, vk_bytes: vk.to_bytes(), keygen, prove, verify })
 }
 
 fn demo(samples: Option<usize>, out: &Path, no_ledger: bool, params: &ParamsArgs) -> Result<()> {

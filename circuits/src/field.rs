@@ -14,32 +14,11 @@ pub fn fr_from_i64(v: i64) -> Fr {
     }
 }
 
-/// Maps a signed 128-bit integer into the field.
-pub fn fr_from_i128(v: i128) -> Fr {
-    let mag = v.unsigned_abs();
-    let lo = Fr::from(mag as u64);
-    let hi = Fr::from((mag >> 64) as u64);
-    let x = hi * Fr::from_u128(1u128 << 64) + lo;
-    if v >= 0 {
-        x
-    } else {
-        -x
-    }
-}
-
 /// Canonical big-endian hex with `0x` prefix (what statements and `zkpot commit` print).
 pub fn fr_to_hex(x: &Fr) -> String {
     let mut bytes = x.to_repr();
     bytes.as_mut().reverse();
     format!("0x{}", hex::encode(bytes.as_ref()))
-}
-
-/// The 32 big-endian bytes of a field element.
-pub fn fr_to_be_bytes(x: &Fr) -> [u8; 32] {
-    let mut bytes = [0u8; 32];
-    bytes.copy_from_slice(x.to_repr().as_ref());
-    bytes.reverse();
-    bytes
 }
 
 /// Parses 32 big-endian bytes; rejects non-canonical encodings.
@@ -85,7 +64,6 @@ mod tests {
     #[test]
     fn signed_roundtrip_and_hex() {
         assert_eq!(fr_from_i64(-3) + Fr::from(3u64), Fr::ZERO);
-        assert_eq!(fr_from_i128(-(1i128 << 70)), -fr_from_i128(1i128 << 70));
         let x = fr_from_i64(-12345);
         assert_eq!(fr_from_hex(&fr_to_hex(&x)).unwrap(), x);
         assert!(fr_from_hex("0x12").is_err());

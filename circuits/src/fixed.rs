@@ -111,8 +111,9 @@ pub fn relu(z: i64) -> i64 {
     z.max(0)
 }
 
-/// Argmax with the tie rule of the spec: the lowest index among the maxima.
-pub fn argmax(values: &[i64]) -> usize {
+/// Argmax with the tie rule of the spec: the lowest index among the maxima (also used on the
+/// float model's outputs, so float and quantized predictions follow one rule).
+pub fn argmax<T: PartialOrd>(values: &[T]) -> usize {
     let mut best = 0;
     for (i, v) in values.iter().enumerate() {
         if *v > values[best] {

@@ -5,7 +5,7 @@
 use crate::dataset::FloatDataset;
 use crate::error::{CircuitError, Result};
 use crate::eval::evaluate;
-use crate::fixed::FixedParams;
+use crate::fixed::{argmax, FixedParams};
 use crate::model::{DenseLayer, FloatLayer, FloatModel, QuantizedModel};
 use serde::{Deserialize, Serialize};
 
@@ -73,7 +73,7 @@ pub fn quantize_and_check(model: &FloatModel, data: &FloatDataset, fixed: FixedP
     let mut float_correct = 0;
     let mut disagreements = 0;
     for (i, x) in data.features.iter().enumerate() {
-        let p = argmax_f64(&model.forward(x));
+        let p = argmax(&model.forward(x));
         if p as i64 == data.labels[i] {
             float_correct += 1;
         }
@@ -99,15 +99,4 @@ pub fn quantize_and_check(model: &FloatModel, data: &FloatDataset, fixed: FixedP
         bound: fixed.max_value() + 1,
     };
     Ok((q, report))
-}
-
-fn argmax_f64(v: &[f64]) -> usize {
-    // the same tie rule as the fixed-point argmax, on floats
-    let mut best = 0;
-    for (i, x) in v.iter().enumerate() {
-        if *x > v[best] {
-            best = i;
-        }
-    }
-    best
 }

@@ -11,7 +11,7 @@ use zkpot_ledger::demo::{demo_genesis, run_demo, tamper, DemoTiming};
 use zkpot_ledger::snark::Halo2Checker;
 use zkpot_params::srs::dev_srs;
 use zkpot_prover::{Backend, Halo2Backend};
-use zkpot_verifier::{Statement, VerifierKey};
+use zkpot_verifier::Statement;
 
 fn real_proof() -> (Statement, Vec<u8>, Vec<u8>) {
     let witness = Witness::new(random_model(3, TINY, &[3, 4, 3], 4), random_dataset(3, TINY, 3, 3, 6, 16)).unwrap();
@@ -19,7 +19,7 @@ fn real_proof() -> (Statement, Vec<u8>, Vec<u8>) {
     let params = dev_srs(shape.k(), [4; 32]);
     let (pk, vk) = Halo2Backend::setup(&params, &shape).unwrap();
     let (statement, proof) = Halo2Backend::prove(&params, &pk, witness).unwrap();
-    (statement, proof.to_bytes(), VerifierKey::to_bytes(&shape, &params, &vk.vk))
+    (statement, proof.to_bytes(), vk.to_bytes())
 }
 
 #[test]

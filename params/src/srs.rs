@@ -18,6 +18,7 @@ use halo2_proofs::SerdeFormat;
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use zkpot_verifier::container::{open, seal, Kind, BACKEND_HALO2};
+use zkpot_verifier::vk::params_from_parts;
 
 /// The warning every command prints when it uses a development SRS.
 pub const DEV_SRS_WARNING: &str = "WARNING: using an INSECURE development SRS derived from a public seed. \
@@ -64,7 +65,7 @@ pub fn dev_srs(k: u32, seed: [u8; 32]) -> ParamsKZG<Bn256> {
     let g_lagrange = mul_all(&lagrange);
     let g2 = G2Affine::generator();
     let s_g2: G2Affine = (g2 * tau).into();
-    throwaway().from_parts(k, g, Some(g_lagrange), g2, s_g2)
+    params_from_parts(k, g, Some(g_lagrange), g2, s_g2)
 }
 
 /// Fixed-base multiplication by byte windows: `table[w][b] = b * 256^w * G`, so `s * G` is 32
@@ -102,11 +103,6 @@ impl FixedBase {
         }
         acc
     }
-}
-
-/// `from_parts` is a method; a size-1 setup is a cheap instance to call it on.
-fn throwaway() -> ParamsKZG<Bn256> {
-    ParamsKZG::<Bn256>::setup(0, ChaCha20Rng::seed_from_u64(0))
 }
 
 /// The default development seed: SHA-256 of a fixed label.
@@ -159,7 +155,7 @@ mod tests {
     #[test]
     fn dev_srs_matches_halo2_lagrange_basis() {
         let p = dev_srs(5, [9; 32]);
-        let rebuilt = throwaway().from_parts(5, p.get_g().to_vec(), None, p.g2(), p.s_g2());
+        let rebuilt = params_from_parts(5, p.get_g().to_vec(), None, p.g2(), p.s_g2());
         assert!(to_bytes(&p) == to_bytes(&rebuilt), "same g and g_lagrange");
         assert_eq!(p.get_g()[0], G1Affine::generator());
         let fb = FixedBase::new(G1Affine::generator());

@@ -38,9 +38,8 @@ impl Backend for Halo2Backend {
 
     fn setup(params: &ParamsKZG<Bn256>, shape: &CircuitShape) -> Result<(Halo2ProvingKey, VerifierKey), ProveError> {
         let vk = zkpot_params::keys::verifying_key(params, shape)?;
-        let vk_file = VerifierKey::from_bytes(&VerifierKey::to_bytes(shape, params, &vk))?;
-        let pk = zkpot_params::keys::proving_key(params, shape, vk)?;
-        Ok((Halo2ProvingKey { shape: shape.clone(), pk }, vk_file))
+        let pk = zkpot_params::keys::proving_key(params, shape, vk.clone())?;
+        Ok((Halo2ProvingKey { shape: shape.clone(), pk }, VerifierKey::new(shape.clone(), params, vk)))
     }
 
     fn prove(params: &ParamsKZG<Bn256>, pk: &Halo2ProvingKey, witness: Witness) -> Result<(Statement, ProofFile), ProveError> {

@@ -20,7 +20,7 @@ fn prove_verify_and_reject_tampering() {
     assert_eq!(statement.score, score);
 
     // through bytes, as the light verifier sees them
-    let vk_bytes = VerifierKey::to_bytes(&shape, &params, &vk.vk);
+    let vk_bytes = vk.to_bytes();
     let vk = VerifierKey::from_bytes(&vk_bytes).unwrap();
     let proof = ProofFile::from_bytes(&proof.to_bytes()).unwrap();
     let statement = Statement::from_json(&statement.to_json()).unwrap();

@@ -29,8 +29,15 @@ pub struct VerifierKey {
 }
 
 impl VerifierKey {
-    /// Builds the key file contents from full KZG parameters and a halo2 verifying key.
-    pub fn to_bytes(shape: &CircuitShape, params: &ParamsKZG<Bn256>, vk: &VerifyingKey<G1Affine>) -> Vec<u8> {
+    /// The verifier's key from full KZG parameters: keeps only what verification uses.
+    pub fn new(shape: CircuitShape, params: &ParamsKZG<Bn256>, vk: VerifyingKey<G1Affine>) -> Self {
+        let params = verifier_params(params.k(), params.get_g()[0], params.g2(), params.s_g2());
+        VerifierKey { shape, params, vk }
+    }
+
+    /// The key file contents.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let (shape, params, vk) = (&self.shape, &self.params, &self.vk);
         let mut payload = Vec::new();
         put_bytes(&mut payload, serde_json::to_string(shape).unwrap_or_default().as_bytes());
         payload.extend_from_slice(&params.k().to_le_bytes());
@@ -68,9 +75,7 @@ impl VerifierKey {
         let rest = r.rest();
         let vk = VerifyingKey::<G1Affine>::from_bytes::<ValidationCircuit>(rest, SerdeFormat::RawBytes, shape.clone())
             .map_err(|e| VerifyError::Malformed { what, detail: format!("halo2 key: {e}") })?;
-        // verifier-only parameters: g[0], g2, s_g2 and the size (the verifier uses nothing else)
-        let params = throwaway_params().from_parts(k, vec![g], Some(vec![]), g2, s_g2);
-        Ok(VerifierKey { shape, params, vk })
+        Ok(VerifierKey { shape, params: verifier_params(k, g, g2, s_g2), vk })
     }
 
     /// Reads a key file from disk.
@@ -80,8 +85,14 @@ impl VerifierKey {
     }
 }
 
-/// `ParamsKZG::from_parts` needs an instance to be called on: a size-1 setup from a fixed
-/// seed is a cheap throwaway one (its values are all replaced).
-fn throwaway_params() -> ParamsKZG<Bn256> {
-    ParamsKZG::<Bn256>::setup(0, ChaCha20Rng::seed_from_u64(0))
+/// Verifier-only parameters: `g[0]`, `g2`, `s_g2` and the size `k` (a KZG verifier with
+/// SHPLONK uses nothing else).
+fn verifier_params(k: u32, g: G1Affine, g2: G2Affine, s_g2: G2Affine) -> ParamsKZG<Bn256> {
+    params_from_parts(k, vec![g], Some(vec![]), g2, s_g2)
+}
+
+/// `ParamsKZG::from_parts` as a function. halo2 offers it only as a method, so it is called on
+/// a size-1 setup from a fixed seed, a cheap throwaway instance whose values are all replaced.
+pub fn params_from_parts(k: u32, g: Vec<G1Affine>, g_lagrange: Option<Vec<G1Affine>>, g2: G2Affine, s_g2: G2Affine) -> ParamsKZG<Bn256> {
+    ParamsKZG::<Bn256>::setup(0, ChaCha20Rng::seed_from_u64(0)).from_parts(k, g, g_lagrange, g2, s_g2)
 }

@@ -11,7 +11,7 @@ use super::config::ValidationConfig;
 use super::shape::CircuitShape;
 use crate::commit::{dataset_header, dataset_values, model_header, model_values, slot};
 use crate::dataset::QuantizedDataset;
-use crate::error::{CircuitError, Result};
+use crate::error::Result;
 use crate::eval::{evaluate, Trace};
 use crate::field::{fr_from_i64, Fr};
 use crate::model::QuantizedModel;
@@ -65,21 +65,6 @@ impl ValidationCircuit {
         let shape = CircuitShape::new(model.architecture(), data.len());
         let witness = Witness::new(model, data)?;
         Ok(ValidationCircuit { shape, witness: Some(witness) })
-    }
-
-    /// Checks that a witness fits this circuit's shape.
-    pub fn check_witness(&self) -> Result<()> {
-        if let Some(w) = &self.witness {
-            let shape = CircuitShape::new(w.model.architecture(), w.data.len());
-            if shape != self.shape {
-                return Err(CircuitError::Shape(format!(
-                    "the witness has shape {} but the circuit was built for {}",
-                    shape.id(),
-                    self.shape.id()
-                )));
-            }
-        }
-        Ok(())
     }
 }
 
