@@ -22,6 +22,7 @@ pub struct Inputs {
     #[arg(long, conflicts_with = "model")]
     pub float_model: Option<PathBuf>,
     /// Test set (JSON, float features); default: the bundled 500-sample digits test set.
+    /// `@digits-test` and `@digits-full` (all 1,797 samples) name the bundled sets.
     #[arg(long)]
     pub data: Option<PathBuf>,
     /// Use only the first N samples of the test set.
@@ -68,6 +69,9 @@ pub enum Command {
     Commit {
         #[command(flatten)]
         inputs: Inputs,
+        /// Also print the chunked data set commitment for chunks of this many samples.
+        #[arg(long)]
+        chunk_size: Option<usize>,
     },
     /// Create KZG parameters and keys for the model's architecture and N; writes the verifying key.
     Setup {
@@ -92,6 +96,13 @@ pub enum Command {
         /// Also write the verifying key here.
         #[arg(long, default_value = "vk.key")]
         vk: PathBuf,
+        /// Prove in chunks of at most this many samples, one at a time (memory bounded by the
+        /// chunk); writes a bundle (--bundle) with the chunk proofs and keys beside it.
+        #[arg(long)]
+        chunk_size: Option<usize>,
+        /// The bundle file written with --chunk-size.
+        #[arg(long, default_value = "bundle.json")]
+        bundle: PathBuf,
     },
     /// Verify a proof of a statement against a verifying key (exit 0 accept, 1 reject).
     Verify {
@@ -101,6 +112,29 @@ pub enum Command {
         proof: PathBuf,
         #[arg(long, default_value = "vk.key")]
         vk: PathBuf,
+        /// Verify a bundle of chunk proofs (from `prove --chunk-size`) instead.
+        #[arg(long, conflicts_with_all = ["statement", "proof", "vk"])]
+        bundle: Option<PathBuf>,
+    },
+    /// Measure the provers on the bundled digits MLP: for each backend and N, SRS, key
+    /// generation, proving, verification, proof size, peak memory and circuit size; prints a
+    /// markdown table and writes bench.json, bench.md and bench.svg under --out.
+    Bench {
+        /// Numbers of test samples, comma separated.
+        #[arg(long, value_delimiter = ',', default_values_t = [1, 10, 100, 500])]
+        samples: Vec<usize>,
+        /// Backends, comma separated.
+        #[arg(long, value_delimiter = ',', default_values_t = [String::from("halo2")])]
+        backend: Vec<String>,
+        /// Output directory.
+        #[arg(long, default_value = "zkpot-bench")]
+        out: PathBuf,
+        /// Cache directory for development SRS files (default: $ZKPOT_CACHE or .zkpot-cache).
+        #[arg(long)]
+        cache: Option<PathBuf>,
+        /// Measure one configuration in this process and print it as JSON (used by the runner).
+        #[arg(long, hide = true)]
+        one: bool,
     },
     /// Run one PBFT ledger node (a config written by `zkpot cluster`).
     Node(zkpot_ledger::node::NodeArgs),

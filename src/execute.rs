@@ -9,7 +9,8 @@ use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use zkpot_circuits::bundled;
-use zkpot_circuits::commit::Commitments;
+use zkpot_circuits::commit::{chunked_commitment_of, Commitments};
+use zkpot_circuits::field::fr_to_hex;
 use zkpot_circuits::dataset::{FloatDataset, QuantizedDataset};
 use zkpot_circuits::fixed::FixedParams;
 use zkpot_circuits::halo2::{CircuitShape, Witness};
@@ -17,7 +18,7 @@ use zkpot_circuits::model::{FloatModel, QuantizedModel};
 use zkpot_circuits::quantize::{quantize_and_check, quantize_model};
 use zkpot_params::{cache, srs};
 use zkpot_prover::{Backend, Halo2Backend};
-use zkpot_verifier::{ProofFile, Statement, VerifierKey};
+use zkpot_verifier::{Bundle, ProofFile, Statement, VerifierKey};
 
 /// Exit status for a proof that was checked and rejected (other failures exit 2).
 pub const EXIT_REJECTED: i32 = 1;
@@ -38,7 +39,7 @@ fn read_text(path: &Path, what: &str) -> Result<String> {
     std::fs::read_to_string(path).with_context(|| format!("cannot read the {what} file {}", path.display()))
 }
 
-fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
+pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
     cache::write_atomic(path, bytes).with_context(|| format!("cannot write {}", path.display()))
 }
 
@@ -63,6 +64,8 @@ fn float_model(path: Option<&PathBuf>) -> Result<FloatModel> {
 
 fn float_data(path: Option<&PathBuf>, samples: Option<usize>) -> Result<FloatDataset> {
     let d = match path {
+        Some(p) if p.as_os_str() == "@digits-test" => bundled::digits_test()?,
+        Some(p) if p.as_os_str() == "@digits-full" => bundled::digits_full()?,
         Some(p) => FloatDataset::from_json(&read_text(p, "data set")?).with_context(|| format!("in {}", p.display()))?,
         None => bundled::digits_test()?,
     };
@@ -84,7 +87,7 @@ fn load_inputs(inputs: &Inputs) -> Result<(QuantizedModel, QuantizedDataset)> {
 }
 
 /// KZG parameters of size `k`: a ceremony file, or the cached development SRS (with a warning).
-fn load_params(args: &ParamsArgs, k: u32) -> Result<ParamsKZG<Bn256>> {
+pub(crate) fn load_params(args: &ParamsArgs, k: u32) -> Result<ParamsKZG<Bn256>> {
     match &args.srs {
         Some(p) => {
             let (params, _) = step(&format!("loading KZG parameters from {} (k = {k})", p.display()), || srs::load_ceremony(p, k));
@@ -102,7 +105,7 @@ fn load_params(args: &ParamsArgs, k: u32) -> Result<ParamsKZG<Bn256>> {
 /// Keys for `shape`: the verifying key from the cache when one was made for this shape and
 /// these parameters (the file carries its shape and is checked on load), the proving key
 /// rebuilt from it; otherwise full key generation, and the verifying key is cached.
-fn keys(args: &ParamsArgs, params: &ParamsKZG<Bn256>, shape: &CircuitShape) -> Result<(zkpot_prover::halo2::Halo2ProvingKey, VerifierKey, Duration)> {
+pub(crate) fn keys(args: &ParamsArgs, params: &ParamsKZG<Bn256>, shape: &CircuitShape) -> Result<(zkpot_prover::halo2::Halo2ProvingKey, VerifierKey, Duration)> {
     let dir = args.cache.clone().unwrap_or_else(cache::default_dir);
     let path = cache::vk_path(&dir, &shape.id(), &cache::params_tag(params));
     if let Ok(vk) = VerifierKey::read(&path) {
@@ -127,9 +130,13 @@ pub fn run(command: Command) -> Result<()> {
             write_file(&out, q.to_json().as_bytes())?;
             println!("{}", serde_json::to_string_pretty(&json!({ "quantized_model": out, "report": report }))?);
         }
-        Command::Commit { inputs } => {
+        Command::Commit { inputs, chunk_size } => {
             let (model, data) = load_inputs(&inputs)?;
-            let c = Commitments::compute(&model, &data);
+            let mut c = serde_json::to_value(Commitments::compute(&model, &data))?;
+            if let Some(m) = chunk_size {
+                c["chunk_size"] = json!(m);
+                c["chunked_dataset_commitment"] = json!(fr_to_hex(&chunked_commitment_of(&data, m)));
+            }
             println!("{}", serde_json::to_string_pretty(&c)?);
         }
         Command::Setup { inputs, params, vk } => {
@@ -147,7 +154,12 @@ pub fn run(command: Command) -> Result<()> {
                 }))?
             );
         }
-        Command::Prove { inputs, params, proof, statement, vk } => {
+        Command::Prove { inputs, params, chunk_size: Some(m), bundle, .. } => {
+            let (model, data) = load_inputs(&inputs)?;
+            let summary = crate::chunked::prove_chunked(&model, &data, m, &params, &bundle)?;
+            println!("{}", serde_json::to_string_pretty(&summary)?);
+        }
+        Command::Prove { inputs, params, proof, statement, vk, .. } => {
             let (model, data) = load_inputs(&inputs)?;
             let out = prove_all(&model, &data, &params)?;
             write_file(&proof, &out.proof.to_bytes())?;
@@ -156,7 +168,19 @@ pub fn run(command: Command) -> Result<()> {
             write_settings(&vk, &CircuitShape::new(model.architecture(), data.len()))?;
             println!("{}", serde_json::to_string_pretty(&out.summary(&statement, &proof, &vk))?);
         }
-        Command::Verify { statement, proof, vk } => {
+        Command::Verify { bundle: Some(path), .. } => {
+            let (res, took) = step("verifying the bundle", || Bundle::verify_files(&path));
+            let b = res.map_err(|e| Rejected(format!("{}: {e}", path.display())))?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&json!({
+                    "result": "accept", "score": b.score, "samples": b.samples, "chunks": b.chunks.len(),
+                    "model_commitment": b.model_commitment, "dataset_commitment": b.dataset_commitment,
+                    "verify_ms": took.as_secs_f64() * 1e3,
+                }))?
+            );
+        }
+        Command::Verify { statement, proof, vk, .. } => {
             // anything that stops verification, unreadable files included, is a rejection
             let load = || -> Result<(Statement, ProofFile, VerifierKey)> {
                 let s = Statement::from_json(&read_text(&statement, "statement")?).with_context(|| format!("in {}", statement.display()))?;
@@ -177,6 +201,23 @@ pub fn run(command: Command) -> Result<()> {
                     }))?
                 ),
                 Err(e) => return Err(Rejected(e.to_string()).into()),
+            }
+        }
+        Command::Bench { samples, backend, out, cache, one } => {
+            let cache = cache.unwrap_or_else(cache::default_dir);
+            if one {
+                let (b, n) = match (backend.as_slice(), samples.as_slice()) {
+                    ([b], [n]) => (b, *n),
+                    _ => bail!("--one takes exactly one backend and one sample count"),
+                };
+                let m = zkpot_bench::measure::measure(b, n, &cache, &|msg| eprintln!("  {msg}"))?;
+                println!("{}", serde_json::to_string(&m)?);
+            } else {
+                let exe = std::env::current_exe().context("cannot find the zkpot binary for the benchmark runs")?;
+                let plan = zkpot_bench::runner::BenchPlan { exe, backends: backend, samples, cache, out: out.clone() };
+                let rows = zkpot_bench::runner::run(&plan, &|msg| eprintln!("{msg}"))?;
+                println!("{}", zkpot_bench::table::markdown(&rows));
+                eprintln!("wrote {0}/bench.json, {0}/bench.md, {0}/bench.svg", out.display());
             }
         }
         Command::Demo { samples, out, no_ledger, params } => demo(samples, &out, no_ledger, &params)?,

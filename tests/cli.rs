@@ -152,3 +152,56 @@ fn bad_inputs_get_clear_errors() {
     assert_fails_with(&zkpot(&dir, &["commit", "--float-model", "model.json", "--data", "data.json", "--samples", "9", "--scale-bits", "3", "--value-bits", "8"]), "asked for 9 samples");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn chunked_proof_bundle_and_tampering() {
+    let dir = workdir("chunks");
+    let base = ["--float-model", "model.json", "--data", "data.json", Q[0], Q[1], Q[2], Q[3]];
+    let args = |extra: &[&'static str]| base.iter().copied().chain(extra.iter().copied()).collect::<Vec<_>>();
+    let o = zkpot(&dir, &[&["commit"][..], &args(&["--chunk-size", "2"])].concat());
+    assert!(o.status.success(), "{}", text(&o));
+    let c: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let o = zkpot(&dir, &[&["prove"][..], &args(&["--chunk-size", "2", "--bundle", "out/bundle.json"])].concat());
+    assert!(o.status.success(), "{}", text(&o));
+    let summary: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(summary["chunks"], 3); // 2 + 2 + 1 samples: two circuit shapes
+    assert_eq!(summary["samples"], 5);
+    assert_eq!(summary["dataset_commitment"], c["chunked_dataset_commitment"]);
+    assert_eq!(summary["model_commitment"], c["model_commitment"]);
+    // the same score as one proof of the whole set
+    let o = zkpot(&dir, &[&["prove"][..], &args(&[])].concat());
+    assert!(o.status.success(), "{}", text(&o));
+    let whole: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(summary["score"], whole["statement"]["score"]);
+
+    let o = zkpot(&dir, &["verify", "--bundle", "out/bundle.json"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("accept"));
+
+    let original = std::fs::read_to_string(dir.join("out/bundle.json")).unwrap();
+    let bundle: serde_json::Value = serde_json::from_str(&original).unwrap();
+    let tamper = |name: &str, f: &dyn Fn(&mut serde_json::Value), needle: &str| {
+        let mut b = bundle.clone();
+        f(&mut b);
+        std::fs::write(dir.join("out/bundle.json"), serde_json::to_string(&b).unwrap()).unwrap();
+        let o = zkpot(&dir, &["verify", "--bundle", "out/bundle.json"]);
+        assert_eq!(o.status.code(), Some(1), "{name}: {}", text(&o));
+        assert_fails_with(&o, needle);
+    };
+    let other = "0x0000000000000000000000000000000000000000000000000000000000000007";
+    tamper("total score", &|b| b["score"] = json(b["score"].as_u64().unwrap() + 1), "scores add up");
+    tamper("chunk score", &|b| { let s0 = b["chunks"][0]["statement"]["score"].as_u64().unwrap();
+        b["chunks"][0]["statement"]["score"] = json(if s0 == 0 { 1 } else { s0 - 1 }); b["score"] = json(b["chunks"].as_array().unwrap().iter().map(|c| c["statement"]["score"].as_u64().unwrap()).sum::<u64>()) }, "chunk 0");
+    tamper("dataset commitment", &|b| b["dataset_commitment"] = json(other), "do not hash");
+    tamper("model commitment", &|b| b["model_commitment"] = json(other), "model");
+    tamper("chunk order", &|b| { let c = b["chunks"].as_array_mut().unwrap(); c.swap(0, 1) }, "do not hash");
+    tamper("dropped chunk", &|b| { b["chunks"].as_array_mut().unwrap().pop(); }, "samples");
+    tamper("missing proof", &|b| b["chunks"][1]["proof"] = json("nope.bin"), "nope.bin");
+    std::fs::write(dir.join("out/bundle.json"), &original).unwrap();
+    let o = zkpot(&dir, &["verify", "--bundle", "out/bundle.json"]);
+    assert!(o.status.success(), "{}", text(&o));
+}
+
+fn json(v: impl Into<serde_json::Value>) -> serde_json::Value {
+    v.into()
+}

@@ -1,9 +1,21 @@
-//! # zkpot-bench: benchmark workloads
+//! # zkpot-bench: benchmark workloads and the `zkpot bench` tables
 //!
 //! The workloads the criterion benches (`benches/halo2.rs`) measure: the bundled digits MLP on
 //! its first N test samples, and a tiny random model for quick runs. Run with
-//! `cargo bench -p zkpot-bench` (set `ZKPOT_BENCH_DIGITS=1` to include the digits model, whose
-//! circuit has 2^17 rows whatever N is).
+//! `cargo bench -p zkpot-bench` (set `ZKPOT_BENCH_DIGITS=1` to include the digits model).
+//!
+//! * [`measure`]: one (backend, N) measurement, stage by stage.
+//! * [`runner`]: `zkpot bench`: every configuration in its own process, then the outputs.
+//! * [`table`], [`plot`]: the markdown table and the SVG plot.
+
+pub mod error;
+pub mod measure;
+pub mod plot;
+pub mod runner;
+pub mod table;
+
+pub use error::BenchError;
+pub use measure::Measurement;
 
 use zkpot_circuits::fixed::FixedParams;
 use zkpot_circuits::halo2::{CircuitShape, Witness};

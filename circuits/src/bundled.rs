@@ -1,6 +1,6 @@
 //! The embedded default: the digits MLP (64-32-10, ReLU) trained by `scripts/train_digits.py`
-//! and its 500-sample test set, compiled into the binary so the demo and the tests need no
-//! files and no Python.
+//! and its 500-sample test set (plus the full 1,797-sample set), compiled into the binary so
+//! the demo and the tests need no files and no Python.
 
 use crate::dataset::FloatDataset;
 use crate::error::Result;
@@ -19,4 +19,13 @@ pub fn digits_model() -> Result<FloatModel> {
 /// The bundled 500-sample test set.
 pub fn digits_test() -> Result<FloatDataset> {
     FloatDataset::from_json(DIGITS_TEST_JSON)
+}
+
+/// `data/digits/full.json`: all 1,797 samples of scikit-learn's digits, training part included
+/// (for proving a set larger than one circuit in chunks).
+pub const DIGITS_FULL_JSON: &str = include_str!("../../data/digits/full.json");
+
+/// All 1,797 digits samples in `load_digits()` order.
+pub fn digits_full() -> Result<FloatDataset> {
+    FloatDataset::from_json(DIGITS_FULL_JSON)
 }

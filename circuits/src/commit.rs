@@ -11,6 +11,9 @@
 //!   taken in order in groups of `floor(253 / b)` (15 for b = 16), and each group becomes the
 //!   field element `sum_t slot_t 2^(b (len-1-t))` (first slot most significant; the last group
 //!   may be shorter). The header fixes every length, so the encoding is injective.
+//! * A data set too large for one circuit is split into consecutive chunks; its commitment is
+//!   the *chunked* commitment `hash_chain([3 (domain), 1 (version), N, m, n_1, c_1, ..., n_m,
+//!   c_m])` over the chunk sizes `n_i` and the chunks' own data set commitments `c_i`.
 
 use crate::dataset::QuantizedDataset;
 use crate::field::{fr_to_hex, Fr};
@@ -24,6 +27,8 @@ use serde::{Deserialize, Serialize};
 pub const MODEL_DOMAIN: u64 = 1;
 /// Domain tag of data set encodings.
 pub const DATASET_DOMAIN: u64 = 2;
+/// Domain tag of chunked data set commitments.
+pub const CHUNKED_DOMAIN: u64 = 3;
 /// Version of both encodings.
 pub const ENCODING_VERSION: u64 = 1;
 
@@ -108,6 +113,30 @@ pub fn dataset_commitment(data: &QuantizedDataset) -> Fr {
     hash_chain(&elements)
 }
 
+/// Sizes of the consecutive chunks of `n` samples at most `chunk` each: all full but the last.
+pub fn chunk_sizes(n: usize, chunk: usize) -> Vec<usize> {
+    let chunk = chunk.max(1);
+    (0..n.div_ceil(chunk)).map(|i| chunk.min(n - i * chunk)).collect()
+}
+
+/// The commitment of a data set proved in chunks, from each chunk's size and data set
+/// commitment (in order): `hash_chain([3, 1, N, m, n_1, c_1, ..., n_m, c_m])`.
+pub fn chunked_dataset_commitment(chunks: &[(u64, Fr)]) -> Fr {
+    let total: u64 = chunks.iter().map(|(n, _)| n).sum();
+    let mut elements = vec![Fr::from(CHUNKED_DOMAIN), Fr::from(ENCODING_VERSION), Fr::from(total), Fr::from(chunks.len() as u64)];
+    for (n, c) in chunks {
+        elements.push(Fr::from(*n));
+        elements.push(*c);
+    }
+    hash_chain(&elements)
+}
+
+/// The chunked commitment of `data` split into chunks of at most `chunk` samples.
+pub fn chunked_commitment_of(data: &QuantizedDataset, chunk: usize) -> Fr {
+    let parts: Vec<(u64, Fr)> = data.chunks(chunk).iter().map(|c| (c.len() as u64, dataset_commitment(c))).collect();
+    chunked_dataset_commitment(&parts)
+}
+
 /// Both commitments, as `zkpot commit` prints them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Commitments {
@@ -140,5 +169,21 @@ mod tests {
         assert_eq!(pack(&v, fixed), vec![Fr::from(128 * 256 + 255)]);
         let many: Vec<i64> = (0..40).map(|i| i - 20).collect();
         assert_eq!(pack(&many, fixed).len(), 2);
+    }
+
+    #[test]
+    fn chunk_sizes_cover_the_set() {
+        assert_eq!(chunk_sizes(1797, 500), vec![500, 500, 500, 297]);
+        assert_eq!(chunk_sizes(500, 500), vec![500]);
+        assert_eq!(chunk_sizes(3, 1), vec![1, 1, 1]);
+    }
+
+    #[test]
+    fn chunked_commitment_binds_sizes_and_order() {
+        let (a, b) = (Fr::from(11u64), Fr::from(22u64));
+        let base = chunked_dataset_commitment(&[(5, a), (3, b)]);
+        assert_ne!(base, chunked_dataset_commitment(&[(3, b), (5, a)]));
+        assert_ne!(base, chunked_dataset_commitment(&[(4, a), (4, b)]));
+        assert_ne!(base, chunked_dataset_commitment(&[(5, a)]));
     }
 }

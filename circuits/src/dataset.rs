@@ -123,6 +123,27 @@ impl QuantizedDataset {
         self.labels.is_empty()
     }
 
+    /// Consecutive chunks of at most `chunk` samples each (see [`crate::commit::chunk_sizes`]).
+    pub fn chunks(&self, chunk: usize) -> Vec<QuantizedDataset> {
+        let mut start = 0;
+        crate::commit::chunk_sizes(self.len(), chunk)
+            .into_iter()
+            .enumerate()
+            .map(|(i, n)| {
+                let d = QuantizedDataset {
+                    name: format!("{}[chunk {i}]", self.name),
+                    fixed: self.fixed,
+                    input_dim: self.input_dim,
+                    num_classes: self.num_classes,
+                    features: self.features[start * self.input_dim..(start + n) * self.input_dim].to_vec(),
+                    labels: self.labels[start..start + n].to_vec(),
+                };
+                start += n;
+                d
+            })
+            .collect()
+    }
+
     /// The features of sample `i`.
     pub fn sample(&self, i: usize) -> &[i64] {
         &self.features[i * self.input_dim..(i + 1) * self.input_dim]

@@ -116,6 +116,34 @@ fn tampered_rescale_fails() {
 }
 
 #[test]
+fn rescale_with_remainder_out_of_range_fails() {
+    // z and rem moved together so the rescale gate still holds, on a last-layer logit far
+    // below the maximum (so the argmax rows stay consistent): only the range lookup on the
+    // scaled remainder (2^(b-s) rem in [0, 2^b)) can reject rem < 0 or rem >= 2^s.
+    let s = TINY.scale_bits;
+    let mut checked = 0;
+    for seed in 20u64..40 {
+        for dz in [1i64, -1] {
+            let mut c = tiny(seed, 5);
+            let public = honest_public(&c);
+            let w = c.witness.as_mut().unwrap();
+            let sample = &mut w.trace.samples[1];
+            let last = sample.layers.len() - 1;
+            let l = &mut sample.layers[last];
+            let max = *l.out.iter().max().unwrap();
+            let Some(j) = (0..l.out.len()).find(|&j| max - l.z[j] >= 3) else { continue };
+            l.z[j] += dz;
+            l.rem[j] -= dz << s;
+            l.out[j] = l.z[j];
+            let err = run(&c, public).expect_err("a remainder outside [0, 2^s) must fail");
+            assert!(err.contains("range"), "{err}");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 4, "only {checked} cases found");
+}
+
+#[test]
 fn wrong_relu_fails() {
     let mut c = tiny(9, 5);
     let public = honest_public(&c);

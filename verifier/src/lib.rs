@@ -10,8 +10,10 @@
 //! * [`vk`]: the verifying key file (circuit shape + KZG verifier parameters + halo2 key).
 //! * [`proof`]: the proof file.
 //! * [`halo2`]: verification of halo2 (KZG, SHPLONK, BN254) proofs.
+//! * [`bundle`]: a data set proved in chunks: the bundle file and its checks.
 //! * [`error`]: the crate's error type.
 
+pub mod bundle;
 pub mod container;
 pub mod error;
 pub mod halo2;
@@ -19,6 +21,7 @@ pub mod proof;
 pub mod statement;
 pub mod vk;
 
+pub use bundle::Bundle;
 pub use error::VerifyError;
 pub use halo2::verify;
 pub use proof::ProofFile;

@@ -316,7 +316,6 @@ impl ValidationCircuit {
             let base = row + i * (ncls + 1);
             let s = w.map(|w| &w.trace.samples[i]);
             let pred = s.map(|s| s.prediction);
-            let mut last_ps = None;
             for (j, (cell, v)) in sample_logits.iter().enumerate() {
                 let r = base + j;
                 let z = region.assign_advice(a0, r, *v).cell();
@@ -327,8 +326,7 @@ impl ValidationCircuit {
                 region.assign_advice(a2, r, known(ge.map(|g| Fr::from(g as u64))));
                 region.assign_advice(a3, r, known(max));
                 region.assign_advice(a4, r, known(ge.zip(max).map(|(g, m)| if g { m } else { Fr::ZERO })));
-                let ps = region.assign_advice(a5, r, known(ge.zip(pred).map(|(g, p)| if g { Fr::from(p as u64) } else { Fr::ZERO }))).cell();
-                last_ps = Some(ps);
+                region.assign_advice(a5, r, known(ge.zip(pred).map(|(g, p)| if g { Fr::from(p as u64) } else { Fr::ZERO })));
                 region.assign_fixed(cfg.idx, r, Fr::from(j as u64));
                 cfg.q_arg.enable(region, r)?;
                 if j == 0 {
@@ -340,7 +338,8 @@ impl ValidationCircuit {
                     cfg.q_arg_last.enable(region, r)?;
                 }
             }
-            // score row
+            // score row: pred is a5 of the row above, the previous count a0 of the previous
+            // score row (both read by rotation in the score gate)
             let r = base + ncls;
             let label = s.map(|s| s.label);
             let d = pred.zip(label).map(|(p, l)| Fr::from(p as u64) - fr_from_i64(l));
@@ -348,21 +347,15 @@ impl ValidationCircuit {
             if correct == Some(true) {
                 count_v += 1;
             }
-            let pc = region.assign_advice(a0, r, known(pred.map(|p| Fr::from(p as u64)))).cell();
-            if let Some(ps) = last_ps {
-                region.constrain_equal(ps, pc);
-            }
+            let cc = region.assign_advice(a0, r, known(w.map(|_| Fr::from(count_v)))).cell();
             let lc = region.assign_advice(a1, r, known(label.map(fr_from_i64))).cell();
             region.constrain_equal(data_cells[i * (f + 1) + f], lc);
             region.assign_advice(a2, r, known(d.map(|d| d.invert().unwrap_or(Fr::ZERO))));
             region.assign_advice(a3, r, known(correct.map(|c| Fr::from(c as u64))));
-            let cnt = known(w.map(|_| Fr::from(count_v)));
-            let cc = region.assign_advice(a4, r, cnt).cell();
-            let prev_v = known(w.map(|_| Fr::from(count_v - correct.map_or(0, |c| c as u64))));
-            let pv = region.assign_advice(a5, r, prev_v).cell();
-            match count_prev {
-                Some(p) => region.constrain_equal(p, pv),
-                None => region.constrain_constant(pv, Fr::ZERO)?,
+            if i == 0 {
+                cfg.q_score_first.enable(region, r)?;
+            } else {
+                cfg.q_score_cont.enable(region, r)?;
             }
             count_prev = Some(cc);
             cfg.q_score.enable(region, r)?;
@@ -471,7 +464,7 @@ impl Circuit<Fr> for ValidationCircuit {
     }
 
     fn configure_with_params(meta: &mut ConstraintSystem<Fr>, params: CircuitShape) -> ValidationConfig {
-        ValidationConfig::configure(meta, params.arch.fixed)
+        ValidationConfig::configure(meta, params.arch.fixed, params.arch.num_classes)
     }
 
     fn configure(meta: &mut ConstraintSystem<Fr>) -> ValidationConfig {

@@ -11,7 +11,10 @@
 //! | layer output | acc | z | rem | out | relu(z) if no ReLU | | c_j of next layer | g of next layer | Horner of acc (r2) | |
 //! | combine | | | | | | | f_i (copy) | g_i (copy) | Horner (r1) | beta (copy) |
 //! | argmax | z_j (copy) | e_j | cum e | max | cum e z | cum e j | | | | |
-//! | score | pred | label | inv | correct | count | previous count | | | | |
+//! | score | count | label | inv | correct | | | | | | |
+//!
+//! A score row reads `pred` from a5 of the row above (the sample's last argmax row) and the
+//! previous count from a0 of the previous sample's score row, `C + 1` rows up.
 
 use crate::field::Fr;
 use crate::fixed::FixedParams;
@@ -58,6 +61,8 @@ pub struct ValidationConfig {
     pub q_arg_cont: Selector,
     pub q_arg_last: Selector,
     pub q_score: Selector,
+    pub q_score_first: Selector,
+    pub q_score_cont: Selector,
     pub poseidon: PoseidonConfig,
 }
 
@@ -71,12 +76,13 @@ fn pow2(e: u32) -> Fr {
 
 impl ValidationConfig {
     /// Builds the constraint system for fixed-point parameters `fixed`.
-    pub fn configure(meta: &mut ConstraintSystem<Fr>, fixed: FixedParams) -> Self {
+    pub fn configure(meta: &mut ConstraintSystem<Fr>, fixed: FixedParams, num_classes: usize) -> Self {
         let a = [(); 6].map(|_| meta.advice_column_in(FirstPhase));
         let r1 = meta.challenge_usable_after(FirstPhase);
         let r2 = meta.challenge_usable_after(FirstPhase);
         let b = [(); 4].map(|_| meta.advice_column_in(SecondPhase));
-        for col in a.iter().chain(b.iter()) {
+        // a2 (remainders, argmax running sums, inverses), a4 and a5 are never copied
+        for col in a.iter().chain(b.iter()).filter(|col| ![a[2], a[4], a[5]].contains(col)) {
             meta.enable_equality(*col);
         }
         let idx = meta.fixed_column();
@@ -91,8 +97,8 @@ impl ValidationConfig {
         let [q_pack, q_rescale, q_relu, q_norelu, q_arg] = [(); 5].map(|_| meta.complex_selector());
         let [q_pack_start, q_pack_cont, q_g0_start, q_g0_cont, q_g3_start, q_g3_cont, q_h_start, q_h_cont] =
             [(); 8].map(|_| meta.selector());
-        let [q_comb_start, q_comb_cont, q_comb_end, q_arg_first, q_arg_cont, q_arg_last, q_score] =
-            [(); 7].map(|_| meta.selector());
+        let [q_comb_start, q_comb_cont, q_comb_end, q_arg_first, q_arg_cont, q_arg_last] = [(); 6].map(|_| meta.selector());
+        let [q_score, q_score_first, q_score_cont] = [(); 3].map(|_| meta.selector());
 
         let half = pow2(fixed.value_bits - 1); // 2^(b-1): signed -> unsigned slot
         let slot_shift = pow2(fixed.value_bits); // 2^b
@@ -197,32 +203,41 @@ impl ValidationConfig {
         });
 
         // Score: correct = [pred == label] (is-zero with an inverse), count = previous + correct.
+        // The score row follows the sample's last argmax row, whose a5 holds pred; the previous
+        // sample's score row is `C + 1` rows up. Reading both by rotation keeps a4/a5 out of
+        // the permutation argument.
+        let back = Rotation(-((num_classes as i32) + 1));
         meta.create_gate("score", |m| {
             let q = m.query_selector(q_score);
-            let [pred, label, inv, correct, count, prev] = a.map(|col| m.query_advice(col, Rotation::cur()));
+            let first = m.query_selector(q_score_first);
+            let cont = m.query_selector(q_score_cont);
+            let pred = m.query_advice(a[5], Rotation::prev());
+            let [count, label, inv, correct] = [a[0], a[1], a[2], a[3]].map(|col| m.query_advice(col, Rotation::cur()));
+            let prev = m.query_advice(a[0], back);
             let d = pred - label;
             vec![
                 q.clone() * d.clone() * correct.clone(),
                 q.clone() * (d * inv - c(Fr::ONE) + correct.clone()),
-                q * (count - prev - correct),
+                first.clone() * (count.clone() - correct.clone()),
+                cont * (count - prev - correct),
             ]
         });
 
-        // Range checks, all into [0, 2^b).
-        meta.lookup("range a", |m| {
+        // Range checks, all into [0, 2^b). The remainder of a rescale goes in scaled by
+        // 2^(b-s): `rem 2^(b-s)` in [0, 2^b) together with the bound on z (the relu lookup) and
+        // the rescale gate forces rem in [0, 2^s) and z = floor((acc + 2^(s-1)) / 2^s), since
+        // multiplying the gate by 2^(b-s) gives the integer identity
+        // 2^(b-s)(acc + 2^(s-1)) = 2^b z + rem 2^(b-s) (all terms far below p), so one lookup
+        // does the work of two (see docs/circuit.md).
+        let rem_shift = pow2(fixed.value_bits - fixed.scale_bits);
+        meta.lookup("range", |m| {
             let [a0, _, a2, a3, _, _] = a.map(|col| m.query_advice(col, Rotation::cur()));
             let pack = m.query_selector(q_pack);
             let resc = m.query_selector(q_rescale);
             let arg = m.query_selector(q_arg);
-            // value slot; remainder >= 0; max - z_j - [j < pred] >= 0 (cum e = 1 - [j < pred])
-            let input = pack * (a0.clone() + c(half)) + resc * a2 + arg * (a3 - a0 - c(Fr::ONE) + m.query_advice(a[2], Rotation::cur()));
+            // value slot; scaled remainder; max - z_j - [j < pred] >= 0 (cum e = 1 - [j < pred])
+            let input = pack * (a0.clone() + c(half)) + resc * a2 * c(rem_shift) + arg * (a3 - a0 - c(Fr::ONE) + m.query_advice(a[2], Rotation::cur()));
             vec![(input, t_range)]
-        });
-        meta.lookup("range b", |m| {
-            let a2 = m.query_advice(a[2], Rotation::cur());
-            let resc = m.query_selector(q_rescale);
-            // remainder < 2^s
-            vec![(resc * (a2 + c(slot_shift) - c(scale)), t_range)]
         });
         // ReLU (twin of fixed::relu) and the signed bound on z in one lookup: (z, relu(z)) is a
         // table row. Without a ReLU the pair is (z, a4) with a4 = relu(z) as a helper cell, so
@@ -270,6 +285,8 @@ impl ValidationConfig {
             q_arg_cont,
             q_arg_last,
             q_score,
+            q_score_first,
+            q_score_cont,
             poseidon,
         }
     }

@@ -1,0 +1,111 @@
+//! One benchmark measurement: a backend proving the bundled digits MLP on its first N test
+//! samples, stage by stage, in the current process (run it in a fresh process so the peak
+//! memory belongs to this configuration alone; `zkpot bench` does).
+
+use crate::error::BenchError;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+use std::time::{Duration, Instant};
+use zkpot_circuits::eval::evaluate;
+use zkpot_circuits::halo2::{CircuitShape, Witness};
+use zkpot_prover::{Backend, Halo2Backend};
+
+/// What one (backend, N) run measured.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Measurement {
+    pub backend: String,
+    pub samples: usize,
+    pub score: u64,
+    /// Circuit size: `k` (halo2 rows = 2^k) or the number of R1CS constraints (Groth16).
+    pub k: Option<u32>,
+    pub rows_used: Option<u64>,
+    pub constraints: Option<u64>,
+    pub srs_seconds: f64,
+    pub keygen_seconds: f64,
+    pub prove_seconds: f64,
+    pub verify_ms: f64,
+    pub proof_bytes: usize,
+    pub peak_rss_mib: f64,
+    /// The native fixed-point evaluation of the same samples (the validation function).
+    pub native_eval_ms: f64,
+    /// prove time / native evaluation time.
+    pub prove_over_native: f64,
+}
+
+/// Peak resident memory of this process so far, in MiB (Linux; 0 elsewhere).
+pub fn peak_rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok()))
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(0.0)
+}
+
+/// Mean time of the native validation function on the witness's samples (repeated to 200 ms).
+pub fn native_eval_time(w: &Witness) -> Duration {
+    let start = Instant::now();
+    let mut runs = 0u32;
+    while runs == 0 || start.elapsed() < Duration::from_millis(200) {
+        std::hint::black_box(evaluate(&w.model, &w.data).ok());
+        runs += 1;
+    }
+    start.elapsed() / runs
+}
+
+fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
+    let start = Instant::now();
+    let out = f();
+    (out, start.elapsed())
+}
+
+/// Median verification time over a few runs.
+fn verify_time(mut f: impl FnMut() -> Result<(), BenchError>) -> Result<Duration, BenchError> {
+    let mut times = Vec::new();
+    for _ in 0..9 {
+        let (res, took) = timed(&mut f);
+        res?;
+        times.push(took);
+    }
+    times.sort();
+    Ok(times[times.len() / 2])
+}
+
+/// Measures `backend` on the digits MLP with its first `n` test samples. The development SRS
+/// is cached in `cache`; keys are always generated afresh (key generation is measured).
+pub fn measure(backend: &str, n: usize, cache: &Path, progress: &dyn Fn(&str)) -> Result<Measurement, BenchError> {
+    let witness = crate::digits(n);
+    let native = native_eval_time(&witness);
+    match backend {
+        "halo2" | zkpot_verifier::HALO2_BACKEND => {
+            let shape = CircuitShape::new(witness.model.architecture(), n);
+            progress(&format!("halo2 N = {n}: SRS (k = {})", shape.k()));
+            let (params, srs) = timed(|| zkpot_params::cache::dev_srs_cached(cache, shape.k()));
+            let params = params?.0;
+            progress(&format!("halo2 N = {n}: key generation"));
+            let (keys, keygen) = timed(|| Halo2Backend::setup(&params, &shape));
+            let (pk, vk) = keys?;
+            progress(&format!("halo2 N = {n}: proving"));
+            let (res, prove) = timed(|| Halo2Backend::prove(&params, &pk, witness));
+            let (statement, proof) = res?;
+            progress(&format!("halo2 N = {n}: verifying"));
+            let verify = verify_time(|| Ok(Halo2Backend::verify(&vk, &statement, &proof)?))?;
+            Ok(Measurement {
+                backend: zkpot_verifier::HALO2_BACKEND.into(),
+                samples: n,
+                score: statement.score,
+                k: Some(shape.k()),
+                rows_used: Some(shape.main_rows().max(shape.poseidon_rows()) as u64),
+                constraints: None,
+                srs_seconds: srs.as_secs_f64(),
+                keygen_seconds: keygen.as_secs_f64(),
+                prove_seconds: prove.as_secs_f64(),
+                verify_ms: verify.as_secs_f64() * 1e3,
+                proof_bytes: proof.proof.len(),
+                peak_rss_mib: peak_rss_mib(),
+                native_eval_ms: native.as_secs_f64() * 1e3,
+                prove_over_native: prove.as_secs_f64() / native.as_secs_f64().max(1e-9),
+            })
+        }
+        other => Err(BenchError::UnknownBackend(other.into())),
+    }
+}

@@ -1,0 +1,57 @@
+//! The SVG plot `zkpot bench` draws: prove time and peak memory against N, one line per
+//! backend, both axes logarithmic.
+
+use crate::error::BenchError;
+use crate::measure::Measurement;
+use plotters::prelude::*;
+use std::path::Path;
+
+const COLORS: [RGBColor; 4] = [RGBColor(31, 119, 180), RGBColor(214, 39, 40), RGBColor(44, 160, 44), RGBColor(148, 103, 189)];
+
+fn e<E: std::fmt::Display>(err: E) -> BenchError {
+    BenchError::Plot(err.to_string())
+}
+
+fn panel(area: &DrawingArea<SVGBackend, plotters::coord::Shift>, rows: &[Measurement], title: &str, unit: &str, value: fn(&Measurement) -> f64) -> Result<(), BenchError> {
+    let xs: Vec<f64> = rows.iter().map(|m| m.samples as f64).collect();
+    let ys: Vec<f64> = rows.iter().map(value).filter(|v| *v > 0.0).collect();
+    let (xmax, ymin, ymax) = (
+        xs.iter().cloned().fold(1.0, f64::max) * 1.5,
+        ys.iter().cloned().fold(f64::INFINITY, f64::min).min(1.0) / 1.5,
+        ys.iter().cloned().fold(1.0, f64::max) * 1.5,
+    );
+    let mut chart = ChartBuilder::on(area)
+        .caption(title, ("sans-serif", 20))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(60)
+        .build_cartesian_2d((0.8f64..xmax).log_scale(), (ymin..ymax).log_scale())
+        .map_err(e)?;
+    chart.configure_mesh().x_desc("N (samples)").y_desc(unit).draw().map_err(e)?;
+    let mut backends: Vec<&str> = rows.iter().map(|m| m.backend.as_str()).collect();
+    backends.dedup();
+    for (i, b) in backends.iter().enumerate() {
+        let color = COLORS[i % COLORS.len()];
+        let mut pts: Vec<(f64, f64)> = rows.iter().filter(|m| m.backend == *b).map(|m| (m.samples as f64, value(m))).filter(|p| p.1 > 0.0).collect();
+        pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+        chart
+            .draw_series(LineSeries::new(pts.clone(), color.stroke_width(2)))
+            .map_err(e)?
+            .label(b.to_string())
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
+        chart.draw_series(pts.iter().map(|p| Circle::new(*p, 4, color.filled()))).map_err(e)?;
+    }
+    chart.configure_series_labels().background_style(WHITE.mix(0.8)).border_style(BLACK).position(SeriesLabelPosition::UpperLeft).draw().map_err(e)?;
+    Ok(())
+}
+
+/// Writes the two-panel SVG to `path`.
+pub fn plot(rows: &[Measurement], path: &Path) -> Result<(), BenchError> {
+    let root = SVGBackend::new(path, (1100, 440)).into_drawing_area();
+    root.fill(&WHITE).map_err(e)?;
+    let (left, right) = root.split_horizontally(550);
+    panel(&left, rows, "Prove time vs N", "seconds", |m| m.prove_seconds)?;
+    panel(&right, rows, "Peak memory vs N", "MiB", |m| m.peak_rss_mib)?;
+    root.present().map_err(e)?;
+    Ok(())
+}
