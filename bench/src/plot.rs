@@ -55,3 +55,40 @@ pub fn plot(rows: &[Measurement], path: &Path) -> Result<(), BenchError> {
     root.present().map_err(e)?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(backend: &str, n: usize, prove: f64, mem: f64) -> Measurement {
+        Measurement {
+            backend: backend.into(),
+            samples: n,
+            score: n as u64,
+            k: Some(16),
+            rows_used: Some(1000),
+            constraints: None,
+            srs_seconds: 0.1,
+            keygen_seconds: 1.0,
+            prove_seconds: prove,
+            verify_ms: 5.0,
+            proof_bytes: 3000,
+            peak_rss_mib: mem,
+            native_eval_ms: 0.5,
+            prove_over_native: prove / 5e-4,
+        }
+    }
+
+    #[test]
+    fn plots_every_backend_and_the_table_has_a_row_each() {
+        let rows = vec![row("halo2-kzg-bn254", 1, 12.0, 400.0), row("halo2-kzg-bn254", 500, 14.0, 450.0), row("groth16-bn254", 1, 0.5, 100.0), row("groth16-bn254", 500, 90.0, 6000.0)];
+        let path = std::env::temp_dir().join(format!("zkpot-bench-plot-{}.svg", std::process::id()));
+        plot(&rows, &path).unwrap();
+        let svg = std::fs::read_to_string(&path).unwrap();
+        let _ = std::fs::remove_file(&path);
+        assert!(svg.starts_with("<svg"), "{}", &svg[..40.min(svg.len())]);
+        assert!(svg.contains("halo2-kzg-bn254") && svg.contains("groth16-bn254"));
+        assert!(svg.contains("Prove time vs N") && svg.contains("Peak memory vs N"));
+        assert_eq!(crate::table::markdown(&rows).lines().count(), 2 + rows.len());
+    }
+}
