@@ -65,6 +65,29 @@ pub enum Command {
         #[arg(long, default_value = "model.quantized.json")]
         out: PathBuf,
     },
+    /// Choose the fixed-point format (value bits b, scale bits s) for a model and test set: the
+    /// smallest circuit whose quantized score is closest to the float score within the bound.
+    /// Prints the candidates as a markdown table (stderr) and JSON (stdout).
+    Calibrate {
+        /// Float model (JSON); default: the bundled digits MLP.
+        #[arg(long)]
+        model: Option<PathBuf>,
+        /// Test set; default: the bundled test set (`@digits-full` for all 1,797 samples).
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// Use only the first N samples.
+        #[arg(long)]
+        samples: Option<usize>,
+        /// Smallest value bits b to try.
+        #[arg(long, default_value_t = 8)]
+        min_bits: u32,
+        /// Largest value bits b to try (the lookup table has 2^b rows).
+        #[arg(long, default_value_t = 16)]
+        max_bits: u32,
+        /// Also write the chosen quantized model here.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Print the model and data set commitments (JSON).
     Commit {
         #[command(flatten)]

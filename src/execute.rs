@@ -130,6 +130,22 @@ pub fn run(command: Command) -> Result<()> {
             write_file(&out, q.to_json().as_bytes())?;
             println!("{}", serde_json::to_string_pretty(&json!({ "quantized_model": out, "report": report }))?);
         }
+        Command::Calibrate { model, data, samples, min_bits, max_bits, out } => {
+            if min_bits < 4 || max_bits > 20 || min_bits > max_bits {
+                bail!("--min-bits/--max-bits must satisfy 4 <= min <= max <= 20");
+            }
+            let fm = float_model(model.as_ref())?;
+            let fd = float_data(data.as_ref(), samples)?;
+            let (cal, _) = step(&format!("calibrating over b = {min_bits}..={max_bits}"), || zkpot_circuits::calibrate::calibrate(&fm, &fd, min_bits..=max_bits));
+            eprintln!("{}", cal.markdown());
+            if let (Some(path), Some(fixed)) = (&out, cal.chosen_params()) {
+                write_file(path, quantize_model(&fm, fixed)?.to_json().as_bytes())?;
+            }
+            println!("{}", serde_json::to_string_pretty(&cal)?);
+            if cal.chosen.is_none() {
+                bail!("no candidate format keeps every value within its bound; try larger --max-bits");
+            }
+        }
         Command::Commit { inputs, chunk_size } => {
             let (model, data) = load_inputs(&inputs)?;
             let mut c = serde_json::to_value(Commitments::compute(&model, &data))?;

@@ -14,6 +14,17 @@ fn thousands(v: u64) -> String {
     out
 }
 
+/// Milliseconds with three significant digits (native evaluation takes microseconds).
+fn fmt_ms(ms: f64) -> String {
+    if ms >= 100.0 {
+        format!("{ms:.0} ms")
+    } else if ms >= 1.0 {
+        format!("{ms:.2} ms")
+    } else {
+        format!("{:.1} µs", ms * 1e3)
+    }
+}
+
 /// The size column: `k = 16 (62,411 rows)` or `2,512,331 constraints`.
 pub fn size_label(m: &Measurement) -> String {
     match (m.k, m.rows_used, m.constraints) {
@@ -32,7 +43,7 @@ pub fn markdown(rows: &[Measurement]) -> String {
     );
     for m in rows {
         t.push_str(&format!(
-            "| {} | {} | {} | {} | {:.2} s | {:.2} s | {:.2} s | {:.1} ms | {} B | {:.0} MiB | {:.2} ms | {} |\n",
+            "| {} | {} | {} | {} | {:.2} s | {:.2} s | {:.2} s | {:.1} ms | {} B | {:.0} MiB | {} | {} |\n",
             m.backend,
             m.samples,
             m.score,
@@ -43,7 +54,7 @@ pub fn markdown(rows: &[Measurement]) -> String {
             m.verify_ms,
             thousands(m.proof_bytes as u64),
             m.peak_rss_mib,
-            m.native_eval_ms,
+            fmt_ms(m.native_eval_ms),
             thousands(m.prove_over_native.round() as u64),
         ));
     }

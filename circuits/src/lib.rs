@@ -17,6 +17,7 @@
 //! The bundled default (the digits MLP and its 500-sample test set) is in [`bundled`].
 
 pub mod bundled;
+pub mod calibrate;
 pub mod commit;
 pub mod dataset;
 pub mod error;

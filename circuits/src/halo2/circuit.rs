@@ -479,7 +479,6 @@ impl Circuit<Fr> for ValidationCircuit {
             |mut table| {
                 for i in 0..(1usize << b) {
                     let v = i as i64 - half;
-                    table.assign_cell(|| "range", cfg.t_range, i, || Value::known(Fr::from(i as u64)))?;
                     table.assign_cell(|| "relu in", cfg.t_relu_in, i, || Value::known(fr_from_i64(v)))?;
                     table.assign_cell(|| "relu out", cfg.t_relu_out, i, || Value::known(fr_from_i64(v.max(0))))?;
                 }

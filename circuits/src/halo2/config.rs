@@ -34,7 +34,6 @@ pub struct ValidationConfig {
     pub idx: Column<Fixed>,
     pub constant: Column<Fixed>,
     pub instance: Column<Instance>,
-    pub t_range: TableColumn,
     pub t_relu_in: TableColumn,
     pub t_relu_out: TableColumn,
     pub r1: Challenge,
@@ -90,7 +89,6 @@ impl ValidationConfig {
         meta.enable_constant(constant);
         let instance = meta.instance_column();
         meta.enable_equality(instance);
-        let t_range = meta.lookup_table_column();
         let t_relu_in = meta.lookup_table_column();
         let t_relu_out = meta.lookup_table_column();
 
@@ -223,22 +221,26 @@ impl ValidationConfig {
             ]
         });
 
-        // Range checks, all into [0, 2^b). The remainder of a rescale goes in scaled by
-        // 2^(b-s): `rem 2^(b-s)` in [0, 2^b) together with the bound on z (the relu lookup) and
-        // the rescale gate forces rem in [0, 2^s) and z = floor((acc + 2^(s-1)) / 2^s), since
-        // multiplying the gate by 2^(b-s) gives the integer identity
-        // 2^(b-s)(acc + 2^(s-1)) = 2^b z + rem 2^(b-s) (all terms far below p), so one lookup
-        // does the work of two (see docs/circuit.md).
+        // Range checks: each checked quantity q in [0, 2^b) is looked up as q - 2^(b-1) in the
+        // signed column of the relu table (a value v in bound is looked up as itself). The
+        // remainder of a rescale goes in scaled by 2^(b-s): `rem 2^(b-s)` in [0, 2^b) together
+        // with the bound on z (the relu lookup) and the rescale gate forces rem in [0, 2^s) and
+        // z = floor((acc + 2^(s-1)) / 2^s), since multiplying the gate by 2^(b-s) gives the
+        // integer identity 2^(b-s)(acc + 2^(s-1)) = 2^b z + rem 2^(b-s) (all terms far below
+        // p), so one lookup does the work of two (see docs/circuit.md).
         let rem_shift = pow2(fixed.value_bits - fixed.scale_bits);
         meta.lookup("range", |m| {
             let [a0, _, a2, a3, _, _] = a.map(|col| m.query_advice(col, Rotation::cur()));
             let pack = m.query_selector(q_pack);
             let resc = m.query_selector(q_rescale);
             let arg = m.query_selector(q_arg);
-            // value slot; scaled remainder; max - z_j - [j < pred] >= 0 (cum e = 1 - [j < pred])
-            let input = pack * (a0.clone() + c(half)) + resc * a2 * c(rem_shift) + arg * (a3 - a0 - c(Fr::ONE) + m.query_advice(a[2], Rotation::cur()));
-            vec![(input, t_range)]
+            // value; scaled remainder; max - z_j - [j < pred] >= 0 (cum e = 1 - [j < pred])
+            let input = pack * a0.clone()
+                + resc * (a2.clone() * c(rem_shift) - c(half))
+                + arg * (a3 - a0 - c(Fr::ONE) + a2 - c(half));
+            vec![(input, t_relu_in)]
         });
+
         // ReLU (twin of fixed::relu) and the signed bound on z in one lookup: (z, relu(z)) is a
         // table row. Without a ReLU the pair is (z, a4) with a4 = relu(z) as a helper cell, so
         // the lookup only bounds z (the identity gate ties out = z).
@@ -260,7 +262,6 @@ impl ValidationConfig {
             idx,
             constant,
             instance,
-            t_range,
             t_relu_in,
             t_relu_out,
             r1,

@@ -1,0 +1,154 @@
+//! `zkpot calibrate`: choose the fixed-point format `(b, s)` for a model and test set. Every
+//! candidate is quantized and run through the validation function; the choice is the smallest
+//! circuit (fewest value bits `b`, hence the smallest lookup table and `k`) among the candidates
+//! whose quantized score is closest to the float score, ties broken by fewer float/quantized
+//! disagreements and then by the larger headroom below the bound.
+
+use crate::dataset::FloatDataset;
+use crate::fixed::FixedParams;
+use crate::halo2::CircuitShape;
+use crate::model::FloatModel;
+use crate::quantize::quantize_and_check;
+use serde::{Deserialize, Serialize};
+
+/// One candidate format and what it gave.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Candidate {
+    pub value_bits: u32,
+    pub scale_bits: u32,
+    /// The halo2 circuit size for this format and the test set's N (`None` if out of bound).
+    pub k: Option<u32>,
+    pub float_correct: usize,
+    /// `None` when some weight or intermediate value leaves `[-2^(b-1), 2^(b-1))`.
+    pub quantized_correct: Option<usize>,
+    pub disagreements: Option<usize>,
+    /// Largest |value| after rescaling, against the bound `2^(b-1)`.
+    pub max_abs_value: Option<i64>,
+    pub bound: i64,
+    /// Why the candidate is out (the first value out of bound), if it is.
+    pub error: Option<String>,
+}
+
+/// The whole calibration: every candidate, and the index of the chosen one.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Calibration {
+    pub samples: usize,
+    pub float_correct: usize,
+    pub candidates: Vec<Candidate>,
+    pub chosen: Option<usize>,
+}
+
+impl Calibration {
+    /// The chosen format.
+    pub fn chosen_params(&self) -> Option<FixedParams> {
+        self.chosen.map(|i| FixedParams { value_bits: self.candidates[i].value_bits, scale_bits: self.candidates[i].scale_bits })
+    }
+
+    /// A markdown table, the chosen row marked.
+    pub fn markdown(&self) -> String {
+        let mut t = String::from("| b | s | k | float | quantized | disagreements | max abs / bound | |\n|---|---|---|---|---|---|---|---|\n");
+        for (i, c) in self.candidates.iter().enumerate() {
+            let mark = if Some(i) == self.chosen { "**chosen**" } else { "" };
+            match (c.quantized_correct, &c.error) {
+                (Some(q), _) => t.push_str(&format!(
+                    "| {} | {} | {} | {}/{n} | {q}/{n} | {} | {} / {} | {mark} |\n",
+                    c.value_bits,
+                    c.scale_bits,
+                    c.k.map(|k| k.to_string()).unwrap_or_default(),
+                    c.float_correct,
+                    c.disagreements.unwrap_or(0),
+                    c.max_abs_value.unwrap_or(0),
+                    c.bound,
+                    n = self.samples
+                )),
+                (None, e) => t.push_str(&format!(
+                    "| {} | {} | | {}/{} | out of bound | | {} | {} |\n",
+                    c.value_bits,
+                    c.scale_bits,
+                    c.float_correct,
+                    self.samples,
+                    e.as_deref().unwrap_or("").replace('|', "/"),
+                    mark
+                )),
+            }
+        }
+        t
+    }
+}
+
+/// Tries every `b` in `value_bits` with every `s` in `1..b`.
+pub fn calibrate(model: &FloatModel, data: &FloatDataset, value_bits: std::ops::RangeInclusive<u32>) -> Calibration {
+    let n = data.features.len();
+    let mut candidates = Vec::new();
+    let mut float_correct = 0;
+    for b in value_bits {
+        for s in 1..b {
+            let fixed = FixedParams { value_bits: b, scale_bits: s };
+            let bound = 1i64 << (b - 1);
+            let c = match quantize_and_check(model, data, fixed) {
+                Ok((q, r)) => {
+                    float_correct = r.float_correct;
+                    Candidate {
+                        value_bits: b,
+                        scale_bits: s,
+                        k: Some(CircuitShape::new(q.architecture(), n).k()),
+                        float_correct: r.float_correct,
+                        quantized_correct: Some(r.quantized_correct),
+                        disagreements: Some(r.disagreements),
+                        max_abs_value: Some(r.max_abs_value),
+                        bound,
+                        error: None,
+                    }
+                }
+                Err(e) => Candidate {
+                    value_bits: b,
+                    scale_bits: s,
+                    k: None,
+                    float_correct: 0,
+                    quantized_correct: None,
+                    disagreements: None,
+                    max_abs_value: None,
+                    bound,
+                    error: Some(e.to_string()),
+                },
+            };
+            candidates.push(c);
+        }
+    }
+    for c in candidates.iter_mut() {
+        c.float_correct = float_correct;
+    }
+    // closest score to the float score, then fewer disagreements, then smaller b, then headroom
+    let chosen = candidates
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| {
+            let q = c.quantized_correct?;
+            let headroom = c.bound - c.max_abs_value.unwrap_or(0);
+            Some((i, (q.abs_diff(float_correct), c.disagreements.unwrap_or(0), c.value_bits, -headroom)))
+        })
+        .min_by_key(|(_, key)| *key)
+        .map(|(i, _)| i);
+    Calibration { samples: n, float_correct, candidates, chosen }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bundled_digits_calibrate_to_a_format_that_matches_the_float_score() {
+        let model = crate::bundled::digits_model().unwrap();
+        let data = crate::bundled::digits_test().unwrap().take(100).unwrap();
+        let cal = calibrate(&model, &data, 8..=12);
+        assert_eq!(cal.candidates.len(), (8..=12).map(|b| b as usize - 1).sum::<usize>());
+        let chosen = &cal.candidates[cal.chosen.unwrap()];
+        assert_eq!(chosen.quantized_correct, Some(cal.float_correct), "{}", cal.markdown());
+        // nothing with fewer value bits reaches the float score
+        assert!(cal.candidates.iter().filter(|c| c.value_bits < chosen.value_bits).all(|c| c.quantized_correct.map(|q| q.abs_diff(cal.float_correct)) != Some(0)
+            || c.disagreements > chosen.disagreements));
+        // tiny scales lose accuracy, too many fractional bits overflow: both appear
+        assert!(cal.candidates.iter().any(|c| c.error.is_some()));
+        assert!(cal.markdown().contains("**chosen**"));
+    }
+}
