@@ -91,6 +91,13 @@ pub fn import_model(model: &ModelProto) -> Result<Graph> {
         if !matches!(proto.domain.as_str(), "" | "ai.onnx" | "ai.onnx.ml") {
             return Err(node.unsupported_op(format!(" (custom operator domain '{}')", proto.domain)));
         }
+        let domain = if proto.domain.is_empty() { "ai.onnx" } else { proto.domain.as_str() };
+        if !model.opset_import.iter().any(|o| o.domain == domain || (o.domain.is_empty() && domain == "ai.onnx")) {
+            return Err(OnnxError::NotOnnx(format!(
+                "node '{}' uses operator domain '{domain}', which the model does not declare in opset_import; the file is truncated or not a valid ONNX model",
+                node.label
+            )));
+        }
         if node.op() == "Constant" {
             let out = proto.output.first().filter(|o| !o.is_empty()).ok_or_else(|| node.structure("has no output"))?;
             let t = node.tensor("value")?.ok_or_else(|| {

@@ -58,7 +58,7 @@ pub fn build(node: &Node, args: &[Arg], x: &[usize], batch: &Batch) -> Result<Bu
         "Cast" => {
             let to = node.int("to", 0)?;
             if to != crate::proto::data_type::FLOAT as i64 {
-                return Err(node.unsupported_attr("to", &crate::proto::data_type::name(to as i32).to_string(), "FLOAT on a float tensor (a no-op)"));
+                return Err(node.unsupported_attr("to", crate::proto::data_type::name(to as i32), "FLOAT on a float tensor (a no-op)"));
             }
             Ok(Built::Skip)
         }
