@@ -198,7 +198,8 @@ pub fn run(command: Command) -> Result<()> {
 /// `zkpot import`: ONNX to the float model, with a summary (JSON on stdout, layers on stderr).
 fn import(path: &Path, out: Option<&Path>, data: Option<&PathBuf>, name: Option<String>) -> Result<()> {
     let graph = zkpot_onnx::import_file(path).with_context(|| format!("importing {}", path.display()))?;
-    eprintln!("{}: {} (opset {}), input '{}' [{}, {:?}]", path.display(), graph.producer, graph.opset, graph.input_name, graph.batch, graph.input_shape);
+    let dims: String = graph.input_shape.iter().map(|d| format!(", {d}")).collect();
+    eprintln!("{}: {} (opset {}), input '{}' [{}{dims}]", path.display(), graph.producer, graph.opset, graph.input_name, graph.batch);
     for l in &graph.layers {
         eprintln!("  {:<18} {:<28} {:?} -> {:?}", l.onnx_op, format!("'{}'", l.node), l.input_shape, l.output_shape);
     }

@@ -177,6 +177,7 @@ pub fn import_model(model: &ModelProto) -> Result<Graph> {
                 values.insert(first_out.clone(), Value::Act(x));
             }
             Built::Layer(op, out) => {
+                check_size(&out).map_err(|d| node.shape_err(d))?;
                 layers.push(Layer { node: node.label.clone(), onnx_op: node.op().to_string(), op, input_shape: x, output_shape: out.clone() });
                 values.insert(first_out.clone(), Value::Act(out));
             }
@@ -246,7 +247,19 @@ fn input_shape(input: &ValueInfoProto) -> Result<(Batch, Vec<usize>)> {
             _ => return Err(OnnxError::Input(format!("'{name}' dimension {} has no fixed size", i + 1))),
         }
     }
+    check_size(&shape).map_err(|d| OnnxError::Input(format!("'{name}': {d}")))?;
     Ok((batch, shape))
+}
+
+/// Most values one sample may have at any layer (keeps the float reference's memory bounded
+/// whatever a file declares).
+pub const MAX_VALUES_PER_SAMPLE: usize = 1 << 26;
+
+fn check_size(shape: &[usize]) -> std::result::Result<(), String> {
+    match shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d)) {
+        Some(n) if n <= MAX_VALUES_PER_SAMPLE => Ok(()),
+        _ => Err(format!("per-sample shape {shape:?} has more than {MAX_VALUES_PER_SAMPLE} values")),
+    }
 }
 
 /// The class-score tensor: the single output, or the tensor all outputs are post-processed from.

@@ -225,12 +225,16 @@ fn add(node: &Node, args: &[Arg], x: &[usize]) -> Result<Built> {
     Ok(Built::Layer(Op::AddConst { values }, x.to_vec()))
 }
 
+/// Largest pad, stride or pooling kernel accepted (far beyond any real model; keeps shape
+/// arithmetic from overflowing on a damaged file).
+const MAX_PAD: i64 = 1 << 20;
+
 /// Reads `pads`/`auto_pad` and `strides` for a window of `kernel` over `[_, h, w]`.
 fn window(node: &Node, kernel: [usize; 2], x: &[usize]) -> Result<Window> {
     let strides = match node.ints("strides")? {
         None => [1, 1],
         Some(s) => match s[..] {
-            [a, b] if a >= 1 && b >= 1 => [a as usize, b as usize],
+            [a, b] if (1..=MAX_PAD).contains(&a) && (1..=MAX_PAD).contains(&b) => [a as usize, b as usize],
             _ => return Err(node.unsupported_attr("strides", &format!("{s:?}"), "two positive integers")),
         },
     };
@@ -239,7 +243,7 @@ fn window(node: &Node, kernel: [usize; 2], x: &[usize]) -> Result<Window> {
         "NOTSET" => match node.ints("pads")? {
             None => [0; 4],
             Some(p) => match p[..] {
-                [a, b, c, d] if p.iter().all(|&v| v >= 0) => [a as usize, b as usize, c as usize, d as usize],
+                [a, b, c, d] if p.iter().all(|&v| (0..=MAX_PAD).contains(&v)) => [a as usize, b as usize, c as usize, d as usize],
                 _ => return Err(node.unsupported_attr("pads", &format!("{p:?}"), "four non-negative integers [top, left, bottom, right]")),
             },
         },
@@ -335,7 +339,7 @@ fn pool(node: &Node, x: &[usize]) -> Result<Built> {
     let [c, h, w] = image_shape(node, x)?;
     let kernel = match node.ints("kernel_shape")? {
         Some(k) => match k[..] {
-            [a, b] if a >= 1 && b >= 1 => [a as usize, b as usize],
+            [a, b] if (1..=MAX_PAD).contains(&a) && (1..=MAX_PAD).contains(&b) => [a as usize, b as usize],
             _ => return Err(node.unsupported_attr("kernel_shape", &format!("{k:?}"), "two positive integers")),
         },
         None => return Err(node.structure("attribute kernel_shape is missing")),
@@ -391,7 +395,7 @@ fn reshape(node: &Node, args: &[Arg], x: &[usize], batch: &Batch) -> Result<Buil
     let numel: usize = x.iter().product();
     // the batch dimension must stay the batch dimension
     let known_rest: Option<usize> =
-        rest.iter().enumerate().try_fold(1usize, |acc, (i, &d)| if d > 0 { acc.checked_mul(d as usize) } else if d == 0 { x.get(i).map(|v| acc * v) } else { Some(acc) });
+        rest.iter().enumerate().try_fold(1usize, |acc, (i, &d)| if d > 0 { acc.checked_mul(d as usize) } else if d == 0 { x.get(i).and_then(|v| acc.checked_mul(*v)) } else { Some(acc) });
     let keeps_batch = match first {
         0 => true,
         -1 => !rest.contains(&-1) && known_rest == Some(numel),
@@ -416,14 +420,15 @@ fn reshape(node: &Node, args: &[Arg], x: &[usize], batch: &Batch) -> Result<Buil
             _ => return Err(node.shape_err(format!("target shape {target:?} is not valid"))),
         }
     }
-    let known: usize = out.iter().product();
+    let too_big = || node.shape_err(format!("target shape {target:?} is too large"));
+    let known = out.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d)).ok_or_else(too_big)?;
     if let Some(i) = infer {
         if known == 0 || numel % known != 0 {
             return Err(node.shape_err(format!("cannot reshape per-sample shape {} to {target:?}", fmt_shape(x))));
         }
         out[i] = numel / known;
     }
-    if out.iter().product::<usize>() != numel {
+    if out.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d)).ok_or_else(too_big)? != numel {
         return Err(node.shape_err(format!("cannot reshape per-sample shape {} ({numel} values) to {target:?}", fmt_shape(x))));
     }
     Ok(Built::Layer(Op::Reshape, out))

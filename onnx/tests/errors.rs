@@ -103,6 +103,11 @@ fn wrong_shapes_are_named() {
     m.graph.as_mut().unwrap().input = vec![value("x", &[None, None])];
     assert_contains(&err(&m), "dimension 1 is dynamic ('N'); only the first (batch) dimension may be");
 
+    // sizes a damaged file might declare
+    let mut m = gemm_model();
+    m.graph.as_mut().unwrap().input = vec![value("x", &[None, Some(1 << 40), Some(1 << 40)])];
+    assert_contains(&err(&m), "has more than 67108864 values");
+
     // a Conv on a flat input, a Gemm on an image
     let conv_w = floats("cw", &[2, 1, 3, 3], vec![0.1; 18]);
     let m = model(vec![node("Conv", "conv1", &["x", "cw"], &["y"], vec![])], vec![conv_w], vec![value("x", &[None, Some(64)])], &["y"]);
@@ -197,6 +202,8 @@ fn unsupported_attribute_values() {
     );
     assert_contains(&err(&conv(vec![attr_ints("dilations", &[2, 2])])), "attribute dilations = [2, 2] is not supported");
     assert_contains(&err(&conv(vec![attr_ints("pads", &[1, 1])])), "attribute pads = [1, 1] is not supported");
+    assert_contains(&err(&conv(vec![attr_ints("pads", &[1 << 40, 0, 0, 0])])), "attribute pads = [1099511627776, 0, 0, 0] is not supported");
+    assert_contains(&err(&conv(vec![attr_ints("strides", &[0, 1])])), "attribute strides = [0, 1] is not supported");
     let pool = |op: &str, attrs: Vec<AttributeProto>| model(vec![node(op, "pool1", &["x"], &["y"], attrs)], vec![], img(), &["y"]);
     assert_contains(
         &err(&pool("MaxPool", vec![attr_ints("kernel_shape", &[2, 2]), attr_int("ceil_mode", 1)])),
