@@ -242,8 +242,17 @@ fn pooling_semantics() {
     assert_eq!(&y[..4], &[0.25, 0.75, 1.25, 0.75]);
     // MaxPool ignores padding even for negative inputs
     let mp = vec![attr_ints("kernel_shape", &[2, 2]), attr_ints("pads", &[1, 1, 1, 1]), attr_ints("strides", &[2, 2])];
-    let g = import_bytes(&bytes(&model(vec![node("MaxPool", "p", &["x"], &["y"], mp)], vec![], img, &["y"]))).unwrap();
+    let g = import_bytes(&bytes(&model(vec![node("MaxPool", "p", &["x"], &["y"], mp)], vec![], img.clone(), &["y"]))).unwrap();
     assert_eq!(g.output_shape(), [1, 2, 2]);
     let neg: Vec<f64> = x.iter().map(|v| -v).collect();
     assert_eq!(zkpot_onnx::eval::forward(&g, &neg).unwrap(), vec![-1.0, -2.0, -4.0, -5.0]);
+    // auto_pad SAME_UPPER keeps the size, padding at the end
+    let same = vec![attr_ints("kernel_shape", &[2, 2]), AttributeProto { name: "auto_pad".into(), r#type: 3, s: b"SAME_UPPER".to_vec(), ..Default::default() }];
+    let g = import_bytes(&bytes(&model(vec![node("MaxPool", "p", &["x"], &["y"], same)], vec![], img.clone(), &["y"]))).unwrap();
+    assert_eq!(g.output_shape(), [1, 3, 3]);
+    assert_eq!(zkpot_onnx::eval::forward(&g, &x).unwrap(), vec![5.0, 6.0, 6.0, 8.0, 9.0, 9.0, 8.0, 9.0, 9.0]);
+    // GlobalAveragePool
+    let g = import_bytes(&bytes(&model(vec![node("GlobalAveragePool", "gap", &["x"], &["y"], vec![])], vec![], img, &["y"]))).unwrap();
+    assert_eq!(g.output_shape(), [1, 1, 1]);
+    assert_eq!(zkpot_onnx::eval::forward(&g, &x).unwrap(), vec![5.0]);
 }
