@@ -5,7 +5,7 @@ How to run (one-off; Python is not needed to build or test the Rust workspace, w
 the committed files):
 
     python3 -m venv /tmp/onnxvenv
-    /tmp/onnxvenv/bin/pip install numpy scikit-learn skl2onnx onnx onnxruntime torch
+    /tmp/onnxvenv/bin/pip install numpy scikit-learn skl2onnx onnx onnxruntime onnxscript torch
     /tmp/onnxvenv/bin/python scripts/onnx_fixtures.py       # from the repository root
 
 Versions used for the committed files are recorded in onnx/tests/fixtures/versions.json.
@@ -26,6 +26,9 @@ What it makes (each model with a <name>.expected.json holding the exporter's own
   Linear(32,10)) on [batch, 1, 8, 8] images, torch.onnx.export (TorchScript exporter,
   dynamo=False) with dynamic_axes on the batch: Reshape, Gemm (transB=1), Relu, Gemm.
   Expected: PyTorch logits.
+* digits_mlp_torch_dynamo.onnx, digits_cnn_torch_dynamo.onnx -- the same two PyTorch models
+  exported with the torch.export-based exporter (dynamo=True, torch's default since 2.9,
+  opset 20, dynamic_shapes on the batch); their expected outputs are the TorchScript ones'.
 * digits_cnn_torch.onnx -- PyTorch CNN on 1x8x8 images: Conv(1->6, 3x3, pad 1), ReLU,
   MaxPool(2), Conv(6->8, 3x3, stride 2, pad 1), ReLU, AvgPool(2, stride 1, pad 1,
   count_include_pad=False), Flatten, Linear(72->10); dynamic batch. Expected: PyTorch logits.
@@ -45,6 +48,7 @@ import platform
 import numpy as np
 import onnx
 import onnxruntime as ort
+import onnxscript
 import sklearn
 import skl2onnx
 from onnx import TensorProto, helper, numpy_helper
@@ -141,20 +145,28 @@ def torch_models(X_train, X_test, y_train, y_test):
         return model
 
     def export(model, shape, name):
-        dummy = Xte[:1].reshape(shape)
-        path = os.path.join(OUT_DIR, name)
+        """Exports twice: the TorchScript exporter (dynamo=False, opset 17, dynamic_axes) to
+        <name>.onnx and the torch.export-based exporter (dynamo=True, the default since torch
+        2.9; opset 20, dynamic_shapes) to <name>_dynamo.onnx."""
+        dummy = Xte[:2].reshape(shape)
+        path = os.path.join(OUT_DIR, name + ".onnx")
         torch.onnx.export(
             model, (dummy,), path, input_names=["input"], output_names=["logits"],
             dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}},
             opset_version=17, do_constant_folding=True, dynamo=False,
         )
-        m = onnx.load(path)
-        onnx.checker.check_model(m)
-        print(f"wrote {os.path.relpath(path, ROOT)} ({os.path.getsize(path)} bytes)")
+        dyn_path = os.path.join(OUT_DIR, name + "_dynamo.onnx")
+        torch.onnx.export(
+            model, (dummy,), dyn_path, input_names=["input"], output_names=["logits"],
+            dynamic_shapes=({0: torch.export.Dim("batch")},), dynamo=True, optimize=True,
+        )
         with torch.no_grad():
             logits = model(Xte.reshape(shape)).numpy()
-        (ort_logits,) = ort_run(path, X_test.astype(np.float32).reshape(shape))
-        print(f"{name}: max |torch - onnxruntime| = {np.abs(logits - ort_logits).max():.2e}")
+        for p in (path, dyn_path):
+            onnx.checker.check_model(onnx.load(p))
+            print(f"wrote {os.path.relpath(p, ROOT)} ({os.path.getsize(p)} bytes)")
+            (ort_logits,) = ort_run(p, X_test.astype(np.float32).reshape(shape))
+            print(f"{os.path.basename(p)}: max |torch - onnxruntime| = {np.abs(logits - ort_logits).max():.2e}")
         return logits
 
     class Rows(nn.Module):
@@ -164,7 +176,7 @@ def torch_models(X_train, X_test, y_train, y_test):
             return x.reshape(-1, 64)
 
     mlp = train(nn.Sequential(Rows(), nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 10)), (-1, 1, 8, 8), 300)
-    logits = export(mlp, (-1, 1, 8, 8), "digits_mlp_torch.onnx")
+    logits = export(mlp, (-1, 1, 8, 8), "digits_mlp_torch")
     expected("digits_mlp_torch.expected.json", X_test, y_test, logits[:N_EXPECTED], logits.argmax(1),
              {"outputs_are": "PyTorch logits", "input_shape": [1, 8, 8]})
 
@@ -175,7 +187,7 @@ def torch_models(X_train, X_test, y_train, y_test):
         nn.Flatten(), nn.Linear(72, 10),
     )
     cnn = train(cnn, (-1, 1, 8, 8), 300)
-    logits = export(cnn, (-1, 1, 8, 8), "digits_cnn_torch.onnx")
+    logits = export(cnn, (-1, 1, 8, 8), "digits_cnn_torch")
     expected("digits_cnn_torch.expected.json", X_test, y_test, logits[:N_EXPECTED], logits.argmax(1),
              {"outputs_are": "PyTorch logits", "input_shape": [1, 8, 8]})
     return torch.__version__
@@ -215,6 +227,7 @@ def main():
         "skl2onnx": skl2onnx.__version__,
         "onnx": onnx.__version__,
         "onnxruntime": ort.__version__,
+        "onnxscript": onnxscript.__version__,
         "torch": torch_version,
         "command": "python scripts/onnx_fixtures.py",
     })

@@ -23,22 +23,27 @@ enum Value {
 /// Reads and imports an `.onnx` file.
 pub fn import_file(path: &Path) -> Result<Graph> {
     let bytes = std::fs::read(path).map_err(|source| OnnxError::Io { path: path.display().to_string(), source })?;
-    import_bytes(&bytes)
+    let dir = path.parent().map(|d| if d.as_os_str().is_empty() { Path::new(".") } else { d });
+    import_model(&decode(&bytes)?, dir)
 }
 
-/// Imports an ONNX model from its bytes.
+/// Imports an ONNX model from its bytes (weights in external data files cannot be read this
+/// way: use [`import_file`]).
 pub fn import_bytes(bytes: &[u8]) -> Result<Graph> {
+    import_model(&decode(bytes)?, None)
+}
+
+fn decode(bytes: &[u8]) -> Result<ModelProto> {
     if bytes.is_empty() {
         return Err(OnnxError::NotOnnx("the file is empty".into()));
     }
-    let model = decode_model(bytes).map_err(|e| {
+    decode_model(bytes).map_err(|e| {
         OnnxError::NotOnnx(format!("the protobuf does not decode ({e}); the file is truncated, corrupted, or not an .onnx file"))
-    })?;
-    import_model(&model)
+    })
 }
 
-/// Imports a decoded model.
-pub fn import_model(model: &ModelProto) -> Result<Graph> {
+/// Imports a decoded model; external data files are read from `model_dir`.
+pub fn import_model(model: &ModelProto, model_dir: Option<&Path>) -> Result<Graph> {
     if !(1..=100).contains(&model.ir_version) {
         return Err(OnnxError::NotOnnx(format!(
             "ir_version = {} (an ONNX file has a positive IR version); the file is truncated, corrupted, or not an .onnx file",
@@ -59,7 +64,7 @@ pub fn import_model(model: &ModelProto) -> Result<Graph> {
         if t.name.is_empty() {
             return Err(OnnxError::Tensor { name: "(unnamed)".into(), detail: "an initializer has no name".into() });
         }
-        values.insert(t.name.clone(), Value::Const(Constant::from_proto(t, &t.name)?));
+        values.insert(t.name.clone(), Value::Const(Constant::from_proto(t, &t.name, model_dir)?));
     }
 
     // the data input: inputs that are not initializers (IR < 4 lists initializers as inputs too)
@@ -103,7 +108,7 @@ pub fn import_model(model: &ModelProto) -> Result<Graph> {
             let t = node.tensor("value")?.ok_or_else(|| {
                 node.unsupported_attr(proto.attribute.first().map_or("(none)", |a| a.name.as_str()), "(present)", "value (a tensor)")
             })?;
-            values.insert(out.clone(), Value::Const(Constant::from_proto(t, out)?));
+            values.insert(out.clone(), Value::Const(Constant::from_proto(t, out, model_dir)?));
             continue;
         }
         let mut args = Vec::with_capacity(proto.input.len());

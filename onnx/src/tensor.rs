@@ -1,8 +1,12 @@
 //! Constant tensors (initializers and `Constant` nodes): decoding a `TensorProto`'s data from
-//! `raw_data` or its typed fields, with every length checked before anything is allocated.
+//! `raw_data`, its typed fields, or an external data file beside the model (PyTorch's default
+//! exporter writes `model.onnx.data`), with every length checked before anything is allocated.
 
 use crate::error::{OnnxError, Result};
 use crate::proto::{data_type, TensorProto};
+use std::borrow::Cow;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::{Component, Path};
 
 /// The data of a constant tensor.
 #[derive(Clone, Debug, PartialEq)]
@@ -26,12 +30,15 @@ pub struct Constant {
 }
 
 impl Constant {
-    /// Decodes a `TensorProto`.
-    pub fn from_proto(t: &TensorProto, name: &str) -> Result<Self> {
+    /// Decodes a `TensorProto`; `model_dir` is the directory external data files are read from
+    /// (`None` when the model came as bytes without a file).
+    pub fn from_proto(t: &TensorProto, name: &str, model_dir: Option<&Path>) -> Result<Self> {
         let bad = |detail: String| OnnxError::Tensor { name: name.to_string(), detail };
-        if t.data_location == 1 || !t.external_data.is_empty() {
-            return Err(bad("its data is stored in an external file, which zkpot does not read (save the model with its weights inside the .onnx file)".into()));
-        }
+        let raw_data: Cow<[u8]> = if t.data_location == 1 || !t.external_data.is_empty() {
+            Cow::Owned(read_external(t, model_dir).map_err(bad)?)
+        } else {
+            Cow::Borrowed(&t.raw_data)
+        };
         let mut dims = Vec::with_capacity(t.dims.len());
         let mut numel: usize = 1;
         for &d in &t.dims {
@@ -40,22 +47,22 @@ impl Constant {
             dims.push(d);
         }
         let data = match t.data_type {
-            data_type::FLOAT => TensorData::F32(if !t.raw_data.is_empty() || t.float_data.is_empty() && numel > 0 {
-                let raw = raw_elements(&t.raw_data, numel, 4).map_err(bad)?;
+            data_type::FLOAT => TensorData::F32(if !raw_data.is_empty() || t.float_data.is_empty() && numel > 0 {
+                let raw = raw_elements(&raw_data, numel, 4).map_err(bad)?;
                 raw.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
             } else {
                 typed_elements(&t.float_data, numel).map_err(bad)?
             }),
-            data_type::INT64 => TensorData::Int(if !t.raw_data.is_empty() || t.int64_data.is_empty() && numel > 0 {
-                let raw = raw_elements(&t.raw_data, numel, 8).map_err(bad)?;
+            data_type::INT64 => TensorData::Int(if !raw_data.is_empty() || t.int64_data.is_empty() && numel > 0 {
+                let raw = raw_elements(&raw_data, numel, 8).map_err(bad)?;
                 raw.chunks_exact(8)
                     .map(|c| i64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))
                     .collect()
             } else {
                 typed_elements(&t.int64_data, numel).map_err(bad)?
             }),
-            data_type::INT32 => TensorData::Int(if !t.raw_data.is_empty() || t.int32_data.is_empty() && numel > 0 {
-                let raw = raw_elements(&t.raw_data, numel, 4).map_err(bad)?;
+            data_type::INT32 => TensorData::Int(if !raw_data.is_empty() || t.int32_data.is_empty() && numel > 0 {
+                let raw = raw_elements(&raw_data, numel, 4).map_err(bad)?;
                 raw.chunks_exact(4).map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]) as i64).collect()
             } else {
                 typed_elements(&t.int32_data, numel).map_err(bad)?.into_iter().map(i64::from).collect()
@@ -93,6 +100,36 @@ impl Constant {
             }),
         }
     }
+}
+
+/// The bytes of an external-data tensor: `location` (relative to the model's directory, inside
+/// it), `offset` and `length` (the rest of the file when absent).
+fn read_external(t: &TensorProto, model_dir: Option<&Path>) -> std::result::Result<Vec<u8>, String> {
+    let entry = |key: &str| t.external_data.iter().find(|e| e.key == key).map(|e| e.value.as_str());
+    let location = entry("location").ok_or("its data is marked external but names no location")?;
+    let rel = Path::new(location);
+    if rel.components().any(|c| !matches!(c, Component::Normal(_))) {
+        return Err(format!("its external data location '{location}' is not a plain relative path inside the model's directory"));
+    }
+    let dir = model_dir.ok_or_else(|| {
+        format!("its data is stored in the external file '{location}'; import the model from its file so that the data file beside it can be read")
+    })?;
+    let path = dir.join(rel);
+    let num = |key: &str| -> std::result::Result<Option<u64>, String> {
+        entry(key).map(|v| v.parse::<u64>().map_err(|_| format!("external data {key} '{v}' is not a number"))).transpose()
+    };
+    let (offset, length) = (num("offset")?.unwrap_or(0), num("length")?);
+    let mut file = std::fs::File::open(&path).map_err(|e| format!("cannot read its external data file {}: {e}", path.display()))?;
+    let size = file.metadata().map_err(|e| format!("cannot read {}: {e}", path.display()))?.len();
+    let length = length.unwrap_or(size.saturating_sub(offset));
+    if offset.checked_add(length).is_none_or(|end| end > size) {
+        return Err(format!("its external data (offset {offset}, length {length}) lies beyond the end of {} ({size} bytes)", path.display()));
+    }
+    let mut buf = vec![0u8; length as usize];
+    file.seek(SeekFrom::Start(offset))
+        .and_then(|_| file.read_exact(&mut buf))
+        .map_err(|e| format!("cannot read its external data from {}: {e}", path.display()))?;
+    Ok(buf)
 }
 
 fn raw_elements(raw: &[u8], numel: usize, width: usize) -> std::result::Result<&[u8], String> {

@@ -133,12 +133,34 @@ fn missing_initializers_and_non_float_weights() {
 
     let mut m = gemm_model();
     m.graph.as_mut().unwrap().initializer[0].data_location = 1;
-    assert_contains(&err(&m), "tensor 'w': its data is stored in an external file");
+    assert_contains(&err(&m), "tensor 'w': its data is marked external but names no location");
 
     let mut m = gemm_model();
     let input = &mut m.graph.as_mut().unwrap().input[0];
     input.r#type.as_mut().unwrap().tensor_type.as_mut().unwrap().elem_type = data_type::INT64;
     assert_contains(&err(&m), "graph input: 'x' has element type INT64");
+}
+
+#[test]
+fn external_data_problems() {
+    use zkpot_onnx::proto::StringStringEntryProto;
+    // PyTorch's dynamo exporter keeps large weights in <model>.onnx.data beside the model
+    let e = import_bytes(&fixture_bytes("digits_mlp_torch_dynamo.onnx")).unwrap_err().to_string();
+    assert_contains(&e, "tensor '1.weight': its data is stored in the external file 'digits_mlp_torch_dynamo.onnx.data'; import the model from its file");
+    let dir = std::env::temp_dir().join(format!("zkpot-onnx-ext-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let alone = dir.join("digits_mlp_torch_dynamo.onnx");
+    std::fs::copy(fixture("digits_mlp_torch_dynamo.onnx"), &alone).unwrap();
+    assert_contains(&import_file(&alone).unwrap_err().to_string(), "cannot read its external data file");
+    std::fs::write(dir.join("digits_mlp_torch_dynamo.onnx.data"), [0u8; 100]).unwrap();
+    assert_contains(&import_file(&alone).unwrap_err().to_string(), "lies beyond the end of");
+    let _ = std::fs::remove_dir_all(&dir);
+
+    let mut m = gemm_model();
+    let w = &mut m.graph.as_mut().unwrap().initializer[0];
+    w.data_location = 1;
+    w.external_data = vec![StringStringEntryProto { key: "location".into(), value: "../../etc/passwd".into() }];
+    assert_contains(&err(&m), "is not a plain relative path inside the model's directory");
 }
 
 #[test]

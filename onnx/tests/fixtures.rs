@@ -127,3 +127,30 @@ fn torch_cnn_parses_and_matches_pytorch() {
         "Conv (node '/0/Conv') is parsed but the circuits do not support convolutional layers yet"
     );
 }
+
+#[test]
+fn torch_dynamo_exports_with_external_data() {
+    // the same models exported by torch.onnx.export(dynamo=True): opset 20, Reshape with
+    // allowzero = 1, weights in <model>.onnx.data beside the model
+    let g = import_file(&fixture("digits_mlp_torch_dynamo.onnx")).unwrap();
+    assert_eq!((g.opset, g.batch.clone()), (20, Batch::Dynamic("batch".into())));
+    assert_eq!(ops(&g), ["Reshape", "Gemm", "Relu", "Gemm"]);
+    let exp = expected("digits_mlp_torch.expected.json");
+    for (x, logits) in exp.inputs.iter().zip(&exp.outputs) {
+        assert_close(&eval::forward(&g, x).unwrap(), logits, 1e-5, "logits");
+    }
+    let data = bundled::digits_test().unwrap();
+    assert_eq!(eval::accuracy(&g, &data).unwrap().predictions, exp.predictions);
+    let m = to_float_model(&g, "digits-mlp-torch-dynamo").unwrap();
+    let (_, report) = quantize_and_check(&m, &data, FixedParams::DEFAULT).unwrap();
+    assert_eq!(report.quantized_correct, PINNED_TORCH_QUANTIZED_CORRECT);
+
+    let g = import_file(&fixture("digits_cnn_torch_dynamo.onnx")).unwrap();
+    assert_eq!(ops(&g), ["Conv", "Relu", "MaxPool", "Conv", "Relu", "AveragePool", "Reshape", "Gemm"]);
+    let exp = expected("digits_cnn_torch.expected.json");
+    for (x, logits) in exp.inputs.iter().zip(&exp.outputs) {
+        assert_close(&eval::forward(&g, x).unwrap(), logits, 1e-4, "logits");
+    }
+    assert_eq!(eval::accuracy(&g, &data).unwrap().predictions, exp.predictions);
+    assert_eq!(to_float_model(&g, "cnn").unwrap_err().to_string(), "Conv (node 'node_conv2d') is parsed but the circuits do not support convolutional layers yet");
+}
