@@ -82,6 +82,13 @@ fn cnn_imports_but_is_not_a_circuit_model_yet() {
     assert_fails_with(&o, "Conv (node '/0/Conv') is parsed but the circuits do not support convolutional layers yet");
     assert!(!dir.join("cnn.json").exists());
 
+    // PyTorch's dynamo exporter: weights in model.onnx.data beside the model
+    let o = zkpot(&dir, &["import", &fixture("digits_mlp_torch_dynamo.onnx"), "--out", "mlp.json", "--data", &test_set]);
+    assert!(o.status.success(), "{}", text(&o));
+    let summary: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(summary["float_accuracy"]["correct"], 483);
+    assert!(dir.join("mlp.json").exists());
+
     assert_fails_with(&zkpot(&dir, &["import", &fixture("unsupported_sigmoid.onnx")]), "Sigmoid (node 'sigmoid1') is not supported");
     std::fs::write(dir.join("short.onnx"), &std::fs::read(fixture("digits_mlp_sklearn.onnx")).unwrap()[..5000]).unwrap();
     assert_fails_with(&zkpot(&dir, &["import", "short.onnx"]), "not an ONNX model");
