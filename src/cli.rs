@@ -49,6 +49,22 @@ pub struct ParamsArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Import an ONNX model (exported from PyTorch, Keras, scikit-learn): print its layers and
+    /// shapes, its float accuracy with --data, and write zkpot's float model (docs/onnx.md).
+    Import {
+        /// The .onnx file.
+        model: PathBuf,
+        /// Where to write the float model (JSON for `quantize --model` / `prove --float-model`);
+        /// without it the model is only inspected.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Test set (JSON) to report the float accuracy on, in the model's input layout (flattened row-major).
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// Name recorded in the float model (default: the file's stem).
+        #[arg(long)]
+        name: Option<String>,
+    },
     /// Quantize a float model and report float vs quantized accuracy on a test set.
     Quantize {
         /// Float model (JSON); default: the bundled digits MLP.

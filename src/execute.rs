@@ -123,6 +123,7 @@ pub(crate) fn keys(args: &ParamsArgs, params: &ParamsKZG<Bn256>, shape: &Circuit
 /// Runs one command; results go to stdout as JSON, progress to stderr.
 pub fn run(command: Command) -> Result<()> {
     match command {
+        Command::Import { model, out, data, name } => import(&model, out.as_deref(), data.as_ref(), name)?,
         Command::Quantize { model, data, scale_bits, value_bits, out } => {
             let fm = float_model(model.as_ref())?;
             let fd = float_data(data.as_ref(), None)?;
@@ -247,6 +248,42 @@ pub fn run(command: Command) -> Result<()> {
                 std::process::exit(code);
             }
         }
+    }
+    Ok(())
+}
+
+/// `zkpot import`: ONNX to the float model, with a summary (JSON on stdout, layers on stderr).
+fn import(path: &Path, out: Option<&Path>, data: Option<&PathBuf>, name: Option<String>) -> Result<()> {
+    let graph = zkpot_onnx::import_file(path).with_context(|| format!("importing {}", path.display()))?;
+    let dims: String = graph.input_shape.iter().map(|d| format!(", {d}")).collect();
+    eprintln!("{}: {} (opset {}), input '{}' [{}{dims}]", path.display(), graph.producer, graph.opset, graph.input_name, graph.batch);
+    for l in &graph.layers {
+        eprintln!("  {:<18} {:<28} {:?} -> {:?}", l.onnx_op, format!("'{}'", l.node), l.input_shape, l.output_shape);
+    }
+    for note in &graph.notes {
+        eprintln!("  note: {note}");
+    }
+    let accuracy = match data {
+        Some(p) => Some(zkpot_onnx::eval::accuracy(&graph, &float_data(Some(p), None)?).with_context(|| format!("evaluating on {}", p.display()))?),
+        None => None,
+    };
+    let name = name.unwrap_or_else(|| path.file_stem().map_or_else(|| "onnx-model".into(), |s| s.to_string_lossy().into_owned()));
+    let converted = zkpot_onnx::to_float_model(&graph, &name);
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&json!({
+            "model": path, "producer": graph.producer, "opset": graph.opset,
+            "input": { "name": graph.input_name, "batch": graph.batch, "shape": graph.input_shape },
+            "output": { "name": graph.output_name, "shape": graph.output_shape() },
+            "layers": graph.layers, "notes": graph.notes, "float_accuracy": accuracy,
+            "float_model": match &converted { Ok(_) => "supported".to_string(), Err(e) => e.to_string() },
+            "out": out,
+        }))?
+    );
+    if let Some(out) = out {
+        let model = converted.context("cannot write a zkpot float model")?;
+        write_file(out, serde_json::to_string_pretty(&model)?.as_bytes())?;
+        eprintln!("wrote {} (use it with `zkpot quantize --model` or `zkpot prove --float-model`)", out.display());
     }
     Ok(())
 }

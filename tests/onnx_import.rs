@@ -1,0 +1,97 @@
+//! `zkpot import` end to end: the scikit-learn MLP exported by skl2onnx imports, and the float
+//! model it writes quantizes, proves and verifies with the unchanged verbs; the PyTorch CNN
+//! imports with its float accuracy and a clear refusal to write a circuit model; bad files fail
+//! with clear messages.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn fixture(name: &str) -> String {
+    root().join("onnx/tests/fixtures").join(name).display().to_string()
+}
+
+fn zkpot(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_zkpot"))
+        .args(args)
+        .current_dir(dir)
+        .env("ZKPOT_CACHE", dir.join("cache"))
+        .output()
+        .expect("run zkpot")
+}
+
+fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+fn workdir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("zkpot-onnx-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn assert_fails_with(o: &Output, needle: &str) {
+    let t = text(o);
+    assert_eq!(o.status.code(), Some(2), "expected exit 2: {t}");
+    assert!(!t.contains("panicked"), "panic: {t}");
+    assert!(t.contains(needle), "expected `{needle}` in: {t}");
+}
+
+#[test]
+fn sklearn_mlp_imports_proves_and_verifies() {
+    let dir = workdir("mlp");
+    let test_set = root().join("data/digits/test.json").display().to_string();
+    let o = zkpot(&dir, &["import", &fixture("digits_mlp_sklearn.onnx"), "--out", "model.json", "--data", &test_set]);
+    assert!(o.status.success(), "{}", text(&o));
+    let summary: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(summary["float_accuracy"]["correct"], 489);
+    assert_eq!(summary["float_model"], "supported");
+    assert_eq!(summary["layers"].as_array().unwrap().len(), 5);
+    assert!(text(&o).contains("MatMul"), "{}", text(&o));
+
+    // the unchanged flow on the written float model: quantize, then prove and verify 8 samples
+    let o = zkpot(&dir, &["quantize", "--model", "model.json", "--out", "q.json"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(report["report"]["quantized_correct"], 489);
+    let q = ["--scale-bits", "6", "--value-bits", "12"];
+    let mut args = vec!["prove", "--float-model", "model.json", "--samples", "8"];
+    args.extend(q);
+    let o = zkpot(&dir, &args);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = zkpot(&dir, &["verify"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("accept"), "{}", text(&o));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn cnn_imports_but_is_not_a_circuit_model_yet() {
+    let dir = workdir("cnn");
+    let test_set = root().join("data/digits/test.json").display().to_string();
+    let o = zkpot(&dir, &["import", &fixture("digits_cnn_torch.onnx"), "--data", &test_set]);
+    assert!(o.status.success(), "{}", text(&o));
+    let summary: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(summary["float_accuracy"]["correct"], 485);
+    assert_eq!(summary["input"]["batch"]["dynamic"], "batch");
+    let o = zkpot(&dir, &["import", &fixture("digits_cnn_torch.onnx"), "--out", "cnn.json"]);
+    assert_fails_with(&o, "Conv (node '/0/Conv') is parsed but the circuits do not support convolutional layers yet");
+    assert!(!dir.join("cnn.json").exists());
+
+    // PyTorch's dynamo exporter: weights in model.onnx.data beside the model
+    let o = zkpot(&dir, &["import", &fixture("digits_mlp_torch_dynamo.onnx"), "--out", "mlp.json", "--data", &test_set]);
+    assert!(o.status.success(), "{}", text(&o));
+    let summary: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(summary["float_accuracy"]["correct"], 483);
+    assert!(dir.join("mlp.json").exists());
+
+    assert_fails_with(&zkpot(&dir, &["import", &fixture("unsupported_sigmoid.onnx")]), "Sigmoid (node 'sigmoid1') is not supported");
+    std::fs::write(dir.join("short.onnx"), &std::fs::read(fixture("digits_mlp_sklearn.onnx")).unwrap()[..5000]).unwrap();
+    assert_fails_with(&zkpot(&dir, &["import", "short.onnx"]), "not an ONNX model");
+    assert_fails_with(&zkpot(&dir, &["import", "missing.onnx"]), "missing.onnx");
+    let _ = std::fs::remove_dir_all(&dir);
+}
