@@ -1,12 +1,15 @@
 //! The halo2 gadget for [`super::permute`] and [`super::hash_chain`]: one row per full round,
 //! one row per *two* partial rounds.
 //!
-//! Columns: the state `s[0..3]`, three helper cells `q[0..3]`, the round constants `rc[0..3]`
-//! and `rb[0..3]` (fixed). A full-round row enforces `q_i = (s_i + rc_i)^2` and
-//! `s'_i = sum_j M_ij q_j^2 (s_j + rc_j)` on the next row (degree 4 with the selector). A
-//! double-partial row applies round `r` (constants `rc`) and round `r + 1` (constants `rb`):
-//! `q_0 = (s_0 + rc_0)^2`, `q_2 = t_0` (lane 0 after round `r`), `q_1 = (t_0 + rb_0)^2`, and the
-//! next row is the state after round `r + 1`. The 57 partial rounds take 28 double rows and
+//! Columns: the state `s[0..3]`, three helper cells `q[0..3]` and three round-constant columns
+//! `rc[0..3]` (fixed). The chip uses the *folded* round constants
+//! ([`super::fold_partial_constants`]): partial rounds add a constant to lane 0 only, so the
+//! intermediate states differ from the plain rounds' but every permutation output is the same.
+//! A full-round row enforces `q_i = (s_i + rc_i)^2` and `s'_i = sum_j M_ij q_j^2 (s_j + rc_j)` on
+//! the next row (degree 4 with the selector). A double-partial row applies round `r` (constant
+//! `rc_0`) and round `r + 1` (constant `rc_1`, the column lane 1 does not need in a partial
+//! round): `q_0 = (s_0 + rc_0)^2`, `q_2 = t_0` (lane 0 after round `r`), `q_1 = (t_0 + rc_1)^2`,
+//! and the next row is the state after round `r + 1`. The 57 partial rounds take 28 double rows and
 //! one single row, so a permutation takes 8 + 29 = 37 rows. The last round of each permutation
 //! constrains only lane 0 of the next row, so that row doubles as the next permutation's input
 //! row `[h, m_a, m_b]`: a chain of `P` permutations takes `37 P + 1` rows.
@@ -24,7 +27,6 @@ pub struct PoseidonConfig {
     pub state: [Column<Advice>; WIDTH],
     pub sq: [Column<Advice>; WIDTH],
     pub rc: [Column<Fixed>; WIDTH],
-    pub rb: [Column<Fixed>; WIDTH],
     pub q_full: Selector,
     pub q_last: Selector,
     pub q_partial: Selector,
@@ -82,7 +84,6 @@ impl PoseidonConfig {
         let state = [(); WIDTH].map(|_| meta.advice_column());
         let sq = [(); WIDTH].map(|_| meta.advice_column());
         let rc = [(); WIDTH].map(|_| meta.fixed_column());
-        let rb = [(); WIDTH].map(|_| meta.fixed_column());
         for c in state {
             meta.enable_equality(c);
         }
@@ -114,10 +115,20 @@ impl PoseidonConfig {
             });
         }
 
+        // partial rounds: lane 0 gets its (folded) constant, lanes 1 and 2 none
+        let partial_input = |m: &mut halo2_proofs::plonk::VirtualCells<'_, Fr>| -> [Expression<Fr>; WIDTH] {
+            std::array::from_fn(|i| {
+                let s = m.query_advice(state[i], Rotation::cur());
+                if i == 0 {
+                    s + m.query_fixed(rc[0], Rotation::cur())
+                } else {
+                    s
+                }
+            })
+        };
         meta.create_gate("poseidon partial round", |m| {
             let p = m.query_selector(q_partial);
-            let x: [Expression<Fr>; WIDTH] =
-                std::array::from_fn(|i| m.query_advice(state[i], Rotation::cur()) + m.query_fixed(rc[i], Rotation::cur()));
+            let x = partial_input(m);
             let q0 = m.query_advice(sq[0], Rotation::cur());
             let next: [Expression<Fr>; WIDTH] = std::array::from_fn(|i| m.query_advice(state[i], Rotation::next()));
             let sbox = q0.clone() * q0.clone() * x[0].clone();
@@ -133,9 +144,8 @@ impl PoseidonConfig {
 
         meta.create_gate("poseidon double partial round", |m| {
             let p = m.query_selector(q_partial2);
-            let x: [Expression<Fr>; WIDTH] =
-                std::array::from_fn(|i| m.query_advice(state[i], Rotation::cur()) + m.query_fixed(rc[i], Rotation::cur()));
-            let cb: [Expression<Fr>; WIDTH] = std::array::from_fn(|i| m.query_fixed(rb[i], Rotation::cur()));
+            let x = partial_input(m);
+            let cb0 = m.query_fixed(rc[1], Rotation::cur());
             let q0 = m.query_advice(sq[0], Rotation::cur());
             let q1 = m.query_advice(sq[1], Rotation::cur());
             let mid = m.query_advice(sq[2], Rotation::cur());
@@ -148,9 +158,9 @@ impl PoseidonConfig {
                     + Expression::Constant(mds[i][2]) * x[2].clone()
             });
             // round r + 1 on (mid, t1, t2)
-            let y0 = mid.clone() + cb[0].clone();
-            let y1 = t[1].clone() + cb[1].clone();
-            let y2 = t[2].clone() + cb[2].clone();
+            let y0 = mid.clone() + cb0;
+            let y1 = t[1].clone();
+            let y2 = t[2].clone();
             let sbox2 = q1.clone() * q1.clone() * y0.clone();
             let mut out = vec![
                 p.clone() * (q0 - x[0].clone() * x[0].clone()),
@@ -166,7 +176,7 @@ impl PoseidonConfig {
             out
         });
 
-        PoseidonConfig { state, sq, rc, rb, q_full, q_last, q_partial, q_partial2 }
+        PoseidonConfig { state, sq, rc, q_full, q_last, q_partial, q_partial2 }
     }
 
     /// Rows one permutation takes.
@@ -226,36 +236,35 @@ impl PoseidonConfig {
                 let r = match step {
                     Step::Full(r) | Step::Last(r) | Step::Partial(r) | Step::Partial2(r) => r,
                 };
-                for i in 0..WIDTH {
-                    region.assign_fixed(self.rc[i], row, c.rc[r][i]);
-                }
+                let k = &c.folded;
                 match step {
                     Step::Full(_) | Step::Last(_) => {
                         for i in 0..WIDTH {
-                            region.assign_advice(self.sq[i], row, state.map(|s| (s[i] + c.rc[r][i]).square()));
+                            region.assign_fixed(self.rc[i], row, k[r][i]);
+                            region.assign_advice(self.sq[i], row, state.map(|s| (s[i] + k[r][i]).square()));
                         }
                         if matches!(step, Step::Last(_)) {
                             self.q_last.enable(region, row)?;
                         } else {
                             self.q_full.enable(region, row)?;
                         }
-                        state = state.map(|s| super::round(&s, r));
+                        state = state.map(|s| super::round_folded(&s, r));
                     }
                     Step::Partial(_) => {
-                        region.assign_advice(self.sq[0], row, state.map(|s| (s[0] + c.rc[r][0]).square()));
+                        region.assign_fixed(self.rc[0], row, k[r][0]);
+                        region.assign_advice(self.sq[0], row, state.map(|s| (s[0] + k[r][0]).square()));
                         self.q_partial.enable(region, row)?;
-                        state = state.map(|s| super::round(&s, r));
+                        state = state.map(|s| super::round_folded(&s, r));
                     }
                     Step::Partial2(_) => {
-                        for i in 0..WIDTH {
-                            region.assign_fixed(self.rb[i], row, c.rc[r + 1][i]);
-                        }
-                        region.assign_advice(self.sq[0], row, state.map(|s| (s[0] + c.rc[r][0]).square()));
-                        let mid = state.map(|s| super::round(&s, r));
+                        region.assign_fixed(self.rc[0], row, k[r][0]);
+                        region.assign_fixed(self.rc[1], row, k[r + 1][0]);
+                        region.assign_advice(self.sq[0], row, state.map(|s| (s[0] + k[r][0]).square()));
+                        let mid = state.map(|s| super::round_folded(&s, r));
                         region.assign_advice(self.sq[2], row, mid.map(|t| t[0]));
-                        region.assign_advice(self.sq[1], row, mid.map(|t| (t[0] + c.rc[r + 1][0]).square()));
+                        region.assign_advice(self.sq[1], row, mid.map(|t| (t[0] + k[r + 1][0]).square()));
                         self.q_partial2.enable(region, row)?;
-                        state = mid.map(|t| super::round(&t, r + 1));
+                        state = mid.map(|t| super::round_folded(&t, r + 1));
                     }
                 }
                 row += 1;

@@ -18,10 +18,12 @@ pub const WIDTH: usize = 3;
 /// Total rounds.
 pub const ROUNDS: usize = constants::FULL_ROUNDS + constants::PARTIAL_ROUNDS;
 
-/// Parsed constants: round constants (`ROUNDS x WIDTH`) and the MDS matrix.
+/// Parsed constants: round constants (`ROUNDS x WIDTH`) and the MDS matrix, and the same round
+/// constants *folded* (see [`fold_partial_constants`]).
 pub struct Constants {
     pub rc: Vec<[Fr; WIDTH]>,
     pub mds: [[Fr; WIDTH]; WIDTH],
+    pub folded: Vec<[Fr; WIDTH]>,
 }
 
 /// The constants, parsed once.
@@ -32,11 +34,12 @@ pub fn constants() -> &'static Constants {
             let digits = s.trim_start_matches("0x");
             fr_from_hex(&format!("{digits:0>64}")).expect("embedded Poseidon constant is canonical")
         };
-        let rc = (0..ROUNDS)
+        let rc: Vec<[Fr; WIDTH]> = (0..ROUNDS)
             .map(|r| std::array::from_fn(|i| parse(constants::ROUND_CONSTANTS[r * WIDTH + i])))
             .collect();
         let mds = std::array::from_fn(|i| std::array::from_fn(|j| parse(constants::MDS[i][j])));
-        Constants { rc, mds }
+        let folded = fold_partial_constants(&rc, &mds);
+        Constants { rc, mds, folded }
     })
 }
 
@@ -62,6 +65,51 @@ pub fn round(state: &[Fr; WIDTH], r: usize) -> [Fr; WIDTH] {
         s[0] = pow5(s[0]);
     }
     std::array::from_fn(|i| (0..WIDTH).fold(Fr::ZERO, |acc, j| acc + c.mds[i][j] * s[j]))
+}
+
+/// An equivalent set of round constants in which every partial round adds a constant to lane 0
+/// only. A partial round adds `c = (c_0, c_1, c_2)`, applies the S-box to lane 0 alone and mixes
+/// with `M`; the part `(0, c_1, c_2)` goes through the S-box untouched, so adding it before the
+/// round is the same as adding `M (0, c_1, c_2)` after it, i.e. to the next round's constants.
+/// Carried through all partial rounds, what is left lands on the first full round after them.
+/// The permutation is unchanged ([`permute`] and [`permute_folded`] agree, tested); only the
+/// intermediate states differ, which lets the halo2 chip keep 3 constant columns instead of 6.
+pub fn fold_partial_constants(rc: &[[Fr; WIDTH]], mds: &[[Fr; WIDTH]; WIDTH]) -> Vec<[Fr; WIDTH]> {
+    let mut out = rc.to_vec();
+    let mut carry = [Fr::ZERO; WIDTH];
+    for (r, c) in out.iter_mut().enumerate() {
+        for i in 0..WIDTH {
+            c[i] += carry[i];
+        }
+        carry = [Fr::ZERO; WIDTH];
+        if !is_full_round(r) {
+            let moved = [Fr::ZERO, c[1], c[2]];
+            carry = std::array::from_fn(|i| (0..WIDTH).fold(Fr::ZERO, |acc, j| acc + mds[i][j] * moved[j]));
+            c[1] = Fr::ZERO;
+            c[2] = Fr::ZERO;
+        }
+    }
+    out
+}
+
+/// One round with the folded constants (the halo2 chip's intermediate states).
+pub fn round_folded(state: &[Fr; WIDTH], r: usize) -> [Fr; WIDTH] {
+    let c = constants();
+    let mut s: [Fr; WIDTH] = std::array::from_fn(|i| state[i] + c.folded[r][i]);
+    if is_full_round(r) {
+        s = s.map(pow5);
+    } else {
+        s[0] = pow5(s[0]);
+    }
+    std::array::from_fn(|i| (0..WIDTH).fold(Fr::ZERO, |acc, j| acc + c.mds[i][j] * s[j]))
+}
+
+/// The permutation computed with the folded constants: equal to [`permute`].
+pub fn permute_folded(mut state: [Fr; WIDTH]) -> [Fr; WIDTH] {
+    for r in 0..ROUNDS {
+        state = round_folded(&state, r);
+    }
+    state
 }
 
 /// The full permutation.
@@ -116,6 +164,22 @@ mod tests {
     fn poseidon_1_2_well_known() {
         let want = fr_from_decimal("7853200120776062878684798364095072458815029376092732009249414926327459813530").unwrap();
         assert_eq!(hash2(Fr::from(1), Fr::from(2), Fr::ZERO), want);
+    }
+
+    #[test]
+    fn folded_constants_give_the_same_permutation() {
+        let c = constants();
+        for r in 0..ROUNDS {
+            if !is_full_round(r) {
+                assert_eq!(c.folded[r][1], Fr::ZERO);
+                assert_eq!(c.folded[r][2], Fr::ZERO);
+            }
+        }
+        let mut x = [Fr::from(3), Fr::from(1), Fr::from(4)];
+        for _ in 0..20 {
+            assert_eq!(permute(x), permute_folded(x));
+            x = [x[1] + Fr::from(7), x[2] * x[0] + Fr::ONE, permute(x)[0]];
+        }
     }
 
     #[test]
