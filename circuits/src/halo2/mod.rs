@@ -19,4 +19,4 @@ pub mod config;
 pub mod shape;
 
 pub use circuit::{ValidationCircuit, Witness};
-pub use shape::CircuitShape;
+pub use shape::{CircuitShape, CIRCUIT_VERSION};
