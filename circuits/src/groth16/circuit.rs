@@ -4,9 +4,11 @@
 //! and proving (the witness of [`crate::halo2::Witness`], i.e. the validation function's trace).
 
 use super::argmax::argmax_correct;
-use super::commit::{alloc_values, commitment, Value};
+use super::commit::{alloc_values, commitment, pack_slots, Value};
 use super::convert::to_ark;
-use super::dense::{dense, LayerParams};
+use super::dense::rescale_relu;
+use super::freivalds::{check_layer, Powers};
+use super::poseidon::hash_chain;
 use super::num::{enforce_equal, Num};
 use super::ArkFr;
 use crate::commit::{dataset_header, dataset_values, model_header, model_values};
@@ -141,17 +143,41 @@ impl ConstraintSynthesizer<ArkFr> for Groth16Circuit {
             params.push((weights, bias));
         }
 
-        // per sample: the layers, the argmax, the comparison with the label; then the count
+        // per sample: every layer's rescale and ReLU (inputs and accumulators kept per layer)
         let stride = arch.input_dim + 1;
-        let mut score = Num::constant(ArkFr::zero());
+        let layers = arch.layers.len();
+        let mut layer_inputs: Vec<Vec<Vec<Num>>> = vec![Vec::with_capacity(n); layers];
+        let mut layer_acc: Vec<Vec<Vec<Num>>> = vec![Vec::with_capacity(n); layers];
+        let mut slots = Vec::new();
+        let mut logits = Vec::with_capacity(n);
         for (i, sample) in w.trace.samples.iter().enumerate() {
             let row = &data_vals[i * stride..(i + 1) * stride];
             let mut x = value(&row[..arch.input_dim]);
-            for (li, (l, (weights, bias))) in arch.layers.iter().zip(&params).enumerate() {
-                let layer = LayerParams { shape: *l, weights, bias };
-                x = dense(&cs, &layer, fixed, &x, &sample.layers[li])?;
+            for (li, l) in arch.layers.iter().enumerate() {
+                let outputs = rescale_relu(&cs, l, fixed, &sample.layers[li])?;
+                slots.extend(outputs.iter().map(|o| o.slot.clone()));
+                layer_acc[li].push(outputs.iter().map(|o| o.acc.clone()).collect());
+                layer_inputs[li].push(std::mem::replace(&mut x, outputs.into_iter().map(|o| o.out).collect()));
             }
-            let correct = argmax_correct(&cs, &x, sample.prediction, &row[arch.input_dim].value, fixed)?;
+            logits.push(x);
+        }
+
+        // the Fiat-Shamir challenge, once everything the products are about is bound, then
+        // Freivalds' test of every layer's matrix product
+        let mut transcript = vec![inputs[0].clone(), inputs[1].clone()];
+        transcript.extend(pack_slots(&slots, fixed.value_bits + fixed.scale_bits));
+        let r = hash_chain(&cs, &transcript)?;
+        let max_out = arch.layers.iter().map(|l| l.outputs).max().unwrap_or(1);
+        let powers = Powers::new(&cs, &r, n, max_out)?;
+        for (li, (l, (weights, bias))) in arch.layers.iter().zip(&params).enumerate() {
+            check_layer(&cs, &powers, l, fixed.scale_bits, &layer_inputs[li], weights, bias, &layer_acc[li])?;
+        }
+
+        // per sample: the argmax and the comparison with the label; then the count
+        let mut score = Num::constant(ArkFr::zero());
+        for (i, (sample, x)) in w.trace.samples.iter().zip(&logits).enumerate() {
+            let label = &data_vals[i * stride + arch.input_dim].value;
+            let correct = argmax_correct(&cs, x, sample.prediction, label, fixed)?;
             score = score.add(&correct);
         }
         enforce_equal(&cs, &score, &inputs[3])

@@ -34,11 +34,19 @@ pub fn alloc_values(cs: &ConstraintSystemRef<ArkFr>, values: &[i64], fixed: Fixe
 /// The gadget of [`crate::commit::pack`]: groups of `floor(253 / b)` slots, first slot most
 /// significant. No constraints.
 pub fn pack(values: &[Value], fixed: FixedParams) -> Vec<Num> {
-    values
-        .chunks(fixed.values_per_element())
+    let slots: Vec<Num> = values.iter().map(|v| v.slot.clone()).collect();
+    pack_slots(&slots, fixed.value_bits)
+}
+
+/// Packs `width`-bit slots (each already known to be in `[0, 2^width)`) into field elements,
+/// `floor(253 / width)` a group, first slot most significant. No constraints.
+pub fn pack_slots(slots: &[Num], width: u32) -> Vec<Num> {
+    let per = (253 / width.max(1)).max(1) as usize;
+    slots
+        .chunks(per)
         .map(|group| {
             let len = group.len() as u32;
-            Num::sum(group.iter().enumerate().map(|(t, v)| (pow2(fixed.value_bits * (len - 1 - t as u32)), &v.slot)))
+            Num::sum(group.iter().enumerate().map(|(t, v)| (pow2(width * (len - 1 - t as u32)), v)))
         })
         .collect()
 }

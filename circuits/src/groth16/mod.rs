@@ -9,7 +9,9 @@
 //!   permutation: 3 per S-box, the MDS and round constants are free linear combinations).
 //! * [`commit`]: [`crate::commit`]'s encodings: every value's `b` slot bits double as its range
 //!   check, and the packed field elements are free linear combinations of those bits.
-//! * [`dense`]: dense layer, rescale and ReLU of [`crate::fixed`] / [`crate::eval`].
+//! * [`dense`]: dense layer outputs: rescale and ReLU of [`crate::fixed`] / [`crate::eval`].
+//! * [`freivalds`]: the layers' matrix products, by Freivalds' test with an in-circuit
+//!   Fiat-Shamir challenge (Poseidon over both commitments and the packed accumulators).
 //! * [`argmax`]: argmax (lowest index on ties) and the per-sample correctness bit.
 //! * [`circuit`]: the [`ConstraintSynthesizer`](ark_relations::gr1cs::ConstraintSynthesizer) tying them
 //!   together, and the count.
@@ -25,6 +27,7 @@ pub mod commit;
 pub mod convert;
 pub mod cost;
 pub mod dense;
+pub mod freivalds;
 pub mod num;
 pub mod poseidon;
 
