@@ -148,6 +148,12 @@ pub fn pairing_check(vk: &Groth16Vk, proof: &Groth16Proof, public: &[ArkFr]) -> 
     Ok(Bn254::multi_pairing(g1, g2).is_zero())
 }
 
+/// The statement's public inputs `[model commitment, data set commitment, N, S]` in arkworks'
+/// field, in the circuit's order (checked as by [`Statement::public_inputs`]).
+pub fn public_inputs(statement: &Statement) -> Result<Vec<ArkFr>, VerifyError> {
+    Ok(statement.public_inputs()?.iter().map(to_ark).collect())
+}
+
 /// Accepts iff `proof` proves `statement` under `key`; otherwise says why not.
 pub fn verify(statement: &Statement, proof: &ProofFile, key: &Groth16Key) -> Result<(), VerifyError> {
     if statement.backend != GROTH16_BACKEND || proof.backend != BACKEND_GROTH16 {
@@ -166,7 +172,7 @@ pub fn verify(statement: &Statement, proof: &ProofFile, key: &Groth16Key) -> Res
             statement.samples, key.shape.samples
         )));
     }
-    let public: Vec<ArkFr> = statement.public_inputs()?.iter().map(to_ark).collect();
+    let public = public_inputs(statement)?;
     let p = Groth16Proof::from_bytes(&proof.proof)?;
     if pairing_check(&key.vk, &p, &public)? {
         Ok(())
