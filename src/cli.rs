@@ -1,6 +1,6 @@
 //! The command line: every verb and its flags (dispatch lives in `execute.rs`).
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 /// zkpot: prove that a committed model scores S on a committed test set, and check such proofs.
@@ -36,9 +36,39 @@ pub struct Inputs {
     pub value_bits: u32,
 }
 
-/// KZG parameters and the key cache.
+/// The proof system.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum BackendKind {
+    /// halo2 with KZG on BN254 (universal SRS).
+    #[default]
+    Halo2,
+    /// Groth16 on BN254 (arkworks; circuit-specific keys, 128-byte proofs).
+    Groth16,
+}
+
+impl BackendKind {
+    /// The value of `--backend` that selects it.
+    pub fn flag(self) -> &'static str {
+        match self {
+            BackendKind::Halo2 => "halo2",
+            BackendKind::Groth16 => "groth16",
+        }
+    }
+}
+
+/// The backend, its parameters and the key cache.
 #[derive(Debug, Args, Clone)]
 pub struct ParamsArgs {
+    /// Proof system.
+    #[arg(long, value_enum, default_value_t = BackendKind::Halo2)]
+    pub backend: BackendKind,
+    /// Groth16: seed of the INSECURE development keys (default: a fixed public seed).
+    #[arg(long)]
+    pub dev_seed: Option<u64>,
+    /// Groth16 (prove): a proving key file (from a ceremony, or `setup --backend groth16`)
+    /// instead of the cached development keys.
+    #[arg(long)]
+    pub pk: Option<PathBuf>,
     /// A KZG ceremony file in halo2's format; without it an INSECURE development SRS is used.
     #[arg(long)]
     pub srs: Option<PathBuf>,
@@ -112,7 +142,8 @@ pub enum Command {
         #[arg(long)]
         chunk_size: Option<usize>,
     },
-    /// Create KZG parameters and keys for the model's architecture and N; writes the verifying key.
+    /// Create parameters and keys for the model's architecture and N; writes the verifying key
+    /// (and, for Groth16, the proving key `pk.key` beside it).
     Setup {
         #[command(flatten)]
         inputs: Inputs,
@@ -154,6 +185,9 @@ pub enum Command {
         /// Verify a bundle of chunk proofs (from `prove --chunk-size`) instead.
         #[arg(long, conflicts_with_all = ["statement", "proof", "vk"])]
         bundle: Option<PathBuf>,
+        /// Insist on this backend (default: whichever the statement and key name).
+        #[arg(long, value_enum)]
+        backend: Option<BackendKind>,
     },
     /// Measure the provers on the bundled digits MLP: for each backend and N, SRS, key
     /// generation, proving, verification, proof size, peak memory and circuit size; prints a

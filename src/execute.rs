@@ -1,6 +1,7 @@
 //! Dispatch: turns a parsed command into work, with I/O and progress at this edge only.
 
-use crate::cli::{Command, Inputs, ParamsArgs};
+use crate::cli::{BackendKind, Command, Inputs, ParamsArgs};
+use crate::groth16_keys::groth16_keys;
 use crate::report::{fmt_duration, peak_rss_mib, step};
 use anyhow::{bail, Context, Result};
 use halo2_proofs::halo2curves::bn256::Bn256;
@@ -17,8 +18,12 @@ use zkpot_circuits::halo2::{CircuitShape, Witness};
 use zkpot_circuits::model::{FloatModel, QuantizedModel};
 use zkpot_circuits::quantize::{quantize_and_check, quantize_model};
 use zkpot_params::{cache, srs};
-use zkpot_prover::{Backend, Halo2Backend};
-use zkpot_verifier::{Bundle, ProofFile, Statement, VerifierKey};
+use zkpot_circuits::groth16::circuit::shape_id;
+use zkpot_circuits::groth16::ConstraintCount;
+use zkpot_prover::{Backend, Groth16Backend};
+use zkpot_prover::groth16::DevSeed;
+use zkpot_prover::Halo2Backend;
+use zkpot_verifier::{verify_any, AnyKey, Bundle, ProofFile, Statement, VerifierKey};
 
 /// Exit status for a proof that was checked and rejected (other failures exit 2).
 pub const EXIT_REJECTED: i32 = 1;
@@ -45,9 +50,15 @@ pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
 
 /// Writes `settings.json` beside a verifying key: the circuit shape (architecture, fixed-point
 /// format, N), its id and k, readable by any tool.
-fn write_settings(vk_path: &Path, shape: &CircuitShape) -> Result<()> {
+fn write_settings(vk_path: &Path, shape: &CircuitShape, backend: BackendKind) -> Result<()> {
     let path = vk_path.with_file_name("settings.json");
-    let settings = json!({ "format": "zkpot-settings", "version": 1, "shape_id": shape.id(), "k": shape.k(), "shape": shape });
+    let settings = match backend {
+        BackendKind::Halo2 => json!({ "format": "zkpot-settings", "version": 1, "backend": zkpot_verifier::HALO2_BACKEND, "shape_id": shape.id(), "k": shape.k(), "shape": shape }),
+        BackendKind::Groth16 => json!({
+            "format": "zkpot-settings", "version": 1, "backend": zkpot_verifier::GROTH16_BACKEND, "shape_id": shape_id(shape),
+            "constraints": ConstraintCount::of(shape), "shape": shape,
+        }),
+    };
     write_file(&path, serde_json::to_string_pretty(&settings)?.as_bytes())
 }
 
@@ -156,13 +167,30 @@ pub fn run(command: Command) -> Result<()> {
             }
             println!("{}", serde_json::to_string_pretty(&c)?);
         }
+        Command::Setup { inputs, params, vk } if params.backend == BackendKind::Groth16 => {
+            let (model, data) = load_inputs(&inputs)?;
+            let shape = CircuitShape::new(model.architecture(), data.len());
+            let (pk, took) = groth16_keys(&params, &shape)?;
+            let pk_path = vk.with_file_name("pk.key");
+            write_file(&vk, &pk.verifying_key().to_bytes())?;
+            write_file(&pk_path, &pk.to_bytes())?;
+            write_settings(&vk, &shape, params.backend)?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&json!({
+                    "backend": zkpot_verifier::GROTH16_BACKEND, "shape_id": shape_id(&shape), "samples": shape.samples,
+                    "constraints": ConstraintCount::of(&shape).total, "verifying_key": vk, "proving_key": pk_path,
+                    "keygen_seconds": took.as_secs_f64(), "development_keys": params.pk.is_none(),
+                }))?
+            );
+        }
         Command::Setup { inputs, params, vk } => {
             let (model, data) = load_inputs(&inputs)?;
             let shape = CircuitShape::new(model.architecture(), data.len());
             let kzg = load_params(&params, shape.k())?;
             let (_, vkey, took) = keys(&params, &kzg, &shape)?;
             write_file(&vk, &vkey.to_bytes())?;
-            write_settings(&vk, &shape)?;
+            write_settings(&vk, &shape, params.backend)?;
             println!(
                 "{}",
                 serde_json::to_string_pretty(&json!({
@@ -172,6 +200,9 @@ pub fn run(command: Command) -> Result<()> {
             );
         }
         Command::Prove { inputs, params, chunk_size: Some(m), bundle, .. } => {
+            if params.backend != BackendKind::Halo2 {
+                bail!("--chunk-size is only supported with --backend halo2 for now");
+            }
             let (model, data) = load_inputs(&inputs)?;
             let summary = crate::chunked::prove_chunked(&model, &data, m, &params, &bundle)?;
             println!("{}", serde_json::to_string_pretty(&summary)?);
@@ -182,7 +213,7 @@ pub fn run(command: Command) -> Result<()> {
             write_file(&proof, &out.proof.to_bytes())?;
             write_file(&statement, out.statement.to_json().as_bytes())?;
             write_file(&vk, &out.vk_bytes)?;
-            write_settings(&vk, &CircuitShape::new(model.architecture(), data.len()))?;
+            write_settings(&vk, &CircuitShape::new(model.architecture(), data.len()), params.backend)?;
             println!("{}", serde_json::to_string_pretty(&out.summary(&statement, &proof, &vk))?);
         }
         Command::Verify { bundle: Some(path), .. } => {
@@ -197,22 +228,28 @@ pub fn run(command: Command) -> Result<()> {
                 }))?
             );
         }
-        Command::Verify { statement, proof, vk, .. } => {
+        Command::Verify { statement, proof, vk, backend, .. } => {
             // anything that stops verification, unreadable files included, is a rejection
-            let load = || -> Result<(Statement, ProofFile, VerifierKey)> {
+            let load = || -> Result<(Statement, ProofFile, AnyKey)> {
                 let s = Statement::from_json(&read_text(&statement, "statement")?).with_context(|| format!("in {}", statement.display()))?;
                 let p = ProofFile::from_bytes(&std::fs::read(&proof).with_context(|| format!("cannot read the proof file {}", proof.display()))?)
                     .with_context(|| format!("in {}", proof.display()))?;
-                let key = VerifierKey::read(&vk).with_context(|| format!("in {}", vk.display()))?;
+                let key = AnyKey::read(&vk).with_context(|| format!("in {}", vk.display()))?;
                 Ok((s, p, key))
             };
             let (s, p, key) = load().map_err(|e| Rejected(format!("{e:#}")))?;
-            let (res, took) = step("verifying", || zkpot_verifier::verify(&s, &p, &key));
+            if let Some(b) = backend {
+                let want = backend_name(b);
+                if s.backend != want {
+                    return Err(Rejected(format!("--backend {} expects `{want}` statements, this one names `{}`", b.flag(), s.backend)).into());
+                }
+            }
+            let (res, took) = step(&format!("verifying ({})", s.backend), || verify_any(&s, &p, &key));
             match res {
                 Ok(()) => println!(
                     "{}",
                     serde_json::to_string_pretty(&json!({
-                        "result": "accept", "score": s.score, "samples": s.samples,
+                        "result": "accept", "backend": s.backend, "score": s.score, "samples": s.samples,
                         "model_commitment": s.model_commitment, "dataset_commitment": s.dataset_commitment,
                         "verify_ms": took.as_secs_f64() * 1e3,
                     }))?
@@ -309,10 +346,30 @@ impl ProveOutput {
     }
 }
 
+/// The statement name of a backend.
+pub(crate) fn backend_name(b: BackendKind) -> &'static str {
+    match b {
+        BackendKind::Halo2 => zkpot_verifier::HALO2_BACKEND,
+        BackendKind::Groth16 => zkpot_verifier::GROTH16_BACKEND,
+    }
+}
+
 fn prove_all(model: &QuantizedModel, data: &QuantizedDataset, params: &ParamsArgs) -> Result<ProveOutput> {
     let (witness, _) = step("running the validation function", || Witness::new(model.clone(), data.clone()));
     let witness = witness?;
     let shape = CircuitShape::new(model.architecture(), data.len());
+    if params.backend == BackendKind::Groth16 {
+        let (pk, keygen) = groth16_keys(params, &shape)?;
+        let vk = pk.verifying_key();
+        let count = ConstraintCount::of(&shape);
+        let (res, prove) = step(&format!("proving {} samples with Groth16 ({} constraints)", data.len(), count.total), || {
+            Groth16Backend::prove(&DevSeed::default(), &pk, witness)
+        });
+        let (statement, proof) = res?;
+        let (res, verify) = step("verifying", || Groth16Backend::verify(&vk, &statement, &proof));
+        res.context("the fresh proof did not verify")?;
+        return Ok(ProveOutput { statement, proof, vk_bytes: vk.to_bytes(), keygen, prove, verify });
+    }
     let kzg = load_params(params, shape.k())?;
     let (pk, vk, keygen) = keys(params, &kzg, &shape)?;
     let (res, prove) = step(&format!("proving {} samples", data.len()), || Halo2Backend::prove(&kzg, &pk, witness));
@@ -324,7 +381,7 @@ fn prove_all(model: &QuantizedModel, data: &QuantizedDataset, params: &ParamsArg
 
 fn demo(samples: Option<usize>, out: &Path, no_ledger: bool, params: &ParamsArgs) -> Result<()> {
     let n = samples.unwrap_or(500);
-    eprintln!("zkpot demo: the bundled digits MLP (64-32-10, ReLU) on {n} samples of the bundled test set");
+    eprintln!("zkpot demo: the bundled digits MLP (64-32-10, ReLU) on {n} samples of the bundled test set, backend {}", backend_name(params.backend));
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     let fm = bundled::digits_model()?;
     let fd = bundled::digits_test()?.take(n)?;
@@ -344,7 +401,7 @@ fn demo(samples: Option<usize>, out: &Path, no_ledger: bool, params: &ParamsArgs
     write_file(&proof_p, &res.proof.to_bytes())?;
     write_file(&statement_p, res.statement.to_json().as_bytes())?;
     write_file(&vk_p, &res.vk_bytes)?;
-    write_settings(&vk_p, &CircuitShape::new(q.architecture(), data.len()))?;
+    write_settings(&vk_p, &CircuitShape::new(q.architecture(), data.len()), params.backend)?;
     if res.statement.score as usize != report.quantized_correct {
         bail!("the proved score {} differs from the reference score {}", res.statement.score, report.quantized_correct);
     }

@@ -3,6 +3,7 @@
 mod chunked;
 mod cli;
 mod execute;
+mod groth16_keys;
 mod ledger_demo;
 mod report;
 

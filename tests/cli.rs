@@ -205,3 +205,87 @@ fn chunked_proof_bundle_and_tampering() {
 fn json(v: impl Into<serde_json::Value>) -> serde_json::Value {
     v.into()
 }
+
+#[test]
+fn groth16_flow_and_tampering() {
+    let dir = workdir("groth16");
+    let base = ["--float-model", "model.json", "--data", "data.json", "--samples", "3", Q[0], Q[1], Q[2], Q[3]];
+    let args = |verb: &'static str, extra: &[&'static str]| [verb].iter().chain(base.iter()).chain(extra.iter()).copied().collect::<Vec<_>>();
+    let o = zkpot(&dir, &args("commit", &[]));
+    assert!(o.status.success(), "{}", text(&o));
+    let c: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+
+    let o = zkpot(&dir, &args("setup", &["--backend", "groth16", "--vk", "g16.vk"]));
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("INSECURE DEVELOPMENT GROTH16 KEYS"), "dev keys warning: {}", text(&o));
+    assert!(dir.join("pk.key").exists());
+    let settings: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("settings.json")).unwrap()).unwrap();
+    assert_eq!(settings["backend"], "groth16-bn254");
+    assert!(settings["constraints"]["total"].as_u64().unwrap() > 0);
+
+    // proving with the proving key file from setup, and with the cached development keys
+    let o = zkpot(&dir, &args("prove", &["--backend", "groth16", "--pk", "pk.key"]));
+    assert!(o.status.success(), "{}", text(&o));
+    let out: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(out["proof_bytes"], 128);
+    let statement: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("statement.json")).unwrap()).unwrap();
+    assert_eq!(statement["backend"], "groth16-bn254");
+    assert_eq!(statement["model_commitment"], c["model_commitment"]);
+    assert_eq!(statement["dataset_commitment"], c["dataset_commitment"]);
+    assert_eq!(std::fs::read(dir.join("g16.vk")).unwrap(), std::fs::read(dir.join("vk.key")).unwrap());
+    let o = zkpot(&dir, &args("prove", &["--backend", "groth16", "--proof", "proof2.bin", "--statement", "s2.json"]));
+    assert!(o.status.success(), "{}", text(&o));
+    let o = zkpot(&dir, &["verify"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("accept"));
+    let o = zkpot(&dir, &["verify", "--backend", "groth16", "--proof", "proof2.bin", "--statement", "s2.json"]);
+    assert!(o.status.success(), "{}", text(&o));
+
+    // the same statement as halo2 (same commitments and score), different backend and shape id
+    let o = zkpot(&dir, &args("prove", &["--proof", "h.bin", "--statement", "h.json", "--vk", "h.vk"]));
+    assert!(o.status.success(), "{}", text(&o));
+    let h: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("h.json")).unwrap()).unwrap();
+    for field in ["model_commitment", "dataset_commitment", "samples", "score"] {
+        assert_eq!(h[field], statement[field], "{field}");
+    }
+    assert_eq!(h["backend"], "halo2-kzg-bn254");
+
+    // tampering
+    let mut s = statement.clone();
+    s["score"] = serde_json::json!(statement["score"].as_u64().unwrap() ^ 1);
+    std::fs::write(dir.join("bad-score.json"), s.to_string()).unwrap();
+    let o = zkpot(&dir, &["verify", "--statement", "bad-score.json"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_fails_with(&o, "pairing check failed");
+    let proof = std::fs::read(dir.join("proof.bin")).unwrap();
+    let mut flipped = proof.clone();
+    flipped[20] ^= 1;
+    std::fs::write(dir.join("flipped.bin"), &flipped).unwrap();
+    assert_fails_with(&zkpot(&dir, &["verify", "--proof", "flipped.bin"]), "corrupted");
+    std::fs::write(dir.join("short.bin"), &proof[..proof.len() - 5]).unwrap();
+    assert_fails_with(&zkpot(&dir, &["verify", "--proof", "short.bin"]), "truncated");
+    let vk = std::fs::read(dir.join("vk.key")).unwrap();
+    std::fs::write(dir.join("short.vk"), &vk[..vk.len() - 7]).unwrap();
+    assert_fails_with(&zkpot(&dir, &["verify", "--vk", "short.vk"]), "truncated");
+    // backend mix-ups: a halo2 key or proof with the Groth16 statement, --backend disagreeing
+    assert_fails_with(&zkpot(&dir, &["verify", "--vk", "h.vk"]), "mismatch");
+    assert_fails_with(&zkpot(&dir, &["verify", "--proof", "h.bin"]), "mismatch");
+    assert_fails_with(&zkpot(&dir, &["verify", "--backend", "halo2"]), "--backend halo2");
+    // chunked proving is halo2-only for now
+    assert_fails_with(&zkpot(&dir, &args("prove", &["--backend", "groth16", "--chunk-size", "2"])), "only supported with --backend halo2");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn groth16_demo_runs() {
+    let dir = workdir("groth16-demo");
+    let o = zkpot(&dir, &["demo", "--backend", "groth16", "--samples", "2", "--out", "d"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let t = text(&o);
+    assert!(t.contains("S/N = 2/2 proved"), "{t}");
+    assert!(t.contains("proof 128 bytes"), "{t}");
+    assert!(t.contains("groth16-bn254 verifier on every replica"), "{t}");
+    let o = zkpot(&dir, &["verify", "--statement", "d/statement.json", "--proof", "d/proof.bin", "--vk", "d/vk.key"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -10,6 +10,7 @@
 //! * [`quantize`]: float model to quantized model, with bound checks and an accuracy report.
 //! * [`poseidon`]: circomlib's Poseidon, natively and as a halo2 chip side by side.
 //! * [`commit`]: canonical encodings and the model / data set commitments.
+//! * [`groth16`]: the Groth16 (R1CS, arkworks) circuit proving the same statement.
 //! * [`halo2`]: the halo2 circuit proving `(model commitment, data commitment, N, S)`.
 //! * [`field`]: BN254 scalar helpers and the hex form used in JSON.
 //! * [`error`]: the crate's error type.
@@ -24,6 +25,7 @@ pub mod error;
 pub mod eval;
 pub mod field;
 pub mod fixed;
+pub mod groth16;
 pub mod halo2;
 pub mod model;
 pub mod poseidon;

@@ -7,7 +7,7 @@
 //! 0       4     magic "ZKPT"
 //! 4       1     container format version (1)
 //! 5       1     kind (1 verifying key, 2 proof, 3 proving key, 4 KZG parameters)
-//! 6       1     backend (1 halo2-kzg-bn254)
+//! 6       1     backend (1 halo2-kzg-bn254, 2 groth16-bn254)
 //! 7       1     reserved (0)
 //! 8       8     payload length, little endian
 //! 16      n     payload
@@ -58,6 +58,8 @@ impl Kind {
 
 /// Backend byte of halo2 (KZG on BN254).
 pub const BACKEND_HALO2: u8 = 1;
+/// Backend byte of Groth16 (BN254).
+pub const BACKEND_GROTH16: u8 = 2;
 
 /// Wraps a payload.
 pub fn seal(kind: Kind, backend: u8, payload: &[u8]) -> Vec<u8> {

@@ -10,19 +10,26 @@
 //! * [`vk`]: the verifying key file (circuit shape + KZG verifier parameters + halo2 key).
 //! * [`proof`]: the proof file.
 //! * [`halo2`]: verification of halo2 (KZG, SHPLONK, BN254) proofs.
+//! * [`groth16`]: verification of Groth16 (BN254) proofs: the pairing check on `ark-bn254`, key
+//!   and proof files (byte-compatible with `ark_groth16`'s compressed encoding).
+//! * [`dispatch`]: a key of either backend and [`verify_any`], which dispatches on the statement.
 //! * [`bundle`]: a data set proved in chunks: the bundle file and its checks.
 //! * [`error`]: the crate's error type.
 
 pub mod bundle;
 pub mod container;
+pub mod dispatch;
 pub mod error;
+pub mod groth16;
 pub mod halo2;
 pub mod proof;
 pub mod statement;
 pub mod vk;
 
 pub use bundle::Bundle;
+pub use dispatch::{verify_any, AnyKey};
 pub use error::VerifyError;
+pub use groth16::Groth16Key;
 pub use halo2::verify;
 pub use proof::ProofFile;
 pub use statement::Statement;
@@ -30,3 +37,6 @@ pub use vk::VerifierKey;
 
 /// The backend name of the halo2 prover, as statements spell it.
 pub const HALO2_BACKEND: &str = "halo2-kzg-bn254";
+
+/// The backend name of the Groth16 prover, as statements spell it.
+pub const GROTH16_BACKEND: &str = "groth16-bn254";

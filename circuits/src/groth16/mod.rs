@@ -1,0 +1,38 @@
+//! The Groth16 circuit (R1CS over the BN254 scalar field, arkworks 0.6) proving the same
+//! statement as the halo2 circuit: `(model commitment, data set commitment, N, S)`, public
+//! inputs in that order. It enforces exactly the validation function of [`crate::eval`], and its
+//! witness is that function's [`crate::eval::Trace`] (no second evaluator).
+//!
+//! # Layout: one gadget file beside each native op
+//! * [`num`]: a linear combination with its value, products, bit decompositions and range checks.
+//! * [`poseidon`]: the permutation and hash chain of [`crate::poseidon`] (243 constraints per
+//!   permutation: 3 per S-box, the MDS and round constants are free linear combinations).
+//! * [`commit`]: [`crate::commit`]'s encodings: every value's `b` slot bits double as its range
+//!   check, and the packed field elements are free linear combinations of those bits.
+//! * [`dense`]: dense layer outputs: rescale and ReLU of [`crate::fixed`] / [`crate::eval`].
+//! * [`freivalds`]: the layers' matrix products, by Freivalds' test with an in-circuit
+//!   Fiat-Shamir challenge (Poseidon over both commitments and the packed accumulators).
+//! * [`argmax`]: argmax (lowest index on ties) and the per-sample correctness bit.
+//! * [`circuit`]: the [`ConstraintSynthesizer`](ark_relations::gr1cs::ConstraintSynthesizer) tying them
+//!   together, and the count.
+//! * [`cost`]: the number of constraints for a shape, by formula (tests check it against synthesis).
+//! * [`convert`]: field elements between halo2's and arkworks' BN254 types.
+//!
+//! Keys depend only on the [`crate::halo2::CircuitShape`]: key generation synthesizes the same
+//! description over an all-zero model and data set of that shape.
+
+pub mod argmax;
+pub mod circuit;
+pub mod commit;
+pub mod convert;
+pub mod cost;
+pub mod dense;
+pub mod freivalds;
+pub mod num;
+pub mod poseidon;
+
+pub use circuit::Groth16Circuit;
+pub use cost::ConstraintCount;
+
+/// The scalar field the R1CS is over (arkworks' BN254 `Fr`).
+pub type ArkFr = ark_bn254::Fr;

@@ -1,0 +1,158 @@
+//! The Groth16 backend (arkworks 0.6, BN254): circuit-specific setup, proving, and the key
+//! files. The circuit is [`zkpot_circuits::groth16::Groth16Circuit`]; verification is the
+//! verifier crate's own pairing check ([`zkpot_verifier::groth16`]).
+//!
+//! Setup here makes **development keys** from a seed: whoever knows the seed knows the toxic
+//! waste and can forge proofs. A real deployment runs a phase-2 ceremony (per circuit shape)
+//! over a public phase-1 powers-of-tau file; see `docs/groth16.md`.
+//!
+//! Proving key file (container kind 3, backend [`BACKEND_GROTH16`]): shape JSON (u32 length +
+//! bytes), then `ark_groth16::ProvingKey<Bn254>` *uncompressed* (ark-serialize) and read back
+//! without point checks: it is large, only the prover reads it, and a bad proving key can only
+//! make proofs that fail verification, never accepted false ones.
+
+use crate::backend::Backend;
+use crate::error::ProveError;
+use ark_bn254::Bn254;
+use ark_groth16::Groth16;
+use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
+use ark_snark::SNARK;
+use rand::rngs::OsRng;
+use rand_chacha::rand_core::SeedableRng;
+use rand_chacha::ChaCha20Rng;
+use zkpot_circuits::field::fr_to_hex;
+use zkpot_circuits::groth16::circuit::shape_id;
+use zkpot_circuits::groth16::Groth16Circuit;
+use zkpot_circuits::halo2::{CircuitShape, Witness};
+use zkpot_verifier::container::{open, put_bytes, seal, Kind, Reader, BACKEND_GROTH16};
+use zkpot_verifier::groth16::{Groth16Key, Groth16Proof, Groth16Vk};
+use zkpot_verifier::{ProofFile, Statement, VerifyError, GROTH16_BACKEND};
+
+/// Printed whenever development keys are made or used.
+pub const DEV_KEYS_WARNING: &str = "WARNING: INSECURE DEVELOPMENT GROTH16 KEYS. They come from a fixed, public seed: anyone \
+can recompute the setup's secrets and forge proofs of any score. For real use, run a phase-2 ceremony for this circuit \
+over a public phase-1 powers-of-tau file (docs/groth16.md).";
+
+/// The seed of development keys when none is given.
+pub const DEFAULT_DEV_SEED: u64 = 0x7a6b_706f_7447_3136; // "zkpotG16"
+
+/// Setup parameters: the seed the development keys are drawn from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DevSeed(pub u64);
+
+impl Default for DevSeed {
+    fn default() -> Self {
+        DevSeed(DEFAULT_DEV_SEED)
+    }
+}
+
+/// The Groth16 backend.
+pub struct Groth16Backend;
+
+/// A Groth16 proving key with the shape it was made for.
+#[derive(Clone, Debug)]
+pub struct Groth16ProvingKey {
+    pub shape: CircuitShape,
+    pub pk: ark_groth16::ProvingKey<Bn254>,
+}
+
+impl Groth16ProvingKey {
+    /// The proving key file contents.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut payload = Vec::new();
+        put_bytes(&mut payload, serde_json::to_string(&self.shape).unwrap_or_default().as_bytes());
+        let _ = self.pk.serialize_uncompressed(&mut payload);
+        seal(Kind::ProvingKey, BACKEND_GROTH16, &payload)
+    }
+
+    /// Decodes a proving key file.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, ProveError> {
+        let what = "proving key";
+        let (backend, payload) = open(bytes, Kind::ProvingKey)?;
+        if backend != BACKEND_GROTH16 {
+            return Err(VerifyError::Mismatch(format!("the proving key is for backend {backend}, not Groth16 ({BACKEND_GROTH16})")).into());
+        }
+        let mut r = Reader::new(what, payload);
+        let shape: CircuitShape = serde_json::from_slice(r.bytes()?)
+            .map_err(|e| VerifyError::Malformed { what, detail: format!("circuit shape: {e}") })?;
+        let mut rest = r.rest();
+        let pk = ark_groth16::ProvingKey::<Bn254>::deserialize_uncompressed_unchecked(&mut rest)
+            .map_err(|e| VerifyError::Malformed { what, detail: format!("Groth16 proving key: {e}") })?;
+        if !rest.is_empty() {
+            return Err(VerifyError::Malformed { what, detail: format!("{} trailing bytes", rest.len()) }.into());
+        }
+        Ok(Groth16ProvingKey { shape, pk })
+    }
+
+    /// The verifying key file that goes with this proving key.
+    pub fn verifying_key(&self) -> Groth16Key {
+        Groth16Key { shape: self.shape.clone(), vk: vk_from_ark(&self.pk.vk) }
+    }
+}
+
+/// `ark_groth16`'s verifying key as the verifier crate's (same fields).
+pub fn vk_from_ark(vk: &ark_groth16::VerifyingKey<Bn254>) -> Groth16Vk {
+    Groth16Vk { alpha_g1: vk.alpha_g1, beta_g2: vk.beta_g2, gamma_g2: vk.gamma_g2, delta_g2: vk.delta_g2, gamma_abc_g1: vk.gamma_abc_g1.clone() }
+}
+
+/// The verifier crate's key as `ark_groth16`'s (for tools built on ark-groth16).
+pub fn vk_to_ark(vk: &Groth16Vk) -> ark_groth16::VerifyingKey<Bn254> {
+    ark_groth16::VerifyingKey { alpha_g1: vk.alpha_g1, beta_g2: vk.beta_g2, gamma_g2: vk.gamma_g2, delta_g2: vk.delta_g2, gamma_abc_g1: vk.gamma_abc_g1.clone() }
+}
+
+/// `ark_groth16`'s proof as the verifier crate's.
+pub fn proof_from_ark(p: &ark_groth16::Proof<Bn254>) -> Groth16Proof {
+    Groth16Proof { a: p.a, b: p.b, c: p.c }
+}
+
+/// The verifier crate's proof as `ark_groth16`'s.
+pub fn proof_to_ark(p: &Groth16Proof) -> ark_groth16::Proof<Bn254> {
+    ark_groth16::Proof { a: p.a, b: p.b, c: p.c }
+}
+
+/// The statement an honest prover of `witness` claims.
+pub fn statement_of(witness: &Witness) -> Statement {
+    let shape = CircuitShape::new(witness.model.architecture(), witness.data.len());
+    let public = witness.public_inputs();
+    Statement::new(
+        GROTH16_BACKEND,
+        shape_id(&shape),
+        fr_to_hex(&public[0]),
+        fr_to_hex(&public[1]),
+        witness.data.len() as u64,
+        witness.trace.score as u64,
+    )
+}
+
+impl Backend for Groth16Backend {
+    type Params = DevSeed;
+    type ProvingKey = Groth16ProvingKey;
+    type VerifyingKey = Groth16Key;
+    type Proof = ProofFile;
+    const NAME: &'static str = GROTH16_BACKEND;
+
+    /// Development keys for `shape` from the seed (see [`DEV_KEYS_WARNING`]).
+    fn setup(seed: &DevSeed, shape: &CircuitShape) -> Result<(Groth16ProvingKey, Groth16Key), ProveError> {
+        let circuit = Groth16Circuit::keygen(shape)?;
+        let mut rng = ChaCha20Rng::seed_from_u64(seed.0);
+        let (pk, _) = Groth16::<Bn254>::circuit_specific_setup(circuit, &mut rng).map_err(|e| ProveError::Proving(format!("Groth16 setup: {e}")))?;
+        let pk = Groth16ProvingKey { shape: shape.clone(), pk };
+        let vk = pk.verifying_key();
+        Ok((pk, vk))
+    }
+
+    fn prove(_: &DevSeed, pk: &Groth16ProvingKey, witness: Witness) -> Result<(Statement, ProofFile), ProveError> {
+        let shape = CircuitShape::new(witness.model.architecture(), witness.data.len());
+        if shape != pk.shape {
+            return Err(ProveError::WrongKey { key: shape_id(&pk.shape), witness: shape_id(&shape) });
+        }
+        let statement = statement_of(&witness);
+        let circuit = Groth16Circuit::new(witness);
+        let proof = Groth16::<Bn254>::prove(&pk.pk, circuit, &mut OsRng).map_err(|e| ProveError::Proving(format!("Groth16: {e}")))?;
+        Ok((statement, proof_from_ark(&proof).to_file()))
+    }
+
+    fn verify(vk: &Groth16Key, statement: &Statement, proof: &ProofFile) -> Result<(), ProveError> {
+        Ok(zkpot_verifier::groth16::verify(statement, proof, vk)?)
+    }
+}

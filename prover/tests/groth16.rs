@@ -1,0 +1,167 @@
+//! The Groth16 backend end to end on tiny circuits: development setup from a seed, proving,
+//! the verifier crate's own pairing check against ark-groth16's verifier, byte compatibility of
+//! the key and proof encodings with ark-groth16's, and clear rejections of changed public
+//! inputs, corrupted or truncated proofs and keys, and backend mix-ups.
+
+use ark_bn254::Bn254;
+use ark_groth16::Groth16;
+use ark_serialize::CanonicalSerialize;
+use ark_snark::SNARK;
+use zkpot_circuits::groth16::convert::to_ark;
+use zkpot_circuits::halo2::{CircuitShape, Witness};
+use zkpot_circuits::testing::{random_dataset, random_model, TINY};
+use zkpot_prover::groth16::{proof_to_ark, vk_to_ark, DevSeed, Groth16ProvingKey};
+use zkpot_prover::{Backend, Groth16Backend};
+use zkpot_verifier::groth16::{Groth16Proof, PROOF_BYTES};
+use zkpot_verifier::{verify_any, AnyKey, Groth16Key, ProofFile, Statement, VerifyError};
+
+fn witness(seed: u64, n: usize) -> Witness {
+    let model = random_model(seed, TINY, &[3, 4, 3], 4);
+    let data = random_dataset(seed, TINY, 3, 3, n, 16);
+    Witness::new(model, data).unwrap()
+}
+
+struct Fixture {
+    pk: Groth16ProvingKey,
+    vk: Groth16Key,
+    statement: Statement,
+    proof: ProofFile,
+}
+
+fn fixture() -> Fixture {
+    let w = witness(1, 3);
+    let shape = CircuitShape::new(w.model.architecture(), 3);
+    let (pk, vk) = Groth16Backend::setup(&DevSeed(7), &shape).unwrap();
+    let (statement, proof) = Groth16Backend::prove(&DevSeed(7), &pk, w).unwrap();
+    Fixture { pk, vk, statement, proof }
+}
+
+fn ark_accepts(f: &Fixture, statement: &Statement, proof: &[u8]) -> bool {
+    let Ok(p) = Groth16Proof::from_bytes(proof) else { return false };
+    let public: Vec<_> = statement.public_inputs().unwrap().iter().map(to_ark).collect();
+    Groth16::<Bn254>::verify(&vk_to_ark(&f.vk.vk), &public, &proof_to_ark(&p)).unwrap()
+}
+
+#[test]
+fn proves_verifies_and_agrees_with_ark_groth16() {
+    let f = fixture();
+    assert_eq!(f.proof.proof.len(), PROOF_BYTES);
+    assert_eq!(f.statement.backend, "groth16-bn254");
+    Groth16Backend::verify(&f.vk, &f.statement, &f.proof).unwrap();
+    assert!(ark_accepts(&f, &f.statement, &f.proof.proof));
+    // through files and the dispatching entry point
+    let key = AnyKey::from_bytes(&f.vk.to_bytes()).unwrap();
+    let proof = ProofFile::from_bytes(&f.proof.to_bytes()).unwrap();
+    let statement = Statement::from_json(&f.statement.to_json()).unwrap();
+    verify_any(&statement, &proof, &key).unwrap();
+}
+
+#[test]
+fn encodings_are_ark_groth16s() {
+    let f = fixture();
+    let mut ark_vk = Vec::new();
+    f.pk.pk.vk.serialize_compressed(&mut ark_vk).unwrap();
+    let mut ours = Vec::new();
+    f.vk.vk.serialize_compressed(&mut ours).unwrap();
+    assert_eq!(ours, ark_vk);
+    let p = Groth16Proof::from_bytes(&f.proof.proof).unwrap();
+    let mut ark_p = Vec::new();
+    proof_to_ark(&p).serialize_compressed(&mut ark_p).unwrap();
+    assert_eq!(ark_p, f.proof.proof);
+    // the proving key file round-trips
+    let back = Groth16ProvingKey::from_bytes(&f.pk.to_bytes()).unwrap();
+    assert_eq!(back.shape, f.pk.shape);
+    assert_eq!(back.verifying_key(), f.vk);
+}
+
+#[test]
+fn keys_depend_only_on_the_shape_and_the_seed() {
+    let f = fixture();
+    let shape = f.pk.shape.clone();
+    let (_, again) = Groth16Backend::setup(&DevSeed(7), &shape).unwrap();
+    assert_eq!(again.to_bytes(), f.vk.to_bytes());
+    let (_, other) = Groth16Backend::setup(&DevSeed(8), &shape).unwrap();
+    assert_ne!(other.to_bytes(), f.vk.to_bytes());
+    // another model of the same architecture proves under the same key
+    let w = witness(2, 3);
+    let (statement, proof) = Groth16Backend::prove(&DevSeed(7), &f.pk, w).unwrap();
+    Groth16Backend::verify(&f.vk, &statement, &proof).unwrap();
+    // a witness of another shape is refused before proving
+    let w = witness(3, 2);
+    assert!(matches!(Groth16Backend::prove(&DevSeed(7), &f.pk, w), Err(zkpot_prover::ProveError::WrongKey { .. })));
+}
+
+#[test]
+fn changed_public_inputs_are_rejected() {
+    let f = fixture();
+    let mut s = f.statement.clone();
+    s.score = if s.score > 0 { s.score - 1 } else { 1 };
+    assert!(matches!(zkpot_verifier::groth16::verify(&s, &f.proof, &f.vk), Err(VerifyError::Rejected(_))));
+    assert!(!ark_accepts(&f, &s, &f.proof.proof));
+    let mut s = f.statement.clone();
+    s.model_commitment = f.statement.dataset_commitment.clone();
+    assert!(matches!(zkpot_verifier::groth16::verify(&s, &f.proof, &f.vk), Err(VerifyError::Rejected(_))));
+    let mut s = f.statement.clone();
+    s.dataset_commitment = f.statement.model_commitment.clone();
+    assert!(matches!(zkpot_verifier::groth16::verify(&s, &f.proof, &f.vk), Err(VerifyError::Rejected(_))));
+    let mut s = f.statement.clone();
+    s.samples += 1;
+    assert!(matches!(zkpot_verifier::groth16::verify(&s, &f.proof, &f.vk), Err(VerifyError::Mismatch(_))));
+}
+
+#[test]
+fn corrupted_and_truncated_proofs_are_rejected_without_panics() {
+    let f = fixture();
+    for i in 0..PROOF_BYTES {
+        for bit in [0x01u8, 0x80] {
+            let mut bad = f.proof.clone();
+            bad.proof[i] ^= bit;
+            let ours = zkpot_verifier::groth16::verify(&f.statement, &bad, &f.vk);
+            assert!(matches!(ours, Err(VerifyError::Malformed { .. }) | Err(VerifyError::Rejected(_))), "byte {i}: {ours:?}");
+            assert!(!ark_accepts(&f, &f.statement, &bad.proof), "byte {i}");
+        }
+    }
+    let mut short = f.proof.clone();
+    short.proof.truncate(100);
+    assert!(matches!(zkpot_verifier::groth16::verify(&f.statement, &short, &f.vk), Err(VerifyError::Malformed { .. })));
+    let file = f.proof.to_bytes();
+    assert!(matches!(ProofFile::from_bytes(&file[..file.len() - 3]), Err(VerifyError::Truncated { .. })));
+}
+
+#[test]
+fn corrupted_and_truncated_keys_are_rejected_without_panics() {
+    let f = fixture();
+    let bytes = f.vk.to_bytes();
+    for cut in [0, 10, 16, bytes.len() / 2, bytes.len() - 1] {
+        assert!(AnyKey::from_bytes(&bytes[..cut]).is_err(), "cut at {cut}");
+    }
+    let mut bad = bytes.clone();
+    bad[40] ^= 1;
+    assert!(matches!(AnyKey::from_bytes(&bad), Err(VerifyError::Corrupted { .. })));
+    // a damaged point inside a correctly sealed container
+    let payload_start = 16 + 4 + serde_json::to_string(&f.vk.shape).unwrap().len();
+    let (_, payload) = zkpot_verifier::container::open(&bytes, zkpot_verifier::container::Kind::VerifyingKey).unwrap();
+    let mut payload = payload.to_vec();
+    payload[payload_start - 16 + 5] ^= 0x55;
+    let resealed = zkpot_verifier::container::seal(zkpot_verifier::container::Kind::VerifyingKey, zkpot_verifier::container::BACKEND_GROTH16, &payload);
+    let err = Groth16Key::from_bytes(&resealed);
+    assert!(matches!(err, Err(VerifyError::Malformed { .. })) || err.as_ref().is_ok_and(|k| k.vk != f.vk.vk), "{err:?}");
+    if let Ok(k) = err {
+        assert!(zkpot_verifier::groth16::verify(&f.statement, &f.proof, &k).is_err());
+    }
+}
+
+#[test]
+fn backend_mixups_are_mismatches() {
+    let f = fixture();
+    let mut s = f.statement.clone();
+    s.backend = zkpot_verifier::HALO2_BACKEND.into();
+    assert!(matches!(zkpot_verifier::groth16::verify(&s, &f.proof, &f.vk), Err(VerifyError::Mismatch(_))));
+    let key = AnyKey::Groth16(Box::new(f.vk.clone()));
+    assert!(matches!(verify_any(&s, &f.proof, &key), Err(VerifyError::Mismatch(_))));
+    // a halo2 proof file handed to the Groth16 verifier
+    let halo2_proof = ProofFile::halo2(f.proof.proof.clone());
+    assert!(matches!(zkpot_verifier::groth16::verify(&f.statement, &halo2_proof, &f.vk), Err(VerifyError::Mismatch(_))));
+    // a Groth16 key file handed to the halo2 reader
+    assert!(matches!(zkpot_verifier::VerifierKey::from_bytes(&f.vk.to_bytes()), Err(VerifyError::Mismatch(_))));
+}

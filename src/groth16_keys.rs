@@ -1,0 +1,56 @@
+//! Groth16 keys at the command line: a given proving key file (`--pk`), or development keys from
+//! a seed, cached per circuit shape and seed as `<cache>/<groth16 shape id>-dev<seed>.pk`.
+//! Development keys always print the insecurity warning.
+
+use crate::cli::ParamsArgs;
+use crate::report::step;
+use anyhow::{bail, Context, Result};
+use std::path::PathBuf;
+use std::time::Duration;
+use zkpot_circuits::groth16::circuit::shape_id;
+use zkpot_circuits::groth16::ConstraintCount;
+use zkpot_circuits::halo2::CircuitShape;
+use zkpot_params::cache;
+use zkpot_prover::groth16::{DevSeed, Groth16ProvingKey, DEFAULT_DEV_SEED, DEV_KEYS_WARNING};
+use zkpot_prover::{Backend, Groth16Backend};
+
+/// Where the development proving key of `shape` from `seed` is cached.
+pub fn dev_pk_path(args: &ParamsArgs, shape: &CircuitShape, seed: DevSeed) -> PathBuf {
+    let dir = args.cache.clone().unwrap_or_else(cache::default_dir);
+    dir.join(format!("{}-dev{:016x}.pk", shape_id(shape), seed.0))
+}
+
+/// The proving key for `shape`, and how long making or loading it took.
+pub fn groth16_keys(args: &ParamsArgs, shape: &CircuitShape) -> Result<(Groth16ProvingKey, Duration)> {
+    if let Some(path) = &args.pk {
+        let (res, took) = step(&format!("loading the Groth16 proving key {}", path.display()), || {
+            cache::read(path).map_err(anyhow::Error::from).and_then(|b| Groth16ProvingKey::from_bytes(&b).map_err(anyhow::Error::from))
+        });
+        let pk = res.with_context(|| format!("in {}", path.display()))?;
+        if &pk.shape != shape {
+            bail!("the proving key {} is for circuit {}, the model and data need {}", path.display(), shape_id(&pk.shape), shape_id(shape));
+        }
+        return Ok((pk, took));
+    }
+    eprintln!("{DEV_KEYS_WARNING}");
+    let seed = DevSeed(args.dev_seed.unwrap_or(DEFAULT_DEV_SEED));
+    let path = dev_pk_path(args, shape, seed);
+    if path.exists() {
+        let (res, took) = step(&format!("cached Groth16 development keys {}", path.display()), || {
+            cache::read(&path).map_err(anyhow::Error::from).and_then(|b| Groth16ProvingKey::from_bytes(&b).map_err(anyhow::Error::from))
+        });
+        if let Ok(pk) = res {
+            if &pk.shape == shape {
+                return Ok((pk, took));
+            }
+        }
+    }
+    let count = ConstraintCount::of(shape);
+    let (res, took) = step(
+        &format!("Groth16 development setup for circuit {} ({} constraints, seed {:#x})", shape_id(shape), count.total, seed.0),
+        || Groth16Backend::setup(&seed, shape),
+    );
+    let (pk, _) = res?;
+    cache::write_atomic(&path, &pk.to_bytes()).context("caching the Groth16 proving key")?;
+    Ok((pk, took))
+}

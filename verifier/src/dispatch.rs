@@ -1,0 +1,65 @@
+//! One entry point for both backends: a verifying key file of either kind, and [`verify_any`],
+//! which dispatches on the statement's backend, so light verifiers, bundles and the ledger
+//! treat halo2 and Groth16 proofs alike.
+
+use crate::container::{open, Kind, BACKEND_GROTH16, BACKEND_HALO2};
+use crate::error::VerifyError;
+use crate::groth16::Groth16Key;
+use crate::proof::ProofFile;
+use crate::statement::Statement;
+use crate::vk::VerifierKey;
+use crate::{GROTH16_BACKEND, HALO2_BACKEND};
+
+/// A verifying key of either backend.
+#[derive(Clone, Debug)]
+pub enum AnyKey {
+    Halo2(Box<VerifierKey>),
+    Groth16(Box<Groth16Key>),
+}
+
+impl AnyKey {
+    /// Decodes a key file of either backend (the container's backend byte decides).
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, VerifyError> {
+        let (backend, _) = open(bytes, Kind::VerifyingKey)?;
+        match backend {
+            BACKEND_HALO2 => Ok(AnyKey::Halo2(Box::new(VerifierKey::from_bytes(bytes)?))),
+            BACKEND_GROTH16 => Ok(AnyKey::Groth16(Box::new(Groth16Key::from_bytes(bytes)?))),
+            b => Err(VerifyError::Mismatch(format!("unknown backend byte {b} in the verifying key"))),
+        }
+    }
+
+    /// Reads a key file of either backend.
+    pub fn read(path: &std::path::Path) -> Result<Self, VerifyError> {
+        let bytes = std::fs::read(path).map_err(|source| VerifyError::Io { path: path.display().to_string(), source })?;
+        Self::from_bytes(&bytes)
+    }
+
+    /// The backend name statements use for this key.
+    pub fn backend(&self) -> &'static str {
+        match self {
+            AnyKey::Halo2(_) => HALO2_BACKEND,
+            AnyKey::Groth16(_) => GROTH16_BACKEND,
+        }
+    }
+
+    /// The key file contents.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        match self {
+            AnyKey::Halo2(k) => k.to_bytes(),
+            AnyKey::Groth16(k) => k.to_bytes(),
+        }
+    }
+}
+
+/// Accepts iff `proof` proves `statement` under `key`, whichever backend the statement names;
+/// a statement, proof and key of different backends are a [`VerifyError::Mismatch`].
+pub fn verify_any(statement: &Statement, proof: &ProofFile, key: &AnyKey) -> Result<(), VerifyError> {
+    match (statement.backend.as_str(), key) {
+        (HALO2_BACKEND, AnyKey::Halo2(k)) => crate::halo2::verify(statement, proof, k),
+        (GROTH16_BACKEND, AnyKey::Groth16(k)) => crate::groth16::verify(statement, proof, k),
+        (name, k) => Err(VerifyError::Mismatch(format!(
+            "the statement names backend `{name}`, the verifying key is for `{}`",
+            k.backend()
+        ))),
+    }
+}
