@@ -11,11 +11,13 @@
 //! * [`proof`]: the proof file.
 //! * [`halo2`]: verification of halo2 (KZG, SHPLONK, BN254) proofs.
 //! * [`bundle`]: a data set proved in chunks: the bundle file and its checks.
+//! * [`evm`]: the on-chain (Solidity) verifier of Groth16 proofs and its calldata.
 //! * [`error`]: the crate's error type.
 
 pub mod bundle;
 pub mod container;
 pub mod error;
+pub mod evm;
 pub mod halo2;
 pub mod proof;
 pub mod statement;
