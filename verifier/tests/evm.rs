@@ -15,6 +15,7 @@ use ark_groth16::{Groth16, Proof, ProvingKey, VerifyingKey};
 use ark_relations::gr1cs::{
     ConstraintSynthesizer, ConstraintSystemRef, LinearCombination, SynthesisError, Variable,
 };
+use ark_serialize::CanonicalSerialize;
 use ark_snark::SNARK;
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha20Rng;
@@ -24,25 +25,34 @@ use revm::database::{CacheDB, EmptyDB};
 use revm::primitives::{keccak256, Address, Bytes, TxKind, U256};
 use revm::{Context, ExecuteCommitEvm, MainBuilder, MainContext};
 use std::sync::OnceLock;
+use zkpot_verifier::Statement;
 use zkpot_verifier::evm::{
     self, constructor_args, creation_bytecode, deployment_data, verify_proof_calldata,
     PUBLIC_INPUTS, VERIFYING_KEY_SELECTOR, VERIFY_PROOF_SELECTOR, VERIFY_PROOF_SIGNATURE,
 };
 
 // ---------------------------------------------------------------------------------------------
-// A toy circuit with the statement's shape: public (m, d, n, s), witness (x, y) with
-// x * y = m, x + y = d, x * x = n, y * m = s. Every public input is constrained.
+// A toy circuit with the statement's shape: public (m, d, n, s), witness (x, y, z) with
+// x * y = m, x + y = d, n * s = z. Every public input is constrained; m and d are full-size
+// field elements like commitments, n and s small like N and S.
 
 #[derive(Clone)]
 struct Toy {
     x: Fr,
     y: Fr,
+    n: u64,
+    s: u64,
 }
 
 impl Toy {
+    fn seeded() -> (Self, ChaCha20Rng) {
+        let mut rng = ChaCha20Rng::seed_from_u64(0x7a6b_706f_7465_766d);
+        let toy = Toy { x: Fr::rand(&mut rng), y: Fr::rand(&mut rng), n: 500, s: 457 };
+        (toy, rng)
+    }
+
     fn statement(&self) -> [Fr; PUBLIC_INPUTS] {
-        let m = self.x * self.y;
-        [m, self.x + self.y, self.x * self.x, self.y * m]
+        [self.x * self.y, self.x + self.y, Fr::from(self.n), Fr::from(self.s)]
     }
 }
 
@@ -51,18 +61,35 @@ impl ConstraintSynthesizer<Fr> for Toy {
         let [m, d, n, s] = self.statement();
         let m = cs.new_input_variable(|| Ok(m))?;
         let d = cs.new_input_variable(|| Ok(d))?;
-        let n = cs.new_input_variable(|| Ok(n))?;
-        let s = cs.new_input_variable(|| Ok(s))?;
+        let n_var = cs.new_input_variable(|| Ok(n))?;
+        let s_var = cs.new_input_variable(|| Ok(s))?;
         let x = cs.new_witness_variable(|| Ok(self.x))?;
         let y = cs.new_witness_variable(|| Ok(self.y))?;
+        let z = cs.new_witness_variable(|| Ok(n * s))?;
         let lc = |v: &[Variable]| LinearCombination::<Fr>::sum_vars(v);
         cs.enforce_r1cs_constraint(|| lc(&[x]), || lc(&[y]), || lc(&[m]))?;
         cs.enforce_r1cs_constraint(|| lc(&[x, y]), || lc(&[Variable::One]), || lc(&[d]))?;
-        cs.enforce_r1cs_constraint(|| lc(&[x]), || lc(&[x]), || lc(&[n]))?;
-        cs.enforce_r1cs_constraint(|| lc(&[y]), || lc(&[m]), || lc(&[s]))?;
+        cs.enforce_r1cs_constraint(|| lc(&[n_var]), || lc(&[s_var]), || lc(&[z]))?;
         Ok(())
     }
 }
+
+/// Key, proof and statement of the seeded toy circuit.
+fn seeded_toy() -> (VerifyingKey<Bn254>, Proof<Bn254>, Statement) {
+    let (toy, mut rng) = Toy::seeded();
+    let (pk, vk): (ProvingKey<Bn254>, VerifyingKey<Bn254>) =
+        Groth16::<Bn254>::circuit_specific_setup(toy.clone(), &mut rng).expect("setup");
+    let [m, d, _, _] = toy.statement();
+    let hex0x = |x: &Fr| format!("0x{}", hex::encode(evm::encoding::scalar_word(x)));
+    let statement = Statement::new("groth16-bn254", "toy".into(), hex0x(&m), hex0x(&d), toy.n, toy.s);
+    let proof = Groth16::<Bn254>::prove(&pk, toy, &mut rng).expect("prove");
+    (vk, proof, statement)
+}
+
+/// The committed fixture files (arkworks compressed key and proof, statement JSON), which the
+/// CLI test exports too. `ZKPOT_REGENERATE_FIXTURES=1 cargo test --release -p zkpot-verifier
+/// --test evm fixtures_are_the_seeded_toy` rewrites them from the seeded toy.
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/evm");
 
 struct Fixture {
     vk: VerifyingKey<Bn254>,
@@ -70,24 +97,52 @@ struct Fixture {
     inputs: [Fr; PUBLIC_INPUTS],
 }
 
+fn fixture_path(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(FIXTURES).join(name)
+}
+
 fn fixture() -> &'static Fixture {
     static FIXTURE: OnceLock<Fixture> = OnceLock::new();
     FIXTURE.get_or_init(|| {
-        let mut rng = ChaCha20Rng::seed_from_u64(0x7a6b_706f_7465_766d);
-        let toy = Toy {
-            x: Fr::rand(&mut rng),
-            y: Fr::rand(&mut rng),
-        };
-        let (pk, vk): (ProvingKey<Bn254>, VerifyingKey<Bn254>) =
-            Groth16::<Bn254>::circuit_specific_setup(toy.clone(), &mut rng).expect("setup");
-        let inputs = toy.statement();
-        let proof = Groth16::<Bn254>::prove(&pk, toy, &mut rng).expect("prove");
-        assert!(
-            Groth16::<Bn254>::verify(&vk, &inputs, &proof).expect("verify"),
-            "arkworks rejects the toy proof"
-        );
+        let read = |name: &str| std::fs::read(fixture_path(name)).expect("fixture file");
+        let vk = evm::read_verifying_key(&read("vk.bin")).expect("fixture key");
+        let proof = evm::read_proof(&read("proof.bin")).expect("fixture proof");
+        let statement = Statement::from_json(&String::from_utf8_lossy(&read("statement.json"))).expect("fixture statement");
+        let inputs = evm::statement_inputs(&statement).expect("statement inputs");
+        assert!(Groth16::<Bn254>::verify(&vk, &inputs, &proof).expect("verify"), "arkworks rejects the fixture proof");
         Fixture { vk, proof, inputs }
     })
+}
+
+#[test]
+fn fixtures_are_the_seeded_toy() {
+    let (vk, proof, statement) = seeded_toy();
+    let mut vk_bytes = Vec::new();
+    vk.serialize_compressed(&mut vk_bytes).expect("serialize key");
+    let mut proof_bytes = Vec::new();
+    proof.serialize_compressed(&mut proof_bytes).expect("serialize proof");
+    assert_eq!(proof_bytes.len(), 128);
+    let files = [("vk.bin", vk_bytes), ("proof.bin", proof_bytes), ("statement.json", format!("{}\n", statement.to_json()).into_bytes())];
+    if std::env::var_os("ZKPOT_REGENERATE_FIXTURES").is_some() {
+        std::fs::create_dir_all(FIXTURES).expect("fixture directory");
+        for (name, bytes) in &files {
+            std::fs::write(fixture_path(name), bytes).expect("write fixture");
+        }
+    }
+    for (name, bytes) in &files {
+        let committed = std::fs::read(fixture_path(name)).expect("fixture file");
+        assert!(&committed == bytes, "{name} is not what the seeded toy gives: rerun with ZKPOT_REGENERATE_FIXTURES=1");
+    }
+}
+
+#[test]
+fn malformed_key_and_proof_files_are_refused() {
+    let committed = std::fs::read(fixture_path("proof.bin")).expect("fixture proof");
+    assert!(evm::read_proof(&committed[..127]).is_err());
+    let mut flipped = committed.clone();
+    flipped[0] ^= 0x01; // A.x changes: almost surely off the curve.
+    assert!(evm::read_proof(&flipped).is_err() || evm::read_proof(&flipped).ok() != evm::read_proof(&committed).ok());
+    assert!(evm::read_verifying_key(b"not a key").is_err());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -284,6 +339,13 @@ fn export_writes_the_contract_deployment_and_calldata() {
         Some(valid_calldata())
     );
     let _ = std::fs::remove_dir_all(&dir);
+
+    // A proof that does not verify for the key gets no calldata.
+    let mut wrong = f.inputs;
+    wrong[3] += Fr::from(1u8);
+    let refused = evm::write_verifier(&dir, Some(&f.vk), Some((&f.proof, &wrong)));
+    assert!(matches!(refused, Err(zkpot_verifier::VerifyError::Rejected(_))), "{refused:?}");
+    assert!(!dir.join("calldata.hex").exists());
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -5,14 +5,16 @@
 //! * `Groth16Verifier.json`: compiler, settings, source SHA-256, ABI and selectors.
 //! * `deploy.hex` (with a key): `0x` ++ creation bytecode ++ constructor arguments, the data
 //!   of the deployment transaction for that key.
-//! * `calldata.hex` (with a proof and its statement): `0x` ++ `verifyProof` calldata.
+//! * `calldata.hex` (with a proof and its statement): `0x` ++ `verifyProof` calldata. With a
+//!   key too, the proof is first checked off-chain (arkworks), so no calldata is written for a
+//!   proof the contract would reject.
 
 use super::calldata::{deployment_data, verify_proof_calldata};
 use super::contract::{BUILD_INFO_JSON, CREATION_BYTECODE_HEX, SOLIDITY_SOURCE};
 use super::PUBLIC_INPUTS;
 use crate::VerifyError;
 use ark_bn254::{Bn254, Fr};
-use ark_groth16::{Proof, VerifyingKey};
+use ark_groth16::{prepare_verifying_key, Groth16, Proof, VerifyingKey};
 use std::path::{Path, PathBuf};
 
 /// One file written by [`write_verifier`].
@@ -26,11 +28,23 @@ pub struct ExportedFile {
 
 /// Writes the contract files into `dir` (created if missing); with `vk`, also the deployment
 /// data for that key; with `proof`, also the calldata verifying that proof of that statement.
+///
+/// With both, a proof that does not verify for the key is refused ([`VerifyError::Rejected`])
+/// before anything is written.
 pub fn write_verifier(
     dir: &Path,
     vk: Option<&VerifyingKey<Bn254>>,
     proof: Option<(&Proof<Bn254>, &[Fr; PUBLIC_INPUTS])>,
 ) -> Result<Vec<ExportedFile>, VerifyError> {
+    if let (Some(vk), Some((proof, inputs))) = (vk, proof) {
+        let accepted = Groth16::<Bn254>::verify_proof(&prepare_verifying_key(vk), proof, inputs)
+            .map_err(|e| VerifyError::Rejected(e.to_string()))?;
+        if !accepted {
+            return Err(VerifyError::Rejected(
+                "the Groth16 proof does not verify for this key and statement, so no calldata was written".into(),
+            ));
+        }
+    }
     std::fs::create_dir_all(dir).map_err(|source| VerifyError::Io {
         path: dir.display().to_string(),
         source,

@@ -14,16 +14,19 @@
 //! * [`contract`]: the committed source, creation bytecode and build record, embedded.
 //! * [`encoding`]: field elements and curve points as 32-byte EVM words, in precompile order.
 //! * [`calldata`]: constructor arguments, deployment data and `verifyProof` calldata.
+//! * [`input`]: reading an arkworks key and proof, and a statement's inputs as arkworks scalars.
 //! * [`export`]: the files `zkpot export-verifier --backend groth16` writes.
 
 pub mod calldata;
 pub mod contract;
 pub mod encoding;
 pub mod export;
+pub mod input;
 
 pub use calldata::{constructor_args, deployment_data, verify_proof_calldata};
 pub use contract::{creation_bytecode, BUILD_INFO_JSON, CREATION_BYTECODE_HEX, SOLIDITY_SOURCE};
 pub use export::{write_verifier, ExportedFile};
+pub use input::{read_proof, read_verifying_key, statement_inputs};
 
 /// The number of public inputs the contract verifies: model commitment, data set commitment,
 /// N, S.

@@ -1,0 +1,37 @@
+//! What the exporter reads: a Groth16 verifying key and proof, and the statement's public
+//! inputs as arkworks scalars.
+//!
+//! Keys and proofs are arkworks' canonical compressed serialization (`serialize_compressed`
+//! of `ark_groth16::VerifyingKey<Bn254>` / `Proof<Bn254>`); reading checks that every point is
+//! on the curve and in the prime-order subgroup.
+
+use super::PUBLIC_INPUTS;
+use crate::{Statement, VerifyError};
+use ark_bn254::{Bn254, Fr};
+use ark_ff::PrimeField;
+use ark_groth16::{Proof, VerifyingKey};
+use ark_serialize::CanonicalDeserialize;
+use halo2_proofs::halo2curves::ff::PrimeField as _;
+
+/// A verifying key from its compressed arkworks serialization.
+pub fn read_verifying_key(bytes: &[u8]) -> Result<VerifyingKey<Bn254>, VerifyError> {
+    VerifyingKey::<Bn254>::deserialize_compressed(bytes).map_err(|e| VerifyError::Malformed {
+        what: "Groth16 verifying key",
+        detail: e.to_string(),
+    })
+}
+
+/// A proof from its compressed arkworks serialization (128 bytes).
+pub fn read_proof(bytes: &[u8]) -> Result<Proof<Bn254>, VerifyError> {
+    Proof::<Bn254>::deserialize_compressed(bytes).map_err(|e| VerifyError::Malformed {
+        what: "Groth16 proof",
+        detail: e.to_string(),
+    })
+}
+
+/// The statement's public inputs `[model commitment, data set commitment, N, S]` as arkworks
+/// scalars (the same field as halo2's `Fr`, through its canonical little-endian bytes).
+pub fn statement_inputs(statement: &Statement) -> Result<[Fr; PUBLIC_INPUTS], VerifyError> {
+    let inputs = statement.public_inputs()?;
+    Ok(inputs.map(|x| Fr::from_le_bytes_mod_order(x.to_repr().as_ref())))
+}
