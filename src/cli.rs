@@ -209,6 +209,25 @@ pub enum Command {
         #[arg(long, hide = true)]
         one: bool,
     },
+    /// Write the Solidity verifier of Groth16 proofs (BN254 precompiles), its creation bytecode,
+    /// the deployment data for a key and the `verifyProof` calldata of a proof (docs/evm.md).
+    ExportVerifier {
+        /// Proof system; only `groth16` has an on-chain verifier.
+        #[arg(long, default_value = "groth16")]
+        backend: String,
+        /// Groth16 verifying key (arkworks, compressed); with it, also writes deploy.hex.
+        #[arg(long)]
+        vk: Option<PathBuf>,
+        /// Groth16 proof (arkworks, compressed); with --statement, also writes calldata.hex.
+        #[arg(long, requires_all = ["statement", "vk"])]
+        proof: Option<PathBuf>,
+        /// The statement the proof is about.
+        #[arg(long, requires = "proof")]
+        statement: Option<PathBuf>,
+        /// Output directory.
+        #[arg(long, default_value = "zkpot-evm")]
+        out: PathBuf,
+    },
     /// Run one PBFT ledger node (a config written by `zkpot cluster`).
     Node(zkpot_ledger::node::NodeArgs),
     /// Write configs for a local cluster and start its node processes on loopback.

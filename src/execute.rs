@@ -275,6 +275,9 @@ pub fn run(command: Command) -> Result<()> {
             }
         }
         Command::Demo { samples, out, no_ledger, params } => demo(samples, &out, no_ledger, &params)?,
+        Command::ExportVerifier { backend, vk, proof, statement, out } => {
+            export_verifier(&backend, vk.as_deref(), proof.as_deref(), statement.as_deref(), &out)?
+        }
         Command::Node(args) => zkpot_ledger::node::run_node_blocking(&args, &zkpot_ledger::config::builtin_checker)?,
         Command::Cluster(args) => println!("{}", serde_json::to_string_pretty(&zkpot_ledger::cluster::run_cluster(&args)?)?),
         Command::Ledger { command } => {
@@ -413,5 +416,28 @@ fn demo(samples: Option<usize>, out: &Path, no_ledger: bool, params: &ParamsArgs
     if !no_ledger {
         crate::ledger_demo::run(&res.statement, &res.proof, &res.vk_bytes, &out.join("ledger.json"))?;
     }
+    Ok(())
+}
+
+/// `zkpot export-verifier`: the contract files, and with a key (and a proof) the deployment data
+/// (and calldata). Prints the files written as JSON.
+fn export_verifier(backend: &str, vk: Option<&Path>, proof: Option<&Path>, statement: Option<&Path>, out: &Path) -> Result<()> {
+    use zkpot_verifier::evm;
+    if backend != "groth16" {
+        bail!("no on-chain verifier for backend `{backend}`: only `--backend groth16` has one (docs/evm.md)");
+    }
+    let read = |path: &Path| std::fs::read(path).with_context(|| format!("cannot read {}", path.display()));
+    let vk = vk.map(|p| read(p).and_then(|b| Ok(evm::read_verifying_key(&b)?))).transpose()?;
+    let proof = match (proof, statement) {
+        (Some(p), Some(s)) => {
+            let proof = evm::read_proof(&read(p)?)?;
+            let statement = Statement::from_json(&read_text(s, "statement")?)?;
+            Some((proof, evm::statement_inputs(&statement)?))
+        }
+        _ => None,
+    };
+    let files = evm::write_verifier(out, vk.as_ref(), proof.as_ref().map(|(p, i)| (p, i)))?;
+    let files: Vec<_> = files.iter().map(|f| json!({"path": f.path.display().to_string(), "what": f.what})).collect();
+    println!("{}", serde_json::to_string_pretty(&json!({"files": files, "verify": evm::VERIFY_PROOF_SIGNATURE}))?);
     Ok(())
 }

@@ -14,6 +14,7 @@
 //!   and proof files (byte-compatible with `ark_groth16`'s compressed encoding).
 //! * [`dispatch`]: a key of either backend and [`verify_any`], which dispatches on the statement.
 //! * [`bundle`]: a data set proved in chunks: the bundle file and its checks.
+//! * [`evm`]: the on-chain (Solidity) verifier of Groth16 proofs and its calldata.
 //! * [`error`]: the crate's error type.
 
 pub mod bundle;
@@ -21,6 +22,7 @@ pub mod container;
 pub mod dispatch;
 pub mod error;
 pub mod groth16;
+pub mod evm;
 pub mod halo2;
 pub mod proof;
 pub mod statement;
