@@ -197,7 +197,7 @@ pub enum Command {
         #[arg(long, value_delimiter = ',', default_values_t = [1, 10, 100, 500])]
         samples: Vec<usize>,
         /// Backends, comma separated.
-        #[arg(long, value_delimiter = ',', default_values_t = [String::from("halo2")])]
+        #[arg(long, value_delimiter = ',', default_values_t = [String::from("halo2"), String::from("groth16")])]
         backend: Vec<String>,
         /// Output directory.
         #[arg(long, default_value = "zkpot-bench")]

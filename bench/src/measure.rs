@@ -8,7 +8,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 use zkpot_circuits::eval::evaluate;
 use zkpot_circuits::halo2::{CircuitShape, Witness};
-use zkpot_prover::{Backend, Halo2Backend};
+use zkpot_prover::groth16::DevSeed;
+use zkpot_prover::{Backend, Groth16Backend, Halo2Backend};
 
 /// What one (backend, N) run measured.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -97,6 +98,36 @@ pub fn measure(backend: &str, n: usize, cache: &Path, progress: &dyn Fn(&str)) -
                 rows_used: Some(shape.main_rows().max(shape.poseidon_rows()) as u64),
                 constraints: None,
                 srs_seconds: srs.as_secs_f64(),
+                keygen_seconds: keygen.as_secs_f64(),
+                prove_seconds: prove.as_secs_f64(),
+                verify_ms: verify.as_secs_f64() * 1e3,
+                proof_bytes: proof.proof.len(),
+                peak_rss_mib: peak_rss_mib(),
+                native_eval_ms: native.as_secs_f64() * 1e3,
+                prove_over_native: prove.as_secs_f64() / native.as_secs_f64().max(1e-9),
+            })
+        }
+        "groth16" | zkpot_verifier::GROTH16_BACKEND => {
+            let shape = CircuitShape::new(witness.model.architecture(), n);
+            let constraints = zkpot_circuits::groth16::cost::ConstraintCount::of(&shape).total as u64;
+            // Groth16 has no universal SRS: the circuit-specific setup is the key generation.
+            progress(&format!("groth16 N = {n}: setup ({constraints} constraints, development keys)"));
+            let seed = DevSeed::default();
+            let (keys, keygen) = timed(|| Groth16Backend::setup(&seed, &shape));
+            let (pk, vk) = keys?;
+            progress(&format!("groth16 N = {n}: proving"));
+            let (res, prove) = timed(|| Groth16Backend::prove(&seed, &pk, witness));
+            let (statement, proof) = res?;
+            progress(&format!("groth16 N = {n}: verifying"));
+            let verify = verify_time(|| Ok(Groth16Backend::verify(&vk, &statement, &proof)?))?;
+            Ok(Measurement {
+                backend: zkpot_verifier::GROTH16_BACKEND.into(),
+                samples: n,
+                score: statement.score,
+                k: None,
+                rows_used: None,
+                constraints: Some(constraints),
+                srs_seconds: 0.0,
                 keygen_seconds: keygen.as_secs_f64(),
                 prove_seconds: prove.as_secs_f64(),
                 verify_ms: verify.as_secs_f64() * 1e3,

@@ -38,17 +38,18 @@ pub fn size_label(m: &Measurement) -> String {
 /// One markdown table, a row per measurement.
 pub fn markdown(rows: &[Measurement]) -> String {
     let mut t = String::from(
-        "| backend | N | S | circuit | SRS | keygen | prove | verify | proof | peak memory | native eval | prove / native |\n\
+        "| backend | N | S | circuit | SRS | keygen (setup) | prove | verify | proof | peak memory | native eval | prove / native |\n\
          |---|---|---|---|---|---|---|---|---|---|---|---|\n",
     );
     for m in rows {
         t.push_str(&format!(
-            "| {} | {} | {} | {} | {:.2} s | {:.2} s | {:.2} s | {:.1} ms | {} B | {:.0} MiB | {} | {} |\n",
+            "| {} | {} | {} | {} | {} | {:.2} s | {:.2} s | {:.1} ms | {} B | {:.0} MiB | {} | {} |\n",
             m.backend,
             m.samples,
             m.score,
             size_label(m),
-            m.srs_seconds,
+            // Groth16 has no universal SRS: its circuit-specific setup is the keygen column
+            if m.k.is_some() { format!("{:.2} s", m.srs_seconds) } else { "-".into() },
             m.keygen_seconds,
             m.prove_seconds,
             m.verify_ms,
