@@ -1,6 +1,6 @@
 //! # zkpot-bench: benchmark workloads and the `zkpot bench` tables
 //!
-//! The workloads the criterion benches (`benches/halo2.rs`) measure: the bundled digits MLP on
+//! The workloads the criterion benches (`benches/stages.rs`, both backends) measure: the bundled digits MLP on
 //! its first N test samples, and a tiny random model for quick runs. Run with
 //! `cargo bench -p zkpot-bench` (set `ZKPOT_BENCH_DIGITS=1` to include the digits model).
 //!
