@@ -6,7 +6,7 @@ use zkpot_verifier::Statement;
 
 /// A proof system for the validation statement.
 pub trait Backend {
-    /// Public parameters (an SRS for KZG).
+    /// Public parameters (an SRS for KZG; the development seed for Groth16).
     type Params;
     /// What the prover needs besides the witness.
     type ProvingKey;

@@ -165,3 +165,17 @@ fn backend_mixups_are_mismatches() {
     // a Groth16 key file handed to the halo2 reader
     assert!(matches!(zkpot_verifier::VerifierKey::from_bytes(&f.vk.to_bytes()), Err(VerifyError::Mismatch(_))));
 }
+
+#[test]
+fn pinned_verifying_key_digest() {
+    // the container's trailing SHA-256 of the tiny circuit's development key (seed 7): a change
+    // to the R1CS layout, the encodings or the setup shows up here. Regenerate on purpose with
+    // ZKPOT_PRINT_PINS=1 (and bump GROTH16_CIRCUIT_VERSION when the layout changed).
+    let f = fixture();
+    let bytes = f.vk.to_bytes();
+    let digest: String = bytes[bytes.len() - 32..].iter().map(|b| format!("{b:02x}")).collect();
+    if std::env::var_os("ZKPOT_PRINT_PINS").is_some() {
+        eprintln!("verifying key digest: {digest}");
+    }
+    assert_eq!(digest, "e71d93166e0eb7efe25ce137af22c893712f9cbf2e84d07808827f30befa7eea");
+}

@@ -180,3 +180,43 @@ pub fn verify(statement: &Statement, proof: &ProofFile, key: &Groth16Key) -> Res
         Err(VerifyError::Rejected("the Groth16 pairing check failed".into()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn toy_vk() -> Groth16Vk {
+        let (g1, g2) = (G1Affine::generator(), G2Affine::generator());
+        Groth16Vk { alpha_g1: g1, beta_g2: g2, gamma_g2: g2, delta_g2: g2, gamma_abc_g1: vec![g1; PUBLIC_INPUTS + 1] }
+    }
+
+    #[test]
+    fn hostile_lengths_and_truncations_are_errors() {
+        let mut bytes = Vec::new();
+        toy_vk().serialize_compressed(&mut bytes).unwrap();
+        assert_eq!(vk_from_bytes(&bytes).unwrap(), toy_vk());
+        for cut in [0, 1, 31, 224, 231, bytes.len() - 1] {
+            assert!(matches!(vk_from_bytes(&bytes[..cut]), Err(VerifyError::Malformed { .. })), "cut {cut}");
+        }
+        let mut huge = bytes.clone();
+        huge[224..232].copy_from_slice(&u64::MAX.to_le_bytes());
+        assert!(matches!(vk_from_bytes(&huge), Err(VerifyError::Malformed { .. })));
+        let mut few = toy_vk();
+        few.gamma_abc_g1.pop();
+        let mut short = Vec::new();
+        few.serialize_compressed(&mut short).unwrap();
+        assert!(matches!(vk_from_bytes(&short), Err(VerifyError::Malformed { .. })));
+        let mut trailing = bytes.clone();
+        trailing.push(0);
+        assert!(matches!(vk_from_bytes(&trailing), Err(VerifyError::Malformed { .. })));
+    }
+
+    #[test]
+    fn a_made_up_proof_fails_the_pairing_check() {
+        let g = Groth16Proof { a: G1Affine::generator(), b: G2Affine::generator(), c: G1Affine::generator() };
+        assert_eq!(Groth16Proof::from_bytes(&g.to_bytes()).unwrap(), g);
+        let x = [ArkFr::from(1u64); PUBLIC_INPUTS];
+        assert!(!pairing_check(&toy_vk(), &g, &x).unwrap());
+        assert!(pairing_check(&toy_vk(), &g, &x[..3]).is_err());
+    }
+}

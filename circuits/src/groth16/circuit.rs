@@ -22,7 +22,7 @@ use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem, ConstraintSy
 use sha2::{Digest, Sha256};
 
 /// Bumped whenever the R1CS layout changes, so old keys are never reused.
-pub const GROTH16_CIRCUIT_VERSION: u32 = 1;
+pub const GROTH16_CIRCUIT_VERSION: u32 = 2;
 
 /// The stable id of the Groth16 circuit of `shape`: the first 16 bytes of SHA-256 over the
 /// circuit version and the canonical JSON of the shape, in hex (distinct from halo2's id).
