@@ -97,8 +97,15 @@ struct Fixture {
     inputs: [Fr; PUBLIC_INPUTS],
 }
 
+/// `ZKPOT_EVM_FIXTURES=DIR` runs the EVM tests on another `vk.bin`, `proof.bin` and
+/// `statement.json` (arkworks compressed key and proof), for example a key and proof of the real
+/// circuit; `fixtures_are_the_seeded_toy` then checks nothing.
+fn fixture_dir() -> std::path::PathBuf {
+    std::env::var_os("ZKPOT_EVM_FIXTURES").map(std::path::PathBuf::from).unwrap_or_else(|| FIXTURES.into())
+}
+
 fn fixture_path(name: &str) -> std::path::PathBuf {
-    std::path::Path::new(FIXTURES).join(name)
+    fixture_dir().join(name)
 }
 
 fn fixture() -> &'static Fixture {
@@ -116,6 +123,10 @@ fn fixture() -> &'static Fixture {
 
 #[test]
 fn fixtures_are_the_seeded_toy() {
+    if std::env::var_os("ZKPOT_EVM_FIXTURES").is_some() {
+        eprintln!("ZKPOT_EVM_FIXTURES is set: not checking the committed toy fixtures");
+        return;
+    }
     let (vk, proof, statement) = seeded_toy();
     let mut vk_bytes = Vec::new();
     vk.serialize_compressed(&mut vk_bytes).expect("serialize key");
@@ -390,9 +401,12 @@ fn changed_public_inputs_are_rejected() {
         let k = 8 + i;
         add_to_word(&mut data, k, U256::from(1u8));
         assert_rejected(&mut chain, address, data, &format!("{name} + 1"));
-        // The same input in another statement: the fixture's inputs are distinct.
+        // Another input's value in this slot.
         let mut data = valid_calldata();
         let other = get_word(&data, 8 + (i + 1) % PUBLIC_INPUTS);
+        if other == get_word(&data, k) {
+            continue; // N = S on a perfect score: nothing changes.
+        }
         set_word(&mut data, k, other);
         assert_rejected(
             &mut chain,
