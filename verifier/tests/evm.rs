@@ -25,11 +25,11 @@ use revm::database::{CacheDB, EmptyDB};
 use revm::primitives::{keccak256, Address, Bytes, TxKind, U256};
 use revm::{Context, ExecuteCommitEvm, MainBuilder, MainContext};
 use std::sync::OnceLock;
-use zkpot_verifier::Statement;
 use zkpot_verifier::evm::{
     self, constructor_args, creation_bytecode, deployment_data, verify_proof_calldata,
     PUBLIC_INPUTS, VERIFYING_KEY_SELECTOR, VERIFY_PROOF_SELECTOR, VERIFY_PROOF_SIGNATURE,
 };
+use zkpot_verifier::Statement;
 
 // ---------------------------------------------------------------------------------------------
 // A toy circuit with the statement's shape: public (m, d, n, s), witness (x, y, z) with
@@ -47,12 +47,22 @@ struct Toy {
 impl Toy {
     fn seeded() -> (Self, ChaCha20Rng) {
         let mut rng = ChaCha20Rng::seed_from_u64(0x7a6b_706f_7465_766d);
-        let toy = Toy { x: Fr::rand(&mut rng), y: Fr::rand(&mut rng), n: 500, s: 457 };
+        let toy = Toy {
+            x: Fr::rand(&mut rng),
+            y: Fr::rand(&mut rng),
+            n: 500,
+            s: 457,
+        };
         (toy, rng)
     }
 
     fn statement(&self) -> [Fr; PUBLIC_INPUTS] {
-        [self.x * self.y, self.x + self.y, Fr::from(self.n), Fr::from(self.s)]
+        [
+            self.x * self.y,
+            self.x + self.y,
+            Fr::from(self.n),
+            Fr::from(self.s),
+        ]
     }
 }
 
@@ -81,7 +91,14 @@ fn seeded_toy() -> (VerifyingKey<Bn254>, Proof<Bn254>, Statement) {
         Groth16::<Bn254>::circuit_specific_setup(toy.clone(), &mut rng).expect("setup");
     let [m, d, _, _] = toy.statement();
     let hex0x = |x: &Fr| format!("0x{}", hex::encode(evm::encoding::scalar_word(x)));
-    let statement = Statement::new("groth16-bn254", "toy".into(), hex0x(&m), hex0x(&d), toy.n, toy.s);
+    let statement = Statement::new(
+        "groth16-bn254",
+        "toy".into(),
+        hex0x(&m),
+        hex0x(&d),
+        toy.n,
+        toy.s,
+    );
     let proof = Groth16::<Bn254>::prove(&pk, toy, &mut rng).expect("prove");
     (vk, proof, statement)
 }
@@ -101,7 +118,9 @@ struct Fixture {
 /// `statement.json` (arkworks compressed key and proof), for example a key and proof of the real
 /// circuit; `fixtures_are_the_seeded_toy` then checks nothing.
 fn fixture_dir() -> std::path::PathBuf {
-    std::env::var_os("ZKPOT_EVM_FIXTURES").map(std::path::PathBuf::from).unwrap_or_else(|| FIXTURES.into())
+    std::env::var_os("ZKPOT_EVM_FIXTURES")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| FIXTURES.into())
 }
 
 fn fixture_path(name: &str) -> std::path::PathBuf {
@@ -114,9 +133,13 @@ fn fixture() -> &'static Fixture {
         let read = |name: &str| std::fs::read(fixture_path(name)).expect("fixture file");
         let vk = evm::read_verifying_key(&read("vk.bin")).expect("fixture key");
         let proof = evm::read_proof(&read("proof.bin")).expect("fixture proof");
-        let statement = Statement::from_json(&String::from_utf8_lossy(&read("statement.json"))).expect("fixture statement");
+        let statement = Statement::from_json(&String::from_utf8_lossy(&read("statement.json")))
+            .expect("fixture statement");
         let inputs = evm::statement_inputs(&statement).expect("statement inputs");
-        assert!(Groth16::<Bn254>::verify(&vk, &inputs, &proof).expect("verify"), "arkworks rejects the fixture proof");
+        assert!(
+            Groth16::<Bn254>::verify(&vk, &inputs, &proof).expect("verify"),
+            "arkworks rejects the fixture proof"
+        );
         Fixture { vk, proof, inputs }
     })
 }
@@ -129,11 +152,21 @@ fn fixtures_are_the_seeded_toy() {
     }
     let (vk, proof, statement) = seeded_toy();
     let mut vk_bytes = Vec::new();
-    vk.serialize_compressed(&mut vk_bytes).expect("serialize key");
+    vk.serialize_compressed(&mut vk_bytes)
+        .expect("serialize key");
     let mut proof_bytes = Vec::new();
-    proof.serialize_compressed(&mut proof_bytes).expect("serialize proof");
+    proof
+        .serialize_compressed(&mut proof_bytes)
+        .expect("serialize proof");
     assert_eq!(proof_bytes.len(), 128);
-    let files = [("vk.bin", vk_bytes), ("proof.bin", proof_bytes), ("statement.json", format!("{}\n", statement.to_json()).into_bytes())];
+    let files = [
+        ("vk.bin", vk_bytes),
+        ("proof.bin", proof_bytes),
+        (
+            "statement.json",
+            format!("{}\n", statement.to_json()).into_bytes(),
+        ),
+    ];
     if std::env::var_os("ZKPOT_REGENERATE_FIXTURES").is_some() {
         std::fs::create_dir_all(FIXTURES).expect("fixture directory");
         for (name, bytes) in &files {
@@ -142,7 +175,10 @@ fn fixtures_are_the_seeded_toy() {
     }
     for (name, bytes) in &files {
         let committed = std::fs::read(fixture_path(name)).expect("fixture file");
-        assert!(&committed == bytes, "{name} is not what the seeded toy gives: rerun with ZKPOT_REGENERATE_FIXTURES=1");
+        assert!(
+            &committed == bytes,
+            "{name} is not what the seeded toy gives: rerun with ZKPOT_REGENERATE_FIXTURES=1"
+        );
     }
 }
 
@@ -152,7 +188,10 @@ fn malformed_key_and_proof_files_are_refused() {
     assert!(evm::read_proof(&committed[..127]).is_err());
     let mut flipped = committed.clone();
     flipped[0] ^= 0x01; // A.x changes: almost surely off the curve.
-    assert!(evm::read_proof(&flipped).is_err() || evm::read_proof(&flipped).ok() != evm::read_proof(&committed).ok());
+    assert!(
+        evm::read_proof(&flipped).is_err()
+            || evm::read_proof(&flipped).ok() != evm::read_proof(&committed).ok()
+    );
     assert!(evm::read_verifying_key(b"not a key").is_err());
 }
 
@@ -355,7 +394,10 @@ fn export_writes_the_contract_deployment_and_calldata() {
     let mut wrong = f.inputs;
     wrong[3] += Fr::from(1u8);
     let refused = evm::write_verifier(&dir, Some(&f.vk), Some((&f.proof, &wrong)));
-    assert!(matches!(refused, Err(zkpot_verifier::VerifyError::Rejected(_))), "{refused:?}");
+    assert!(
+        matches!(refused, Err(zkpot_verifier::VerifyError::Rejected(_))),
+        "{refused:?}"
+    );
     assert!(!dir.join("calldata.hex").exists());
 }
 
