@@ -179,3 +179,30 @@ fn pinned_verifying_key_digest() {
     }
     assert_eq!(digest, "e71d93166e0eb7efe25ce137af22c893712f9cbf2e84d07808827f30befa7eea");
 }
+
+#[test]
+fn evm_fixture_key_is_todays_circuit() {
+    // verifier/tests/fixtures/evm-digits holds a real key, proof and statement of the digits MLP
+    // on 2 samples with the default development keys, which the revm test runs through the
+    // Solidity verifier. The committed key must be the one today's circuit gives; if the layout
+    // changed, regenerate the three files with
+    // `zkpot prove --backend groth16 --samples 2` (in that directory).
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../verifier/tests/fixtures/evm-digits");
+    let committed = Groth16Key::read(std::path::Path::new(&format!("{dir}/vk.key"))).unwrap();
+    let witness = digits(2);
+    let shape = CircuitShape::new(witness.model.architecture(), 2);
+    let (_, vk) = Groth16Backend::setup(&DevSeed::default(), &shape).unwrap();
+    assert!(vk == committed, "the committed EVM fixture key is not today's circuit's: regenerate it (see above)");
+    let statement = Statement::from_json(&std::fs::read_to_string(format!("{dir}/statement.json")).unwrap()).unwrap();
+    let proof = ProofFile::from_bytes(&std::fs::read(format!("{dir}/proof.bin")).unwrap()).unwrap();
+    verify_any(&statement, &proof, &AnyKey::Groth16(Box::new(vk))).unwrap();
+    assert_eq!(statement.public_inputs().unwrap(), witness.public_inputs());
+}
+
+/// The bundled digits MLP on its first `n` test samples.
+fn digits(n: usize) -> Witness {
+    use zkpot_circuits::{bundled, fixed::FixedParams, quantize::quantize_model};
+    let model = quantize_model(&bundled::digits_model().unwrap(), FixedParams::DEFAULT).unwrap();
+    let data = bundled::digits_test().and_then(|d| d.take(n)).and_then(|d| d.quantize(FixedParams::DEFAULT)).unwrap();
+    Witness::new(model, data).unwrap()
+}

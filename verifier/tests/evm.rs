@@ -11,7 +11,9 @@ use ark_bn254::{Bn254, Fq, Fq2, Fr, G1Affine, G2Affine};
 use ark_ec::short_weierstrass::SWCurveConfig;
 use ark_ec::{AffineRepr, CurveGroup};
 use ark_ff::{BigInteger, Field, PrimeField, UniformRand};
-use ark_groth16::{Groth16, Proof, ProvingKey, VerifyingKey};
+use ark_groth16::{Groth16, Proof as ArkProof, ProvingKey, VerifyingKey as ArkVk};
+use ark_serialize::CanonicalDeserialize;
+use zkpot_verifier::groth16::{Groth16Proof as Proof, Groth16Vk};
 use ark_relations::gr1cs::{
     ConstraintSynthesizer, ConstraintSystemRef, LinearCombination, SynthesisError, Variable,
 };
@@ -85,9 +87,9 @@ impl ConstraintSynthesizer<Fr> for Toy {
 }
 
 /// Key, proof and statement of the seeded toy circuit.
-fn seeded_toy() -> (VerifyingKey<Bn254>, Proof<Bn254>, Statement) {
+fn seeded_toy() -> (ArkVk<Bn254>, ArkProof<Bn254>, Statement) {
     let (toy, mut rng) = Toy::seeded();
-    let (pk, vk): (ProvingKey<Bn254>, VerifyingKey<Bn254>) =
+    let (pk, vk): (ProvingKey<Bn254>, ArkVk<Bn254>) =
         Groth16::<Bn254>::circuit_specific_setup(toy.clone(), &mut rng).expect("setup");
     let [m, d, _, _] = toy.statement();
     let hex0x = |x: &Fr| format!("0x{}", hex::encode(evm::encoding::scalar_word(x)));
@@ -109,8 +111,8 @@ fn seeded_toy() -> (VerifyingKey<Bn254>, Proof<Bn254>, Statement) {
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/evm");
 
 struct Fixture {
-    vk: VerifyingKey<Bn254>,
-    proof: Proof<Bn254>,
+    vk: Groth16Vk,
+    proof: Proof,
     inputs: [Fr; PUBLIC_INPUTS],
 }
 
@@ -136,10 +138,17 @@ fn fixture() -> &'static Fixture {
         let statement = Statement::from_json(&String::from_utf8_lossy(&read("statement.json")))
             .expect("fixture statement");
         let inputs = evm::statement_inputs(&statement).expect("statement inputs");
-        assert!(
-            Groth16::<Bn254>::verify(&vk, &inputs, &proof).expect("verify"),
-            "arkworks rejects the fixture proof"
-        );
+        // arkworks' own verifier agrees, on the same bytes read as its own types (for a zkpot
+        // vk.key / proof.bin the cross-check is the verifier crate's own tests)
+        if let (Ok(ark_vk), Ok(ark_proof)) = (
+            ArkVk::<Bn254>::deserialize_compressed(read("vk.bin").as_slice()),
+            ArkProof::<Bn254>::deserialize_compressed(read("proof.bin").as_slice()),
+        ) {
+            assert!(
+                Groth16::<Bn254>::verify(&ark_vk, &inputs, &ark_proof).expect("verify"),
+                "arkworks rejects the fixture proof"
+            );
+        }
         Fixture { vk, proof, inputs }
     })
 }
@@ -507,7 +516,7 @@ fn wrong_points_on_the_curve_are_rejected() {
     let (mut chain, address) = deployed();
     let f = fixture();
     let g1 = G1Affine::generator();
-    let cases: Vec<(&str, Proof<Bn254>)> = vec![
+    let cases: Vec<(&str, Proof)> = vec![
         (
             "A + G1",
             Proof {
@@ -617,4 +626,36 @@ fn truncated_calldata_is_rejected_without_accepting() {
     data.truncate(data.len() - 32);
     let (outcome, _, _) = chain.call(address, data);
     assert_ne!(outcome, Outcome::Accepted, "a short call must not verify");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The real circuit.
+
+/// A real zkpot Groth16 key, proof and statement as the CLI writes them: the bundled digits MLP
+/// on its first 2 test samples with the default development keys
+/// (`zkpot prove --backend groth16 --samples 2`). `prover/tests/groth16.rs`
+/// (`evm_fixture_key_is_todays_circuit`) checks that the key is the one today's circuit gives,
+/// so this test always runs the real statement's key through the contract.
+const DIGITS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/evm-digits");
+
+#[test]
+fn real_digits_proof_is_accepted_on_chain_and_changed_inputs_are_not() {
+    let read = |name: &str| std::fs::read(format!("{DIGITS}/{name}")).expect("fixture file");
+    let vk = evm::read_verifying_key(&read("vk.key")).expect("zkpot vk.key");
+    let proof = evm::read_proof(&read("proof.bin")).expect("zkpot proof.bin");
+    let statement = Statement::from_json(&String::from_utf8_lossy(&read("statement.json"))).expect("statement");
+    let inputs = evm::statement_inputs(&statement).expect("statement inputs");
+    let mut chain = Chain::new();
+    let (address, deploy_gas) = chain.deploy(deployment_data(&vk).expect("deployment data"));
+    let (outcome, gas, _) = chain.call(address, verify_proof_calldata(&proof, &inputs));
+    assert_eq!(outcome, Outcome::Accepted, "the real proof must verify on chain");
+    eprintln!(
+        "real digits proof (N = {}, S = {}): deployment {deploy_gas} gas, verifyProof {gas} gas",
+        statement.samples, statement.score
+    );
+    for i in 0..PUBLIC_INPUTS {
+        let mut wrong = inputs;
+        wrong[i] += Fr::from(1u64);
+        assert_rejected(&mut chain, address, verify_proof_calldata(&proof, &wrong), &format!("input {i} + 1"));
+    }
 }

@@ -10,14 +10,14 @@
 use super::encoding::{g1_words, g2_words, scalar_word, Word};
 use super::{contract::creation_bytecode, PUBLIC_INPUTS, VERIFY_PROOF_SELECTOR};
 use crate::VerifyError;
-use ark_bn254::{Bn254, Fr};
-use ark_groth16::{Proof, VerifyingKey};
+use crate::groth16::{Groth16Proof, Groth16Vk};
+use ark_bn254::Fr;
 
 /// The ABI-encoded constructor arguments for `vk` (24 words): alpha, -beta, -gamma, -delta
 /// (the contract's pairing check wants the G2 points negated), IC[0..4].
 ///
 /// Fails if the key is not for [`PUBLIC_INPUTS`] public inputs.
-pub fn constructor_args(vk: &VerifyingKey<Bn254>) -> Result<Vec<u8>, VerifyError> {
+pub fn constructor_args(vk: &Groth16Vk) -> Result<Vec<u8>, VerifyError> {
     if vk.gamma_abc_g1.len() != PUBLIC_INPUTS + 1 {
         return Err(VerifyError::Mismatch(format!(
             "the verifying key has {} public inputs, the on-chain verifier checks {PUBLIC_INPUTS} \
@@ -37,7 +37,7 @@ pub fn constructor_args(vk: &VerifyingKey<Bn254>) -> Result<Vec<u8>, VerifyError
 }
 
 /// What a deployment transaction for `vk` carries: creation bytecode ++ constructor arguments.
-pub fn deployment_data(vk: &VerifyingKey<Bn254>) -> Result<Vec<u8>, VerifyError> {
+pub fn deployment_data(vk: &Groth16Vk) -> Result<Vec<u8>, VerifyError> {
     let mut data = creation_bytecode()?;
     data.extend(constructor_args(vk)?);
     Ok(data)
@@ -45,7 +45,7 @@ pub fn deployment_data(vk: &VerifyingKey<Bn254>) -> Result<Vec<u8>, VerifyError>
 
 /// Calldata of `verifyProof(a, b, c, input)` for `proof` of the statement `inputs`
 /// (model commitment, data set commitment, N, S): selector ++ 12 words, 388 bytes.
-pub fn verify_proof_calldata(proof: &Proof<Bn254>, inputs: &[Fr; PUBLIC_INPUTS]) -> Vec<u8> {
+pub fn verify_proof_calldata(proof: &Groth16Proof, inputs: &[Fr; PUBLIC_INPUTS]) -> Vec<u8> {
     let mut data = Vec::with_capacity(4 + 12 * 32);
     data.extend_from_slice(&VERIFY_PROOF_SELECTOR);
     let mut words: Vec<Word> = Vec::with_capacity(12);

@@ -6,15 +6,15 @@
 //! * `deploy.hex` (with a key): `0x` ++ creation bytecode ++ constructor arguments, the data
 //!   of the deployment transaction for that key.
 //! * `calldata.hex` (with a proof and its statement): `0x` ++ `verifyProof` calldata. With a
-//!   key too, the proof is first checked off-chain (arkworks), so no calldata is written for a
+//!   key too, the proof is first checked off-chain (the pairing check of [`crate::groth16`]), so no calldata is written for a
 //!   proof the contract would reject.
 
 use super::calldata::{deployment_data, verify_proof_calldata};
 use super::contract::{BUILD_INFO_JSON, CREATION_BYTECODE_HEX, SOLIDITY_SOURCE};
 use super::PUBLIC_INPUTS;
 use crate::VerifyError;
-use ark_bn254::{Bn254, Fr};
-use ark_groth16::{prepare_verifying_key, Groth16, Proof, VerifyingKey};
+use crate::groth16::{pairing_check, Groth16Proof, Groth16Vk};
+use ark_bn254::Fr;
 use std::path::{Path, PathBuf};
 
 /// One file written by [`write_verifier`].
@@ -33,12 +33,11 @@ pub struct ExportedFile {
 /// before anything is written.
 pub fn write_verifier(
     dir: &Path,
-    vk: Option<&VerifyingKey<Bn254>>,
-    proof: Option<(&Proof<Bn254>, &[Fr; PUBLIC_INPUTS])>,
+    vk: Option<&Groth16Vk>,
+    proof: Option<(&Groth16Proof, &[Fr; PUBLIC_INPUTS])>,
 ) -> Result<Vec<ExportedFile>, VerifyError> {
     if let (Some(vk), Some((proof, inputs))) = (vk, proof) {
-        let accepted = Groth16::<Bn254>::verify_proof(&prepare_verifying_key(vk), proof, inputs)
-            .map_err(|e| VerifyError::Rejected(e.to_string()))?;
+        let accepted = pairing_check(vk, proof, inputs)?;
         if !accepted {
             return Err(VerifyError::Rejected(
                 "the Groth16 proof does not verify for this key and statement, so no calldata was written".into(),

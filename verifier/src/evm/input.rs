@@ -4,21 +4,19 @@
 //! Keys and proofs are either zkpot's own files (`vk.key`, `proof.bin`: a [`crate::container`]
 //! with the Groth16 backend byte, see [`crate::groth16`]) or bare arkworks canonical compressed
 //! serializations (`serialize_compressed` of `ark_groth16::VerifyingKey<Bn254>` /
-//! `Proof<Bn254>`); reading checks that every point is on the curve and in the prime-order
+//! `Proof<Bn254>`, read into the same-shaped [`crate::groth16::Groth16Vk`] / [`crate::groth16::Groth16Proof`]); reading checks that every point is on the curve and in the prime-order
 //! subgroup.
 
 use super::PUBLIC_INPUTS;
 use crate::container::{BACKEND_GROTH16, MAGIC};
 use crate::{Statement, VerifyError};
-use ark_bn254::{Bn254, Fr};
-use ark_ff::PrimeField;
-use ark_groth16::{Proof, VerifyingKey};
+use ark_bn254::Fr;
+use crate::groth16::{Groth16Proof, Groth16Vk};
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
-use halo2_proofs::halo2curves::ff::PrimeField as _;
 
 /// A verifying key from a zkpot Groth16 `vk.key` file or its bare compressed arkworks
 /// serialization.
-pub fn read_verifying_key(bytes: &[u8]) -> Result<VerifyingKey<Bn254>, VerifyError> {
+pub fn read_verifying_key(bytes: &[u8]) -> Result<Groth16Vk, VerifyError> {
     let owned;
     let bytes = if bytes.starts_with(MAGIC) {
         let key = crate::groth16::Groth16Key::from_bytes(bytes)?;
@@ -29,7 +27,7 @@ pub fn read_verifying_key(bytes: &[u8]) -> Result<VerifyingKey<Bn254>, VerifyErr
     } else {
         bytes
     };
-    VerifyingKey::<Bn254>::deserialize_compressed(bytes).map_err(|e| VerifyError::Malformed {
+    Groth16Vk::deserialize_compressed(bytes).map_err(|e| VerifyError::Malformed {
         what: "Groth16 verifying key",
         detail: e.to_string(),
     })
@@ -37,7 +35,7 @@ pub fn read_verifying_key(bytes: &[u8]) -> Result<VerifyingKey<Bn254>, VerifyErr
 
 /// A proof from a zkpot Groth16 `proof.bin` file or its bare compressed arkworks
 /// serialization (128 bytes).
-pub fn read_proof(bytes: &[u8]) -> Result<Proof<Bn254>, VerifyError> {
+pub fn read_proof(bytes: &[u8]) -> Result<Groth16Proof, VerifyError> {
     let owned;
     let bytes = if bytes.starts_with(MAGIC) {
         let file = crate::ProofFile::from_bytes(bytes)?;
@@ -49,7 +47,7 @@ pub fn read_proof(bytes: &[u8]) -> Result<Proof<Bn254>, VerifyError> {
     } else {
         bytes
     };
-    Proof::<Bn254>::deserialize_compressed(bytes).map_err(|e| VerifyError::Malformed {
+    Groth16Proof::deserialize_compressed(bytes).map_err(|e| VerifyError::Malformed {
         what: "Groth16 proof",
         detail: e.to_string(),
     })
@@ -58,6 +56,6 @@ pub fn read_proof(bytes: &[u8]) -> Result<Proof<Bn254>, VerifyError> {
 /// The statement's public inputs `[model commitment, data set commitment, N, S]` as arkworks
 /// scalars (the same field as halo2's `Fr`, through its canonical little-endian bytes).
 pub fn statement_inputs(statement: &Statement) -> Result<[Fr; PUBLIC_INPUTS], VerifyError> {
-    let inputs = statement.public_inputs()?;
-    Ok(inputs.map(|x| Fr::from_le_bytes_mod_order(x.to_repr().as_ref())))
+    let inputs = crate::groth16::public_inputs(statement)?;
+    inputs.try_into().map_err(|v: Vec<Fr>| VerifyError::Statement(format!("{} public inputs, expected {PUBLIC_INPUTS}", v.len())))
 }
