@@ -5,6 +5,7 @@
 //!
 //! # Layout
 //! * [`fixed`]: the fixed-point arithmetic (bound, quantization, rescale, ReLU, argmax).
+//! * [`layers`]: the layer kinds beyond dense (conv, max/average pooling) with their native ops.
 //! * [`model`], [`dataset`]: float and quantized formats, with shape checks.
 //! * [`eval`]: the validation function (the spec every backend must match bit for bit).
 //! * [`quantize`]: float model to quantized model, with bound checks and an accuracy report.
@@ -25,6 +26,7 @@ pub mod eval;
 pub mod field;
 pub mod fixed;
 pub mod halo2;
+pub mod layers;
 pub mod model;
 pub mod poseidon;
 pub mod quantize;

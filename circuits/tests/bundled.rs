@@ -29,6 +29,6 @@ fn quantization_is_deterministic_and_in_bound() {
     let a = quantize_model(&model, FixedParams::DEFAULT).unwrap();
     let b = quantize_model(&model, FixedParams::DEFAULT).unwrap();
     assert_eq!(a, b);
-    let max = a.layers.iter().flat_map(|l| l.weights.iter().chain(l.bias.iter())).map(|v| v.abs()).max().unwrap();
+    let max = a.layers.iter().flat_map(|l| l.values()).map(|v| v.abs()).max().unwrap();
     assert!(max < 1 << 15);
 }

@@ -10,7 +10,12 @@
 //! | data value | x or label | pack acc | | | | | c_k (copy) | g = sum x c | | |
 //! | layer output | acc | z | rem | out | relu(z) if no ReLU | | c_j of next layer | g of next layer | Horner of acc (r2) | |
 //! | combine | | | | | | | f_i (copy) | g_i (copy) | Horner (r1) | beta (copy) |
-//! | argmax | z_j (copy) | e_j | cum e | max | cum e z | cum e j | | | | |
+//! | conv matrix entry | W_exp (copy of a kernel cell, a bias cell or 0) | | | | | | | | Horner (r2) | |
+//! | input block | | | | x (copy) | | | c_k (copy) | g = sum x c | | |
+//! | argmax, max-pool tap | z_j (copy) | e_j | cum e | max | cum e z | cum e j | | | | |
+//! | avg-pool tap | x (copy) | sum | | | | | | | | |
+//! | avg-pool division | | out | rem | out | relu(out) | | | | | |
+//! | avg-pool remainder bound | | | 2d - 1 - rem | | | | | | | |
 //! | score | count | label | inv | correct | | | | | | |
 //!
 //! A score row reads `pred` from a5 of the row above (the sample's last argmax row) and the
@@ -62,6 +67,10 @@ pub struct ValidationConfig {
     pub q_score: Selector,
     pub q_score_first: Selector,
     pub q_score_cont: Selector,
+    pub q_sum_start: Selector,
+    pub q_sum_cont: Selector,
+    pub q_div: Selector,
+    pub q_div_hi: Selector,
     pub poseidon: PoseidonConfig,
 }
 
@@ -96,7 +105,8 @@ impl ValidationConfig {
         let [q_pack_start, q_pack_cont, q_g0_start, q_g0_cont, q_g3_start, q_g3_cont, q_h_start, q_h_cont] =
             [(); 8].map(|_| meta.selector());
         let [q_comb_start, q_comb_cont, q_comb_end, q_arg_first, q_arg_cont, q_arg_last] = [(); 6].map(|_| meta.selector());
-        let [q_score, q_score_first, q_score_cont] = [(); 3].map(|_| meta.selector());
+        let [q_score, q_score_first, q_score_cont, q_sum_start, q_sum_cont] = [(); 5].map(|_| meta.selector());
+        let [q_div, q_div_hi] = [(); 2].map(|_| meta.complex_selector());
 
         let half = pow2(fixed.value_bits - 1); // 2^(b-1): signed -> unsigned slot
         let slot_shift = pow2(fixed.value_bits); // 2^b
@@ -200,6 +210,27 @@ impl ValidationConfig {
             ]
         });
 
+        // Average pooling (twin of layers::pool::avg_pool): a running tap sum in a1 over the taps
+        // in a0, then a division row `2 sum + d = 2 d out + rem` (out in a1, rem in a2, d in the
+        // fixed idx column) and a row holding `2 d - 1 - rem`; both rem and `2 d - 1 - rem` are
+        // range-checked, so rem is in [0, 2d) and out is the rounded quotient (bounded by the
+        // relu lookup of the no-ReLU row type enabled on the division row).
+        meta.create_gate("avgpool", |m| {
+            let x = m.query_advice(a[0], Rotation::cur());
+            let sum = m.query_advice(a[1], Rotation::cur());
+            let sum_p = m.query_advice(a[1], Rotation::prev());
+            let rem = m.query_advice(a[2], Rotation::cur());
+            let rem_p = m.query_advice(a[2], Rotation::prev());
+            let d = m.query_fixed(idx, Rotation::cur());
+            let two = c(Fr::from(2u64));
+            vec![
+                m.query_selector(q_sum_start) * (sum.clone() - x.clone()),
+                m.query_selector(q_sum_cont) * (sum.clone() - sum_p.clone() - x),
+                m.query_selector(q_div) * (two.clone() * sum_p + d.clone() - two.clone() * d.clone() * sum - rem.clone()),
+                m.query_selector(q_div_hi) * (rem - two * d + c(Fr::ONE) + rem_p),
+            ]
+        });
+
         // Score: correct = [pred == label] (is-zero with an inverse), count = previous + correct.
         // The score row follows the sample's last argmax row, whose a5 holds pred; the previous
         // sample's score row is `C + 1` rows up. Reading both by rotation keeps a4/a5 out of
@@ -234,10 +265,13 @@ impl ValidationConfig {
             let pack = m.query_selector(q_pack);
             let resc = m.query_selector(q_rescale);
             let arg = m.query_selector(q_arg);
-            // value; scaled remainder; max - z_j - [j < pred] >= 0 (cum e = 1 - [j < pred])
+            let div = m.query_selector(q_div) + m.query_selector(q_div_hi);
+            // value; scaled remainder; max - z_j - [j < pred] >= 0 (cum e = 1 - [j < pred]);
+            // an average-pool remainder rem or 2d - 1 - rem
             let input = pack * a0.clone()
                 + resc * (a2.clone() * c(rem_shift) - c(half))
-                + arg * (a3 - a0 - c(Fr::ONE) + a2 - c(half));
+                + arg * (a3 - a0 - c(Fr::ONE) + a2.clone() - c(half))
+                + div * (a2 - c(half));
             vec![(input, t_relu_in)]
         });
 
@@ -288,6 +322,10 @@ impl ValidationConfig {
             q_score,
             q_score_first,
             q_score_cont,
+            q_sum_start,
+            q_sum_cont,
+            q_div,
+            q_div_hi,
             poseidon,
         }
     }

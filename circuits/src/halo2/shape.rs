@@ -3,13 +3,14 @@
 
 use crate::commit::{dataset_header, model_header};
 use crate::fixed::FixedParams;
+use crate::layers::LayerArch;
 use crate::model::{Architecture, LayerShape};
 use crate::poseidon::chip::PoseidonConfig;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 /// Bumped whenever the circuit layout changes, so old keys are never reused.
-pub const CIRCUIT_VERSION: u32 = 3;
+pub const CIRCUIT_VERSION: u32 = 4;
 
 /// Rows kept free at the bottom for halo2's blinding factors.
 const BLINDING_MARGIN: usize = 16;
@@ -29,7 +30,7 @@ impl Default for CircuitShape {
                 fixed: FixedParams::DEFAULT,
                 input_dim: 1,
                 num_classes: 2,
-                layers: vec![LayerShape { inputs: 1, outputs: 2, relu: false }],
+                layers: vec![LayerArch::Dense(LayerShape { inputs: 1, outputs: 2, relu: false })],
             },
             samples: 1,
         }
@@ -54,7 +55,7 @@ impl CircuitShape {
 
     /// Number of model parameters (weights and biases).
     pub fn model_values(&self) -> usize {
-        self.arch.layers.iter().map(|l| l.inputs * l.outputs + l.outputs).sum()
+        self.arch.layers.iter().map(LayerArch::values).sum()
     }
 
     /// Number of data set values (features and a label per sample).
@@ -73,13 +74,39 @@ impl CircuitShape {
             + self.dataset_values().div_ceil(self.arch.fixed.values_per_element())
     }
 
+    /// Rows of the expanded matrices of the conv layers (`(inputs + 1) outputs` each, the
+    /// last `outputs` holding the expanded biases).
+    pub fn expanded_rows(&self) -> usize {
+        self.arch
+            .layers
+            .iter()
+            .filter(|l| matches!(l, LayerArch::Conv(_)))
+            .map(|l| (l.inputs() + 1) * l.outputs())
+            .sum()
+    }
+
+    /// Rows one sample takes in layer `li`'s block: a linear layer has one row per output, plus
+    /// one per input when a pooling layer feeds it (an input block, see `docs/circuit.md`);
+    /// max-pool one row per tap; average-pool one per tap plus two per output.
+    pub fn layer_rows(&self, li: usize) -> usize {
+        let l = &self.arch.layers[li];
+        match l {
+            LayerArch::Dense(_) | LayerArch::Conv(_) => {
+                let input_block = li > 0 && !self.arch.layers[li - 1].is_linear();
+                l.outputs() + if input_block { l.inputs() } else { 0 }
+            }
+            LayerArch::MaxPool(p) => p.windows().iter().map(Vec::len).sum(),
+            LayerArch::AvgPool(p) => p.windows().iter().map(|w| w.len() + 2).sum(),
+        }
+    }
+
     /// Rows of the main column group.
     pub fn main_rows(&self) -> usize {
         let n = self.samples;
-        let layer_rows: usize = self.arch.layers.iter().map(|l| n * l.outputs).sum();
-        let combine_rows = self.arch.layers.len() * n;
+        let layer_rows: usize = (0..self.arch.layers.len()).map(|li| n * self.layer_rows(li)).sum();
+        let combine_rows = self.arch.layers.iter().filter(|l| l.is_linear()).count() * n;
         let argmax_rows = n * (self.arch.num_classes + 1);
-        self.model_values() + self.dataset_values() + layer_rows + combine_rows + argmax_rows + 1
+        self.model_values() + self.expanded_rows() + self.dataset_values() + layer_rows + combine_rows + argmax_rows + 1
     }
 
     /// Rows of the Poseidon column group.
