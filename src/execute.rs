@@ -57,6 +57,8 @@ fn fixed_of(inputs: &Inputs) -> FixedParams {
 
 fn float_model(path: Option<&PathBuf>) -> Result<FloatModel> {
     Ok(match path {
+        Some(p) if p.as_os_str() == "@digits" => bundled::digits_model()?,
+        Some(p) if p.as_os_str() == "@breast-cancer" => bundled::breast_cancer_model()?,
         Some(p) => FloatModel::from_json(&read_text(p, "model")?).with_context(|| format!("in {}", p.display()))?,
         None => bundled::digits_model()?,
     })
@@ -66,6 +68,7 @@ fn float_data(path: Option<&PathBuf>, samples: Option<usize>) -> Result<FloatDat
     let d = match path {
         Some(p) if p.as_os_str() == "@digits-test" => bundled::digits_test()?,
         Some(p) if p.as_os_str() == "@digits-full" => bundled::digits_full()?,
+        Some(p) if p.as_os_str() == "@breast-cancer-test" => bundled::breast_cancer_test()?,
         Some(p) => FloatDataset::from_json(&read_text(p, "data set")?).with_context(|| format!("in {}", p.display()))?,
         None => bundled::digits_test()?,
     };

@@ -205,3 +205,23 @@ fn chunked_proof_bundle_and_tampering() {
 fn json(v: impl Into<serde_json::Value>) -> serde_json::Value {
     v.into()
 }
+
+#[test]
+fn bundled_breast_cancer_set_proves_and_verifies() {
+    // the second bundled data set and model, by name, at the small format calibration picks
+    let dir = workdir("breast-cancer");
+    let named = ["--float-model", "@breast-cancer", "--data", "@breast-cancer-test"];
+    let o = zkpot(&dir, &["quantize", "--model", "@breast-cancer", "--data", "@breast-cancer-test"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!((report["report"]["samples"].as_u64(), report["report"]["quantized_correct"].as_u64()), (Some(169), Some(166)));
+    let mut args = vec!["prove", "--samples", "12", "--scale-bits", "3", "--value-bits", "9"];
+    args.extend(named);
+    let o = zkpot(&dir, &args);
+    assert!(o.status.success(), "{}", text(&o));
+    let out: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!((out["statement"]["samples"].as_u64(), out["statement"]["score"].as_u64()), (Some(12), Some(12)));
+    let o = zkpot(&dir, &["verify"]);
+    assert!(o.status.success() && text(&o).contains("accept"), "{}", text(&o));
+    let _ = std::fs::remove_dir_all(&dir);
+}
