@@ -328,6 +328,56 @@ pub struct Architecture {
     pub layers: Vec<LayerArch>,
 }
 
+/// Largest number of cells one layer may span (`inputs outputs`, or the expanded matrix of a
+/// conv layer): what a 2^28-row circuit can hold at most, and small enough that no row count
+/// overflows.
+pub const MAX_LAYER_CELLS: usize = 1 << 28;
+
+impl Architecture {
+    /// Checks an architecture read from a file (a verifying key carries one): the parameters,
+    /// every layer's geometry, sizes that chain up to `num_classes`, and sizes small enough to
+    /// count rows without overflow. An architecture of a valid [`QuantizedModel`] always passes.
+    pub fn validate(&self) -> Result<()> {
+        self.fixed.validate()?;
+        if self.input_dim == 0 || self.num_classes < 2 || !self.layers.iter().any(LayerArch::is_linear) {
+            return Err(CircuitError::Shape("an architecture needs input_dim > 0, num_classes >= 2 and a dense or conv layer".into()));
+        }
+        let mut width = self.input_dim;
+        for (li, l) in self.layers.iter().enumerate() {
+            let what = format!("layer {li}");
+            match l {
+                LayerArch::Dense(d) if d.outputs == 0 => return Err(CircuitError::Shape(format!("{what}: no outputs"))),
+                LayerArch::Dense(_) => {}
+                LayerArch::Conv(c) => {
+                    c.window.check(&what)?;
+                    if c.out_channels == 0 {
+                        return Err(CircuitError::Shape(format!("{what}: no output channels")));
+                    }
+                }
+                LayerArch::MaxPool(p) => p.validate(&what, true)?,
+                LayerArch::AvgPool(p) => {
+                    p.validate(&what, false)?;
+                    if 2 * p.window.kernel[0] * p.window.kernel[1] > 1usize << self.fixed.value_bits {
+                        return Err(CircuitError::Shape(format!("{what} (avgpool): the window is too large for {}-bit values", self.fixed.value_bits)));
+                    }
+                }
+            }
+            let cells = l.inputs().checked_add(1).and_then(|i| i.checked_mul(l.outputs()));
+            if !matches!(cells, Some(c) if c <= MAX_LAYER_CELLS) || l.window_cells().is_none() {
+                return Err(CircuitError::Shape(format!("{what}: too large")));
+            }
+            if l.inputs() != width {
+                return Err(CircuitError::Shape(format!("{what} takes {} inputs, but the previous width is {width}", l.inputs())));
+            }
+            width = l.outputs();
+        }
+        if width != self.num_classes {
+            return Err(CircuitError::Shape(format!("the last layer has {width} outputs but num_classes is {}", self.num_classes)));
+        }
+        Ok(())
+    }
+}
+
 impl std::hash::Hash for FixedParams {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
         self.scale_bits.hash(state);

@@ -217,3 +217,24 @@ fn model_json_round_trips_and_mlp_json_has_no_type_tags() {
     assert_eq!(QuantizedModel::from_json(&json).unwrap(), mlp);
     assert!(mlp.dense_only().is_some() && model.dense_only().is_none());
 }
+
+#[test]
+fn malformed_shapes_are_refused_not_panicked_on() {
+    let (model, _) = cnn(90, 1, false);
+    let good = CircuitShape::new(model.architecture(), 3);
+    good.validate().unwrap();
+    let json = serde_json::to_string(&good).unwrap();
+    for (from, to) in [
+        ("\"strides\":[1,1]", "\"strides\":[0,1]"),
+        ("\"kernel\":[3,3]", "\"kernel\":[0,3]"),
+        ("\"out_channels\":2", "\"out_channels\":0"),
+        ("\"input\":[1,4,4]", "\"input\":[1,4,5]"),
+        ("\"input\":[1,4,4]", "\"input\":[1,4000000000,4000000000]"),
+        ("\"samples\":3", "\"samples\":0"),
+        ("\"samples\":3", "\"samples\":1000000000"),
+    ] {
+        assert!(json.contains(from), "{from}");
+        let bad: CircuitShape = serde_json::from_str(&json.replacen(from, to, 1)).unwrap();
+        assert!(bad.validate().is_err(), "{to}");
+    }
+}

@@ -43,6 +43,18 @@ impl CircuitShape {
         CircuitShape { arch, samples }
     }
 
+    /// Checks a shape read from a file: a valid architecture (`Architecture::validate`), at
+    /// least one sample, and a circuit of at most `2^28` rows.
+    pub fn validate(&self) -> crate::error::Result<()> {
+        self.arch.validate()?;
+        let per_sample: Option<usize> = (0..self.arch.layers.len()).try_fold(self.arch.input_dim + self.arch.num_classes + 8, |acc, li| acc.checked_add(self.layer_rows(li)));
+        let total = per_sample.and_then(|p| p.checked_mul(self.samples));
+        if self.samples == 0 || !matches!(total, Some(t) if t <= 1 << 28) {
+            return Err(crate::error::CircuitError::Shape(format!("a circuit of {} samples of this architecture is empty or too large", self.samples)));
+        }
+        Ok(())
+    }
+
     /// A stable id: the first 16 bytes of SHA-256 over the circuit version and the canonical
     /// JSON of the shape, in hex.
     pub fn id(&self) -> String {
@@ -95,8 +107,8 @@ impl CircuitShape {
                 let input_block = li > 0 && !self.arch.layers[li - 1].is_linear();
                 l.outputs() + if input_block { l.inputs() } else { 0 }
             }
-            LayerArch::MaxPool(p) => p.windows().iter().map(Vec::len).sum(),
-            LayerArch::AvgPool(p) => p.windows().iter().map(|w| w.len() + 2).sum(),
+            LayerArch::MaxPool(p) => p.window.input[0] * p.window.total_taps(),
+            LayerArch::AvgPool(p) => p.window.input[0] * p.window.total_taps() + 2 * p.outputs(),
         }
     }
 

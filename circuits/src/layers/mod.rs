@@ -96,6 +96,28 @@ impl LayerArch {
         }
     }
 
+    /// The sizes a window geometry multiplies out (input `C H W`, kernel area times channels
+    /// times positions), or `None` if one overflows or exceeds [`MAX_LAYER_CELLS`](crate::model::MAX_LAYER_CELLS).
+    pub fn window_cells(&self) -> Option<usize> {
+        let w = match self {
+            LayerArch::Dense(_) => return Some(0),
+            LayerArch::Conv(c) => &c.window,
+            LayerArch::MaxPool(p) | LayerArch::AvgPool(p) => &p.window,
+        };
+        let cap = crate::model::MAX_LAYER_CELLS;
+        let input = w.input[0].checked_mul(w.input[1])?.checked_mul(w.input[2])?;
+        let taps = w.kernel[0].checked_mul(w.kernel[1])?.checked_mul(w.input[0])?;
+        let [oh, ow] = w.out_hw().ok()?;
+        let positions = oh.checked_mul(ow)?;
+        let total = taps.checked_mul(positions)?;
+        let channels = match self {
+            LayerArch::Conv(c) => c.out_channels,
+            _ => 1,
+        };
+        let total = total.checked_mul(channels)?;
+        (input <= cap && total <= cap).then_some(total)
+    }
+
     /// Whether the layer is linear (dense or conv: checked by Freivalds, then rescaled).
     pub fn is_linear(&self) -> bool {
         matches!(self, LayerArch::Dense(_) | LayerArch::Conv(_))

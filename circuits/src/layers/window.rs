@@ -79,6 +79,18 @@ impl Window2d {
         taps
     }
 
+    /// Number of in-bounds taps over all output positions of one channel, without listing them:
+    /// taps factor into a row part and a column part.
+    pub fn total_taps(&self) -> usize {
+        let Ok([oh, ow]) = self.out_hw() else { return 0 };
+        let axis = |a: usize, outs: usize| -> usize {
+            (0..outs)
+                .map(|o| (0..self.kernel[a]).filter(|k| (o * self.strides[a] + k).checked_sub(self.pads[a]).is_some_and(|v| v < self.input[a + 1])).count())
+                .sum()
+        };
+        axis(0, oh) * axis(1, ow)
+    }
+
     /// Flat index of input value `(channel, iy, ix)`.
     pub fn input_index(&self, ch: usize, iy: usize, ix: usize) -> usize {
         (ch * self.input[1] + iy) * self.input[2] + ix
@@ -97,6 +109,8 @@ mod tests {
         assert_eq!(w.taps(0, 1).len(), 2);
         assert_eq!(w.taps(1, 1).len(), 4);
         assert_eq!(w.taps(0, 0)[0], Tap { ky: 1, kx: 1, iy: 0, ix: 0 });
+        let all: usize = (0..3).flat_map(|y| (0..3).map(move |x| (y, x))).map(|(y, x)| w.taps(y, x).len()).sum();
+        assert_eq!(w.total_taps(), all);
     }
 
     #[test]
