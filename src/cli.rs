@@ -36,6 +36,10 @@ pub struct Inputs {
     /// Value bits b when quantizing on the fly.
     #[arg(long, default_value_t = 15)]
     pub value_bits: u32,
+    /// Score function proved (setup and prove): `top-1`, or `top-K` (e.g. `top-3`: the label is
+    /// among the K best classes).
+    #[arg(long, default_value = "top-1")]
+    pub score: String,
 }
 
 /// KZG parameters and the key cache.

@@ -16,6 +16,7 @@ use zkpot_circuits::fixed::FixedParams;
 use zkpot_circuits::halo2::{CircuitShape, Witness};
 use zkpot_circuits::model::{FloatModel, QuantizedModel};
 use zkpot_circuits::quantize::{quantize_and_check, quantize_model};
+use zkpot_circuits::score::ScoreFunction;
 use zkpot_params::{cache, srs};
 use zkpot_prover::{Backend, Halo2Backend};
 use zkpot_verifier::{Bundle, ProofFile, Statement, VerifierKey};
@@ -161,7 +162,8 @@ pub fn run(command: Command) -> Result<()> {
         }
         Command::Setup { inputs, params, vk } => {
             let (model, data) = load_inputs(&inputs)?;
-            let shape = CircuitShape::new(model.architecture(), data.len());
+            let shape = CircuitShape::new(model.architecture(), data.len()).with_score(score_of(&inputs)?);
+            shape.validate()?;
             let kzg = load_params(&params, shape.k())?;
             let (_, vkey, took) = keys(&params, &kzg, &shape)?;
             write_file(&vk, &vkey.to_bytes())?;
@@ -175,17 +177,21 @@ pub fn run(command: Command) -> Result<()> {
             );
         }
         Command::Prove { inputs, params, chunk_size: Some(m), bundle, .. } => {
+            if !score_of(&inputs)?.is_top1() {
+                bail!("--chunk-size proves top-1 only; use --score top-1 or prove in one circuit");
+            }
             let (model, data) = load_inputs(&inputs)?;
             let summary = crate::chunked::prove_chunked(&model, &data, m, &params, &bundle)?;
             println!("{}", serde_json::to_string_pretty(&summary)?);
         }
         Command::Prove { inputs, params, proof, statement, vk, .. } => {
             let (model, data) = load_inputs(&inputs)?;
-            let out = prove_all(&model, &data, &params)?;
+            let score = score_of(&inputs)?;
+            let out = prove_all(&model, &data, &params, score)?;
             write_file(&proof, &out.proof.to_bytes())?;
             write_file(&statement, out.statement.to_json().as_bytes())?;
             write_file(&vk, &out.vk_bytes)?;
-            write_settings(&vk, &CircuitShape::new(model.architecture(), data.len()))?;
+            write_settings(&vk, &CircuitShape::new(model.architecture(), data.len()).with_score(score))?;
             println!("{}", serde_json::to_string_pretty(&out.summary(&statement, &proof, &vk))?);
         }
         Command::Verify { bundle: Some(path), .. } => {
@@ -312,10 +318,15 @@ impl ProveOutput {
     }
 }
 
-fn prove_all(model: &QuantizedModel, data: &QuantizedDataset, params: &ParamsArgs) -> Result<ProveOutput> {
-    let (witness, _) = step("running the validation function", || Witness::new(model.clone(), data.clone()));
+/// The `--score` flag, parsed.
+fn score_of(inputs: &Inputs) -> Result<ScoreFunction> {
+    Ok(ScoreFunction::parse(&inputs.score)?)
+}
+
+fn prove_all(model: &QuantizedModel, data: &QuantizedDataset, params: &ParamsArgs, score: ScoreFunction) -> Result<ProveOutput> {
+    let (witness, _) = step("running the validation function", || Witness::with_score(model.clone(), data.clone(), score));
     let witness = witness?;
-    let shape = CircuitShape::new(model.architecture(), data.len());
+    let shape = CircuitShape::new(model.architecture(), data.len()).with_score(score);
     let kzg = load_params(params, shape.k())?;
     let (pk, vk, keygen) = keys(params, &kzg, &shape)?;
     let (res, prove) = step(&format!("proving {} samples", data.len()), || Halo2Backend::prove(&kzg, &pk, witness));
@@ -342,7 +353,7 @@ fn demo(samples: Option<usize>, out: &Path, no_ledger: bool, params: &ParamsArgs
     let data = fd.quantize(fixed)?;
     let (commitments, _) = step("committing", || Commitments::compute(&q, &data));
     write_file(&out.join("commitments.json"), serde_json::to_string_pretty(&commitments)?.as_bytes())?;
-    let res = prove_all(&q, &data, params)?;
+    let res = prove_all(&q, &data, params, ScoreFunction::Top1)?;
     let (statement_p, proof_p, vk_p) = (out.join("statement.json"), out.join("proof.bin"), out.join("vk.key"));
     write_file(&proof_p, &res.proof.to_bytes())?;
     write_file(&statement_p, res.statement.to_json().as_bytes())?;

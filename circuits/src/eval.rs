@@ -7,6 +7,7 @@ use crate::error::{CircuitError, Result};
 use crate::fixed::{argmax, relu, rescale};
 use crate::layers::Layer;
 use crate::model::QuantizedModel;
+use crate::score::ScoreFunction;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -72,6 +73,16 @@ pub struct Trace {
     pub samples: Vec<SampleTrace>,
     /// Number of samples whose prediction equals the label.
     pub score: usize,
+}
+
+impl Trace {
+    /// The score of this trace under `score_fn` (top-1 is `score` as `evaluate` computes it).
+    pub fn score_with(&self, score_fn: ScoreFunction) -> usize {
+        self.samples
+            .iter()
+            .filter(|t| score_fn.correct(t.layers.last().map(|l| l.out.as_slice()).unwrap_or(&[]), t.prediction, t.label))
+            .count()
+    }
 }
 
 /// Checks that a model and a data set can be evaluated together.
@@ -147,8 +158,15 @@ pub fn eval_layers(model: &QuantizedModel, start: usize, x: &[i64], sample: usiz
     Ok(layers)
 }
 
-/// The validation function: the trace and score of `model` on `data`.
+/// The validation function: the trace and (top-1) score of `model` on `data`.
 pub fn evaluate(model: &QuantizedModel, data: &QuantizedDataset) -> Result<Trace> {
+    evaluate_with(model, data, ScoreFunction::Top1)
+}
+
+/// The validation function under a score function: the same trace, with `score` counting the
+/// samples `score_fn` accepts (`SampleTrace::correct` stays the top-1 test).
+pub fn evaluate_with(model: &QuantizedModel, data: &QuantizedDataset, score_fn: ScoreFunction) -> Result<Trace> {
+    score_fn.validate(model.num_classes)?;
     model.validate()?;
     data.validate()?;
     check_compatible(model, data)?;
@@ -162,7 +180,10 @@ pub fn evaluate(model: &QuantizedModel, data: &QuantizedDataset) -> Result<Trace
         .collect();
     // the first failing sample in order, so errors are deterministic
     let samples: Vec<SampleTrace> = results.into_iter().collect::<Result<_>>()?;
-    let score = samples.iter().filter(|t| t.correct()).count();
+    let score = samples
+        .iter()
+        .filter(|t| score_fn.correct(t.layers.last().map(|l| l.out.as_slice()).unwrap_or(&[]), t.prediction, t.label))
+        .count();
     Ok(Trace { samples, score })
 }
 

@@ -4,6 +4,7 @@
 use crate::commit::{dataset_header, model_header};
 use crate::fixed::FixedParams;
 use crate::layers::LayerArch;
+use crate::score::ScoreFunction;
 use crate::model::{Architecture, LayerShape};
 use crate::poseidon::chip::PoseidonConfig;
 use serde::{Deserialize, Serialize};
@@ -20,6 +21,9 @@ const BLINDING_MARGIN: usize = 16;
 pub struct CircuitShape {
     pub arch: Architecture,
     pub samples: usize,
+    /// The score function; absent in the JSON (so in the shape id) for top-1, as before.
+    #[serde(default, skip_serializing_if = "ScoreFunction::is_top1")]
+    pub score: ScoreFunction,
 }
 
 impl Default for CircuitShape {
@@ -33,6 +37,7 @@ impl Default for CircuitShape {
                 layers: vec![LayerArch::Dense(LayerShape { inputs: 1, outputs: 2, relu: false })],
             },
             samples: 1,
+            score: ScoreFunction::Top1,
         }
     }
 }
@@ -40,13 +45,19 @@ impl Default for CircuitShape {
 impl CircuitShape {
     /// The shape of `arch` over `samples` samples.
     pub fn new(arch: Architecture, samples: usize) -> Self {
-        CircuitShape { arch, samples }
+        CircuitShape { arch, samples, score: ScoreFunction::Top1 }
+    }
+
+    /// The same shape under score function `score`.
+    pub fn with_score(self, score: ScoreFunction) -> Self {
+        CircuitShape { score, ..self }
     }
 
     /// Checks a shape read from a file: a valid architecture (`Architecture::validate`), at
     /// least one sample, and a circuit of at most `2^28` rows.
     pub fn validate(&self) -> crate::error::Result<()> {
         self.arch.validate()?;
+        self.score.validate(self.arch.num_classes)?;
         let per_sample: Option<usize> = (0..self.arch.layers.len()).try_fold(self.arch.input_dim + self.arch.num_classes + 8, |acc, li| acc.checked_add(self.layer_rows(li)));
         let total = per_sample.and_then(|p| p.checked_mul(self.samples));
         if self.samples == 0 || !matches!(total, Some(t) if t <= 1 << 28) {
