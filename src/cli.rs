@@ -18,11 +18,13 @@ pub struct Inputs {
     /// with --scale-bits/--value-bits.
     #[arg(long)]
     pub model: Option<PathBuf>,
-    /// Float model (JSON) to quantize on the fly instead of --model.
+    /// Float model (JSON) to quantize on the fly instead of --model; `@digits` and
+    /// `@breast-cancer` name the bundled models.
     #[arg(long, conflicts_with = "model")]
     pub float_model: Option<PathBuf>,
     /// Test set (JSON, float features); default: the bundled 500-sample digits test set.
-    /// `@digits-test` and `@digits-full` (all 1,797 samples) name the bundled sets.
+    /// `@digits-test`, `@digits-full` (all 1,797 samples) and `@breast-cancer-test` (169
+    /// samples, for `--float-model @breast-cancer`) name the bundled sets.
     #[arg(long)]
     pub data: Option<PathBuf>,
     /// Use only the first N samples of the test set.
@@ -34,6 +36,10 @@ pub struct Inputs {
     /// Value bits b when quantizing on the fly.
     #[arg(long, default_value_t = 15)]
     pub value_bits: u32,
+    /// Score function proved (setup and prove): `top-1`, or `top-K` (e.g. `top-3`: the label is
+    /// among the K best classes).
+    #[arg(long, default_value = "top-1")]
+    pub score: String,
 }
 
 /// The proof system.
@@ -97,7 +103,8 @@ pub enum Command {
     },
     /// Quantize a float model and report float vs quantized accuracy on a test set.
     Quantize {
-        /// Float model (JSON); default: the bundled digits MLP.
+        /// Float model (JSON); default: the bundled digits MLP (`@digits`); `@breast-cancer` names
+        /// the bundled breast-cancer MLP.
         #[arg(long)]
         model: Option<PathBuf>,
         /// Test set to check bounds and accuracy on; default: the bundled test set.
@@ -115,10 +122,12 @@ pub enum Command {
     /// smallest circuit whose quantized score is closest to the float score within the bound.
     /// Prints the candidates as a markdown table (stderr) and JSON (stdout).
     Calibrate {
-        /// Float model (JSON); default: the bundled digits MLP.
+        /// Float model (JSON); default: the bundled digits MLP (`@digits`); `@breast-cancer` names
+        /// the bundled breast-cancer MLP.
         #[arg(long)]
         model: Option<PathBuf>,
-        /// Test set; default: the bundled test set (`@digits-full` for all 1,797 samples).
+        /// Test set; default: the bundled test set (`@digits-full` for all 1,797 samples,
+        /// `@breast-cancer-test` for the breast-cancer set).
         #[arg(long)]
         data: Option<PathBuf>,
         /// Use only the first N samples.

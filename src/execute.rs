@@ -17,6 +17,7 @@ use zkpot_circuits::fixed::FixedParams;
 use zkpot_circuits::halo2::{CircuitShape, Witness};
 use zkpot_circuits::model::{FloatModel, QuantizedModel};
 use zkpot_circuits::quantize::{quantize_and_check, quantize_model};
+use zkpot_circuits::score::ScoreFunction;
 use zkpot_params::{cache, srs};
 use zkpot_circuits::groth16::circuit::shape_id;
 use zkpot_circuits::groth16::ConstraintCount;
@@ -68,6 +69,8 @@ fn fixed_of(inputs: &Inputs) -> FixedParams {
 
 fn float_model(path: Option<&PathBuf>) -> Result<FloatModel> {
     Ok(match path {
+        Some(p) if p.as_os_str() == "@digits" => bundled::digits_model()?,
+        Some(p) if p.as_os_str() == "@breast-cancer" => bundled::breast_cancer_model()?,
         Some(p) => FloatModel::from_json(&read_text(p, "model")?).with_context(|| format!("in {}", p.display()))?,
         None => bundled::digits_model()?,
     })
@@ -77,6 +80,7 @@ fn float_data(path: Option<&PathBuf>, samples: Option<usize>) -> Result<FloatDat
     let d = match path {
         Some(p) if p.as_os_str() == "@digits-test" => bundled::digits_test()?,
         Some(p) if p.as_os_str() == "@digits-full" => bundled::digits_full()?,
+        Some(p) if p.as_os_str() == "@breast-cancer-test" => bundled::breast_cancer_test()?,
         Some(p) => FloatDataset::from_json(&read_text(p, "data set")?).with_context(|| format!("in {}", p.display()))?,
         None => bundled::digits_test()?,
     };
@@ -169,7 +173,7 @@ pub fn run(command: Command) -> Result<()> {
         }
         Command::Setup { inputs, params, vk } if params.backend == BackendKind::Groth16 => {
             let (model, data) = load_inputs(&inputs)?;
-            let shape = CircuitShape::new(model.architecture(), data.len());
+            let shape = CircuitShape::new(model.architecture(), data.len()).with_score(score_of(&inputs)?);
             let (pk, took) = groth16_keys(&params, &shape)?;
             let pk_path = vk.with_file_name("pk.key");
             write_file(&vk, &pk.verifying_key().to_bytes())?;
@@ -186,7 +190,8 @@ pub fn run(command: Command) -> Result<()> {
         }
         Command::Setup { inputs, params, vk } => {
             let (model, data) = load_inputs(&inputs)?;
-            let shape = CircuitShape::new(model.architecture(), data.len());
+            let shape = CircuitShape::new(model.architecture(), data.len()).with_score(score_of(&inputs)?);
+            shape.validate()?;
             let kzg = load_params(&params, shape.k())?;
             let (_, vkey, took) = keys(&params, &kzg, &shape)?;
             write_file(&vk, &vkey.to_bytes())?;
@@ -203,17 +208,21 @@ pub fn run(command: Command) -> Result<()> {
             if params.backend != BackendKind::Halo2 {
                 bail!("--chunk-size is only supported with --backend halo2 for now");
             }
+            if !score_of(&inputs)?.is_top1() {
+                bail!("--chunk-size proves top-1 only; use --score top-1 or prove in one circuit");
+            }
             let (model, data) = load_inputs(&inputs)?;
             let summary = crate::chunked::prove_chunked(&model, &data, m, &params, &bundle)?;
             println!("{}", serde_json::to_string_pretty(&summary)?);
         }
         Command::Prove { inputs, params, proof, statement, vk, .. } => {
             let (model, data) = load_inputs(&inputs)?;
-            let out = prove_all(&model, &data, &params)?;
+            let score = score_of(&inputs)?;
+            let out = prove_all(&model, &data, &params, score)?;
             write_file(&proof, &out.proof.to_bytes())?;
             write_file(&statement, out.statement.to_json().as_bytes())?;
             write_file(&vk, &out.vk_bytes)?;
-            write_settings(&vk, &CircuitShape::new(model.architecture(), data.len()), params.backend)?;
+            write_settings(&vk, &CircuitShape::new(model.architecture(), data.len()).with_score(score), params.backend)?;
             println!("{}", serde_json::to_string_pretty(&out.summary(&statement, &proof, &vk))?);
         }
         Command::Verify { bundle: Some(path), .. } => {
@@ -357,10 +366,15 @@ pub(crate) fn backend_name(b: BackendKind) -> &'static str {
     }
 }
 
-fn prove_all(model: &QuantizedModel, data: &QuantizedDataset, params: &ParamsArgs) -> Result<ProveOutput> {
-    let (witness, _) = step("running the validation function", || Witness::new(model.clone(), data.clone()));
+/// The `--score` flag, parsed.
+fn score_of(inputs: &Inputs) -> Result<ScoreFunction> {
+    Ok(ScoreFunction::parse(&inputs.score)?)
+}
+
+fn prove_all(model: &QuantizedModel, data: &QuantizedDataset, params: &ParamsArgs, score: ScoreFunction) -> Result<ProveOutput> {
+    let (witness, _) = step("running the validation function", || Witness::with_score(model.clone(), data.clone(), score));
     let witness = witness?;
-    let shape = CircuitShape::new(model.architecture(), data.len());
+    let shape = CircuitShape::new(model.architecture(), data.len()).with_score(score);
     if params.backend == BackendKind::Groth16 {
         let (pk, keygen) = groth16_keys(params, &shape)?;
         let vk = pk.verifying_key();
@@ -399,7 +413,7 @@ fn demo(samples: Option<usize>, out: &Path, no_ledger: bool, params: &ParamsArgs
     let data = fd.quantize(fixed)?;
     let (commitments, _) = step("committing", || Commitments::compute(&q, &data));
     write_file(&out.join("commitments.json"), serde_json::to_string_pretty(&commitments)?.as_bytes())?;
-    let res = prove_all(&q, &data, params)?;
+    let res = prove_all(&q, &data, params, ScoreFunction::Top1)?;
     let (statement_p, proof_p, vk_p) = (out.join("statement.json"), out.join("proof.bin"), out.join("vk.key"));
     write_file(&proof_p, &res.proof.to_bytes())?;
     write_file(&statement_p, res.statement.to_json().as_bytes())?;

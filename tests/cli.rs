@@ -271,8 +271,29 @@ fn groth16_flow_and_tampering() {
     assert_fails_with(&zkpot(&dir, &["verify", "--vk", "h.vk"]), "mismatch");
     assert_fails_with(&zkpot(&dir, &["verify", "--proof", "h.bin"]), "mismatch");
     assert_fails_with(&zkpot(&dir, &["verify", "--backend", "halo2"]), "--backend halo2");
+    // other score functions are halo2-only for now
+    assert_fails_with(&zkpot(&dir, &args("prove", &["--backend", "groth16", "--score", "top-2"])), "top-1 accuracy only");
     // chunked proving is halo2-only for now
     assert_fails_with(&zkpot(&dir, &args("prove", &["--backend", "groth16", "--chunk-size", "2"])), "only supported with --backend halo2");
+}
+
+#[test]
+fn bundled_breast_cancer_set_proves_and_verifies() {
+    // the second bundled data set and model, by name, at the small format calibration picks
+    let dir = workdir("breast-cancer");
+    let named = ["--float-model", "@breast-cancer", "--data", "@breast-cancer-test"];
+    let o = zkpot(&dir, &["quantize", "--model", "@breast-cancer", "--data", "@breast-cancer-test"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!((report["report"]["samples"].as_u64(), report["report"]["quantized_correct"].as_u64()), (Some(169), Some(166)));
+    let mut args = vec!["prove", "--samples", "12", "--scale-bits", "3", "--value-bits", "9"];
+    args.extend(named);
+    let o = zkpot(&dir, &args);
+    assert!(o.status.success(), "{}", text(&o));
+    let out: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!((out["statement"]["samples"].as_u64(), out["statement"]["score"].as_u64()), (Some(12), Some(12)));
+    let o = zkpot(&dir, &["verify"]);
+    assert!(o.status.success() && text(&o).contains("accept"), "{}", text(&o));
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -287,5 +308,45 @@ fn groth16_demo_runs() {
     assert!(t.contains("groth16-bn254 verifier on every replica"), "{t}");
     let o = zkpot(&dir, &["verify", "--statement", "d/statement.json", "--proof", "d/proof.bin", "--vk", "d/vk.key"]);
     assert!(o.status.success(), "{}", text(&o));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn top_k_score_proves_names_itself_and_is_checked() {
+    let dir = workdir("top-k");
+    let base = ["--data", "@digits-test", "--samples", "8", "--value-bits", "10", "--scale-bits", "4"];
+    let mut args = vec!["prove", "--score", "top-3"];
+    args.extend(base);
+    let o = zkpot(&dir, &args);
+    assert!(o.status.success(), "{}", text(&o));
+    let st: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("statement.json")).unwrap()).unwrap();
+    assert_eq!(st["score_function"], json(serde_json::json!({"type": "top-k", "k": 3})));
+    assert_eq!(st["score"], 8);
+    let o = zkpot(&dir, &["verify"]);
+    assert!(o.status.success() && text(&o).contains("accept"), "{}", text(&o));
+    // the same claim read as top-1 (the field removed), and a higher score, are rejected
+    let mut top1 = st.clone();
+    top1.as_object_mut().unwrap().remove("score_function");
+    std::fs::write(dir.join("top1.json"), top1.to_string()).unwrap();
+    let o = zkpot(&dir, &["verify", "--statement", "top1.json"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("top-1") && text(&o).contains("top-3"), "{}", text(&o));
+    let mut lower = st.clone();
+    lower["score"] = serde_json::json!(7);
+    std::fs::write(dir.join("lower.json"), lower.to_string()).unwrap();
+    assert_eq!(zkpot(&dir, &["verify", "--statement", "lower.json"]).status.code(), Some(1));
+    // a top-1 statement carries no score_function field, as before
+    let mut args = vec!["prove"];
+    args.extend(base);
+    assert!(zkpot(&dir, &args).status.success());
+    let st: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("statement.json")).unwrap()).unwrap();
+    assert!(st.get("score_function").is_none(), "{st}");
+    // bad names and a k the model cannot have
+    let mut args = vec!["prove", "--score", "mse"];
+    args.extend(base);
+    assert_fails_with(&zkpot(&dir, &args), "score function `mse`");
+    let mut args = vec!["setup", "--score", "top-10"];
+    args.extend(base);
+    assert_fails_with(&zkpot(&dir, &args), "top-10 needs 2 <= k < 10");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -1,7 +1,7 @@
 //! `zkpot import` end to end: the scikit-learn MLP exported by skl2onnx imports, and the float
-//! model it writes quantizes, proves and verifies with the unchanged verbs; the PyTorch CNN
-//! imports with its float accuracy and a clear refusal to write a circuit model; bad files fail
-//! with clear messages.
+//! model it writes quantizes, proves and verifies with the unchanged verbs; so does the PyTorch
+//! CNN (conv, max-pool, average-pool, flatten, dense) with its quantized score pinned; bad files
+//! fail with clear messages.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -70,17 +70,40 @@ fn sklearn_mlp_imports_proves_and_verifies() {
 }
 
 #[test]
-fn cnn_imports_but_is_not_a_circuit_model_yet() {
+fn torch_cnn_imports_quantizes_proves_and_verifies() {
     let dir = workdir("cnn");
     let test_set = root().join("data/digits/test.json").display().to_string();
-    let o = zkpot(&dir, &["import", &fixture("digits_cnn_torch.onnx"), "--data", &test_set]);
+    let o = zkpot(&dir, &["import", &fixture("digits_cnn_torch.onnx"), "--data", &test_set, "--out", "cnn.json"]);
     assert!(o.status.success(), "{}", text(&o));
     let summary: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(summary["float_accuracy"]["correct"], 485);
     assert_eq!(summary["input"]["batch"]["dynamic"], "batch");
-    let o = zkpot(&dir, &["import", &fixture("digits_cnn_torch.onnx"), "--out", "cnn.json"]);
-    assert_fails_with(&o, "Conv (node '/0/Conv') is parsed but the circuits do not support convolutional layers yet");
-    assert!(!dir.join("cnn.json").exists());
+    assert_eq!(summary["float_model"], "supported");
+    // the dynamo export (Reshape in place of Flatten) converts to the same float model
+    let o = zkpot(&dir, &["import", &fixture("digits_cnn_torch_dynamo.onnx"), "--out", "cnn_dynamo.json", "--name", "cnn"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let a: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("cnn.json")).unwrap()).unwrap();
+    let b: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("cnn_dynamo.json")).unwrap()).unwrap();
+    assert_eq!(a["layers"], b["layers"]);
+
+    // quantized at the default (b, s) = (15, 8): 484 of 500 (the float model: 485)
+    let o = zkpot(&dir, &["quantize", "--model", "cnn.json", "--out", "cnn.q.json"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(report["report"]["float_correct"], 485);
+    assert_eq!(report["report"]["quantized_correct"], 484);
+    // a real proof on 4 samples, the statement's score the reference's
+    let o = zkpot(&dir, &["prove", "--model", "cnn.q.json", "--samples", "4"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let out: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(out["statement"]["score"], 4);
+    let o = zkpot(&dir, &["verify"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("accept"), "{}", text(&o));
+    // the Groth16 circuit proves dense networks only: refused by name, before any key is made
+    let o = zkpot(&dir, &["prove", "--backend", "groth16", "--model", "cnn.q.json", "--samples", "4"]);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("dense networks only") && text(&o).contains("convolution"), "{}", text(&o));
 
     // PyTorch's dynamo exporter: weights in model.onnx.data beside the model
     let o = zkpot(&dir, &["import", &fixture("digits_mlp_torch_dynamo.onnx"), "--out", "mlp.json", "--data", &test_set]);

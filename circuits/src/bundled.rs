@@ -1,6 +1,8 @@
-//! The embedded default: the digits MLP (64-32-10, ReLU) trained by `scripts/train_digits.py`
-//! and its 500-sample test set (plus the full 1,797-sample set), compiled into the binary so
-//! the demo and the tests need no files and no Python.
+//! The embedded data: the default digits MLP (64-32-10, ReLU) trained by
+//! `scripts/train_digits.py` and its 500-sample test set (plus the full 1,797-sample set), and
+//! the breast-cancer MLP (30-16-2, ReLU) with its 169-sample test set from
+//! `scripts/train_breast_cancer.py`, compiled into the binary so the demo and the tests need no
+//! files and no Python.
 
 use crate::dataset::FloatDataset;
 use crate::error::Result;
@@ -28,4 +30,21 @@ pub const DIGITS_FULL_JSON: &str = include_str!("../../data/digits/full.json");
 /// All 1,797 digits samples in `load_digits()` order.
 pub fn digits_full() -> Result<FloatDataset> {
     FloatDataset::from_json(DIGITS_FULL_JSON)
+}
+
+/// `data/breast-cancer/model.json`.
+pub const BREAST_CANCER_MODEL_JSON: &str = include_str!("../../data/breast-cancer/model.json");
+/// `data/breast-cancer/test.json`.
+pub const BREAST_CANCER_TEST_JSON: &str = include_str!("../../data/breast-cancer/test.json");
+
+/// The breast-cancer float model (scikit-learn's Wisconsin diagnostic set, standardized
+/// features, 0 = malignant, 1 = benign).
+pub fn breast_cancer_model() -> Result<FloatModel> {
+    FloatModel::from_json(BREAST_CANCER_MODEL_JSON)
+}
+
+/// The breast-cancer 169-sample test set (features standardized with the training split's
+/// mean and standard deviation, recorded in `data/breast-cancer/meta.json`).
+pub fn breast_cancer_test() -> Result<FloatDataset> {
+    FloatDataset::from_json(BREAST_CANCER_TEST_JSON)
 }

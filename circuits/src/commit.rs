@@ -3,8 +3,12 @@
 //!
 //! * A commitment is [`hash_chain`](crate::poseidon::hash_chain)`(header ++ pack(values))`.
 //! * Model header: `[1 (domain), 1 (version), b, s, input_dim, num_classes, L,
-//!   (inputs, outputs, relu) for each of the L dense layers]`, one field element each.
-//!   Model values: for each layer, its weights row-major (`w[i][j]`, input-major) then its biases.
+//!   (inputs, outputs, relu) for each of the L dense layers]`, one field element each. Other
+//!   layers write `(inputs, outputs, tag >= 2, geometry...)` instead (conv: tag `2 + relu`, then
+//!   out_channels; max-pool: 4; average-pool: `5 + count_include_pad`; geometry: input
+//!   `[C, H, W]`, kernel, strides, pads), so MLP headers are unchanged ([`LayerArch::header`](crate::layers::LayerArch::header)).
+//!   Model values: for each layer, its weights row-major (`w[i][j]`, input-major; conv kernels
+//!   `[out_ch][in_ch][kh][kw]`) then its biases; pooling layers have none.
 //! * Data set header: `[2 (domain), 1 (version), b, s, N, input_dim, num_classes]`.
 //!   Data set values: for each sample, its features then its label.
 //! * `pack`: each value `v` becomes the unsigned slot `v + 2^(b-1)` in `[0, 2^b)`; slots are
@@ -44,7 +48,7 @@ pub fn model_header(arch: &Architecture) -> Vec<Fr> {
         arch.layers.len() as u64,
     ];
     for l in &arch.layers {
-        h.extend([l.inputs as u64, l.outputs as u64, l.relu as u64]);
+        h.extend(l.header());
     }
     h.into_iter().map(Fr::from).collect()
 }
@@ -53,8 +57,7 @@ pub fn model_header(arch: &Architecture) -> Vec<Fr> {
 pub fn model_values(model: &QuantizedModel) -> Vec<i64> {
     let mut v = Vec::new();
     for l in &model.layers {
-        v.extend_from_slice(&l.weights);
-        v.extend_from_slice(&l.bias);
+        v.extend(l.values());
     }
     v
 }

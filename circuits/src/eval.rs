@@ -1,15 +1,19 @@
 //! The validation function itself, in plain integer arithmetic: run the quantized model on every
-//! sample, argmax, compare with the label, count. Every backend must reproduce its score, and
+//! sample (layer ops in [`crate::layers`] and here), argmax, compare with the label, count. Every backend must reproduce its score, and
 //! the halo2 witness is exactly the [`Trace`] it records. Spec: `docs/validation-function.md`.
 
 use crate::dataset::QuantizedDataset;
 use crate::error::{CircuitError, Result};
 use crate::fixed::{argmax, relu, rescale};
+use crate::layers::Layer;
 use crate::model::QuantizedModel;
+use crate::score::ScoreFunction;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-/// The values of one dense layer for one sample.
+/// The values of one layer for one sample. Dense and conv layers fill every field as written;
+/// max-pool leaves `acc` and `rem` empty with `z = out`; average-pool records the tap sums in
+/// `acc`, the rounded quotients in `z = out` and the remainders `2 sum + d - 2 d out` in `rem`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LayerValues {
     /// Exact accumulators `sum_i x_i w_ij + b_j 2^s`.
@@ -20,6 +24,31 @@ pub struct LayerValues {
     pub rem: Vec<i64>,
     /// The layer's outputs: `relu(z)` if the layer has a ReLU, else `z`.
     pub out: Vec<i64>,
+}
+
+impl LayerValues {
+    /// The values of a linear layer from its exact accumulators: rescale, bound check, ReLU.
+    fn linear(accs: Vec<i128>, relu_after: bool, fixed: &crate::fixed::FixedParams, li: usize, sample: usize) -> Result<Self> {
+        let s = fixed.scale_bits;
+        let mut values = LayerValues {
+            acc: Vec::with_capacity(accs.len()),
+            z: Vec::with_capacity(accs.len()),
+            rem: Vec::with_capacity(accs.len()),
+            out: Vec::with_capacity(accs.len()),
+        };
+        for (j, acc) in accs.into_iter().enumerate() {
+            let (z, r) = rescale(acc, s);
+            let z = fixed.check(z, || format!("layer {li} output {j} on sample {sample} (after rescale)"))?;
+            // cannot fail once z is in the bound (|acc| < 2^(b-1+s+1)); checked rather than cast
+            let acc = i64::try_from(acc)
+                .map_err(|_| CircuitError::Shape(format!("layer {li} accumulator {j} on sample {sample} does not fit 64 bits")))?;
+            values.acc.push(acc);
+            values.z.push(z);
+            values.rem.push(r as i64);
+            values.out.push(if relu_after { relu(z) } else { z });
+        }
+        Ok(values)
+    }
 }
 
 /// Everything the validation function computed for one sample.
@@ -44,6 +73,16 @@ pub struct Trace {
     pub samples: Vec<SampleTrace>,
     /// Number of samples whose prediction equals the label.
     pub score: usize,
+}
+
+impl Trace {
+    /// The score of this trace under `score_fn` (top-1 is `score` as `evaluate` computes it).
+    pub fn score_with(&self, score_fn: ScoreFunction) -> usize {
+        self.samples
+            .iter()
+            .filter(|t| score_fn.correct(t.layers.last().map(|l| l.out.as_slice()).unwrap_or(&[]), t.prediction, t.label))
+            .count()
+    }
 }
 
 /// Checks that a model and a data set can be evaluated together.
@@ -78,39 +117,56 @@ pub fn check_compatible(model: &QuantizedModel, data: &QuantizedDataset) -> Resu
 /// Runs the model on one sample, recording every intermediate value; errors if a rescaled value
 /// leaves the bound (naming the layer, sample and neuron).
 pub fn eval_sample(model: &QuantizedModel, x: &[i64], sample: usize) -> Result<Vec<LayerValues>> {
+    eval_layers(model, 0, x, sample)
+}
+
+/// Runs layers `start..` of the model on `x` (the input of layer `start`), recording every
+/// intermediate value (used by [`eval_sample`], and by tests that change one layer's outputs
+/// and recompute the rest).
+pub fn eval_layers(model: &QuantizedModel, start: usize, x: &[i64], sample: usize) -> Result<Vec<LayerValues>> {
     let s = model.fixed.scale_bits;
     let mut cur: Vec<i64> = x.to_vec();
     let mut layers = Vec::with_capacity(model.layers.len());
-    for (li, layer) in model.layers.iter().enumerate() {
-        let mut values = LayerValues {
-            acc: Vec::with_capacity(layer.outputs),
-            z: Vec::with_capacity(layer.outputs),
-            rem: Vec::with_capacity(layer.outputs),
-            out: Vec::with_capacity(layer.outputs),
-        };
-        for j in 0..layer.outputs {
-            let mut acc: i128 = (layer.bias[j] as i128) << s;
-            for (i, xi) in cur.iter().enumerate() {
-                acc += *xi as i128 * layer.w(i, j) as i128;
+    for (li, layer) in model.layers.iter().enumerate().skip(start) {
+        let values = match layer {
+            Layer::Dense(layer) => {
+                let accs = (0..layer.outputs)
+                    .map(|j| {
+                        let mut acc: i128 = (layer.bias[j] as i128) << s;
+                        for (i, xi) in cur.iter().enumerate() {
+                            acc += *xi as i128 * layer.w(i, j) as i128;
+                        }
+                        acc
+                    })
+                    .collect();
+                LayerValues::linear(accs, layer.relu, &model.fixed, li, sample)?
             }
-            let (z, r) = rescale(acc, s);
-            let z = model.fixed.check(z, || format!("layer {li} output {j} on sample {sample} (after rescale)"))?;
-            // cannot fail once z is in the bound (|acc| < 2^(b-1+s+1)); checked rather than cast
-            let acc = i64::try_from(acc)
-                .map_err(|_| CircuitError::Shape(format!("layer {li} accumulator {j} on sample {sample} does not fit 64 bits")))?;
-            values.acc.push(acc);
-            values.z.push(z);
-            values.rem.push(r as i64);
-            values.out.push(if layer.relu { relu(z) } else { z });
-        }
+            Layer::Conv(conv) => LayerValues::linear(conv.accumulate(&cur, s), conv.relu, &model.fixed, li, sample)?,
+            Layer::MaxPool(p) => {
+                let out: Vec<i64> = p.max_pool(&cur).iter().map(|o| o.out).collect();
+                LayerValues { acc: Vec::new(), z: out.clone(), rem: Vec::new(), out }
+            }
+            Layer::AvgPool(p) => {
+                let pooled = p.avg_pool(&cur);
+                let out: Vec<i64> = pooled.iter().map(|o| o.out).collect();
+                LayerValues { acc: pooled.iter().map(|o| o.sum).collect(), z: out.clone(), rem: pooled.iter().map(|o| o.rem).collect(), out }
+            }
+        };
         cur = values.out.clone();
         layers.push(values);
     }
     Ok(layers)
 }
 
-/// The validation function: the trace and score of `model` on `data`.
+/// The validation function: the trace and (top-1) score of `model` on `data`.
 pub fn evaluate(model: &QuantizedModel, data: &QuantizedDataset) -> Result<Trace> {
+    evaluate_with(model, data, ScoreFunction::Top1)
+}
+
+/// The validation function under a score function: the same trace, with `score` counting the
+/// samples `score_fn` accepts (`SampleTrace::correct` stays the top-1 test).
+pub fn evaluate_with(model: &QuantizedModel, data: &QuantizedDataset, score_fn: ScoreFunction) -> Result<Trace> {
+    score_fn.validate(model.num_classes)?;
     model.validate()?;
     data.validate()?;
     check_compatible(model, data)?;
@@ -124,7 +180,10 @@ pub fn evaluate(model: &QuantizedModel, data: &QuantizedDataset) -> Result<Trace
         .collect();
     // the first failing sample in order, so errors are deterministic
     let samples: Vec<SampleTrace> = results.into_iter().collect::<Result<_>>()?;
-    let score = samples.iter().filter(|t| t.correct()).count();
+    let score = samples
+        .iter()
+        .filter(|t| score_fn.correct(t.layers.last().map(|l| l.out.as_slice()).unwrap_or(&[]), t.prediction, t.label))
+        .count();
     Ok(Trace { samples, score })
 }
 

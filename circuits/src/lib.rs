@@ -5,8 +5,10 @@
 //!
 //! # Layout
 //! * [`fixed`]: the fixed-point arithmetic (bound, quantization, rescale, ReLU, argmax).
+//! * [`layers`]: the layer kinds beyond dense (conv, max/average pooling) with their native ops.
 //! * [`model`], [`dataset`]: float and quantized formats, with shape checks.
 //! * [`eval`]: the validation function (the spec every backend must match bit for bit).
+//! * [`score`]: the score functions (top-1, the default; top-k).
 //! * [`quantize`]: float model to quantized model, with bound checks and an accuracy report.
 //! * [`poseidon`]: circomlib's Poseidon, natively and as a halo2 chip side by side.
 //! * [`commit`]: canonical encodings and the model / data set commitments.
@@ -27,9 +29,11 @@ pub mod field;
 pub mod fixed;
 pub mod groth16;
 pub mod halo2;
+pub mod layers;
 pub mod model;
 pub mod poseidon;
 pub mod quantize;
+pub mod score;
 pub mod testing;
 
 pub use error::{CircuitError, Result};

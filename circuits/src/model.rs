@@ -1,9 +1,13 @@
 //! Model formats: the float model a provider trains (`model.json`), and the quantized model the
-//! validation function runs and the commitment hashes. A model is a chain of dense layers, each
-//! optionally followed by a ReLU; the last layer's outputs are the class scores.
+//! validation function runs and the commitment hashes. A model is a chain of layers: dense and
+//! convolutional layers (each optionally followed by a ReLU), max and average pooling (in
+//! [`crate::layers`]); the last layer's outputs are the class scores. Values between layers are
+//! flat row-major vectors, so Flatten and Reshape are implicit.
 
 use crate::error::{CircuitError, Result};
 use crate::fixed::FixedParams;
+use crate::layers::conv::conv_float;
+use crate::layers::{ConvShape, Layer, LayerArch, PoolLayer, Window2d};
 use serde::{Deserialize, Serialize};
 
 /// Format tag of float model files.
@@ -19,6 +23,16 @@ pub enum FloatLayer {
     Dense { weights: Vec<Vec<f64>>, bias: Vec<f64> },
     /// `max(x, 0)`, element-wise.
     Relu,
+    /// 2-D convolution, `weights` `[out_ch][in_ch][kh][kw]` row-major, one bias per output channel.
+    Conv { window: Window2d, out_channels: usize, weights: Vec<f64>, bias: Vec<f64> },
+    /// 2-D max pooling over the in-bounds taps of each window.
+    MaxPool { window: Window2d },
+    /// 2-D average pooling (`count_include_pad` as in ONNX).
+    AvgPool {
+        window: Window2d,
+        #[serde(default)]
+        count_include_pad: bool,
+    },
 }
 
 /// A trained float model as exported by `scripts/train_digits.py`.
@@ -43,15 +57,15 @@ impl FloatModel {
         Ok(m)
     }
 
-    /// The architecture (layer sizes and ReLU placement), after checking every shape.
-    pub fn architecture(&self) -> Result<Vec<LayerShape>> {
-        let mut shapes: Vec<LayerShape> = Vec::new();
+    /// The architecture (layer kinds, sizes and ReLU placement), after checking every shape.
+    pub fn architecture(&self) -> Result<Vec<LayerArch>> {
+        let mut shapes: Vec<LayerArch> = Vec::new();
         let mut width = self.input_dim;
         if width == 0 {
             return Err(CircuitError::Shape("input_dim is 0".into()));
         }
         for (li, layer) in self.layers.iter().enumerate() {
-            match layer {
+            let shape = match layer {
                 FloatLayer::Dense { weights, bias } => {
                     if weights.len() != width {
                         return Err(CircuitError::Shape(format!(
@@ -71,21 +85,55 @@ impl FloatModel {
                             )));
                         }
                     }
-                    shapes.push(LayerShape { inputs: width, outputs, relu: false });
-                    width = outputs;
+                    LayerArch::Dense(LayerShape { inputs: width, outputs, relu: false })
                 }
-                FloatLayer::Relu => match shapes.last_mut() {
-                    Some(last) if !last.relu => last.relu = true,
-                    _ => {
+                FloatLayer::Conv { window, out_channels, weights, bias } => {
+                    window.check(&format!("layers[{li}] (conv)"))?;
+                    let shape = ConvShape { window: *window, out_channels: *out_channels, relu: false };
+                    if *out_channels == 0 || weights.len() != shape.kernel_len() || bias.len() != *out_channels {
                         return Err(CircuitError::Shape(format!(
-                            "layers[{li}] (relu) must directly follow a dense layer"
-                        )))
+                            "layers[{li}] (conv): {} weights and {} biases, expected {} and {out_channels}",
+                            weights.len(),
+                            bias.len(),
+                            shape.kernel_len()
+                        )));
                     }
-                },
+                    LayerArch::Conv(shape)
+                }
+                FloatLayer::MaxPool { window } => {
+                    let p = PoolLayer { window: *window, count_include_pad: false };
+                    p.validate(&format!("layers[{li}] (maxpool)"), true)?;
+                    LayerArch::MaxPool(p)
+                }
+                FloatLayer::AvgPool { window, count_include_pad } => {
+                    let p = PoolLayer { window: *window, count_include_pad: *count_include_pad };
+                    p.validate(&format!("layers[{li}] (avgpool)"), false)?;
+                    LayerArch::AvgPool(p)
+                }
+                FloatLayer::Relu => {
+                    match shapes.last_mut() {
+                        Some(LayerArch::Dense(d)) if !d.relu => d.relu = true,
+                        Some(LayerArch::Conv(c)) if !c.relu => c.relu = true,
+                        _ => {
+                            return Err(CircuitError::Shape(format!(
+                                "layers[{li}] (relu) must directly follow a dense or conv layer"
+                            )))
+                        }
+                    }
+                    continue;
+                }
+            };
+            if shape.inputs() != width {
+                return Err(CircuitError::Shape(format!(
+                    "layers[{li}] takes {} inputs, but the previous width is {width}",
+                    shape.inputs()
+                )));
             }
+            width = shape.outputs();
+            shapes.push(shape);
         }
-        if shapes.is_empty() {
-            return Err(CircuitError::Shape("the model has no dense layer".into()));
+        if !shapes.iter().any(LayerArch::is_linear) {
+            return Err(CircuitError::Shape("the model has no dense or conv layer".into()));
         }
         if width != self.num_classes {
             return Err(CircuitError::Shape(format!(
@@ -114,6 +162,11 @@ impl FloatModel {
                     cur = out;
                 }
                 FloatLayer::Relu => cur.iter_mut().for_each(|v| *v = v.max(0.0)),
+                FloatLayer::Conv { window, out_channels, weights, bias } => cur = conv_float(window, *out_channels, weights, bias, &cur),
+                FloatLayer::MaxPool { window } => cur = PoolLayer { window: *window, count_include_pad: false }.pool_float(&cur, true),
+                FloatLayer::AvgPool { window, count_include_pad } => {
+                    cur = PoolLayer { window: *window, count_include_pad: *count_include_pad }.pool_float(&cur, false)
+                }
             }
         }
         cur
@@ -161,12 +214,12 @@ pub struct QuantizedModel {
     pub fixed: FixedParams,
     pub input_dim: usize,
     pub num_classes: usize,
-    pub layers: Vec<DenseLayer>,
+    pub layers: Vec<Layer>,
 }
 
 impl QuantizedModel {
     /// Builds a quantized model from parts, checking shapes and bounds.
-    pub fn new(name: &str, fixed: FixedParams, input_dim: usize, num_classes: usize, layers: Vec<DenseLayer>) -> Result<Self> {
+    pub fn new(name: &str, fixed: FixedParams, input_dim: usize, num_classes: usize, layers: Vec<Layer>) -> Result<Self> {
         let m = QuantizedModel {
             format: QUANTIZED_MODEL_FORMAT.into(),
             version: 1,
@@ -197,33 +250,47 @@ impl QuantizedModel {
     /// Checks shapes chain up, sizes match, and every weight and bias is within the bound.
     pub fn validate(&self) -> Result<()> {
         self.fixed.validate()?;
-        if self.input_dim == 0 || self.layers.is_empty() {
-            return Err(CircuitError::Shape("a model needs input_dim > 0 and at least one dense layer".into()));
+        if self.input_dim == 0 || !self.layers.iter().any(|l| l.arch().is_linear()) {
+            return Err(CircuitError::Shape("a model needs input_dim > 0 and at least one dense or conv layer".into()));
         }
         let mut width = self.input_dim;
-        for (li, l) in self.layers.iter().enumerate() {
-            if l.inputs != width || l.outputs == 0 {
+        for (li, layer) in self.layers.iter().enumerate() {
+            match layer {
+                Layer::Dense(l) => {
+                    if l.outputs == 0 || l.weights.len() != l.inputs * l.outputs || l.bias.len() != l.outputs {
+                        return Err(CircuitError::Shape(format!(
+                            "layer {li}: {} weights and {} biases, expected {} and {}",
+                            l.weights.len(),
+                            l.bias.len(),
+                            l.inputs * l.outputs,
+                            l.outputs
+                        )));
+                    }
+                    for (idx, w) in l.weights.iter().enumerate() {
+                        self.fixed.check(*w as i128, || format!("layer {li} weight [{}][{}]", idx / l.outputs, idx % l.outputs))?;
+                    }
+                    for (j, b) in l.bias.iter().enumerate() {
+                        self.fixed.check(*b as i128, || format!("layer {li} bias [{j}]"))?;
+                    }
+                }
+                Layer::Conv(c) => c.validate(li, &self.fixed)?,
+                Layer::MaxPool(p) => p.validate(&format!("layer {li} (maxpool)"), true)?,
+                Layer::AvgPool(p) => {
+                    p.validate(&format!("layer {li} (avgpool)"), false)?;
+                    if 2 * p.window.kernel[0] * p.window.kernel[1] > 1usize << self.fixed.value_bits {
+                        return Err(CircuitError::Shape(format!("layer {li} (avgpool): the window is too large for {}-bit values", self.fixed.value_bits)));
+                    }
+                }
+            }
+            let arch = layer.arch();
+            if arch.inputs() != width {
                 return Err(CircuitError::Shape(format!(
                     "layer {li}: {} inputs x {} outputs, but the previous width is {width}",
-                    l.inputs, l.outputs
+                    arch.inputs(),
+                    arch.outputs()
                 )));
             }
-            if l.weights.len() != l.inputs * l.outputs || l.bias.len() != l.outputs {
-                return Err(CircuitError::Shape(format!(
-                    "layer {li}: {} weights and {} biases, expected {} and {}",
-                    l.weights.len(),
-                    l.bias.len(),
-                    l.inputs * l.outputs,
-                    l.outputs
-                )));
-            }
-            for (idx, w) in l.weights.iter().enumerate() {
-                self.fixed.check(*w as i128, || format!("layer {li} weight [{}][{}]", idx / l.outputs, idx % l.outputs))?;
-            }
-            for (j, b) in l.bias.iter().enumerate() {
-                self.fixed.check(*b as i128, || format!("layer {li} bias [{j}]"))?;
-            }
-            width = l.outputs;
+            width = arch.outputs();
         }
         if width != self.num_classes || self.num_classes < 2 {
             return Err(CircuitError::Shape(format!(
@@ -240,19 +307,75 @@ impl QuantizedModel {
             fixed: self.fixed,
             input_dim: self.input_dim,
             num_classes: self.num_classes,
-            layers: self.layers.iter().map(DenseLayer::shape).collect(),
+            layers: self.layers.iter().map(Layer::arch).collect(),
         }
+    }
+
+    /// The dense layers, if the model is an MLP (only dense layers): for backends that support
+    /// nothing else, so they can refuse other models cleanly.
+    pub fn dense_only(&self) -> Option<Vec<&DenseLayer>> {
+        self.layers.iter().map(Layer::as_dense).collect()
     }
 }
 
-/// Everything about a model that fixes the circuit: sizes, ReLU placement and fixed-point
-/// parameters. Two models of one architecture share keys.
+/// Everything about a model that fixes the circuit: layer kinds and sizes, ReLU placement and
+/// fixed-point parameters. Two models of one architecture share keys.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Hash)]
 pub struct Architecture {
     pub fixed: FixedParams,
     pub input_dim: usize,
     pub num_classes: usize,
-    pub layers: Vec<LayerShape>,
+    pub layers: Vec<LayerArch>,
+}
+
+/// Largest number of cells one layer may span (`inputs outputs`, or the expanded matrix of a
+/// conv layer): what a 2^28-row circuit can hold at most, and small enough that no row count
+/// overflows.
+pub const MAX_LAYER_CELLS: usize = 1 << 28;
+
+impl Architecture {
+    /// Checks an architecture read from a file (a verifying key carries one): the parameters,
+    /// every layer's geometry, sizes that chain up to `num_classes`, and sizes small enough to
+    /// count rows without overflow. An architecture of a valid [`QuantizedModel`] always passes.
+    pub fn validate(&self) -> Result<()> {
+        self.fixed.validate()?;
+        if self.input_dim == 0 || self.num_classes < 2 || !self.layers.iter().any(LayerArch::is_linear) {
+            return Err(CircuitError::Shape("an architecture needs input_dim > 0, num_classes >= 2 and a dense or conv layer".into()));
+        }
+        let mut width = self.input_dim;
+        for (li, l) in self.layers.iter().enumerate() {
+            let what = format!("layer {li}");
+            match l {
+                LayerArch::Dense(d) if d.outputs == 0 => return Err(CircuitError::Shape(format!("{what}: no outputs"))),
+                LayerArch::Dense(_) => {}
+                LayerArch::Conv(c) => {
+                    c.window.check(&what)?;
+                    if c.out_channels == 0 {
+                        return Err(CircuitError::Shape(format!("{what}: no output channels")));
+                    }
+                }
+                LayerArch::MaxPool(p) => p.validate(&what, true)?,
+                LayerArch::AvgPool(p) => {
+                    p.validate(&what, false)?;
+                    if 2 * p.window.kernel[0] * p.window.kernel[1] > 1usize << self.fixed.value_bits {
+                        return Err(CircuitError::Shape(format!("{what} (avgpool): the window is too large for {}-bit values", self.fixed.value_bits)));
+                    }
+                }
+            }
+            let cells = l.inputs().checked_add(1).and_then(|i| i.checked_mul(l.outputs()));
+            if !matches!(cells, Some(c) if c <= MAX_LAYER_CELLS) || l.window_cells().is_none() {
+                return Err(CircuitError::Shape(format!("{what}: too large")));
+            }
+            if l.inputs() != width {
+                return Err(CircuitError::Shape(format!("{what} takes {} inputs, but the previous width is {width}", l.inputs())));
+            }
+            width = l.outputs();
+        }
+        if width != self.num_classes {
+            return Err(CircuitError::Shape(format!("the last layer has {width} outputs but num_classes is {}", self.num_classes)));
+        }
+        Ok(())
+    }
 }
 
 impl std::hash::Hash for FixedParams {

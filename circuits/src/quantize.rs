@@ -6,35 +6,54 @@ use crate::dataset::FloatDataset;
 use crate::error::{CircuitError, Result};
 use crate::eval::evaluate;
 use crate::fixed::{argmax, FixedParams};
+use crate::layers::{ConvLayer, Layer, LayerArch};
 use crate::model::{DenseLayer, FloatLayer, FloatModel, QuantizedModel};
 use serde::{Deserialize, Serialize};
 
-/// Quantizes every weight and bias: `round(x * 2^s)`, bound-checked.
+/// Quantizes every weight and bias: `round(x * 2^s)`, bound-checked; a ReLU is fused into
+/// the dense or conv layer before it.
 pub fn quantize_model(model: &FloatModel, fixed: FixedParams) -> Result<QuantizedModel> {
     fixed.validate()?;
     let shapes = model.architecture()?;
-    let dense: Vec<(&Vec<Vec<f64>>, &Vec<f64>)> = model
+    let linear: Vec<(&[f64], &Vec<f64>, Option<&Vec<Vec<f64>>>)> = model
         .layers
         .iter()
         .filter_map(|l| match l {
-            FloatLayer::Dense { weights, bias } => Some((weights, bias)),
-            FloatLayer::Relu => None,
+            FloatLayer::Dense { weights, bias } => Some((&[][..], bias, Some(weights))),
+            FloatLayer::Conv { weights, bias, .. } => Some((weights.as_slice(), bias, None)),
+            _ => None,
         })
         .collect();
+    let mut linear = linear.into_iter();
     let mut layers = Vec::with_capacity(shapes.len());
-    for (li, (shape, (weights, bias))) in shapes.iter().zip(dense).enumerate() {
-        let mut w = Vec::with_capacity(shape.inputs * shape.outputs);
-        for (i, row) in weights.iter().enumerate() {
-            for (j, x) in row.iter().enumerate() {
-                w.push(fixed.quantize(*x, || format!("layer {li} weight [{i}][{j}]"))?);
+    for (li, shape) in shapes.iter().enumerate() {
+        let q_bias = |bias: &Vec<f64>| {
+            bias.iter().enumerate().map(|(j, x)| fixed.quantize(*x, || format!("layer {li} bias [{j}]"))).collect::<Result<Vec<_>>>()
+        };
+        let layer = match shape {
+            LayerArch::Dense(shape) => {
+                let Some((_, bias, Some(weights))) = linear.next() else { return Err(CircuitError::Shape(format!("layer {li}: dense weights missing"))) };
+                let mut w = Vec::with_capacity(shape.inputs * shape.outputs);
+                for (i, row) in weights.iter().enumerate() {
+                    for (j, x) in row.iter().enumerate() {
+                        w.push(fixed.quantize(*x, || format!("layer {li} weight [{i}][{j}]"))?);
+                    }
+                }
+                Layer::Dense(DenseLayer { inputs: shape.inputs, outputs: shape.outputs, relu: shape.relu, weights: w, bias: q_bias(bias)? })
             }
-        }
-        let b = bias
-            .iter()
-            .enumerate()
-            .map(|(j, x)| fixed.quantize(*x, || format!("layer {li} bias [{j}]")))
-            .collect::<Result<Vec<_>>>()?;
-        layers.push(DenseLayer { inputs: shape.inputs, outputs: shape.outputs, relu: shape.relu, weights: w, bias: b });
+            LayerArch::Conv(shape) => {
+                let Some((weights, bias, None)) = linear.next() else { return Err(CircuitError::Shape(format!("layer {li}: conv weights missing"))) };
+                let w = weights
+                    .iter()
+                    .enumerate()
+                    .map(|(t, x)| fixed.quantize(*x, || format!("layer {li} (conv) weight {t}")))
+                    .collect::<Result<Vec<_>>>()?;
+                Layer::Conv(ConvLayer { window: shape.window, out_channels: shape.out_channels, relu: shape.relu, weights: w, bias: q_bias(bias)? })
+            }
+            LayerArch::MaxPool(p) => Layer::MaxPool(*p),
+            LayerArch::AvgPool(p) => Layer::AvgPool(*p),
+        };
+        layers.push(layer);
     }
     QuantizedModel::new(&model.name, fixed, model.input_dim, model.num_classes, layers)
 }

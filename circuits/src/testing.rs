@@ -4,6 +4,7 @@
 
 use crate::dataset::QuantizedDataset;
 use crate::fixed::FixedParams;
+use crate::layers::{ConvLayer, Layer, PoolLayer, Window2d};
 use crate::model::{DenseLayer, QuantizedModel};
 
 /// SplitMix64: a tiny deterministic generator.
@@ -36,13 +37,13 @@ pub fn random_model(seed: u64, fixed: FixedParams, widths: &[usize], w: i64) -> 
     let mut layers = Vec::new();
     for (li, pair) in widths.windows(2).enumerate() {
         let (inputs, outputs) = (pair[0], pair[1]);
-        layers.push(DenseLayer {
+        layers.push(Layer::Dense(DenseLayer {
             inputs,
             outputs,
             relu: li + 2 < widths.len(),
             weights: (0..inputs * outputs).map(|_| rng.range(-w, w)).collect(),
             bias: (0..outputs).map(|_| rng.range(-w, w)).collect(),
-        });
+        }));
     }
     QuantizedModel::new("random", fixed, widths[0], *widths.last().unwrap_or(&2), layers).expect("random model is valid")
 }
@@ -53,4 +54,25 @@ pub fn random_dataset(seed: u64, fixed: FixedParams, input_dim: usize, num_class
     let features = (0..n * input_dim).map(|_| rng.range(-x, x)).collect();
     let labels = (0..n).map(|_| rng.range(0, num_classes as i64 - 1)).collect();
     QuantizedDataset::new("random", fixed, input_dim, num_classes, features, labels).expect("random data set is valid")
+}
+
+/// A small random CNN shaped like the ONNX fixture `digits_cnn_torch.onnx`, on `[1, 4, 4]`
+/// inputs: conv 3x3 pad 1 (2 channels, ReLU), max-pool 2, conv 3x3 pad 1 (3 channels, ReLU),
+/// average-pool 2 stride 1 pad 1 (`count_include_pad` as given; windows of 1, 2 and 4 taps),
+/// dense 27 -> 3.
+pub fn random_cnn(seed: u64, fixed: FixedParams, w: i64, count_include_pad: bool) -> QuantizedModel {
+    let mut rng = SplitMix(seed);
+    let mut draw = |n: usize| -> Vec<i64> { (0..n).map(|_| rng.range(-w, w)).collect() };
+    let conv1 = Window2d { input: [1, 4, 4], kernel: [3, 3], strides: [1, 1], pads: [1, 1, 1, 1] };
+    let pool1 = Window2d { input: [2, 4, 4], kernel: [2, 2], strides: [2, 2], pads: [0; 4] };
+    let conv2 = Window2d { input: [2, 2, 2], kernel: [3, 3], strides: [1, 1], pads: [1, 1, 1, 1] };
+    let pool2 = Window2d { input: [3, 2, 2], kernel: [2, 2], strides: [1, 1], pads: [1, 1, 1, 1] };
+    let layers = vec![
+        Layer::Conv(ConvLayer { window: conv1, out_channels: 2, relu: true, weights: draw(18), bias: draw(2) }),
+        Layer::MaxPool(PoolLayer { window: pool1, count_include_pad: false }),
+        Layer::Conv(ConvLayer { window: conv2, out_channels: 3, relu: true, weights: draw(54), bias: draw(3) }),
+        Layer::AvgPool(PoolLayer { window: pool2, count_include_pad }),
+        Layer::Dense(DenseLayer { inputs: 27, outputs: 3, relu: false, weights: draw(81), bias: draw(3) }),
+    ];
+    QuantizedModel::new("random-cnn", fixed, 16, 3, layers).expect("random CNN is valid")
 }

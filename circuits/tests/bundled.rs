@@ -29,6 +29,27 @@ fn quantization_is_deterministic_and_in_bound() {
     let a = quantize_model(&model, FixedParams::DEFAULT).unwrap();
     let b = quantize_model(&model, FixedParams::DEFAULT).unwrap();
     assert_eq!(a, b);
-    let max = a.layers.iter().flat_map(|l| l.weights.iter().chain(l.bias.iter())).map(|v| v.abs()).max().unwrap();
+    let max = a.layers.iter().flat_map(|l| l.values()).map(|v| v.abs()).max().unwrap();
     assert!(max < 1 << 15);
+}
+
+#[test]
+fn breast_cancer_scores_and_commitments_are_pinned() {
+    use zkpot_circuits::bundled::{breast_cancer_model, breast_cancer_test};
+    let model = breast_cancer_model().unwrap();
+    let data = breast_cancer_test().unwrap();
+    assert_eq!((data.features.len(), data.num_classes, model.input_dim), (169, 2, 30));
+    let (q, report) = quantize_and_check(&model, &data, FixedParams::DEFAULT).unwrap();
+    assert_eq!(report.float_correct, 166);
+    assert_eq!(report.quantized_correct, 166);
+    assert_eq!(report.disagreements, 0);
+    let qd = data.quantize(FixedParams::DEFAULT).unwrap();
+    assert_eq!(evaluate(&q, &qd).unwrap().score, 166);
+    let c = Commitments::compute(&q, &qd);
+    assert_eq!(c.model_commitment, "0x14c58bb4fdd5a49fcd439f395631bcd97dcae3b417cc8ea8775f99b13175ace5");
+    assert_eq!(c.dataset_commitment, "0x2a1f2e261ee1120f49639676ef18a31efb9babc2c14b9ca6a39f779438f46bf6");
+    // the small format calibration picks for it scores the same
+    let small = FixedParams { value_bits: 9, scale_bits: 3 };
+    let (_, report) = quantize_and_check(&model, &data, small).unwrap();
+    assert_eq!((report.quantized_correct, report.disagreements), (166, 0));
 }

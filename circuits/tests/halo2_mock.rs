@@ -73,7 +73,7 @@ fn changed_label_fails() {
 fn tampered_weight_fails() {
     let mut c = tiny(5, 5);
     let public = honest_public(&c);
-    c.witness.as_mut().unwrap().model.layers[0].weights[1] += 1;
+    c.witness.as_mut().unwrap().model.layers[0].as_dense_mut().unwrap().weights[1] += 1;
     assert!(run(&c, public).is_err());
 }
 
@@ -83,7 +83,7 @@ fn tampered_weight_with_consistent_commitment_fails() {
     // accumulators: only the matrix-product check (Freivalds) can catch this.
     let mut c = tiny(6, 5);
     let w = c.witness.as_mut().unwrap();
-    w.model.layers[1].weights[0] += 1;
+    w.model.layers[1].as_dense_mut().unwrap().weights[0] += 1;
     let mut public = w.public_inputs();
     public[3] = Fr::from(w.trace.score as u64);
     assert!(run(&c, public).is_err());
@@ -180,8 +180,8 @@ fn value_outside_the_bound_fails() {
     // evaluator refuses it, and a witness carrying the true (unbounded) values must not prove.
     let mut c = tiny(14, 3);
     let w = c.witness.as_mut().unwrap();
-    w.model.layers[0].weights[0] = 127;
-    w.model.layers[0].bias[0] = 127;
+    w.model.layers[0].as_dense_mut().unwrap().weights[0] = 127;
+    w.model.layers[0].as_dense_mut().unwrap().bias[0] = 127;
     w.data.features[0] = 127;
     assert!(evaluate(&w.model, &w.data).is_err());
     // the true values of every sample, without the bound check
@@ -189,6 +189,7 @@ fn value_outside_the_bound_fails() {
     for si in 0..w.data.len() {
         let mut cur: Vec<i64> = w.data.sample(si).to_vec();
         for (li, l) in w.model.layers.iter().enumerate() {
+            let l = l.as_dense().unwrap();
             let v = &mut w.trace.samples[si].layers[li];
             for j in 0..l.outputs {
                 let acc: i64 = (0..l.inputs).map(|i| cur[i] * l.w(i, j)).sum::<i64>() + (l.bias[j] << s);

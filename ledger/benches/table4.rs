@@ -90,6 +90,7 @@ fn statement(r: usize) -> Statement {
         dataset_commitment: Bytes32([0x22; 32]).to_hex(),
         samples: SAMPLES,
         score: 457,
+        score_function: Default::default(),
     }
 }
 

@@ -371,6 +371,7 @@ pub fn sample_statement() -> Statement {
         dataset_commitment: Bytes32([0x22; 32]).to_hex(),
         samples: 500,
         score: 457,
+        score_function: Default::default(),
     }
 }
 
@@ -402,6 +403,7 @@ mod tests {
             dataset_commitment: Bytes32([4; 32]).to_hex(),
             samples: 500,
             score: 457,
+            score_function: Default::default(),
         }
     }
 

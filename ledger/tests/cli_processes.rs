@@ -71,6 +71,7 @@ fn cluster_and_client_commands() {
         dataset_commitment: dataset.clone(),
         samples: 500,
         score: 457,
+        score_function: Default::default(),
     };
     let st_path = dir.join("statement.json");
     std::fs::write(&st_path, serde_json::to_string(&statement).unwrap()).unwrap();

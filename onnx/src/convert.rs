@@ -1,14 +1,24 @@
 //! From an imported [`Graph`] to zkpot's float model (`model.json`, read by `zkpot quantize
 //! --model` and `--float-model`): dense layers with their biases (a following constant Add is
-//! folded in) and ReLUs; reshapes vanish because zkpot's data are flat row-major vectors.
-//! Convolution and pooling are parsed and evaluated in float, but the circuits do not support
-//! them yet, so they stop the conversion with an error naming the node.
+//! folded in), convolutions, max and average pooling, and ReLUs after a dense or conv layer;
+//! Flatten and Reshape vanish because zkpot's data are flat row-major vectors (`[C, H, W]`
+//! flattened, as ONNX lays tensors out). What the circuits cannot express (a ReLU after pooling,
+//! an Add after a convolution) stops the conversion with an error naming the node.
 
 use crate::error::{OnnxError, Result};
 use crate::ir::{Graph, Op};
+use crate::ir::Window;
+use zkpot_circuits::layers::Window2d;
 use zkpot_circuits::model::{FloatLayer, FloatModel, FLOAT_MODEL_FORMAT};
 
-/// Converts a chain of dense/Add/ReLU/reshape layers into a zkpot float model named `name`.
+/// The circuits' window over an input of per-sample shape `[C, H, W]`.
+fn window2d(w: &Window, input_shape: &[usize]) -> Option<Window2d> {
+    let [c, h, wd] = input_shape else { return None };
+    Some(Window2d { input: [*c, *h, *wd], kernel: w.kernel, strides: w.strides, pads: w.pads })
+}
+
+/// Converts a chain of dense/Add/ReLU/conv/pool/reshape layers into a zkpot float model named
+/// `name`.
 pub fn to_float_model(graph: &Graph, name: &str) -> Result<FloatModel> {
     let mut layers: Vec<FloatLayer> = Vec::new();
     for layer in &graph.layers {
@@ -27,13 +37,33 @@ pub fn to_float_model(graph: &Graph, name: &str) -> Result<FloatModel> {
                 _ => return Err(not_in_circuits("an Add that does not directly follow a dense layer (Gemm/MatMul)")),
             },
             Op::Relu => match layers.last() {
-                Some(FloatLayer::Dense { .. }) => layers.push(FloatLayer::Relu),
+                Some(FloatLayer::Dense { .. } | FloatLayer::Conv { .. }) => layers.push(FloatLayer::Relu),
                 Some(FloatLayer::Relu) => {} // relu(relu(x)) = relu(x)
-                None => return Err(not_in_circuits("a ReLU before the first dense layer")),
+                Some(FloatLayer::MaxPool { .. } | FloatLayer::AvgPool { .. }) => {
+                    return Err(not_in_circuits("a ReLU after a pooling layer (put it before the pooling)"))
+                }
+                None => return Err(not_in_circuits("a ReLU before the first dense or conv layer")),
             },
             Op::Reshape => {}
-            Op::Conv { .. } => return Err(not_in_circuits("convolutional layers")),
-            Op::MaxPool { .. } | Op::AveragePool { .. } => return Err(not_in_circuits("pooling layers")),
+            Op::Conv { in_channels, out_channels, window, weights, bias } => {
+                let w = window2d(window, &layer.input_shape)
+                    .filter(|w| w.input[0] == *in_channels)
+                    .ok_or_else(|| not_in_circuits("a convolution whose input is not [C, H, W]"))?;
+                layers.push(FloatLayer::Conv {
+                    window: w,
+                    out_channels: *out_channels,
+                    weights: weights.iter().map(|v| f64::from(*v)).collect(),
+                    bias: bias.iter().map(|v| f64::from(*v)).collect(),
+                });
+            }
+            Op::MaxPool { window } => {
+                let w = window2d(window, &layer.input_shape).ok_or_else(|| not_in_circuits("a pooling whose input is not [C, H, W]"))?;
+                layers.push(FloatLayer::MaxPool { window: w });
+            }
+            Op::AveragePool { window, count_include_pad } => {
+                let w = window2d(window, &layer.input_shape).ok_or_else(|| not_in_circuits("a pooling whose input is not [C, H, W]"))?;
+                layers.push(FloatLayer::AvgPool { window: w, count_include_pad: *count_include_pad });
+            }
         }
     }
     let model = FloatModel {

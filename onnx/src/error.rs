@@ -52,7 +52,7 @@ pub enum OnnxError {
     #[error("graph output: {0}")]
     Output(String),
     /// The graph imported but cannot become a zkpot float model (the circuits' model format).
-    #[error("{op} (node '{node}') is parsed but the circuits do not support {what} yet")]
+    #[error("{op} (node '{node}') is parsed but the circuits do not support {what}")]
     NotInCircuits { node: String, op: String, what: String },
     /// Float evaluation input of the wrong length, or a data set that does not fit the model.
     #[error("data does not fit the model: {0}")]

@@ -42,7 +42,7 @@ fn sklearn_mlp_converts_and_quantizes() {
     let m = to_float_model(&g, "digits-mlp-sklearn-onnx").unwrap();
     assert_eq!((m.input_dim, m.num_classes, m.layers.len()), (64, 10, 3));
     let shapes = m.architecture().unwrap();
-    assert_eq!(shapes.iter().map(|s| (s.inputs, s.outputs, s.relu)).collect::<Vec<_>>(), [(64, 32, true), (32, 10, false)]);
+    assert_eq!(shapes.iter().map(|s| (s.inputs(), s.outputs(), s.relu())).collect::<Vec<_>>(), [(64, 32, true), (32, 10, false)]);
     // the JSON round trip is what `zkpot quantize --model` reads
     let m = zkpot_circuits::model::FloatModel::from_json(&serde_json::to_string(&m).unwrap()).unwrap();
 
@@ -120,12 +120,37 @@ fn torch_cnn_parses_and_matches_pytorch() {
     assert_eq!(acc.predictions, exp.predictions, "predictions equal PyTorch's on all 500 samples");
     assert_eq!(acc.correct, exp.float_correct);
 
-    let err = to_float_model(&g, "cnn").unwrap_err();
+}
+
+/// Quantized accuracy of the imported PyTorch CNN on the bundled test set at s = 8, b = 15.
+const PINNED_CNN_QUANTIZED_CORRECT: usize = 484;
+
+#[test]
+fn torch_cnn_converts_and_quantizes() {
+    let g = import_file(&fixture("digits_cnn_torch.onnx")).unwrap();
+    let m = to_float_model(&g, "cnn").unwrap();
+    let m = zkpot_circuits::model::FloatModel::from_json(&serde_json::to_string(&m).unwrap()).unwrap();
+    // conv (ReLU fused), max-pool, conv (ReLU fused), average-pool, dense; Flatten vanished
+    let kinds: Vec<String> = m.architecture().unwrap().iter().map(|l| serde_json::to_value(l).unwrap()["type"].as_str().unwrap_or("dense").to_string()).collect();
+    assert_eq!(kinds, ["conv", "maxpool", "conv", "avgpool", "dense"]);
+    // zkpot's float model computes what the ONNX graph computes
+    let data = bundled::digits_test().unwrap();
+    for x in data.features.iter().take(50) {
+        assert_close(&m.forward(x), &eval::forward(&g, x).unwrap(), 1e-9, "logits");
+    }
+    let (q, report) = quantize_and_check(&m, &data, FixedParams::DEFAULT).unwrap();
+    assert_eq!(report.float_correct, 485);
+    assert_eq!(report.quantized_correct, PINNED_CNN_QUANTIZED_CORRECT);
+    assert!(q.dense_only().is_none());
+    // the circuit's size (docs/circuit.md, section 6b): 29 295 + 1 329 N main rows
+    let shape = zkpot_circuits::halo2::CircuitShape::new(q.architecture(), 4);
+    assert_eq!((shape.main_rows(), shape.k()), (29_295 + 4 * 1_329, 16));
+    // a ReLU after pooling has no circuit layer: refused, naming the node
+    let mut bad = g.clone();
+    bad.layers.swap(1, 2);
+    let err = to_float_model(&bad, "cnn").unwrap_err();
     assert!(matches!(err, OnnxError::NotInCircuits { .. }));
-    assert_eq!(
-        err.to_string(),
-        "Conv (node '/0/Conv') is parsed but the circuits do not support convolutional layers yet"
-    );
+    assert!(err.to_string().contains("'/1/Relu'") && err.to_string().contains("after a pooling layer"), "{err}");
 }
 
 #[test]
@@ -152,5 +177,8 @@ fn torch_dynamo_exports_with_external_data() {
         assert_close(&eval::forward(&g, x).unwrap(), logits, 1e-4, "logits");
     }
     assert_eq!(eval::accuracy(&g, &data).unwrap().predictions, exp.predictions);
-    assert_eq!(to_float_model(&g, "cnn").unwrap_err().to_string(), "Conv (node 'node_conv2d') is parsed but the circuits do not support convolutional layers yet");
+    // the same float model as the Flatten export, so the same quantized score
+    let m = to_float_model(&g, "cnn").unwrap();
+    let flatten = to_float_model(&import_file(&fixture("digits_cnn_torch.onnx")).unwrap(), "cnn").unwrap();
+    assert_eq!(m, flatten);
 }

@@ -9,8 +9,8 @@ use sha2::{Digest, Sha256};
 use zkpot_circuits::halo2::{CircuitShape, CIRCUIT_VERSION};
 use zkpot_circuits::testing::{random_model, TINY};
 
-const PINNED: &str = "a098e59831567b6c84479214a4bdad0bd5d8f7aa07ce4a2cf13baa55f26e0395";
-const PINNED_VERSION: u32 = 4;
+const PINNED: &str = "b0473a2d7a16f032a2f55cf5ec921169de036da5be4630b35c7296b092c0f1a1";
+const PINNED_VERSION: u32 = 5;
 
 #[test]
 fn tiny_verifying_key_is_pinned() {

@@ -42,11 +42,13 @@ impl Backend for Halo2Backend {
         Ok((Halo2ProvingKey { shape: shape.clone(), pk }, VerifierKey::new(shape.clone(), params, vk)))
     }
 
-    fn prove(params: &ParamsKZG<Bn256>, pk: &Halo2ProvingKey, witness: Witness) -> Result<(Statement, ProofFile), ProveError> {
-        let shape = CircuitShape::new(witness.model.architecture(), witness.data.len());
+    fn prove(params: &ParamsKZG<Bn256>, pk: &Halo2ProvingKey, mut witness: Witness) -> Result<(Statement, ProofFile), ProveError> {
+        // the key fixes the score function; the witness's score is recounted under it
+        let shape = CircuitShape::new(witness.model.architecture(), witness.data.len()).with_score(pk.shape.score);
         if shape != pk.shape {
             return Err(ProveError::WrongKey { key: pk.shape.id(), witness: shape.id() });
         }
+        witness.trace.score = witness.trace.score_with(shape.score);
         let public = witness.public_inputs();
         let statement = Statement::new(
             HALO2_BACKEND,
@@ -55,7 +57,8 @@ impl Backend for Halo2Backend {
             fr_to_hex(&public[1]),
             witness.data.len() as u64,
             witness.trace.score as u64,
-        );
+        )
+        .with_score_function(shape.score);
         let circuit = ValidationCircuit { shape, witness: Some(witness) };
         let instances: &[&[_]] = &[&public[..]];
         let mut transcript = Blake2bWrite::<_, G1Affine, Challenge255<_>>::init(vec![]);

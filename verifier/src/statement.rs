@@ -5,10 +5,15 @@
 //!  "shape_id":"<32 hex>","model_commitment":"0x<64 hex>","dataset_commitment":"0x<64 hex>",
 //!  "samples":500,"score":457}
 //! ```
+//!
+//! A statement under another score function than top-1 also names it, e.g.
+//! `"score_function":{"type":"top-k","k":3}`; without the field it is top-1, so every statement
+//! written before score functions existed keeps its meaning.
 
 use crate::error::VerifyError;
 use serde::{Deserialize, Serialize};
 use zkpot_circuits::field::{fr_from_hex, Fr};
+use zkpot_circuits::score::ScoreFunction;
 
 /// Format tag of statement files.
 pub const STATEMENT_FORMAT: &str = "zkpot-statement";
@@ -24,6 +29,9 @@ pub struct Statement {
     pub dataset_commitment: String,
     pub samples: u64,
     pub score: u64,
+    /// What `score` counts; absent for top-1.
+    #[serde(default, skip_serializing_if = "ScoreFunction::is_top1")]
+    pub score_function: ScoreFunction,
 }
 
 impl Statement {
@@ -38,7 +46,13 @@ impl Statement {
             dataset_commitment,
             samples,
             score,
+            score_function: ScoreFunction::Top1,
         }
+    }
+
+    /// The same statement under score function `score_function`.
+    pub fn with_score_function(self, score_function: ScoreFunction) -> Self {
+        Statement { score_function, ..self }
     }
 
     /// Parses and checks a statement file.

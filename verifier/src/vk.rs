@@ -58,6 +58,7 @@ impl VerifierKey {
         let mut r = Reader::new(what, payload);
         let shape: CircuitShape = serde_json::from_slice(r.bytes()?)
             .map_err(|e| VerifyError::Malformed { what, detail: format!("circuit shape: {e}") })?;
+        shape.validate().map_err(|e| VerifyError::Malformed { what, detail: format!("circuit shape: {e}") })?;
         let k = r.u32()?;
         if k != shape.k() {
             return Err(VerifyError::Malformed { what, detail: format!("k = {k} but the shape needs k = {}", shape.k()) });

@@ -9,6 +9,7 @@ use super::convert::to_ark;
 use super::dense::rescale_relu;
 use super::freivalds::{check_layer, Powers};
 use super::poseidon::hash_chain;
+use super::support::dense_layers;
 use super::num::{enforce_equal, Num};
 use super::ArkFr;
 use crate::commit::{dataset_header, dataset_values, model_header, model_values};
@@ -16,6 +17,7 @@ use crate::dataset::QuantizedDataset;
 use crate::error::{CircuitError, Result};
 use crate::field::Fr;
 use crate::halo2::{CircuitShape, Witness};
+use crate::layers::Layer;
 use crate::model::{DenseLayer, QuantizedModel};
 use ark_ff::Zero;
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem, ConstraintSystemRef, SynthesisError};
@@ -60,10 +62,9 @@ impl Groth16Circuit {
     /// of `shape` (keys never depend on the weights).
     pub fn keygen(shape: &CircuitShape) -> Result<Self> {
         let arch = &shape.arch;
-        let layers = arch
-            .layers
+        let layers = dense_layers(shape)?
             .iter()
-            .map(|l| DenseLayer { inputs: l.inputs, outputs: l.outputs, relu: l.relu, weights: vec![0; l.inputs * l.outputs], bias: vec![0; l.outputs] })
+            .map(|l| Layer::Dense(DenseLayer { inputs: l.inputs, outputs: l.outputs, relu: l.relu, weights: vec![0; l.inputs * l.outputs], bias: vec![0; l.outputs] }))
             .collect();
         let model = QuantizedModel::new("keygen", arch.fixed, arch.input_dim, arch.num_classes, layers)?;
         let n = shape.samples;
@@ -96,11 +97,12 @@ impl Groth16Circuit {
     /// Checks that the witness has the circuit's shape (so synthesis never indexes out of range).
     fn check_shape(&self) -> bool {
         let w = &self.witness;
+        let Ok(layers) = dense_layers(&self.shape) else { return false };
         CircuitShape::new(w.model.architecture(), w.data.len()) == self.shape
             && w.trace.samples.len() == self.shape.samples
             && w.trace.samples.iter().all(|s| {
-                s.layers.len() == self.shape.arch.layers.len()
-                    && s.layers.iter().zip(&self.shape.arch.layers).all(|(v, l)| v.z.len() == l.outputs && v.rem.len() == l.outputs)
+                s.layers.len() == layers.len()
+                    && s.layers.iter().zip(&layers).all(|(v, l)| v.z.len() == l.outputs && v.rem.len() == l.outputs)
             })
     }
 }
@@ -117,6 +119,7 @@ impl ConstraintSynthesizer<ArkFr> for Groth16Circuit {
         }
         let (w, shape) = (&self.witness, &self.shape);
         let arch = &shape.arch;
+        let dense = dense_layers(shape).map_err(|_| SynthesisError::Unsatisfiable)?;
         let fixed = arch.fixed;
 
         // model: values (range-checked by their slot bits), then the commitment
@@ -132,10 +135,10 @@ impl ConstraintSynthesizer<ArkFr> for Groth16Circuit {
         enforce_equal(&cs, &inputs[2], &Num::constant(ArkFr::from(n as u64)))?;
 
         // the layers' parameters, split out of the model values (per layer: W row-major, biases)
-        let mut params: Vec<(Vec<Num>, Vec<Num>)> = Vec::with_capacity(arch.layers.len());
+        let mut params: Vec<(Vec<Num>, Vec<Num>)> = Vec::with_capacity(dense.len());
         let mut at = 0;
         let value = |v: &[Value]| v.iter().map(|x| x.value.clone()).collect::<Vec<_>>();
-        for l in &arch.layers {
+        for l in &dense {
             let weights = value(&model_vals[at..at + l.inputs * l.outputs]);
             at += l.inputs * l.outputs;
             let bias = value(&model_vals[at..at + l.outputs]);
@@ -145,7 +148,7 @@ impl ConstraintSynthesizer<ArkFr> for Groth16Circuit {
 
         // per sample: every layer's rescale and ReLU (inputs and accumulators kept per layer)
         let stride = arch.input_dim + 1;
-        let layers = arch.layers.len();
+        let layers = dense.len();
         let mut layer_inputs: Vec<Vec<Vec<Num>>> = vec![Vec::with_capacity(n); layers];
         let mut layer_acc: Vec<Vec<Vec<Num>>> = vec![Vec::with_capacity(n); layers];
         let mut slots = Vec::new();
@@ -153,7 +156,7 @@ impl ConstraintSynthesizer<ArkFr> for Groth16Circuit {
         for (i, sample) in w.trace.samples.iter().enumerate() {
             let row = &data_vals[i * stride..(i + 1) * stride];
             let mut x = value(&row[..arch.input_dim]);
-            for (li, l) in arch.layers.iter().enumerate() {
+            for (li, l) in dense.iter().enumerate() {
                 let outputs = rescale_relu(&cs, l, fixed, &sample.layers[li])?;
                 slots.extend(outputs.iter().map(|o| o.slot.clone()));
                 layer_acc[li].push(outputs.iter().map(|o| o.acc.clone()).collect());
@@ -167,9 +170,9 @@ impl ConstraintSynthesizer<ArkFr> for Groth16Circuit {
         let mut transcript = vec![inputs[0].clone(), inputs[1].clone()];
         transcript.extend(pack_slots(&slots, fixed.value_bits + fixed.scale_bits));
         let r = hash_chain(&cs, &transcript)?;
-        let max_out = arch.layers.iter().map(|l| l.outputs).max().unwrap_or(1);
+        let max_out = dense.iter().map(|l| l.outputs).max().unwrap_or(1);
         let powers = Powers::new(&cs, &r, n, max_out)?;
-        for (li, (l, (weights, bias))) in arch.layers.iter().zip(&params).enumerate() {
+        for (li, (l, (weights, bias))) in dense.iter().zip(&params).enumerate() {
             check_layer(&cs, &powers, l, fixed.scale_bits, &layer_inputs[li], weights, bias, &layer_acc[li])?;
         }
 

@@ -12,6 +12,8 @@
 
 use super::{argmax, dense, freivalds, poseidon};
 use crate::halo2::CircuitShape;
+use crate::layers::LayerArch;
+use crate::model::LayerShape;
 use serde::{Deserialize, Serialize};
 
 /// Constraint counts of one shape.
@@ -30,18 +32,20 @@ pub struct ConstraintCount {
 }
 
 impl ConstraintCount {
-    /// The counts of `shape`.
+    /// The counts of `shape` (meaningful for the shapes [`super::support::dense_layers`] accepts;
+    /// other layers are left out of the count).
     pub fn of(shape: &CircuitShape) -> Self {
         let arch = &shape.arch;
+        let dense = dense_shapes(shape);
         let fixed = arch.fixed;
         let n = shape.samples;
         let b = fixed.value_bits as usize;
         let per_sample = (arch.input_dim + 1) * b
-            + arch.layers.iter().map(|l| dense::constraints(l, fixed) + l.inputs + l.outputs).sum::<usize>()
+            + dense.iter().map(|l| dense::constraints(l, fixed) + l.inputs + l.outputs).sum::<usize>()
             + argmax::constraints(arch.num_classes, fixed);
-        let freivalds: usize = arch.layers.iter().map(|l| freivalds::constraints(l, n)).sum();
-        let freivalds_once = freivalds - n * arch.layers.iter().map(|l| l.inputs + l.outputs).sum::<usize>();
-        let max_out = arch.layers.iter().map(|l| l.outputs).max().unwrap_or(1);
+        let freivalds: usize = dense.iter().map(|l| freivalds::constraints(l, n)).sum();
+        let freivalds_once = freivalds - n * dense.iter().map(|l| l.inputs + l.outputs).sum::<usize>();
+        let max_out = dense.iter().map(|l| l.outputs).max().unwrap_or(1);
         let permutations = poseidon::chain_permutations(shape.model_elements())
             + poseidon::chain_permutations(shape.dataset_elements())
             + poseidon::chain_permutations(Self::transcript_elements(shape));
@@ -58,7 +62,7 @@ impl ConstraintCount {
     /// Message elements of the challenge transcript: two commitments and the packed slots.
     pub fn transcript_elements(shape: &CircuitShape) -> usize {
         let fixed = shape.arch.fixed;
-        let slots = shape.samples * shape.arch.layers.iter().map(|l| l.outputs).sum::<usize>();
+        let slots = shape.samples * dense_shapes(shape).iter().map(|l| l.outputs).sum::<usize>();
         2 + slots.div_ceil((253 / (fixed.value_bits + fixed.scale_bits)) as usize)
     }
 
@@ -67,4 +71,9 @@ impl ConstraintCount {
         let perms = poseidon::chain_permutations(shape.dataset_elements()) + poseidon::chain_permutations(Self::transcript_elements(shape));
         self.per_sample as f64 + (perms * self.per_permutation) as f64 / shape.samples.max(1) as f64
     }
+}
+
+/// The dense layers of `shape` (all of them for a shape the circuit supports).
+fn dense_shapes(shape: &CircuitShape) -> Vec<LayerShape> {
+    shape.arch.layers.iter().filter_map(|l| if let LayerArch::Dense(d) = l { Some(*d) } else { None }).collect()
 }

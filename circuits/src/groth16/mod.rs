@@ -17,6 +17,8 @@
 //!   together, and the count.
 //! * [`cost`]: the number of constraints for a shape, by formula (tests check it against synthesis).
 //! * [`convert`]: field elements between halo2's and arkworks' BN254 types.
+//! * [`support`]: what the circuit proves today (dense networks, top-1 accuracy) and the error
+//!   for anything else.
 //!
 //! Keys depend only on the [`crate::halo2::CircuitShape`]: key generation synthesizes the same
 //! description over an all-zero model and data set of that shape.
@@ -30,6 +32,7 @@ pub mod dense;
 pub mod freivalds;
 pub mod num;
 pub mod poseidon;
+pub mod support;
 
 pub use circuit::Groth16Circuit;
 pub use cost::ConstraintCount;

@@ -12,13 +12,15 @@ use super::shape::CircuitShape;
 use crate::commit::{dataset_header, dataset_values, model_header, model_values, slot};
 use crate::dataset::QuantizedDataset;
 use crate::error::Result;
-use crate::eval::{evaluate, Trace};
+use crate::eval::{evaluate, evaluate_with, Trace};
+use crate::score::{label_rank, ScoreFunction};
 use crate::field::{fr_from_i64, Fr};
+use crate::layers::{Layer, LayerArch};
 use crate::model::QuantizedModel;
 use crate::poseidon::chip::Message;
 use halo2_proofs::circuit::{Cell, Layouter, Region, SimpleFloorPlanner, Value};
 use halo2_proofs::halo2curves::ff::Field;
-use halo2_proofs::plonk::{Circuit, ConstraintSystem, Error};
+use halo2_proofs::plonk::{Circuit, ConstraintSystem, Error, Selector};
 
 /// The private inputs: the quantized model, the data set and the validation function's trace.
 /// Public fields so tests can tamper with any of them.
@@ -33,6 +35,12 @@ impl Witness {
     /// Runs the validation function to build the witness.
     pub fn new(model: QuantizedModel, data: QuantizedDataset) -> Result<Self> {
         let trace = evaluate(&model, &data)?;
+        Ok(Witness { model, data, trace })
+    }
+
+    /// The witness under score function `score` (the trace's `score` counts what it accepts).
+    pub fn with_score(model: QuantizedModel, data: QuantizedDataset, score: ScoreFunction) -> Result<Self> {
+        let trace = evaluate_with(&model, &data, score)?;
         Ok(Witness { model, data, trace })
     }
 
@@ -66,100 +74,124 @@ impl ValidationCircuit {
         let witness = Witness::new(model, data)?;
         Ok(ValidationCircuit { shape, witness: Some(witness) })
     }
+
+    /// The circuit for proving `model` on `data` under score function `score`.
+    pub fn with_score(model: QuantizedModel, data: QuantizedDataset, score: ScoreFunction) -> Result<Self> {
+        let shape = CircuitShape::new(model.architecture(), data.len()).with_score(score);
+        let witness = Witness::with_score(model, data, score)?;
+        Ok(ValidationCircuit { shape, witness: Some(witness) })
+    }
 }
 
-/// Second-phase values, computed natively once the challenges are known.
+/// The matrix a linear layer is checked against, row-major `[inputs + 1][outputs]` with the
+/// biases in the last row: a dense layer's own weights, a conv layer's expanded matrix.
+fn matrix(layer: &Layer) -> Vec<i64> {
+    match layer {
+        Layer::Dense(d) => d.weights.iter().chain(&d.bias).copied().collect(),
+        Layer::Conv(c) => {
+            let shape = c.shape();
+            let mut m: Vec<i64> = shape.expanded().iter().map(|e| e.map_or(0, |t| c.weights[t])).collect();
+            m.extend((0..shape.outputs()).map(|j| c.bias[shape.channel_of(j)]));
+            m
+        }
+        Layer::MaxPool(_) | Layer::AvgPool(_) => Vec::new(),
+    }
+}
+
+/// The input values of layer `li` on sample `i`: the features, or the previous layer's outputs.
+fn layer_input(w: &Witness, li: usize, i: usize) -> &[i64] {
+    if li == 0 {
+        w.data.sample(i)
+    } else {
+        &w.trace.samples[i].layers[li - 1].out
+    }
+}
+
+/// Second-phase values, computed natively once the challenges are known; one entry per linear
+/// (dense or conv) layer.
 struct Phase1 {
-    model_h: Vec<Fr>,
+    /// Horner (r2) along each row of the layer's matrix, row-major.
+    mat_h: Vec<Vec<Fr>>,
     c: Vec<Vec<Fr>>,
     beta: Vec<Fr>,
-    data_g: Vec<Fr>,
-    layer_h: Vec<Vec<Fr>>,
-    layer_g: Vec<Vec<Fr>>,
+    /// Per sample: the running `g = sum_k x_k c_k` over the layer's inputs.
+    in_g: Vec<Vec<Vec<Fr>>>,
+    /// Per sample: Horner (r2) over the layer's accumulators.
+    acc_h: Vec<Vec<Vec<Fr>>>,
+    /// Per sample: the combination `H = H_prev r1 + f - g - 2^s beta`.
     comb_h: Vec<Vec<Fr>>,
-    f_out: Vec<Vec<Fr>>,
-    g_in: Vec<Vec<Fr>>,
 }
 
 impl Phase1 {
     fn compute(shape: &CircuitShape, w: &Witness, r1: Fr, r2: Fr) -> Phase1 {
         let n = shape.samples;
-        let f = shape.arch.input_dim;
-        let layers = &w.model.layers;
-        let mut model_h = Vec::with_capacity(shape.model_values());
-        let mut c = Vec::new();
-        let mut beta = Vec::new();
-        for l in layers {
-            let mut cl = Vec::with_capacity(l.inputs);
-            for row in l.weights.chunks(l.outputs).chain(std::iter::once(l.bias.as_slice())) {
+        let scale = Fr::from(1u64 << shape.arch.fixed.scale_bits);
+        let mut p = Phase1 { mat_h: Vec::new(), c: Vec::new(), beta: Vec::new(), in_g: Vec::new(), acc_h: Vec::new(), comb_h: Vec::new() };
+        for (li, layer) in w.model.layers.iter().enumerate() {
+            let arch = layer.arch();
+            if !arch.is_linear() {
+                continue;
+            }
+            let outputs = arch.outputs().max(1);
+            let m = matrix(layer);
+            let mut hs = Vec::with_capacity(m.len());
+            let mut cl = Vec::with_capacity(arch.inputs() + 1);
+            for row in m.chunks(outputs) {
                 let mut h = Fr::ZERO;
                 for v in row {
                     h = h * r2 + fr_from_i64(*v);
-                    model_h.push(h);
+                    hs.push(h);
                 }
                 cl.push(h);
             }
-            beta.push(cl.pop().unwrap_or(Fr::ZERO));
-            c.push(cl);
-        }
-        let mut data_g = Vec::with_capacity(n * (f + 1));
-        let mut g_in: Vec<Vec<Fr>> = vec![Vec::with_capacity(n)];
-        for i in 0..n {
-            let mut g = Fr::ZERO;
-            for (k, x) in w.data.sample(i).iter().enumerate() {
-                g += fr_from_i64(*x) * c[0][k];
-                data_g.push(g);
-            }
-            g_in[0].push(g);
-            data_g.push(Fr::ZERO); // label row
-        }
-        let mut layer_h = Vec::new();
-        let mut layer_g = Vec::new();
-        let mut f_out: Vec<Vec<Fr>> = Vec::new();
-        for (li, l) in layers.iter().enumerate() {
-            let mut hs = Vec::with_capacity(n * l.outputs);
-            let mut gs = Vec::with_capacity(n * l.outputs);
-            let mut fl = Vec::with_capacity(n);
-            let mut gl = Vec::with_capacity(n);
-            for s in &w.trace.samples {
-                let vals = &s.layers[li];
-                let (mut h, mut g) = (Fr::ZERO, Fr::ZERO);
-                for j in 0..l.outputs {
-                    h = h * r2 + fr_from_i64(vals.acc[j]);
-                    hs.push(h);
-                    if li + 1 < layers.len() {
-                        g += fr_from_i64(vals.out[j]) * c[li + 1][j];
-                    }
-                    gs.push(g);
-                }
-                fl.push(h);
-                gl.push(g);
-            }
-            layer_h.push(hs);
-            layer_g.push(gs);
-            f_out.push(fl);
-            if li + 1 < layers.len() {
-                g_in.push(gl);
-            }
-        }
-        let scale = Fr::from(1u64 << shape.arch.fixed.scale_bits);
-        let comb_h = (0..layers.len())
-            .map(|li| {
+            let beta = cl.pop().unwrap_or(Fr::ZERO);
+            let (mut in_g, mut acc_h, mut comb) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+            let mut hc = Fr::ZERO;
+            for i in 0..n {
+                let mut g = Fr::ZERO;
+                let gs: Vec<Fr> = layer_input(w, li, i)
+                    .iter()
+                    .zip(&cl)
+                    .map(|(x, ck)| {
+                        g += fr_from_i64(*x) * ck;
+                        g
+                    })
+                    .collect();
                 let mut h = Fr::ZERO;
-                (0..n)
-                    .map(|i| {
-                        h = h * r1 + f_out[li][i] - g_in[li][i] - scale * beta[li];
+                let ah: Vec<Fr> = w.trace.samples[i].layers[li]
+                    .acc
+                    .iter()
+                    .map(|a| {
+                        h = h * r2 + fr_from_i64(*a);
                         h
                     })
-                    .collect()
-            })
-            .collect();
-        Phase1 { model_h, c, beta, data_g, layer_h, layer_g, comb_h, f_out, g_in }
+                    .collect();
+                hc = hc * r1 + h - g - scale * beta;
+                comb.push(hc);
+                in_g.push(gs);
+                acc_h.push(ah);
+            }
+            p.mat_h.push(hs);
+            p.c.push(cl);
+            p.beta.push(beta);
+            p.in_g.push(in_g);
+            p.acc_h.push(acc_h);
+            p.comb_h.push(comb);
+        }
+        p
     }
 }
 
 fn known(v: Option<Fr>) -> Value<Fr> {
     v.map(Value::known).unwrap_or_else(Value::unknown)
+}
+
+fn enable(region: &mut Region<'_, Fr>, first: bool, start: Selector, cont: Selector, row: usize) -> Result<(), Error> {
+    if first {
+        start.enable(region, row)
+    } else {
+        cont.enable(region, row)
+    }
 }
 
 impl ValidationCircuit {
@@ -171,7 +203,6 @@ impl ValidationCircuit {
         let n = shape.samples;
         let f = arch.input_dim;
         let ncls = arch.num_classes;
-        let nl = arch.layers.len();
         let per = fixed.values_per_element();
         let w = self.witness.as_ref();
         let [a0, a1, a2, a3, a4, a5] = cfg.a;
@@ -196,11 +227,7 @@ impl ValidationCircuit {
                 let acc_v = if values.is_some() { Value::known(acc) } else { Value::unknown() };
                 let acc_cell = region.assign_advice(a1, row, acc_v).cell();
                 cfg.q_pack.enable(region, row)?;
-                if first {
-                    cfg.q_pack_start.enable(region, row)?;
-                } else {
-                    cfg.q_pack_cont.enable(region, row)?;
-                }
+                enable(region, first, cfg.q_pack_start, cfg.q_pack_cont, row)?;
                 if t % per == per - 1 || t == len - 1 {
                     msgs.push(Message::Cell(acc_cell, acc_v));
                 }
@@ -208,157 +235,295 @@ impl ValidationCircuit {
             Ok((msgs, cells))
         };
 
-        // Model rows.
-        let model_start = 0;
-        let (model_msgs, _) = assign_stream(region, model_start, w.map(|w| model_values(&w.model)), shape.model_values())?;
-        let mut row = model_start;
-        let mut c_rows: Vec<Vec<usize>> = Vec::with_capacity(nl); // row of c_i per layer
-        let mut beta_rows = Vec::with_capacity(nl);
+        // Model rows (every layer's values in encoding order).
+        let (model_msgs, model_cells) = assign_stream(region, 0, w.map(|w| model_values(&w.model)), shape.model_values())?;
+        let mut row = shape.model_values();
+        let mut value_offs = Vec::with_capacity(arch.layers.len());
+        let mut off = 0;
         for l in &arch.layers {
-            let mut rows = Vec::with_capacity(l.inputs);
-            for _ in 0..=l.inputs {
-                for j in 0..l.outputs {
-                    if j == 0 {
-                        cfg.q_h_start.enable(region, row + j)?;
-                    } else {
-                        cfg.q_h_cont.enable(region, row + j)?;
+            value_offs.push(off);
+            off += l.values();
+        }
+
+        // The matrix of each linear layer, Horner (r2) along its rows: a dense layer's are its
+        // own model rows; a conv layer's is an expanded block whose every entry is a copy of a
+        // kernel cell, a bias cell or the constant 0.
+        let linear: Vec<usize> = (0..arch.layers.len()).filter(|li| arch.layers[*li].is_linear()).collect();
+        let mut mat_start = Vec::with_capacity(linear.len());
+        for &li in &linear {
+            let l = &arch.layers[li];
+            let outputs = l.outputs();
+            let start = match l {
+                LayerArch::Conv(cs) => {
+                    let start = row;
+                    let base = value_offs[li];
+                    let conv = w.and_then(|w| match &w.model.layers[li] {
+                        Layer::Conv(c) => Some(c),
+                        _ => None,
+                    });
+                    let expanded = cs.expanded();
+                    for (e, entry) in expanded.iter().enumerate() {
+                        let v = known(conv.map(|c| fr_from_i64(entry.map_or(0, |t| c.weights[t]))));
+                        let cell = region.assign_advice(a0, start + e, v).cell();
+                        match entry {
+                            Some(t) => region.constrain_equal(model_cells[base + t], cell),
+                            None => region.constrain_constant(cell, Fr::ZERO)?,
+                        }
                     }
+                    let bias_row = start + expanded.len();
+                    for j in 0..outputs {
+                        let oc = cs.channel_of(j);
+                        let cell = region.assign_advice(a0, bias_row + j, known(conv.map(|c| fr_from_i64(c.bias[oc])))).cell();
+                        region.constrain_equal(model_cells[base + cs.kernel_len() + oc], cell);
+                    }
+                    row += (l.inputs() + 1) * outputs;
+                    start
                 }
-                rows.push(row + l.outputs - 1);
-                row += l.outputs;
+                _ => value_offs[li],
+            };
+            for e in 0..(l.inputs() + 1) * outputs {
+                enable(region, e % outputs == 0, cfg.q_h_start, cfg.q_h_cont, start + e)?;
             }
-            beta_rows.push(rows.pop().unwrap_or_default());
-            c_rows.push(rows);
+            mat_start.push(start);
         }
 
         // Data rows.
         let data_start = row;
         let (data_msgs, data_cells) = assign_stream(region, data_start, w.map(|w| dataset_values(&w.data)), shape.dataset_values())?;
-        for i in 0..n {
-            let base = data_start + i * (f + 1);
-            for k in 0..f {
-                if k == 0 {
-                    cfg.q_g0_start.enable(region, base)?;
-                } else {
-                    cfg.q_g0_cont.enable(region, base + k)?;
-                }
-            }
-        }
         row = data_start + shape.dataset_values();
 
-        // Layer output rows.
-        let mut layer_starts = Vec::with_capacity(nl);
-        let mut logits: Vec<Vec<(Cell, Value<Fr>)>> = Vec::with_capacity(n);
+        // Layer rows. `cur[i]` holds the cells of sample i's current values (features first).
+        let mut cur: Vec<Vec<Cell>> = (0..n).map(|i| data_cells[i * (f + 1)..i * (f + 1) + f].to_vec()).collect();
+        let mut g_rows: Vec<Vec<usize>> = Vec::with_capacity(linear.len()); // (i, k) at i * inputs + k
+        let mut out_rows: Vec<Vec<usize>> = Vec::with_capacity(linear.len()); // (i, j) at i * outputs + j
+        let mut prev_out_rows: Option<Vec<usize>> = None; // output rows of the layer before, if linear
         for (li, l) in arch.layers.iter().enumerate() {
-            layer_starts.push(row);
-            let last = li + 1 == nl;
-            for i in 0..n {
-                let vals = w.map(|w| &w.trace.samples[i].layers[li]);
-                let mut sample_logits = Vec::new();
-                for j in 0..l.outputs {
-                    let r = row + i * l.outputs + j;
-                    region.assign_advice(a0, r, known(vals.map(|v| fr_from_i64(v.acc[j]))));
-                    region.assign_advice(a1, r, known(vals.map(|v| fr_from_i64(v.z[j]))));
-                    region.assign_advice(a2, r, known(vals.map(|v| fr_from_i64(v.rem[j]))));
-                    let out_v = known(vals.map(|v| fr_from_i64(v.out[j])));
-                    let out = region.assign_advice(a3, r, out_v).cell();
-                    if last {
-                        sample_logits.push((out, out_v));
-                    }
-                    cfg.q_rescale.enable(region, r)?;
-                    if l.relu {
-                        cfg.q_relu.enable(region, r)?;
+            let input_of = |i: usize| w.map(|w| layer_input(w, li, i));
+            let vals_of = |i: usize| w.map(|w| &w.trace.samples[i].layers[li]);
+            match l {
+                LayerArch::Dense(_) | LayerArch::Conv(_) => {
+                    let (inputs, outputs) = (l.inputs(), l.outputs());
+                    // where g = sum_k x_k c_k runs: data rows, the previous layer's output rows,
+                    // or an input block of copies
+                    let (gr, over_data) = if li == 0 {
+                        ((0..n).flat_map(|i| (0..inputs).map(move |k| data_start + i * (f + 1) + k)).collect(), true)
+                    } else if let Some(rows) = prev_out_rows.take() {
+                        (rows, false)
                     } else {
-                        cfg.q_norelu.enable(region, r)?;
-                        region.assign_advice(a4, r, known(vals.map(|v| fr_from_i64(v.z[j].max(0)))));
-                    }
-                    if j == 0 {
-                        cfg.q_h_start.enable(region, r)?;
-                    } else {
-                        cfg.q_h_cont.enable(region, r)?;
-                    }
-                    if !last {
-                        if j == 0 {
-                            cfg.q_g3_start.enable(region, r)?;
-                        } else {
-                            cfg.q_g3_cont.enable(region, r)?;
+                        let start = row;
+                        for (i, cells) in cur.iter().enumerate() {
+                            let x = input_of(i);
+                            for (k, src) in cells.iter().enumerate() {
+                                let cell = region.assign_advice(a3, start + i * inputs + k, known(x.map(|x| fr_from_i64(x[k])))).cell();
+                                region.constrain_equal(*src, cell);
+                            }
                         }
+                        row += n * inputs;
+                        ((start..start + n * inputs).collect(), false)
+                    };
+                    let (gs, gc) = if over_data { (cfg.q_g0_start, cfg.q_g0_cont) } else { (cfg.q_g3_start, cfg.q_g3_cont) };
+                    for (t, r) in gr.iter().enumerate() {
+                        enable(region, t % inputs == 0, gs, gc, *r)?;
                     }
+                    g_rows.push(gr);
+                    let start = row;
+                    let mut next = Vec::with_capacity(n);
+                    for i in 0..n {
+                        let vals = vals_of(i);
+                        let mut cells = Vec::with_capacity(outputs);
+                        for j in 0..outputs {
+                            let r = start + i * outputs + j;
+                            region.assign_advice(a0, r, known(vals.map(|v| fr_from_i64(v.acc[j]))));
+                            region.assign_advice(a1, r, known(vals.map(|v| fr_from_i64(v.z[j]))));
+                            region.assign_advice(a2, r, known(vals.map(|v| fr_from_i64(v.rem[j]))));
+                            cells.push(region.assign_advice(a3, r, known(vals.map(|v| fr_from_i64(v.out[j])))).cell());
+                            cfg.q_rescale.enable(region, r)?;
+                            if l.relu() {
+                                cfg.q_relu.enable(region, r)?;
+                            } else {
+                                cfg.q_norelu.enable(region, r)?;
+                                region.assign_advice(a4, r, known(vals.map(|v| fr_from_i64(v.z[j].max(0)))));
+                            }
+                            enable(region, j == 0, cfg.q_h_start, cfg.q_h_cont, r)?;
+                        }
+                        next.push(cells);
+                    }
+                    cur = next;
+                    let rows: Vec<usize> = (start..start + n * outputs).collect();
+                    out_rows.push(rows.clone());
+                    prev_out_rows = Some(rows);
+                    row += n * outputs;
                 }
-                if last {
-                    logits.push(sample_logits);
+                LayerArch::MaxPool(p) => {
+                    prev_out_rows = None;
+                    let windows = p.windows();
+                    let mut next = Vec::with_capacity(n);
+                    for (i, cells) in cur.iter().enumerate() {
+                        let x = input_of(i);
+                        let vals = vals_of(i);
+                        let mut outs = Vec::with_capacity(windows.len());
+                        for (o, taps) in windows.iter().enumerate() {
+                            // the claimed maximum, and the first tap holding it
+                            let max = vals.map(|v| v.out[o]);
+                            let pred = x.zip(max).map(|(x, m)| taps.iter().position(|k| x[*k] == m).unwrap_or(taps.len()));
+                            let mut out = None;
+                            for (j, k) in taps.iter().enumerate() {
+                                let r = row + j;
+                                let z = region.assign_advice(a0, r, known(x.map(|x| fr_from_i64(x[*k])))).cell();
+                                region.constrain_equal(cells[*k], z);
+                                let ge = pred.map(|p| j >= p);
+                                let m = max.map(fr_from_i64);
+                                region.assign_advice(a1, r, known(pred.map(|p| Fr::from((j == p) as u64))));
+                                region.assign_advice(a2, r, known(ge.map(|g| Fr::from(g as u64))));
+                                out = Some(region.assign_advice(a3, r, known(m)).cell());
+                                region.assign_advice(a4, r, known(ge.zip(m).map(|(g, m)| if g { m } else { Fr::ZERO })));
+                                region.assign_advice(a5, r, known(ge.zip(pred).map(|(g, p)| if g { Fr::from(p as u64) } else { Fr::ZERO })));
+                                region.assign_fixed(cfg.idx, r, Fr::from(j as u64));
+                                cfg.q_arg.enable(region, r)?;
+                                enable(region, j == 0, cfg.q_arg_first, cfg.q_arg_cont, r)?;
+                                if j + 1 == taps.len() {
+                                    cfg.q_arg_last.enable(region, r)?;
+                                }
+                            }
+                            row += taps.len();
+                            outs.push(out.ok_or(Error::Synthesis)?);
+                        }
+                        next.push(outs);
+                    }
+                    cur = next;
+                }
+                LayerArch::AvgPool(p) => {
+                    prev_out_rows = None;
+                    let windows = p.windows();
+                    let mut next = Vec::with_capacity(n);
+                    for (i, cells) in cur.iter().enumerate() {
+                        let x = input_of(i);
+                        let vals = vals_of(i);
+                        let mut outs = Vec::with_capacity(windows.len());
+                        for (o, taps) in windows.iter().enumerate() {
+                            let d = Fr::from(p.divisor(taps.len()) as u64);
+                            let mut sum = x.map(|_| 0i64);
+                            for (t, k) in taps.iter().enumerate() {
+                                let r = row + t;
+                                let cell = region.assign_advice(a0, r, known(x.map(|x| fr_from_i64(x[*k])))).cell();
+                                region.constrain_equal(cells[*k], cell);
+                                sum = sum.zip(x).map(|(s, x)| s + x[*k]);
+                                region.assign_advice(a1, r, known(sum.map(fr_from_i64)));
+                                enable(region, t == 0, cfg.q_sum_start, cfg.q_sum_cont, r)?;
+                            }
+                            let r = row + taps.len();
+                            let out = vals.map(|v| fr_from_i64(v.out[o]));
+                            let rem = vals.map(|v| fr_from_i64(v.rem[o]));
+                            region.assign_advice(a1, r, known(out));
+                            region.assign_advice(a2, r, known(rem));
+                            outs.push(region.assign_advice(a3, r, known(out)).cell());
+                            region.assign_advice(a4, r, known(vals.map(|v| fr_from_i64(v.out[o].max(0)))));
+                            region.assign_fixed(cfg.idx, r, d);
+                            cfg.q_div.enable(region, r)?;
+                            cfg.q_norelu.enable(region, r)?;
+                            region.assign_advice(a2, r + 1, known(rem.map(|rem| d + d - Fr::ONE - rem)));
+                            region.assign_fixed(cfg.idx, r + 1, d);
+                            cfg.q_div_hi.enable(region, r + 1)?;
+                            row += taps.len() + 2;
+                        }
+                        next.push(outs);
+                    }
+                    cur = next;
                 }
             }
-            row += n * l.outputs;
         }
 
         // Freivalds combine rows (values in the second phase).
         let comb_start = row;
-        for li in 0..nl {
+        for t in 0..linear.len() {
             for i in 0..n {
-                let r = comb_start + li * n + i;
-                if i == 0 {
-                    cfg.q_comb_start.enable(region, r)?;
-                } else {
-                    cfg.q_comb_cont.enable(region, r)?;
-                }
+                let r = comb_start + t * n + i;
+                enable(region, i == 0, cfg.q_comb_start, cfg.q_comb_cont, r)?;
                 if i + 1 == n {
                     cfg.q_comb_end.enable(region, r)?;
                 }
             }
         }
-        row = comb_start + nl * n;
+        row = comb_start + linear.len() * n;
 
-        // Argmax and score rows.
+        // Argmax and score rows (top-1), or rank and score rows (top-k).
         let mut count_prev: Option<Cell> = None;
         let mut count_v = 0u64;
-        for (i, sample_logits) in logits.iter().enumerate() {
+        for (i, logits) in cur.iter().enumerate() {
             let base = row + i * (ncls + 1);
             let s = w.map(|w| &w.trace.samples[i]);
-            let pred = s.map(|s| s.prediction);
-            for (j, (cell, v)) in sample_logits.iter().enumerate() {
+            let last_out = s.and_then(|s| s.layers.last());
+            let label = s.map(|s| s.label);
+            // top-1: the one-hot sits on the argmax; top-k: on the label
+            let pos = match &cfg.rank {
+                None => s.map(|s| s.prediction),
+                Some(_) => label.map(|l| usize::try_from(l).unwrap_or(usize::MAX)),
+            };
+            let rank_v = last_out.zip(pos).map(|(l, p)| if p < l.out.len() { label_rank(&l.out, p) } else { 0 });
+            let pinned = last_out.zip(pos).map(|(l, p)| fr_from_i64(l.out.get(p).copied().unwrap_or(0)));
+            let mut running = 0u64;
+            for (j, cell) in logits.iter().enumerate() {
                 let r = base + j;
-                let z = region.assign_advice(a0, r, *v).cell();
+                let zj = last_out.map(|l| l.out[j]);
+                let z = region.assign_advice(a0, r, known(zj.map(fr_from_i64))).cell();
                 region.constrain_equal(*cell, z);
-                let ge = pred.map(|p| j >= p);
-                let max = s.map(|s| fr_from_i64(s.layers[nl - 1].out[s.prediction]));
-                region.assign_advice(a1, r, known(pred.map(|p| Fr::from((j == p) as u64))));
+                let ge = pos.map(|p| j >= p);
+                region.assign_advice(a1, r, known(pos.map(|p| Fr::from((j == p) as u64))));
                 region.assign_advice(a2, r, known(ge.map(|g| Fr::from(g as u64))));
-                region.assign_advice(a3, r, known(max));
-                region.assign_advice(a4, r, known(ge.zip(max).map(|(g, m)| if g { m } else { Fr::ZERO })));
-                region.assign_advice(a5, r, known(ge.zip(pred).map(|(g, p)| if g { Fr::from(p as u64) } else { Fr::ZERO })));
+                region.assign_advice(a3, r, known(pinned));
+                region.assign_advice(a4, r, known(ge.zip(pinned).map(|(g, m)| if g { m } else { Fr::ZERO })));
+                region.assign_advice(a5, r, known(ge.zip(pos).map(|(g, p)| if g { Fr::from(p as u64) } else { Fr::ZERO })));
                 region.assign_fixed(cfg.idx, r, Fr::from(j as u64));
-                cfg.q_arg.enable(region, r)?;
-                if j == 0 {
-                    cfg.q_arg_first.enable(region, r)?;
-                } else {
-                    cfg.q_arg_cont.enable(region, r)?;
-                }
+                enable(region, j == 0, cfg.q_arg_first, cfg.q_arg_cont, r)?;
                 if j + 1 == ncls {
                     cfg.q_arg_last.enable(region, r)?;
                 }
+                match &cfg.rank {
+                    None => cfg.q_arg.enable(region, r)?,
+                    Some(rc) => {
+                        let zl = last_out.zip(pos).map(|(l, p)| l.out.get(p).copied().unwrap_or(0));
+                        let ahead = zj.zip(zl).zip(pos).map(|((z, zl), p)| z > zl || (j < p && z == zl));
+                        if ahead == Some(true) {
+                            running += 1;
+                        }
+                        region.assign_advice(rc.g, r, known(ahead.map(|g| Fr::from(g as u64))));
+                        // t = g ? d : -d - 1 with d = z_j - z_l - [j >= l]
+                        let d = zj.zip(zl).zip(pos).map(|((z, zl), p)| z - zl - (j >= p) as i64);
+                        let tv = d.zip(ahead).map(|(d, g)| if g { d } else { -d - 1 });
+                        region.assign_advice(rc.t, r, known(tv.map(fr_from_i64)));
+                        region.assign_advice(rc.rank, r, known(ahead.map(|_| Fr::from(running))));
+                        rc.q_rank.enable(region, r)?;
+                    }
+                }
             }
-            // score row: pred is a5 of the row above, the previous count a0 of the previous
-            // score row (both read by rotation in the score gate)
+            // score row: pred / the label's position is a5 of the row above, the previous
+            // count a0 of the previous score row (both read by rotation)
             let r = base + ncls;
-            let label = s.map(|s| s.label);
-            let d = pred.zip(label).map(|(p, l)| Fr::from(p as u64) - fr_from_i64(l));
-            let correct = d.map(|d| d == Fr::ZERO);
+            let correct = match &cfg.rank {
+                None => s.map(|s| s.correct()),
+                Some(rc) => rank_v.map(|rk| rk < rc.k),
+            };
             if correct == Some(true) {
                 count_v += 1;
             }
             let cc = region.assign_advice(a0, r, known(w.map(|_| Fr::from(count_v)))).cell();
             let lc = region.assign_advice(a1, r, known(label.map(fr_from_i64))).cell();
             region.constrain_equal(data_cells[i * (f + 1) + f], lc);
-            region.assign_advice(a2, r, known(d.map(|d| d.invert().unwrap_or(Fr::ZERO))));
-            region.assign_advice(a3, r, known(correct.map(|c| Fr::from(c as u64))));
-            if i == 0 {
-                cfg.q_score_first.enable(region, r)?;
-            } else {
-                cfg.q_score_cont.enable(region, r)?;
+            match &cfg.rank {
+                None => {
+                    let d = s.zip(label).map(|(s, l)| Fr::from(s.prediction as u64) - fr_from_i64(l));
+                    region.assign_advice(a2, r, known(d.map(|d| d.invert().unwrap_or(Fr::ZERO))));
+                    cfg.q_score.enable(region, r)?;
+                }
+                Some(rc) => {
+                    let tv = rank_v.map(|rk| if rk < rc.k { rc.k as i64 - 1 - rk as i64 } else { rk as i64 - rc.k as i64 });
+                    region.assign_advice(rc.t, r, known(tv.map(fr_from_i64)));
+                    rc.q_score_topk.enable(region, r)?
+                }
             }
+            region.assign_advice(a3, r, known(correct.map(|c| Fr::from(c as u64))));
+            enable(region, i == 0, cfg.q_score_first, cfg.q_score_cont, r)?;
             count_prev = Some(cc);
-            cfg.q_score.enable(region, r)?;
         }
         row += n * (ncls + 1);
         let n_cell = region.assign_advice(a0, row, Value::known(Fr::from(n as u64))).cell();
@@ -385,64 +550,47 @@ impl ValidationCircuit {
         };
         let p1 = p1.as_ref();
 
-        // model rows: Horner (r2) of each W row and of the biases; c_i and beta end them
-        let model_b2: Vec<Cell> = (0..shape.model_values())
-            .map(|t| region.assign_advice(b2, model_start + t, p1.map(|p| p.model_h[t])).cell())
-            .collect();
-        let c_cells: Vec<Vec<Cell>> = c_rows.iter().map(|rows| rows.iter().map(|r| model_b2[r - model_start]).collect()).collect();
-        let beta_cells: Vec<Cell> = beta_rows.iter().map(|r| model_b2[r - model_start]).collect();
-
-        // data rows: g_i = sum_k x_ik c_k
-        let mut g_cells: Vec<Vec<Cell>> = vec![Vec::with_capacity(n); nl];
-        for i in 0..n {
-            for k in 0..f {
-                let t = i * (f + 1) + k;
-                let cc = region.assign_advice(b0, data_start + t, p1.map(|p| p.c[0][k])).cell();
-                region.constrain_equal(c_cells[0][k], cc);
-                let g = region.assign_advice(b1, data_start + t, p1.map(|p| p.data_g[t])).cell();
-                if k + 1 == f {
-                    g_cells[0].push(g);
+        for (t, &li) in linear.iter().enumerate() {
+            let l = &arch.layers[li];
+            let (inputs, outputs) = (l.inputs(), l.outputs());
+            // the matrix rows: Horner (r2); c_k and beta end them
+            let mut c_cells = Vec::with_capacity(inputs + 1);
+            for e in 0..(inputs + 1) * outputs {
+                let cell = region.assign_advice(b2, mat_start[t] + e, p1.map(|p| p.mat_h[t][e])).cell();
+                if e % outputs == outputs - 1 {
+                    c_cells.push(cell);
                 }
             }
-        }
-
-        // layer rows: f_i = Horner (r2) of the accumulators; g of the next layer over the outputs
-        let mut f_cells: Vec<Vec<Cell>> = Vec::with_capacity(nl);
-        for (li, l) in arch.layers.iter().enumerate() {
-            let m = l.outputs;
-            let mut fc = Vec::with_capacity(n);
+            let beta_cell = c_cells.pop().ok_or(Error::Synthesis)?;
+            // g_i = sum_k x_ik c_k along the input rows; f_i = Horner (r2) of the accumulators
+            let (mut g_cells, mut f_cells) = (Vec::with_capacity(n), Vec::with_capacity(n));
             for i in 0..n {
-                for j in 0..m {
-                    let idx = i * m + j;
-                    let r = layer_starts[li] + idx;
-                    let h = region.assign_advice(b2, r, p1.map(|p| p.layer_h[li][idx])).cell();
-                    if j + 1 == m {
-                        fc.push(h);
+                for k in 0..inputs {
+                    let r = g_rows[t][i * inputs + k];
+                    let cc = region.assign_advice(b0, r, p1.map(|p| p.c[t][k])).cell();
+                    region.constrain_equal(c_cells[k], cc);
+                    let g = region.assign_advice(b1, r, p1.map(|p| p.in_g[t][i][k])).cell();
+                    if k + 1 == inputs {
+                        g_cells.push(g);
                     }
-                    if li + 1 < nl {
-                        let cc = region.assign_advice(b0, r, p1.map(|p| p.c[li + 1][j])).cell();
-                        region.constrain_equal(c_cells[li + 1][j], cc);
-                        let g = region.assign_advice(b1, r, p1.map(|p| p.layer_g[li][idx])).cell();
-                        if j + 1 == m {
-                            g_cells[li + 1].push(g);
-                        }
+                }
+                for j in 0..outputs {
+                    let h = region.assign_advice(b2, out_rows[t][i * outputs + j], p1.map(|p| p.acc_h[t][i][j])).cell();
+                    if j + 1 == outputs {
+                        f_cells.push(h);
                     }
                 }
             }
-            f_cells.push(fc);
-        }
-
-        // combine rows: H = H_prev r1 + f_i - g_i - 2^s beta, ending at 0
-        for li in 0..nl {
+            // combine rows: H = H_prev r1 + f_i - g_i - 2^s beta, ending at 0
             for i in 0..n {
-                let r = comb_start + li * n + i;
-                let fc = region.assign_advice(b0, r, p1.map(|p| p.f_out[li][i])).cell();
-                region.constrain_equal(f_cells[li][i], fc);
-                let gc = region.assign_advice(b1, r, p1.map(|p| p.g_in[li][i])).cell();
-                region.constrain_equal(g_cells[li][i], gc);
-                let bc = region.assign_advice(b3, r, p1.map(|p| p.beta[li])).cell();
-                region.constrain_equal(beta_cells[li], bc);
-                region.assign_advice(b2, r, p1.map(|p| p.comb_h[li][i]));
+                let r = comb_start + t * n + i;
+                let fc = region.assign_advice(b0, r, p1.map(|p| p.acc_h[t][i][outputs - 1])).cell();
+                region.constrain_equal(f_cells[i], fc);
+                let gc = region.assign_advice(b1, r, p1.map(|p| p.in_g[t][i][inputs - 1])).cell();
+                region.constrain_equal(g_cells[i], gc);
+                let bc = region.assign_advice(b3, r, p1.map(|p| p.beta[t])).cell();
+                region.constrain_equal(beta_cell, bc);
+                region.assign_advice(b2, r, p1.map(|p| p.comb_h[t][i]));
             }
         }
 
@@ -464,7 +612,7 @@ impl Circuit<Fr> for ValidationCircuit {
     }
 
     fn configure_with_params(meta: &mut ConstraintSystem<Fr>, params: CircuitShape) -> ValidationConfig {
-        ValidationConfig::configure(meta, params.arch.fixed, params.arch.num_classes)
+        ValidationConfig::configure(meta, params.arch.fixed, params.arch.num_classes, params.score)
     }
 
     fn configure(meta: &mut ConstraintSystem<Fr>) -> ValidationConfig {

@@ -10,7 +10,12 @@
 //! | data value | x or label | pack acc | | | | | c_k (copy) | g = sum x c | | |
 //! | layer output | acc | z | rem | out | relu(z) if no ReLU | | c_j of next layer | g of next layer | Horner of acc (r2) | |
 //! | combine | | | | | | | f_i (copy) | g_i (copy) | Horner (r1) | beta (copy) |
-//! | argmax | z_j (copy) | e_j | cum e | max | cum e z | cum e j | | | | |
+//! | conv matrix entry | W_exp (copy of a kernel cell, a bias cell or 0) | | | | | | | | Horner (r2) | |
+//! | input block | | | | x (copy) | | | c_k (copy) | g = sum x c | | |
+//! | argmax, max-pool tap | z_j (copy) | e_j | cum e | max | cum e z | cum e j | | | | |
+//! | avg-pool tap | x (copy) | sum | | | | | | | | |
+//! | avg-pool division | | out | rem | out | relu(out) | | | | | |
+//! | avg-pool remainder bound | | | 2d - 1 - rem | | | | | | | |
 //! | score | count | label | inv | correct | | | | | | |
 //!
 //! A score row reads `pred` from a5 of the row above (the sample's last argmax row) and the
@@ -18,12 +23,30 @@
 
 use crate::field::Fr;
 use crate::fixed::FixedParams;
+use crate::score::ScoreFunction;
 use crate::poseidon::chip::PoseidonConfig;
 use halo2_proofs::halo2curves::ff::Field;
 use halo2_proofs::plonk::{
     Advice, Challenge, Column, ConstraintSystem, Expression, FirstPhase, Fixed, Instance, SecondPhase, Selector, TableColumn,
 };
 use halo2_proofs::poly::Rotation;
+
+/// The top-k rank gadget (twin of [`crate::score::label_rank`]): per sample, one row per class
+/// with the argmax row's one-hot structure put on the *label's* position (`a0 = z_j`, `a1 = e_j`,
+/// `a2 = cum e`, `a3 = z_l`, `a4 = cum e z`, `a5 = cum e j`, selectors `q_arg_first/cont/last`),
+/// plus `g_j = [z_j > z_l or (j < l and z_j = z_l)]` in `g` and the running rank in `rank`;
+/// then a score row with `correct = [rank < k]`.
+#[derive(Clone, Copy, Debug)]
+pub struct RankConfig {
+    pub k: usize,
+    pub g: Column<Advice>,
+    pub rank: Column<Advice>,
+    /// The range-checked helper: `g ? d : -d - 1` on rank rows, `correct ? k - 1 - rank : rank - k`
+    /// on the score row.
+    pub t: Column<Advice>,
+    pub q_rank: Selector,
+    pub q_score_topk: Selector,
+}
 
 /// All columns, selectors and challenges of the circuit.
 #[derive(Clone, Debug)]
@@ -62,6 +85,12 @@ pub struct ValidationConfig {
     pub q_score: Selector,
     pub q_score_first: Selector,
     pub q_score_cont: Selector,
+    pub q_sum_start: Selector,
+    pub q_sum_cont: Selector,
+    pub q_div: Selector,
+    pub q_div_hi: Selector,
+    /// Top-k only: the rank rows' extra columns (`g_j`, running rank) and selectors.
+    pub rank: Option<RankConfig>,
     pub poseidon: PoseidonConfig,
 }
 
@@ -75,8 +104,13 @@ fn pow2(e: u32) -> Fr {
 
 impl ValidationConfig {
     /// Builds the constraint system for fixed-point parameters `fixed`.
-    pub fn configure(meta: &mut ConstraintSystem<Fr>, fixed: FixedParams, num_classes: usize) -> Self {
+    pub fn configure(meta: &mut ConstraintSystem<Fr>, fixed: FixedParams, num_classes: usize, score: ScoreFunction) -> Self {
         let a = [(); 6].map(|_| meta.advice_column_in(FirstPhase));
+        // top-k's rank columns, first phase like a*, allocated before the challenges
+        let rank_cols = match score {
+            ScoreFunction::Top1 => None,
+            ScoreFunction::TopK { .. } => Some([(); 3].map(|_| meta.advice_column_in(FirstPhase))),
+        };
         let r1 = meta.challenge_usable_after(FirstPhase);
         let r2 = meta.challenge_usable_after(FirstPhase);
         let b = [(); 4].map(|_| meta.advice_column_in(SecondPhase));
@@ -96,7 +130,8 @@ impl ValidationConfig {
         let [q_pack_start, q_pack_cont, q_g0_start, q_g0_cont, q_g3_start, q_g3_cont, q_h_start, q_h_cont] =
             [(); 8].map(|_| meta.selector());
         let [q_comb_start, q_comb_cont, q_comb_end, q_arg_first, q_arg_cont, q_arg_last] = [(); 6].map(|_| meta.selector());
-        let [q_score, q_score_first, q_score_cont] = [(); 3].map(|_| meta.selector());
+        let [q_score, q_score_first, q_score_cont, q_sum_start, q_sum_cont] = [(); 5].map(|_| meta.selector());
+        let [q_div, q_div_hi] = [(); 2].map(|_| meta.complex_selector());
 
         let half = pow2(fixed.value_bits - 1); // 2^(b-1): signed -> unsigned slot
         let slot_shift = pow2(fixed.value_bits); // 2^b
@@ -200,6 +235,27 @@ impl ValidationConfig {
             ]
         });
 
+        // Average pooling (twin of layers::pool::avg_pool): a running tap sum in a1 over the taps
+        // in a0, then a division row `2 sum + d = 2 d out + rem` (out in a1, rem in a2, d in the
+        // fixed idx column) and a row holding `2 d - 1 - rem`; both rem and `2 d - 1 - rem` are
+        // range-checked, so rem is in [0, 2d) and out is the rounded quotient (bounded by the
+        // relu lookup of the no-ReLU row type enabled on the division row).
+        meta.create_gate("avgpool", |m| {
+            let x = m.query_advice(a[0], Rotation::cur());
+            let sum = m.query_advice(a[1], Rotation::cur());
+            let sum_p = m.query_advice(a[1], Rotation::prev());
+            let rem = m.query_advice(a[2], Rotation::cur());
+            let rem_p = m.query_advice(a[2], Rotation::prev());
+            let d = m.query_fixed(idx, Rotation::cur());
+            let two = c(Fr::from(2u64));
+            vec![
+                m.query_selector(q_sum_start) * (sum.clone() - x.clone()),
+                m.query_selector(q_sum_cont) * (sum.clone() - sum_p.clone() - x),
+                m.query_selector(q_div) * (two.clone() * sum_p + d.clone() - two.clone() * d.clone() * sum - rem.clone()),
+                m.query_selector(q_div_hi) * (rem - two * d + c(Fr::ONE) + rem_p),
+            ]
+        });
+
         // Score: correct = [pred == label] (is-zero with an inverse), count = previous + correct.
         // The score row follows the sample's last argmax row, whose a5 holds pred; the previous
         // sample's score row is `C + 1` rows up. Reading both by rotation keeps a4/a5 out of
@@ -234,10 +290,13 @@ impl ValidationConfig {
             let pack = m.query_selector(q_pack);
             let resc = m.query_selector(q_rescale);
             let arg = m.query_selector(q_arg);
-            // value; scaled remainder; max - z_j - [j < pred] >= 0 (cum e = 1 - [j < pred])
+            let div = m.query_selector(q_div) + m.query_selector(q_div_hi);
+            // value; scaled remainder; max - z_j - [j < pred] >= 0 (cum e = 1 - [j < pred]);
+            // an average-pool remainder rem or 2d - 1 - rem
             let input = pack * a0.clone()
                 + resc * (a2.clone() * c(rem_shift) - c(half))
-                + arg * (a3 - a0 - c(Fr::ONE) + a2 - c(half));
+                + arg * (a3 - a0 - c(Fr::ONE) + a2.clone() - c(half))
+                + div * (a2 - c(half));
             vec![(input, t_relu_in)]
         });
 
@@ -252,6 +311,11 @@ impl ValidationConfig {
             let helper = m.query_advice(a[4], Rotation::cur());
             vec![((q.clone() + qn.clone()) * z, t_relu_in), (q * out + qn * helper, t_relu_out)]
         });
+
+        let rank = match (score, rank_cols) {
+            (ScoreFunction::TopK { k }, Some(cols)) => Some(configure_rank(meta, &a, cols, [q_arg_first, q_arg_cont], t_relu_in, fixed, k)),
+            _ => None,
+        };
 
         let poseidon = PoseidonConfig::configure(meta);
 
@@ -288,7 +352,77 @@ impl ValidationConfig {
             q_score,
             q_score_first,
             q_score_cont,
+            q_sum_start,
+            q_sum_cont,
+            q_div,
+            q_div_hi,
+            rank,
             poseidon,
         }
     }
+}
+
+/// The rank gadget's gates and lookup (see [`RankConfig`]).
+#[allow(clippy::too_many_arguments)]
+fn configure_rank(meta: &mut ConstraintSystem<Fr>, a: &[Column<Advice>; 6], cols: [Column<Advice>; 3], sel: [Selector; 2], table: TableColumn, fixed: FixedParams, k: usize) -> RankConfig {
+    let [q_arg_first, q_arg_cont] = sel;
+    let [g, rank, t] = cols;
+    let q_rank = meta.complex_selector();
+    let q_score_topk = meta.complex_selector();
+    let half = pow2(fixed.value_bits - 1);
+    let one = || c(Fr::ONE);
+    // On a rank row (with q_arg_first/cont/last doing the one-hot bookkeeping, as for argmax):
+    // e and g are bits; rank = g on the first row, rank_prev + g after. The running-rank
+    // constraints ride on q_arg_first/cont, whose other rows (argmax, max-pool) leave g and
+    // rank unassigned, i.e. 0.
+    meta.create_gate("rank", |m| {
+        let q = m.query_selector(q_rank);
+        let e = m.query_advice(a[1], Rotation::cur());
+        let gv = m.query_advice(g, Rotation::cur());
+        let r = m.query_advice(rank, Rotation::cur());
+        let r_prev = m.query_advice(rank, Rotation::prev());
+        let first = m.query_selector(q_arg_first);
+        let cont = m.query_selector(q_arg_cont);
+        vec![
+            q.clone() * e.clone() * (one() - e),
+            q * gv.clone() * (one() - gv.clone()),
+            first * (r.clone() - gv.clone()),
+            cont * (r - r_prev - gv),
+        ]
+    });
+    // d_j = z_j - z_l - cum_j: >= 0 exactly when class j ranks ahead of the label; the bit g
+    // says which side: t = g ? d : -d - 1 must be in [0, 2^b). On the score row, t = correct ?
+    // k - 1 - rank : rank - k (rank from the last rank row) makes correct = [rank < k]. t is a
+    // cell of its own so the lookup input stays degree 2 (halo2-axiom caps the constraint
+    // degree at 5, and a lookup costs 3 + its input degree).
+    meta.create_gate("rank helper", |m| {
+        let q = m.query_selector(q_rank);
+        let qs = m.query_selector(q_score_topk);
+        let z = m.query_advice(a[0], Rotation::cur());
+        let cum = m.query_advice(a[2], Rotation::cur());
+        let zl = m.query_advice(a[3], Rotation::cur());
+        let gv = m.query_advice(g, Rotation::cur());
+        let tv = m.query_advice(t, Rotation::cur());
+        let d = z - zl - cum;
+        let rank_t = gv.clone() * d.clone() - (one() - gv) * (d + one());
+        let correct = m.query_advice(a[3], Rotation::cur());
+        let r = m.query_advice(rank, Rotation::prev());
+        let kk = c(Fr::from(k as u64));
+        let score_t = correct.clone() * (kk.clone() - one() - r.clone()) + (one() - correct) * (r - kk);
+        vec![q * (tv.clone() - rank_t), qs * (tv - score_t)]
+    });
+    meta.lookup("rank range", |m| {
+        let q = m.query_selector(q_rank) + m.query_selector(q_score_topk);
+        let tv = m.query_advice(t, Rotation::cur());
+        vec![(q * (tv - c(half)), table)]
+    });
+    // The score row: the label equals the one-hot position (a5 of the last rank row), correct is a bit.
+    meta.create_gate("score top-k", |m| {
+        let q = m.query_selector(q_score_topk);
+        let pos = m.query_advice(a[5], Rotation::prev());
+        let label = m.query_advice(a[1], Rotation::cur());
+        let correct = m.query_advice(a[3], Rotation::cur());
+        vec![q.clone() * (pos - label), q * correct.clone() * (one() - correct)]
+    });
+    RankConfig { k, g, rank, t, q_rank, q_score_topk }
 }

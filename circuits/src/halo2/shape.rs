@@ -3,13 +3,15 @@
 
 use crate::commit::{dataset_header, model_header};
 use crate::fixed::FixedParams;
+use crate::layers::LayerArch;
+use crate::score::ScoreFunction;
 use crate::model::{Architecture, LayerShape};
 use crate::poseidon::chip::PoseidonConfig;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 /// Bumped whenever the circuit layout changes, so old keys are never reused.
-pub const CIRCUIT_VERSION: u32 = 4;
+pub const CIRCUIT_VERSION: u32 = 5;
 
 /// Rows kept free at the bottom for halo2's blinding factors.
 const BLINDING_MARGIN: usize = 16;
@@ -19,6 +21,9 @@ const BLINDING_MARGIN: usize = 16;
 pub struct CircuitShape {
     pub arch: Architecture,
     pub samples: usize,
+    /// The score function; absent in the JSON (so in the shape id) for top-1, as before.
+    #[serde(default, skip_serializing_if = "ScoreFunction::is_top1")]
+    pub score: ScoreFunction,
 }
 
 impl Default for CircuitShape {
@@ -29,9 +34,10 @@ impl Default for CircuitShape {
                 fixed: FixedParams::DEFAULT,
                 input_dim: 1,
                 num_classes: 2,
-                layers: vec![LayerShape { inputs: 1, outputs: 2, relu: false }],
+                layers: vec![LayerArch::Dense(LayerShape { inputs: 1, outputs: 2, relu: false })],
             },
             samples: 1,
+            score: ScoreFunction::Top1,
         }
     }
 }
@@ -39,7 +45,25 @@ impl Default for CircuitShape {
 impl CircuitShape {
     /// The shape of `arch` over `samples` samples.
     pub fn new(arch: Architecture, samples: usize) -> Self {
-        CircuitShape { arch, samples }
+        CircuitShape { arch, samples, score: ScoreFunction::Top1 }
+    }
+
+    /// The same shape under score function `score`.
+    pub fn with_score(self, score: ScoreFunction) -> Self {
+        CircuitShape { score, ..self }
+    }
+
+    /// Checks a shape read from a file: a valid architecture (`Architecture::validate`), at
+    /// least one sample, and a circuit of at most `2^28` rows.
+    pub fn validate(&self) -> crate::error::Result<()> {
+        self.arch.validate()?;
+        self.score.validate(self.arch.num_classes)?;
+        let per_sample: Option<usize> = (0..self.arch.layers.len()).try_fold(self.arch.input_dim + self.arch.num_classes + 8, |acc, li| acc.checked_add(self.layer_rows(li)));
+        let total = per_sample.and_then(|p| p.checked_mul(self.samples));
+        if self.samples == 0 || !matches!(total, Some(t) if t <= 1 << 28) {
+            return Err(crate::error::CircuitError::Shape(format!("a circuit of {} samples of this architecture is empty or too large", self.samples)));
+        }
+        Ok(())
     }
 
     /// A stable id: the first 16 bytes of SHA-256 over the circuit version and the canonical
@@ -54,7 +78,7 @@ impl CircuitShape {
 
     /// Number of model parameters (weights and biases).
     pub fn model_values(&self) -> usize {
-        self.arch.layers.iter().map(|l| l.inputs * l.outputs + l.outputs).sum()
+        self.arch.layers.iter().map(LayerArch::values).sum()
     }
 
     /// Number of data set values (features and a label per sample).
@@ -73,13 +97,39 @@ impl CircuitShape {
             + self.dataset_values().div_ceil(self.arch.fixed.values_per_element())
     }
 
+    /// Rows of the expanded matrices of the conv layers (`(inputs + 1) outputs` each, the
+    /// last `outputs` holding the expanded biases).
+    pub fn expanded_rows(&self) -> usize {
+        self.arch
+            .layers
+            .iter()
+            .filter(|l| matches!(l, LayerArch::Conv(_)))
+            .map(|l| (l.inputs() + 1) * l.outputs())
+            .sum()
+    }
+
+    /// Rows one sample takes in layer `li`'s block: a linear layer has one row per output, plus
+    /// one per input when a pooling layer feeds it (an input block, see `docs/circuit.md`);
+    /// max-pool one row per tap; average-pool one per tap plus two per output.
+    pub fn layer_rows(&self, li: usize) -> usize {
+        let l = &self.arch.layers[li];
+        match l {
+            LayerArch::Dense(_) | LayerArch::Conv(_) => {
+                let input_block = li > 0 && !self.arch.layers[li - 1].is_linear();
+                l.outputs() + if input_block { l.inputs() } else { 0 }
+            }
+            LayerArch::MaxPool(p) => p.window.input[0] * p.window.total_taps(),
+            LayerArch::AvgPool(p) => p.window.input[0] * p.window.total_taps() + 2 * p.outputs(),
+        }
+    }
+
     /// Rows of the main column group.
     pub fn main_rows(&self) -> usize {
         let n = self.samples;
-        let layer_rows: usize = self.arch.layers.iter().map(|l| n * l.outputs).sum();
-        let combine_rows = self.arch.layers.len() * n;
+        let layer_rows: usize = (0..self.arch.layers.len()).map(|li| n * self.layer_rows(li)).sum();
+        let combine_rows = self.arch.layers.iter().filter(|l| l.is_linear()).count() * n;
         let argmax_rows = n * (self.arch.num_classes + 1);
-        self.model_values() + self.dataset_values() + layer_rows + combine_rows + argmax_rows + 1
+        self.model_values() + self.expanded_rows() + self.dataset_values() + layer_rows + combine_rows + argmax_rows + 1
     }
 
     /// Rows of the Poseidon column group.

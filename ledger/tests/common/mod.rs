@@ -55,6 +55,7 @@ pub fn statement(model: Bytes32, score: u64) -> Statement {
         dataset_commitment: dataset().to_hex(),
         samples: 500,
         score,
+        score_function: Default::default(),
     }
 }
 
