@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 /// Bumped whenever the circuit layout changes, so old keys are never reused.
-pub const CIRCUIT_VERSION: u32 = 4;
+pub const CIRCUIT_VERSION: u32 = 5;
 
 /// Rows kept free at the bottom for halo2's blinding factors.
 const BLINDING_MARGIN: usize = 16;
