@@ -320,7 +320,7 @@ fn top_k_score_proves_names_itself_and_is_checked() {
     let o = zkpot(&dir, &args);
     assert!(o.status.success(), "{}", text(&o));
     let st: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("statement.json")).unwrap()).unwrap();
-    assert_eq!(st["score_function"], json(serde_json::json!({"type": "top-k", "k": 3})));
+    assert_eq!(st["score_function"], "top-3");
     assert_eq!(st["score"], 8);
     let o = zkpot(&dir, &["verify"]);
     assert!(o.status.success() && text(&o).contains("accept"), "{}", text(&o));

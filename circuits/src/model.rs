@@ -334,6 +334,18 @@ pub struct Architecture {
 pub const MAX_LAYER_CELLS: usize = 1 << 28;
 
 impl Architecture {
+    /// The dense layer shapes, if the architecture is an MLP (only dense layers): for backends
+    /// that support nothing else (the twin of [`QuantizedModel::dense_only`]).
+    pub fn dense_shapes(&self) -> Option<Vec<LayerShape>> {
+        self.layers
+            .iter()
+            .map(|l| match l {
+                LayerArch::Dense(d) => Some(*d),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// Checks an architecture read from a file (a verifying key carries one): the parameters,
     /// every layer's geometry, sizes that chain up to `num_classes`, and sizes small enough to
     /// count rows without overflow. An architecture of a valid [`QuantizedModel`] always passes.

@@ -7,9 +7,10 @@
 use crate::error::{CircuitError, Result};
 use serde::{Deserialize, Serialize};
 
-/// The score function of an order.
+/// The score function of an order. Serialized as its name (`"top-1"`, `"top-3"`), which every
+/// serde format can carry.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, Hash)]
-#[serde(tag = "type", rename_all = "kebab-case")]
+#[serde(into = "String", try_from = "String")]
 pub enum ScoreFunction {
     /// Correct iff the argmax (lowest index on ties) equals the label.
     #[default]
@@ -59,6 +60,19 @@ impl ScoreFunction {
             ScoreFunction::Top1 => prediction as i64 == label,
             ScoreFunction::TopK { k } => usize::try_from(label).ok().filter(|l| *l < logits.len()).is_some_and(|l| label_rank(logits, l) < *k),
         }
+    }
+}
+
+impl From<ScoreFunction> for String {
+    fn from(s: ScoreFunction) -> String {
+        s.name()
+    }
+}
+
+impl TryFrom<String> for ScoreFunction {
+    type Error = CircuitError;
+    fn try_from(s: String) -> Result<Self> {
+        ScoreFunction::parse(&s)
     }
 }
 

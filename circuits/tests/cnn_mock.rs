@@ -216,6 +216,8 @@ fn model_json_round_trips_and_mlp_json_has_no_type_tags() {
     assert!(!json.contains("\"type\""), "{json}");
     assert_eq!(QuantizedModel::from_json(&json).unwrap(), mlp);
     assert!(mlp.dense_only().is_some() && model.dense_only().is_none());
+    assert_eq!(mlp.architecture().dense_shapes().map(|v| v.len()), Some(2));
+    assert!(model.architecture().dense_shapes().is_none());
 }
 
 #[test]

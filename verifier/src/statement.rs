@@ -7,7 +7,7 @@
 //! ```
 //!
 //! A statement under another score function than top-1 also names it, e.g.
-//! `"score_function":{"type":"top-k","k":3}`; without the field it is top-1, so every statement
+//! `"score_function":"top-3"`; without the field it is top-1, so every statement
 //! written before score functions existed keeps its meaning.
 
 use crate::error::VerifyError;
@@ -19,7 +19,11 @@ use zkpot_circuits::score::ScoreFunction;
 pub const STATEMENT_FORMAT: &str = "zkpot-statement";
 
 /// "The committed model scores `score` of `samples` on the committed data set."
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// Serialized by hand: human-readable formats (JSON) leave `score_function` out for top-1, so
+/// statements read exactly as before score functions existed; binary formats (the ledger's
+/// postcard) always carry it, since they cannot skip fields.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 pub struct Statement {
     pub format: String,
     pub version: u32,
@@ -29,9 +33,31 @@ pub struct Statement {
     pub dataset_commitment: String,
     pub samples: u64,
     pub score: u64,
-    /// What `score` counts; absent for top-1.
-    #[serde(default, skip_serializing_if = "ScoreFunction::is_top1")]
+    /// What `score` counts; absent for top-1 in JSON.
+    #[serde(default)]
     pub score_function: ScoreFunction,
+}
+
+impl Serialize for Statement {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let named = !self.score_function.is_top1() || !serializer.is_human_readable();
+        let mut st = serializer.serialize_struct("Statement", if named { 9 } else { 8 })?;
+        st.serialize_field("format", &self.format)?;
+        st.serialize_field("version", &self.version)?;
+        st.serialize_field("backend", &self.backend)?;
+        st.serialize_field("shape_id", &self.shape_id)?;
+        st.serialize_field("model_commitment", &self.model_commitment)?;
+        st.serialize_field("dataset_commitment", &self.dataset_commitment)?;
+        st.serialize_field("samples", &self.samples)?;
+        st.serialize_field("score", &self.score)?;
+        if named {
+            st.serialize_field("score_function", &self.score_function)?;
+        } else {
+            st.skip_field("score_function")?;
+        }
+        st.end()
+    }
 }
 
 impl Statement {
@@ -85,5 +111,23 @@ impl Statement {
         let m = fr_from_hex(&self.model_commitment).map_err(|e| VerifyError::Statement(format!("model_commitment: {e}")))?;
         let d = fr_from_hex(&self.dataset_commitment).map_err(|e| VerifyError::Statement(format!("dataset_commitment: {e}")))?;
         Ok([m, d, Fr::from(self.samples), Fr::from(self.score)])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn top_1_statements_read_and_write_as_before() {
+        let st = Statement::new("halo2-kzg-bn254", "ab".into(), format!("0x{}", "1".repeat(64)), format!("0x{}", "2".repeat(64)), 8, 5);
+        let json = serde_json::to_string(&st).unwrap();
+        assert!(!json.contains("score_function"), "{json}");
+        assert_eq!(serde_json::from_str::<Statement>(&json).unwrap(), st);
+        let top3 = st.clone().with_score_function(ScoreFunction::TopK { k: 3 });
+        let json = serde_json::to_string(&top3).unwrap();
+        assert!(json.contains("\"score_function\":\"top-3\""), "{json}");
+        assert_eq!(serde_json::from_str::<Statement>(&json).unwrap(), top3);
+        assert!(serde_json::from_str::<Statement>(&json.replace("top-3", "top-x")).is_err());
     }
 }

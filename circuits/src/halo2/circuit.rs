@@ -1,10 +1,11 @@
 //! The validation circuit and its row layout. One description serves key generation (no
 //! witness) and proving (a [`Witness`]); the layout depends only on the [`CircuitShape`].
 //!
-//! Main group, top to bottom: model values (per layer: W row-major, then biases), data values
-//! (per sample: features, then the label), one block per dense layer of per-(sample, neuron)
-//! output rows, one Freivalds combine block per layer (a row per sample), argmax and score rows
-//! (`C + 1` per sample), and a row holding `N`. The Poseidon group beside it hashes the model,
+//! Main group, top to bottom: model values (per layer: W or kernel row-major, then biases), the
+//! expanded matrix of each conv layer, data values (per sample: features, then the label), one
+//! block per layer (dense/conv: per-(sample, output) rows, after an input block when a pool
+//! feeds it; pools: per-tap rows), one Freivalds combine block per dense/conv layer (a row per
+//! sample), argmax (top-k: rank) and score rows (`C + 1` per sample), and a row holding `N`. The Poseidon group beside it hashes the model,
 //! then the data set. Column roles are tabled in [`super::config`].
 
 use super::config::ValidationConfig;

@@ -16,6 +16,7 @@
 //! | avg-pool tap | x (copy) | sum | | | | | | | | |
 //! | avg-pool division | | out | rem | out | relu(out) | | | | | |
 //! | avg-pool remainder bound | | | 2d - 1 - rem | | | | | | | |
+//! | rank (top-k only; `g`, `rank`, `t` in [`RankConfig`]'s columns) | z_j (copy) | e_j (label one-hot) | cum e | z_l | cum e z | cum e j | | | | |
 //! | score | count | label | inv | correct | | | | | | |
 //!
 //! A score row reads `pred` from a5 of the row above (the sample's last argmax row) and the

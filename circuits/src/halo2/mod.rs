@@ -11,8 +11,10 @@
 //! hashing (data and weights) or through the ReLU / bound lookups (layer values). Dense layers are *not* multiplied out weight by weight: the prover commits the
 //! accumulators `Y`, and the circuit checks `Y = X W + 2^s 1 b^T` with Freivalds' test,
 //! `u^T Y v = (u^T X)(W v) + 2^s (u^T 1)(b^T v)` for `u_i = r1^(N-1-i)`, `v_j = r2^(m-1-j)` and
-//! challenges `r1, r2` drawn after all first-phase columns are committed. Rescale, ReLU,
-//! argmax and the count are checked per value with gates and lookups.
+//! challenges `r1, r2` drawn after all first-phase columns are committed. A conv layer is
+//! checked the same way against its expanded matrix, whose cells are copies of the kernel
+//! cells. Rescale, ReLU, max/average pooling, argmax (or the top-k rank) and the count are
+//! checked per value with gates and lookups.
 
 pub mod circuit;
 pub mod config;
