@@ -378,6 +378,35 @@ async fn bench_n(
         Some(w) => BenchCluster::wan(n, &dir, &genesis(), params, w).await,
     };
     let t0 = Instant::now();
+    // ZKPOT_BENCH_MONITOR=1: print the replicas' views / progress every 5 s.
+    let monitor = std::env::var("ZKPOT_BENCH_MONITOR").is_ok_and(|v| v == "1");
+    let summary = cluster._local.as_ref().map(|c| c.stats.clone());
+    let mon = monitor.then(|| {
+        let stats = summary.unwrap_or_default();
+        tokio::spawn(async move {
+            use std::sync::atomic::Ordering::Relaxed;
+            let start = Instant::now();
+            let mut last_frames = 0;
+            loop {
+                tokio::time::sleep(Duration::from_secs(5)).await;
+                let views: Vec<u64> = stats.iter().map(|s| s.view.load(Relaxed)).collect();
+                let exec: Vec<u64> = stats.iter().map(|s| s.last_executed.load(Relaxed)).collect();
+                let frames: u64 = stats.iter().map(|s| s.frames_in.load(Relaxed)).sum();
+                let rejected: u64 = stats.iter().map(|s| s.rejected.load(Relaxed)).sum();
+                eprintln!(
+                    "  [{:.0}s] view {}..{} executed {}..{} frames/s {} rejected {}",
+                    start.elapsed().as_secs_f64(),
+                    views.iter().min().unwrap_or(&0),
+                    views.iter().max().unwrap_or(&0),
+                    exec.iter().min().unwrap_or(&0),
+                    exec.iter().max().unwrap_or(&0),
+                    (frames - last_frames) / 5,
+                    rejected
+                );
+                last_frames = frames;
+            }
+        })
+    });
     let mut ready = cluster
         .client("bench/ready")
         .unwrap()
@@ -414,9 +443,14 @@ async fn bench_n(
             },
         ));
     }
+    let t_setup = Instant::now();
     check_batch(&client.submit_raw(Op::Batch(setup).encode()).await.unwrap());
+    // The orders must commit before their training deadline: at n = 100 one
+    // setup round takes seconds, so the window scales with the measured round
+    // (a fixed 2 s window made every order of the n = 100 run fail its deadline).
+    let round_ms = t_setup.elapsed().as_millis() as u64;
     let now = ledger_time(&mut client).await.unwrap();
-    let training_ms = 2_000;
+    let training_ms = 2_000u64.max(8 * round_ms);
     let orders: Vec<SignedTx> = (0..total_runs)
         .map(|_| s.sign("bench/requester", TxBody::PutOrder(spec(now, training_ms))))
         .collect();
@@ -584,6 +618,9 @@ async fn bench_n(
         }
     }
     drop(client);
+    if let Some(m) = mon {
+        m.abort();
+    }
     drop(cluster);
     tokio::time::sleep(Duration::from_millis(500)).await;
     let _ = std::fs::remove_dir_all(&dir);
