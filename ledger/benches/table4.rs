@@ -263,6 +263,7 @@ struct BenchCluster {
     cluster: ClusterConfig,
     _local: Option<LocalCluster>,
     tasks: Vec<JoinHandle<()>>,
+    children: Vec<std::process::Child>,
 }
 
 impl BenchCluster {
@@ -271,6 +272,47 @@ impl BenchCluster {
             cluster: c.cluster.clone(),
             _local: Some(c),
             tasks: Vec::new(),
+            children: Vec::new(),
+        }
+    }
+
+    /// The replicas spread over `procs` child processes (this bench binary in host
+    /// mode, see `host_replicas`), on loopback.
+    fn processes(
+        n: usize,
+        procs: usize,
+        dir: &std::path::Path,
+        genesis: &Genesis,
+        params: zkpot_pbft::Params,
+    ) -> Self {
+        use zkpot_ledger::config::{free_addrs, local_node_configs};
+        std::fs::create_dir_all(dir).unwrap();
+        let addrs = free_addrs(n).unwrap();
+        let configs: Vec<zkpot_pbft::ReplicaConfig> =
+            local_node_configs(&addrs, dir, genesis, &params, "fake-snark")
+                .into_iter()
+                .map(|c| c.replica)
+                .collect();
+        let cluster = configs[0].cluster.clone();
+        let exe = std::env::current_exe().unwrap();
+        let per = n.div_ceil(procs);
+        let children = configs
+            .chunks(per)
+            .enumerate()
+            .map(|(p, chunk)| {
+                let file = dir.join(format!("host-{p}.json"));
+                std::fs::write(&file, serde_json::to_vec(chunk).unwrap()).unwrap();
+                std::process::Command::new(&exe)
+                    .env("ZKPOT_BENCH_HOST", &file)
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        Self {
+            cluster,
+            _local: None,
+            tasks: Vec::new(),
+            children,
         }
     }
 
@@ -315,6 +357,7 @@ impl BenchCluster {
             cluster: client_cluster,
             _local: None,
             tasks,
+            children: Vec::new(),
         }
     }
 
@@ -327,6 +370,10 @@ impl Drop for BenchCluster {
     fn drop(&mut self) {
         for t in &self.tasks {
             t.abort();
+        }
+        for c in &mut self.children {
+            let _ = c.kill();
+            let _ = c.wait();
         }
     }
 }
@@ -363,7 +410,17 @@ async fn bench_n(
         status_interval_ms,
         ..Default::default()
     };
+    // ZKPOT_BENCH_PROCS: host the replicas in that many child processes (default
+    // 1 = in this process up to n = 30, 4 above). A full mesh of n = 100 replicas
+    // holds about 2n(n-1) = 19,800 sockets, over this machine's 20,000 open
+    // files per process; 25 replicas per process need about 5,000.
+    let procs = env_list("ZKPOT_BENCH_PROCS", if n > 30 { "4" } else { "1" })
+        .first()
+        .copied()
+        .unwrap_or(1)
+        .max(1);
     let cluster = match wan {
+        None if procs > 1 => BenchCluster::processes(n, procs, &dir, &genesis(), params),
         None => BenchCluster::local(
             LocalCluster::start(
                 n,
@@ -626,7 +683,35 @@ async fn bench_n(
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// Host mode (`ZKPOT_BENCH_HOST=<json file of replica configs>`): run those
+/// replicas of the PoT app until the parent bench kills this process; exits by
+/// itself after 30 minutes in case the parent died without killing it.
+fn host_replicas(file: &str) {
+    let configs: Vec<zkpot_pbft::ReplicaConfig> =
+        serde_json::from_slice(&std::fs::read(file).unwrap()).unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async move {
+        for c in configs {
+            let app = zkpot_ledger::app::PotApp::new(&genesis(), Arc::new(FakeSnarkChecker)).unwrap();
+            let id = c.id;
+            tokio::spawn(async move {
+                if let Err(e) = zkpot_pbft::run_replica(c, app).await {
+                    eprintln!("replica {id} stopped: {e}");
+                }
+            });
+        }
+        tokio::time::sleep(Duration::from_secs(1800)).await;
+    });
+}
+
 fn main() {
+    if let Ok(file) = std::env::var("ZKPOT_BENCH_HOST") {
+        host_replicas(&file);
+        return;
+    }
     // `cargo bench` passes `--bench`; ignore arguments.
     let nodes = env_list("ZKPOT_BENCH_NODES", "4,10,30");
     let ks = env_list("ZKPOT_BENCH_VALIDATIONS", "10,50,100");

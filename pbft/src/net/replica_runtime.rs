@@ -254,7 +254,16 @@ async fn accept_loop(listener: TcpListener, in_tx: mpsc::Sender<(Bytes, ConnId)>
     let mut next_id: ConnId = 0;
     let mut tasks = JoinSet::new();
     loop {
-        let Ok((stream, _)) = listener.accept().await else { continue };
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            Err(_) => {
+                // Out of file descriptors (EMFILE) or a transient error: the
+                // listener stays readable, so retrying at once would spin and
+                // starve every other task of the runtime. Wait a little.
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
         next_id += 1;
         tasks.spawn(connection(stream, next_id, in_tx.clone(), conns.clone()));
         while tasks.try_join_next().is_some() {}
