@@ -1,15 +1,18 @@
 //! Reproduces the PoT paper's Table 4 on loopback: latency from client send to f+1
 //! matching replies for one request carrying 1 order + k validations (k = 10, 50,
 //! 100; each validation a signed transaction with a realistic statement and a
-//! 1,536-byte proof), for n = 4, 10, 30, 100 in-process replicas over real loopback
-//! TCP; median and p95 over RUNS runs. Then sustained throughput: C concurrent
-//! clients sending single signed transfers, batched by the primary.
+//! 1,536-byte proof), for n = 4, 10, 30, 100 replicas over real loopback TCP (in
+//! this process up to n = 30; above, spread over `ZKPOT_BENCH_PROCS` = 4 child
+//! processes of this binary, because a full mesh of 100 replicas needs more sockets
+//! than one process may open here); median and p95 over RUNS runs. Then sustained
+//! throughput (n <= 30): C concurrent clients sending single signed transfers,
+//! batched by the primary, or 32 per request.
 //!
 //! ```text
-//! ZKPOT_BENCH_NODES=4,10,30,100 ZKPOT_BENCH_RUNS=20 \
-//!   CARGO_TARGET_DIR=target-ledger cargo bench -p zkpot-ledger --bench table4
+//! ZKPOT_BENCH_NODES=4,10,30,100 ZKPOT_BENCH_RUNS=20 cargo bench -p zkpot-ledger --bench table4
 //! ```
-//! Prints a markdown table. No assertions on timings.
+//! Prints a markdown table. No assertions on timings. `ZKPOT_BENCH_MONITOR=1`
+//! prints the in-process replicas' views and progress every 5 s.
 //!
 //! WAN mode (the paper's Table 5 setting): `ZKPOT_BENCH_WAN="20ms:100mbit,100ms:10mbit"`
 //! puts a userspace loopback TCP relay on every directed replica-to-replica link and on
@@ -264,6 +267,7 @@ struct BenchCluster {
     cluster: ClusterConfig,
     _local: Option<LocalCluster>,
     tasks: Vec<JoinHandle<()>>,
+    children: Vec<std::process::Child>,
 }
 
 impl BenchCluster {
@@ -272,6 +276,47 @@ impl BenchCluster {
             cluster: c.cluster.clone(),
             _local: Some(c),
             tasks: Vec::new(),
+            children: Vec::new(),
+        }
+    }
+
+    /// The replicas spread over `procs` child processes (this bench binary in host
+    /// mode, see `host_replicas`), on loopback.
+    fn processes(
+        n: usize,
+        procs: usize,
+        dir: &std::path::Path,
+        genesis: &Genesis,
+        params: zkpot_pbft::Params,
+    ) -> Self {
+        use zkpot_ledger::config::{free_addrs, local_node_configs};
+        std::fs::create_dir_all(dir).unwrap();
+        let addrs = free_addrs(n).unwrap();
+        let configs: Vec<zkpot_pbft::ReplicaConfig> =
+            local_node_configs(&addrs, dir, genesis, &params, "fake-snark")
+                .into_iter()
+                .map(|c| c.replica)
+                .collect();
+        let cluster = configs[0].cluster.clone();
+        let exe = std::env::current_exe().unwrap();
+        let per = n.div_ceil(procs);
+        let children = configs
+            .chunks(per)
+            .enumerate()
+            .map(|(p, chunk)| {
+                let file = dir.join(format!("host-{p}.json"));
+                std::fs::write(&file, serde_json::to_vec(chunk).unwrap()).unwrap();
+                std::process::Command::new(&exe)
+                    .env("ZKPOT_BENCH_HOST", &file)
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        Self {
+            cluster,
+            _local: None,
+            tasks: Vec::new(),
+            children,
         }
     }
 
@@ -316,6 +361,7 @@ impl BenchCluster {
             cluster: client_cluster,
             _local: None,
             tasks,
+            children: Vec::new(),
         }
     }
 
@@ -328,6 +374,10 @@ impl Drop for BenchCluster {
     fn drop(&mut self) {
         for t in &self.tasks {
             t.abort();
+        }
+        for c in &mut self.children {
+            let _ = c.kill();
+            let _ = c.wait();
         }
     }
 }
@@ -359,12 +409,24 @@ async fn bench_n(
         .copied()
         .unwrap_or(300) as u64;
     let params = zkpot_pbft::Params {
-        view_change_timeout_ms: 20_000,
+        // A round at n = 100 on two shared cores takes seconds: scale the
+        // view-change timeout with n so a slow round does not start a view change.
+        view_change_timeout_ms: 20_000u64.max(600 * n as u64),
         client_retry_ms: 10_000,
         status_interval_ms,
         ..Default::default()
     };
+    // ZKPOT_BENCH_PROCS: host the replicas in that many child processes (default
+    // 1 = in this process up to n = 30, 4 above). A full mesh of n = 100 replicas
+    // holds about 2n(n-1) = 19,800 sockets, over this machine's 20,000 open
+    // files per process; 25 replicas per process need about 5,000.
+    let procs = env_list("ZKPOT_BENCH_PROCS", if n > 30 { "4" } else { "1" })
+        .first()
+        .copied()
+        .unwrap_or(1)
+        .max(1);
     let cluster = match wan {
+        None if procs > 1 => BenchCluster::processes(n, procs, &dir, &genesis(), params),
         None => BenchCluster::local(
             LocalCluster::start(
                 n,
@@ -379,6 +441,35 @@ async fn bench_n(
         Some(w) => BenchCluster::wan(n, &dir, &genesis(), params, w).await,
     };
     let t0 = Instant::now();
+    // ZKPOT_BENCH_MONITOR=1: print the replicas' views / progress every 5 s.
+    let monitor = std::env::var("ZKPOT_BENCH_MONITOR").is_ok_and(|v| v == "1");
+    let summary = cluster._local.as_ref().map(|c| c.stats.clone());
+    let mon = monitor.then(|| {
+        let stats = summary.unwrap_or_default();
+        tokio::spawn(async move {
+            use std::sync::atomic::Ordering::Relaxed;
+            let start = Instant::now();
+            let mut last_frames = 0;
+            loop {
+                tokio::time::sleep(Duration::from_secs(5)).await;
+                let views: Vec<u64> = stats.iter().map(|s| s.view.load(Relaxed)).collect();
+                let exec: Vec<u64> = stats.iter().map(|s| s.last_executed.load(Relaxed)).collect();
+                let frames: u64 = stats.iter().map(|s| s.frames_in.load(Relaxed)).sum();
+                let rejected: u64 = stats.iter().map(|s| s.rejected.load(Relaxed)).sum();
+                eprintln!(
+                    "  [{:.0}s] view {}..{} executed {}..{} frames/s {} rejected {}",
+                    start.elapsed().as_secs_f64(),
+                    views.iter().min().unwrap_or(&0),
+                    views.iter().max().unwrap_or(&0),
+                    exec.iter().min().unwrap_or(&0),
+                    exec.iter().max().unwrap_or(&0),
+                    (frames - last_frames) / 5,
+                    rejected
+                );
+                last_frames = frames;
+            }
+        })
+    });
     let mut ready = cluster
         .client("bench/ready")
         .unwrap()
@@ -415,9 +506,14 @@ async fn bench_n(
             },
         ));
     }
+    let t_setup = Instant::now();
     check_batch(&client.submit_raw(Op::Batch(setup).encode()).await.unwrap());
+    // The orders must commit before their training deadline: at n = 100 one
+    // setup round takes seconds, so the window scales with the measured round
+    // (a fixed 2 s window made every order of the n = 100 run fail its deadline).
+    let round_ms = t_setup.elapsed().as_millis() as u64;
     let now = ledger_time(&mut client).await.unwrap();
-    let training_ms = 2_000;
+    let training_ms = 2_000u64.max(8 * round_ms);
     let orders: Vec<SignedTx> = (0..total_runs)
         .map(|_| s.sign("bench/requester", TxBody::PutOrder(spec(now, training_ms))))
         .collect();
@@ -585,12 +681,43 @@ async fn bench_n(
         }
     }
     drop(client);
+    if let Some(m) = mon {
+        m.abort();
+    }
     drop(cluster);
     tokio::time::sleep(Duration::from_millis(500)).await;
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// Host mode (`ZKPOT_BENCH_HOST=<json file of replica configs>`): run those
+/// replicas of the PoT app until the parent bench kills this process; exits by
+/// itself after 30 minutes in case the parent died without killing it.
+fn host_replicas(file: &str) {
+    let configs: Vec<zkpot_pbft::ReplicaConfig> =
+        serde_json::from_slice(&std::fs::read(file).unwrap()).unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async move {
+        for c in configs {
+            let app = zkpot_ledger::app::PotApp::new(&genesis(), Arc::new(FakeSnarkChecker)).unwrap();
+            let id = c.id;
+            tokio::spawn(async move {
+                if let Err(e) = zkpot_pbft::run_replica(c, app).await {
+                    eprintln!("replica {id} stopped: {e}");
+                }
+            });
+        }
+        tokio::time::sleep(Duration::from_secs(1800)).await;
+    });
+}
+
 fn main() {
+    if let Ok(file) = std::env::var("ZKPOT_BENCH_HOST") {
+        host_replicas(&file);
+        return;
+    }
     // `cargo bench` passes `--bench`; ignore arguments.
     let nodes = env_list("ZKPOT_BENCH_NODES", "4,10,30");
     let ks = env_list("ZKPOT_BENCH_VALIDATIONS", "10,50,100");

@@ -12,7 +12,7 @@ use crate::state::Genesis;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use tokio::task::JoinHandle;
-use zkpot_pbft::{ClusterConfig, Params as PbftParams};
+use zkpot_pbft::{ClusterConfig, Params as PbftParams, RuntimeStats};
 
 /// A running in-process cluster. Dropping it aborts the replicas.
 pub struct LocalCluster {
@@ -22,6 +22,8 @@ pub struct LocalCluster {
     pub views: Vec<StateView>,
     /// Scratch directory holding the databases.
     pub dir: PathBuf,
+    /// Each replica's runtime counters (view, last executed, frames in).
+    pub stats: Vec<Arc<RuntimeStats>>,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -67,6 +69,7 @@ impl LocalCluster {
             .ok_or_else(|| LedgerError::Config("a cluster needs at least one node".into()))?;
         let mut tasks = Vec::new();
         let mut views = Vec::new();
+        let mut stats = Vec::new();
         for c in configs {
             let view: StateView = Arc::new(Mutex::new(None));
             let app = PotApp::new(genesis, checker.clone())?;
@@ -77,8 +80,10 @@ impl LocalCluster {
             };
             views.push(view);
             let id = c.replica.id;
+            let st = Arc::new(RuntimeStats::default());
+            stats.push(st.clone());
             tasks.push(tokio::spawn(async move {
-                if let Err(e) = zkpot_pbft::run_replica(c.replica, app).await {
+                if let Err(e) = zkpot_pbft::run_replica_with_stats(c.replica, app, st).await {
                     eprintln!("replica {id} stopped: {e}");
                 }
             }));
@@ -87,6 +92,7 @@ impl LocalCluster {
             cluster,
             views,
             dir,
+            stats,
             tasks,
         })
     }
@@ -121,3 +127,4 @@ pub fn scratch_dir(label: &str) -> PathBuf {
         std::process::id()
     ))
 }
+

@@ -78,7 +78,10 @@ pub(crate) struct Slot {
     pub commits: BTreeMap<ReplicaId, Signed<Commit>>,
     pub prepared: bool,
     pub committed: bool,
+    /// When the slot was accepted or last retransmitted.
     pub since: u64,
+    /// Retransmissions so far: the next one waits `status_interval << retransmits`.
+    pub retransmits: u32,
 }
 
 impl Slot {
@@ -128,6 +131,8 @@ pub struct Replica<A: App> {
     pub(crate) seen_seq: BTreeMap<ReplicaId, SeqNo>,
     pub(crate) executed_at_last_tick: SeqNo,
     pub(crate) ticks: u64,
+    /// Consecutive status ticks without execution progress (retransmission backoff).
+    pub(crate) quiet_ticks: u64,
 
     /// Counters.
     pub stats: Stats,
@@ -180,6 +185,7 @@ impl<A: App> Replica<A> {
             seen_seq: BTreeMap::new(),
             executed_at_last_tick: 0,
             ticks: 0,
+            quiet_ticks: 0,
             stats: Stats::default(),
         })
     }

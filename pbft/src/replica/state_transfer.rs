@@ -1,15 +1,18 @@
 //! Status ticks, retransmission and state transfer.
 //!
 //! PBFT assumes messages are eventually delivered; over a lossy network that
-//! requires retransmission. Every status tick a replica re-multicasts its own
-//! messages for sequence numbers stuck for a whole tick (pre-prepare, prepare,
-//! commit), its latest unstable checkpoint and, during a view change, its
-//! view-change (cf. the status messages of §5.2 in the TOCS paper, simplified).
+//! requires retransmission. On status ticks a replica re-multicasts its own
+//! messages for sequence numbers stuck in its log (pre-prepare, prepare,
+//! commit; each slot backs off exponentially: after 1, 2, 4, ... 16 intervals),
+//! and, backing off while nothing executes (quiet ticks 1, 2, 4, 8, 16, then
+//! every 16th), its latest checkpoint, the requests it waits for and, during a
+//! view change, its view-change (cf. the status messages of §5.2 in the TOCS
+//! paper, simplified).
 //!
 //! A replica that sees evidence it lags (messages for sequence numbers it has not
 //! executed and no progress for a tick, a stable-checkpoint proof above its
-//! state, f+1 checkpoints beyond its window, or a restart) multicasts
-//! `FetchState { last_executed }`. Peers answer with their stable checkpoint and
+//! state, f+1 checkpoints beyond its window, or a restart) sends
+//! `FetchState { last_executed }` to f+1 peers (rotating). Peers answer with their stable checkpoint and
 //! snapshot (if above it), the committed entries after it (each with 2f+1
 //! commits, so one honest answer suffices) and the new-view of their current
 //! view. The snapshot is accepted only if its SHA-256 equals the digest certified
@@ -25,21 +28,41 @@ use crate::types::sha256;
 /// How many stuck slots are retransmitted per tick.
 const RETRANSMIT_MAX: usize = 16;
 
+/// A stuck slot is retransmitted after 1, 2, 4, ... status intervals, at most
+/// `1 << RETRANSMIT_MAX_SHIFT` intervals apart.
+const RETRANSMIT_MAX_SHIFT: u32 = 4;
+
+/// Retransmissions not tied to a slot back off while nothing executes: they go
+/// out on quiet ticks 0, 1, 2, 4, 8, 16 and then every 16th. Without backoff a
+/// cluster whose round takes longer than a tick (100 replicas on two cores)
+/// multiplies its own load every tick and never commits (congestion collapse).
+fn backoff_due(quiet_ticks: u64) -> bool {
+    quiet_ticks.is_power_of_two() || quiet_ticks % 16 == 0
+}
+
 impl<A: App> Replica<A> {
     pub(crate) fn on_status_timer(&mut self, out: &mut Out) {
         out.push(Action::SetTimer { timer: TimerId::Status, after_ms: self.params.status_interval_ms });
-        let stale = self.now.saturating_sub(self.params.status_interval_ms);
+        let interval = self.params.status_interval_ms;
+        let now = self.now;
+        self.quiet_ticks = if self.last_executed == self.executed_at_last_tick { self.quiet_ticks + 1 } else { 0 };
+        let due = backoff_due(self.quiet_ticks);
         if !self.active {
-            self.resend_view_change(out);
+            if due {
+                self.resend_view_change(out);
+            }
         } else {
             let mut sent = 0;
-            for (_, slot) in self.log.range(self.last_executed + 1..) {
+            for (_, slot) in self.log.range_mut(self.last_executed + 1..) {
                 if sent >= RETRANSMIT_MAX {
                     break;
                 }
-                if slot.committed || slot.since > stale {
+                let wait = interval << slot.retransmits.min(RETRANSMIT_MAX_SHIFT);
+                if slot.committed || now.saturating_sub(slot.since) < wait {
                     continue;
                 }
+                slot.since = now;
+                slot.retransmits += 1;
                 if let Some(pp) = slot.pre_prepare.as_ref().filter(|p| p.body.primary == self.id) {
                     out.push(Action::Broadcast(Message::PrePrepare(pp.clone())));
                 }
@@ -52,26 +75,30 @@ impl<A: App> Replica<A> {
                 sent += 1;
             }
             // Backups keep reminding the primary of requests still waiting.
-            if !self.is_primary() {
+            if !self.is_primary() && due {
                 let to = self.primary();
                 for r in self.pending.values().take(RETRANSMIT_MAX) {
                     out.push(Action::Send { to, msg: Message::Request(r.clone()) });
                 }
             }
         }
-        if let Some((seq, _)) = self.own_checkpoints.iter().next_back() {
-            if let Some(c) = self.checkpoint_msgs.get(seq).and_then(|m| m.get(&self.id)) {
-                out.push(Action::Broadcast(Message::Checkpoint(c.clone())));
+        // Our latest checkpoint, while the cluster is quiet (a peer may have
+        // missed it; while it executes, fresh checkpoints keep coming).
+        if self.quiet_ticks > 0 && due {
+            if let Some((seq, _)) = self.own_checkpoints.iter().next_back() {
+                if let Some(c) = self.checkpoint_msgs.get(seq).and_then(|m| m.get(&self.id)) {
+                    out.push(Action::Broadcast(Message::Checkpoint(c.clone())));
+                }
             }
         }
         // Lagging: f+1 replicas (so at least one correct) have shown us sequence
         // numbers we have not executed, and we made no progress for a tick.
         let ahead = self.seen_seq.values().filter(|s| **s > self.last_executed).count();
-        let stuck = ahead > self.f && self.last_executed == self.executed_at_last_tick;
+        let stuck = ahead > self.f && self.quiet_ticks > 0 && due;
         let behind_proof = self.pending_stable.as_ref().is_some_and(|p| p.seq > self.last_executed);
         let far = self.far_checkpoints.len() > self.f;
         self.ticks += 1;
-        let long_view_change = !self.active && self.ticks % 4 == 0;
+        let long_view_change = !self.active && self.quiet_ticks >= 4 && due;
         if stuck || behind_proof || far || long_view_change {
             self.fetch_state(out);
         }
@@ -79,9 +106,23 @@ impl<A: App> Replica<A> {
         self.try_propose(out);
     }
 
+    /// Ask f+1 peers (so at least one correct), rotating with every tick, for
+    /// what we miss. Every answer can carry a snapshot and a log of certified
+    /// entries, so asking all n-1 peers would cost n-1 such answers per try.
     pub(crate) fn fetch_state(&mut self, out: &mut Out) {
         let req = FetchState { last_executed: self.last_executed, view: self.view, replica: self.id, nonce: self.now };
-        out.push(Action::Broadcast(Message::FetchState(Signed::sign(req, &self.key))));
+        let msg = Message::FetchState(Signed::sign(req, &self.key));
+        let n = self.n as u64;
+        if n <= (self.f as u64) + 2 {
+            out.push(Action::Broadcast(msg));
+            return;
+        }
+        // Peers other than us, starting at an offset that moves by f+1 every try.
+        let start = self.ticks.wrapping_mul(self.f as u64 + 1);
+        let peers = (0..n - 1).map(|k| (self.id as u64 + 1 + (start + k) % (n - 1)) % n);
+        for to in peers.take(self.f + 1) {
+            out.push(Action::Send { to: to as crate::types::ReplicaId, msg: msg.clone() });
+        }
     }
 
     /// Answer a peer that lags: our checkpoint if it is above the peer's state,

@@ -471,3 +471,63 @@ fn client_needs_f_plus_one_matching_replies() {
     let acts = c.submit(b"r".to_vec());
     assert!(matches!(&acts[0], ClientAction::Send(0, _)));
 }
+
+/// Retransmission backs off while nothing executes: a stuck slot's prepare goes
+/// out again after 1, 2, 4, 8, 16 status intervals, and the backup's reminder of
+/// a waiting request on quiet ticks 1, 2, 4, 8, 16, 32 (before the backoff, both
+/// went out on every tick, which at n = 100 on two cores never let a round end).
+#[test]
+fn retransmission_backs_off_while_stuck() {
+    let p = params();
+    let interval = p.status_interval_ms;
+    let keys: Vec<_> = (0..4).map(|i| test_key(&format!("replica-{i}"))).collect();
+    let addr = "127.0.0.1:1".parse().unwrap();
+    let cluster = ClusterConfig::new(1, keys.iter().map(|k| (addr, k.verifying_key())).collect());
+    let mut v = Verifier::new(cluster.keys().unwrap(), 1);
+    let mut r = Replica::new(1, &cluster, p, keys[1].clone(), Counter::default()).unwrap();
+    let ck = test_key("client-0");
+    let req = Signed::sign(Request { client: crate::crypto::client_id(&ck), timestamp: 1, op: b"x".to_vec() }, &ck);
+    let batch = Batch { time_ms: 0, requests: vec![req.clone()] };
+    let pp = Signed::sign(PrePrepare { view: 0, seq: 1, digest: batch.digest(), batch, primary: 0 }, &keys[0]);
+    r.handle(0, Event::Message(v.verify(Message::Request(req)).unwrap()));
+    r.handle(0, Event::Message(v.verify(Message::PrePrepare(pp)).unwrap()));
+    let (mut prepares, mut reminders) = (vec![], vec![]);
+    for tick in 1..=40u64 {
+        let acts = r.handle(tick * interval, Event::Timer(TimerId::Status));
+        if acts.iter().any(|a| matches!(a, Action::Broadcast(Message::Prepare(_)))) {
+            prepares.push(tick);
+        }
+        if acts.iter().any(|a| matches!(a, Action::Send { to: 0, msg: Message::Request(_) })) {
+            reminders.push(tick);
+        }
+    }
+    assert_eq!(prepares, vec![1, 3, 7, 15, 31]);
+    assert_eq!(reminders, vec![1, 2, 4, 8, 16, 32]);
+}
+
+/// A lagging replica asks f+1 peers, never itself, rotating on every try.
+#[test]
+fn fetch_state_goes_to_f_plus_one_rotating_peers() {
+    let n = 7;
+    let keys: Vec<_> = (0..n).map(|i| test_key(&format!("replica-{i}"))).collect();
+    let addr = "127.0.0.1:1".parse().unwrap();
+    let cluster = ClusterConfig::new(2, keys.iter().map(|k| (addr, k.verifying_key())).collect());
+    let mut r = Replica::new(3, &cluster, params(), keys[3].clone(), Counter::default()).unwrap();
+    let mut seen = BTreeSet::new();
+    for tick in 0..4u64 {
+        r.ticks = tick;
+        let mut out = vec![];
+        r.fetch_state(&mut out);
+        let to: BTreeSet<ReplicaId> = out
+            .iter()
+            .filter_map(|a| match a {
+                Action::Send { to, msg: Message::FetchState(_) } => Some(*to),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(to.len(), 3, "f+1 distinct peers");
+        assert!(!to.contains(&3));
+        seen.extend(to);
+    }
+    assert_eq!(seen.len(), n - 1, "every peer is asked within a few tries");
+}
