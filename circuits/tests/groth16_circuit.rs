@@ -77,7 +77,7 @@ fn changed_label_fails() {
 #[test]
 fn tampered_weight_fails() {
     let mut c = tiny(5, 3);
-    c.witness.model.layers[0].weights[1] += 1;
+    c.witness.model.layers[0].as_dense_mut().unwrap().weights[1] += 1;
     assert!(!ok(&c));
 }
 
@@ -85,7 +85,7 @@ fn tampered_weight_fails() {
 fn tampered_weight_with_consistent_commitment_fails() {
     // a changed weight and the new model's commitment, but the old trace: the products catch it
     let mut c = tiny(6, 3);
-    c.witness.model.layers[1].weights[0] += 1;
+    c.witness.model.layers[1].as_dense_mut().unwrap().weights[0] += 1;
     c.public = c.witness.public_inputs();
     assert!(!ok(&c));
 }
@@ -185,7 +185,7 @@ fn wrong_argmax_fails() {
 fn argmax_ties_go_to_the_lowest_index() {
     // a model whose logits are all equal (zero weights and biases): prediction 0 is the only one
     let mut model = random_model(16, TINY, &[3, 4, 3], 4);
-    for l in &mut model.layers {
+    for l in model.layers.iter_mut().filter_map(|l| l.as_dense_mut()) {
         l.weights.iter_mut().for_each(|w| *w = 0);
         l.bias.iter_mut().for_each(|b| *b = 0);
     }
@@ -205,14 +205,14 @@ fn value_outside_the_bound_fails() {
     // true values must not satisfy the circuit (z is made of b bits, so it cannot hold them).
     let mut c = tiny(17, 2);
     let w = &mut c.witness;
-    w.model.layers[0].weights[0] = 127;
-    w.model.layers[0].bias[0] = 127;
+    w.model.layers[0].as_dense_mut().unwrap().weights[0] = 127;
+    w.model.layers[0].as_dense_mut().unwrap().bias[0] = 127;
     w.data.features[0] = 127;
     assert!(evaluate(&w.model, &w.data).is_err());
     let s = TINY.scale_bits;
     for si in 0..w.data.len() {
         let mut cur: Vec<i64> = w.data.sample(si).to_vec();
-        for (li, l) in w.model.layers.iter().enumerate() {
+        for (li, l) in w.model.layers.iter().filter_map(|l| l.as_dense()).enumerate() {
             let v = &mut w.trace.samples[si].layers[li];
             for j in 0..l.outputs {
                 let acc: i64 = (0..l.inputs).map(|i| cur[i] * l.w(i, j)).sum::<i64>() + (l.bias[j] << s);
@@ -233,7 +233,7 @@ fn value_outside_the_bound_fails() {
     assert!(!ok(&c));
     // a weight outside the bound: its slot bits cannot hold it, so the commitment breaks
     let mut c = tiny(18, 2);
-    c.witness.model.layers[0].weights[0] = 128;
+    c.witness.model.layers[0].as_dense_mut().unwrap().weights[0] = 128;
     c.public[0] = model_commitment(&c.witness.model);
     assert!(!ok(&c));
 }
