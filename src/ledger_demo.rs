@@ -1,42 +1,20 @@
 //! The demo's ledger part: the demo's real proof goes through a fresh 4-node PBFT cluster
 //! (in-process replicas over loopback TCP) whose proof checker is zkpot's verifier: order,
 //! two-phase claim, an eager validation, a failed and a successful challenge, finalization.
-//! The replicas' checker is [`AnyChecker`], so the demo runs with either backend's proof.
+//! The replicas' checker is the ledger's `SnarkChecker`, so the demo runs with either backend's
+//! proof.
 
 use crate::report::step;
 use anyhow::Result;
 use std::path::Path;
 use std::sync::Arc;
-use zkpot_ledger::ProofChecker;
-use zkpot_verifier::{verify_any, AnyKey, ProofFile, Statement, VerifyError};
-
-/// A ledger proof checker for one verifying key of either backend (halo2 or Groth16),
-/// dispatching on the statement's backend through [`verify_any`].
-pub struct AnyChecker {
-    key: AnyKey,
-}
-
-impl AnyChecker {
-    /// A checker knowing one verifying key (the bytes of a `vk.key` file).
-    pub fn from_key_bytes(bytes: &[u8]) -> Result<Self> {
-        Ok(AnyChecker { key: AnyKey::from_bytes(bytes)? })
-    }
-}
-
-impl ProofChecker for AnyChecker {
-    fn check(&self, statement: &Statement, proof: &[u8]) -> Result<(), String> {
-        let proof = ProofFile::from_bytes(proof).map_err(|e| e.to_string())?;
-        verify_any(statement, &proof, &self.key).map_err(|e| match e {
-            VerifyError::Rejected(detail) => format!("it does not verify for this statement and verifying key ({detail})"),
-            other => other.to_string(),
-        })
-    }
-}
+use zkpot_ledger::snark::SnarkChecker;
+use zkpot_verifier::{ProofFile, Statement};
 
 /// Runs the ledger scenario on the demo's statement, proof and verifying key; writes the full
 /// transcript to `out`.
 pub fn run(statement: &Statement, proof: &ProofFile, vk: &[u8], out: &Path) -> Result<()> {
-    let checker = Arc::new(AnyChecker::from_key_bytes(vk)?);
+    let checker = Arc::new(SnarkChecker::from_key_bytes(vk)?);
     let (res, _) = step("ledger: order, claim, validation, two challenges, finalize on a 4-node PBFT cluster", || {
         zkpot_ledger::demo::run_demo_cluster_blocking(statement, &proof.to_bytes(), checker)
     });

@@ -72,10 +72,10 @@ pub fn write_cluster_dir(args: &ClusterArgs) -> Result<Vec<PathBuf>, LedgerError
     let dir_abs = std::fs::canonicalize(&args.dir)
         .map_err(|e| LedgerError::io(args.dir.display().to_string(), e))?;
     // node processes may run elsewhere: a key directory is written as an absolute path
-    let checker = match args.checker.strip_prefix("halo2:") {
+    let checker = match args.checker.strip_prefix("snark:").or_else(|| args.checker.strip_prefix("halo2:")) {
         Some(keys) => {
             let abs = std::fs::canonicalize(keys).map_err(|e| LedgerError::io(keys.to_string(), e))?;
-            format!("halo2:{}", abs.display())
+            format!("snark:{}", abs.display())
         }
         None => args.checker.clone(),
     };

@@ -41,8 +41,8 @@ pub struct NodeConfig {
     pub replica: ReplicaConfig,
     /// Genesis of the PoT state.
     pub genesis: Genesis,
-    /// Proof checker: `halo2:<key dir>` (zkpot's verifier with the verifying keys in that
-    /// directory), or the stand-ins `fake-snark` (default), `marker`, `accept-all`.
+    /// Proof checker: `snark:<key dir>` (zkpot's verifier with the halo2 and Groth16 verifying
+    /// keys in that directory; `halo2:<key dir>` is the same), or the stand-ins `fake-snark` (default), `marker`, `accept-all`.
     #[serde(default = "default_checker")]
     pub checker: String,
 }
@@ -53,15 +53,15 @@ fn default_checker() -> String {
 
 /// The proof checkers this crate provides, by name.
 pub fn builtin_checker(name: &str) -> Result<Arc<dyn ProofChecker>, LedgerError> {
-    if let Some(dir) = name.strip_prefix("halo2:") {
-        return Ok(Arc::new(crate::snark::Halo2Checker::from_dir(std::path::Path::new(dir))?));
+    if let Some(dir) = name.strip_prefix("snark:").or_else(|| name.strip_prefix("halo2:")) {
+        return Ok(Arc::new(crate::snark::SnarkChecker::from_dir(std::path::Path::new(dir))?));
     }
     match name {
         "fake-snark" => Ok(Arc::new(FakeSnarkChecker)),
         "marker" => Ok(Arc::new(MarkerChecker::new())),
         "accept-all" => Ok(Arc::new(AcceptAll)),
         other => Err(LedgerError::Config(format!(
-            "unknown proof checker {other:?} (built in: halo2:<key dir>, fake-snark, marker, accept-all)"
+            "unknown proof checker {other:?} (built in: snark:<key dir> (halo2: is the same), fake-snark, marker, accept-all)"
         ))),
     }
 }

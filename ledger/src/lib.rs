@@ -19,7 +19,7 @@
 //!   `finalize`).
 //! * [`economics`]: reward and slashing splits, reputation rule.
 //! * [`checker`]: the `ProofChecker` seam for the SNARK verifier, and stand-ins for tests.
-//! * [`snark`]: `Halo2Checker`, the real verifier (zkpot-verifier) behind that seam.
+//! * [`snark`]: `SnarkChecker`, the real verifier (zkpot-verifier, halo2 and Groth16) behind that seam.
 //! * [`mod@execute`]: op bytes in, deterministic JSON reply out.
 //! * [`query`]: read-only views.
 //! * [`reject`]: every rejection reason; [`error`]: the crate error.

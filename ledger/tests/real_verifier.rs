@@ -1,6 +1,6 @@
-//! The ledger with the real verifier: a genuine halo2 proof (tiny circuit) is accepted by the
-//! `Halo2Checker`, a tampered one is rejected, and the whole PoT scenario (order, claim, eager
-//! validation, failed and successful challenges, finalize) settles on it.
+//! The ledger with the real verifier: genuine halo2 and Groth16 proofs (tiny circuits) are
+//! accepted by the `SnarkChecker`, tampered ones are rejected, and the whole PoT scenario (order,
+//! claim, eager validation, failed and successful challenges, finalize) settles on them.
 
 use std::sync::Arc;
 use zkpot_circuits::halo2::{CircuitShape, Witness};
@@ -8,9 +8,10 @@ use zkpot_circuits::testing::{random_dataset, random_model, TINY};
 use zkpot_ledger::checker::ProofChecker;
 use zkpot_ledger::client::LocalLedger;
 use zkpot_ledger::demo::{demo_genesis, run_demo, tamper, DemoTiming};
-use zkpot_ledger::snark::Halo2Checker;
+use zkpot_ledger::snark::SnarkChecker;
 use zkpot_params::srs::dev_srs;
-use zkpot_prover::{Backend, Halo2Backend};
+use zkpot_prover::groth16::DevSeed;
+use zkpot_prover::{Backend, Groth16Backend, Halo2Backend};
 use zkpot_verifier::Statement;
 
 fn real_proof() -> (Statement, Vec<u8>, Vec<u8>) {
@@ -25,7 +26,7 @@ fn real_proof() -> (Statement, Vec<u8>, Vec<u8>) {
 #[test]
 fn checker_accepts_real_proofs_and_rejects_tampering() {
     let (statement, proof, vk) = real_proof();
-    let checker = Halo2Checker::from_key_bytes(&vk).unwrap();
+    let checker = SnarkChecker::from_key_bytes(&vk).unwrap();
     checker.check(&statement, &proof).unwrap();
     assert!(checker.check(&statement, &tamper(&proof)).unwrap_err().contains("does not verify"));
     let mut flipped = proof.clone();
@@ -38,21 +39,50 @@ fn checker_accepts_real_proofs_and_rejects_tampering() {
     s.shape_id = "00".repeat(16);
     assert!(checker.check(&s, &proof).unwrap_err().contains("no verifying key"));
 
-    // from a key directory, as nodes load it (`halo2:<dir>`)
+    // from a key directory, as nodes load it (`snark:<dir>`, `halo2:<dir>` the same)
     let dir = std::env::temp_dir().join(format!("zkpot-ledger-keys-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("tiny.vk"), &vk).unwrap();
     std::fs::write(dir.join("not-a-key.key"), b"junk").unwrap();
-    let from_dir = zkpot_ledger::config::builtin_checker(&format!("halo2:{}", dir.display())).unwrap();
-    from_dir.check(&statement, &proof).unwrap();
+    let (g_statement, g_proof, g_vk) = groth16_proof();
+    std::fs::write(dir.join("tiny-groth16.vk"), &g_vk).unwrap();
+    for prefix in ["snark", "halo2"] {
+        let from_dir = zkpot_ledger::config::builtin_checker(&format!("{prefix}:{}", dir.display())).unwrap();
+        from_dir.check(&statement, &proof).unwrap();
+        from_dir.check(&g_statement, &g_proof).unwrap();
+    }
     std::fs::remove_dir_all(&dir).unwrap();
     assert!(zkpot_ledger::config::builtin_checker("halo2:/nonexistent-zkpot-dir").is_err());
+}
+
+fn groth16_proof() -> (Statement, Vec<u8>, Vec<u8>) {
+    let witness = Witness::new(random_model(3, TINY, &[3, 4, 3], 4), random_dataset(3, TINY, 3, 3, 6, 16)).unwrap();
+    let shape = CircuitShape::new(witness.model.architecture(), 6);
+    let (pk, vk) = Groth16Backend::setup(&DevSeed(5), &shape).unwrap();
+    let (statement, proof) = Groth16Backend::prove(&DevSeed(5), &pk, witness).unwrap();
+    (statement, proof.to_bytes(), vk.to_bytes())
+}
+
+#[test]
+fn checker_accepts_real_groth16_proofs_and_rejects_tampering() {
+    let (statement, proof, vk) = groth16_proof();
+    let checker = SnarkChecker::from_key_bytes(&vk).unwrap();
+    checker.check(&statement, &proof).unwrap();
+    let mut s = statement.clone();
+    s.score = (s.score + 1) % (s.samples + 1);
+    assert!(checker.check(&s, &proof).unwrap_err().contains("does not verify"));
+    let mut flipped = proof.clone();
+    flipped[30] ^= 1;
+    assert!(checker.check(&statement, &flipped).is_err());
+    // a halo2 statement of the same model and data is for another shape id: no key for it
+    let (h_statement, h_proof, _) = real_proof();
+    assert!(checker.check(&h_statement, &h_proof).unwrap_err().contains("no verifying key"));
 }
 
 #[tokio::test]
 async fn pot_scenario_settles_on_real_proofs() {
     let (statement, proof, vk) = real_proof();
-    let checker = Arc::new(Halo2Checker::from_key_bytes(&vk).unwrap());
+    let checker = Arc::new(SnarkChecker::from_key_bytes(&vk).unwrap());
     let mut ledger = LocalLedger::new(&demo_genesis(), checker, 1_000).unwrap();
     let before = ledger.state.totals().total();
     let s = run_demo(&mut ledger, &statement, &proof, DemoTiming::default()).await.unwrap();

@@ -42,6 +42,14 @@ impl AnyKey {
         }
     }
 
+    /// The circuit shape id statements for this key carry (each backend has its own ids).
+    pub fn shape_id(&self) -> String {
+        match self {
+            AnyKey::Halo2(k) => k.shape.id(),
+            AnyKey::Groth16(k) => zkpot_circuits::groth16::circuit::shape_id(&k.shape),
+        }
+    }
+
     /// The key file contents.
     pub fn to_bytes(&self) -> Vec<u8> {
         match self {
