@@ -57,14 +57,20 @@ pub fn pow5(x: Fr) -> Fr {
 
 /// One round: add constants, S-box, MDS.
 pub fn round(state: &[Fr; WIDTH], r: usize) -> [Fr; WIDTH] {
-    let c = constants();
-    let mut s: [Fr; WIDTH] = std::array::from_fn(|i| state[i] + c.rc[r][i]);
+    round_with(&constants().rc[r], state, r)
+}
+
+/// Round `r` with the round constants `k`: add them, S-box (all lanes in a full round, lane 0
+/// in a partial one), MDS.
+fn round_with(k: &[Fr; WIDTH], state: &[Fr; WIDTH], r: usize) -> [Fr; WIDTH] {
+    let mds = &constants().mds;
+    let mut s: [Fr; WIDTH] = std::array::from_fn(|i| state[i] + k[i]);
     if is_full_round(r) {
         s = s.map(pow5);
     } else {
         s[0] = pow5(s[0]);
     }
-    std::array::from_fn(|i| (0..WIDTH).fold(Fr::ZERO, |acc, j| acc + c.mds[i][j] * s[j]))
+    std::array::from_fn(|i| (0..WIDTH).fold(Fr::ZERO, |acc, j| acc + mds[i][j] * s[j]))
 }
 
 /// An equivalent set of round constants in which every partial round adds a constant to lane 0
@@ -94,14 +100,7 @@ pub fn fold_partial_constants(rc: &[[Fr; WIDTH]], mds: &[[Fr; WIDTH]; WIDTH]) ->
 
 /// One round with the folded constants (the halo2 chip's intermediate states).
 pub fn round_folded(state: &[Fr; WIDTH], r: usize) -> [Fr; WIDTH] {
-    let c = constants();
-    let mut s: [Fr; WIDTH] = std::array::from_fn(|i| state[i] + c.folded[r][i]);
-    if is_full_round(r) {
-        s = s.map(pow5);
-    } else {
-        s[0] = pow5(s[0]);
-    }
-    std::array::from_fn(|i| (0..WIDTH).fold(Fr::ZERO, |acc, j| acc + c.mds[i][j] * s[j]))
+    round_with(&constants().folded[r], state, r)
 }
 
 /// The permutation computed with the folded constants: equal to [`permute`].
