@@ -25,9 +25,7 @@ pub fn groth16_keys(args: &ParamsArgs, shape: &CircuitShape) -> Result<(Groth16P
     // refuse what the Groth16 circuit does not prove (conv/pool layers, other score functions)
     zkpot_circuits::groth16::support::dense_layers(shape)?;
     if let Some(path) = &args.pk {
-        let (res, took) = step(&format!("loading the Groth16 proving key {}", path.display()), || {
-            cache::read(path).map_err(anyhow::Error::from).and_then(|b| Groth16ProvingKey::from_bytes(&b).map_err(anyhow::Error::from))
-        });
+        let (res, took) = step(&format!("loading the Groth16 proving key {}", path.display()), || read_pk(path));
         let pk = res.with_context(|| format!("in {}", path.display()))?;
         if &pk.shape != shape {
             bail!("the proving key {} is for circuit {}, the model and data need {}", path.display(), shape_id(&pk.shape), shape_id(shape));
@@ -38,9 +36,7 @@ pub fn groth16_keys(args: &ParamsArgs, shape: &CircuitShape) -> Result<(Groth16P
     let seed = DevSeed(args.dev_seed.unwrap_or(DEFAULT_DEV_SEED));
     let path = dev_pk_path(args, shape, seed);
     if path.exists() {
-        let (res, took) = step(&format!("cached Groth16 development keys {}", path.display()), || {
-            cache::read(&path).map_err(anyhow::Error::from).and_then(|b| Groth16ProvingKey::from_bytes(&b).map_err(anyhow::Error::from))
-        });
+        let (res, took) = step(&format!("cached Groth16 development keys {}", path.display()), || read_pk(&path));
         if let Ok(pk) = res {
             if &pk.shape == shape {
                 return Ok((pk, took));
@@ -55,4 +51,9 @@ pub fn groth16_keys(args: &ParamsArgs, shape: &CircuitShape) -> Result<(Groth16P
     let (pk, _) = res?;
     cache::write_atomic(&path, &pk.to_bytes()).context("caching the Groth16 proving key")?;
     Ok((pk, took))
+}
+
+/// Reads and decodes a Groth16 proving key file.
+fn read_pk(path: &std::path::Path) -> Result<Groth16ProvingKey> {
+    Ok(Groth16ProvingKey::from_bytes(&cache::read(path)?)?)
 }

@@ -17,19 +17,12 @@ pub mod table;
 pub use error::BenchError;
 pub use measure::Measurement;
 
-use zkpot_circuits::fixed::FixedParams;
 use zkpot_circuits::halo2::{CircuitShape, Witness};
-use zkpot_circuits::quantize::quantize_model;
 use zkpot_circuits::testing::{random_dataset, random_model, TINY};
 
 /// The digits MLP on its first `n` bundled test samples.
 pub fn digits(n: usize) -> Witness {
-    let model = quantize_model(&zkpot_circuits::bundled::digits_model().expect("bundled model"), FixedParams::DEFAULT).expect("quantizes");
-    let data = zkpot_circuits::bundled::digits_test()
-        .and_then(|d| d.take(n))
-        .and_then(|d| d.quantize(FixedParams::DEFAULT))
-        .expect("bundled data");
-    Witness::new(model, data).expect("in bound")
+    zkpot_circuits::bundled::digits_witness(n).expect("the bundled digits model and data")
 }
 
 /// A tiny 8-16-4 random model (8-bit values) on `n` random samples.

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use zkpot_circuits::eval::evaluate;
 use zkpot_circuits::halo2::{CircuitShape, Witness};
 use zkpot_prover::groth16::DevSeed;
+use zkpot_verifier::ProofFile;
 use zkpot_prover::{Backend, Groth16Backend, Halo2Backend};
 
 /// What one (backend, N) run measured.
@@ -71,72 +72,69 @@ fn verify_time(mut f: impl FnMut() -> Result<(), BenchError>) -> Result<Duration
     Ok(times[times.len() / 2])
 }
 
+/// What one backend's stages measured.
+struct Stages {
+    score: u64,
+    keygen: Duration,
+    prove: Duration,
+    verify: Duration,
+    proof_bytes: usize,
+}
+
+/// Key generation (or circuit-specific setup), proving and verification of `witness` with
+/// backend `B`, each timed and announced through `progress` as `name N = n: stage`.
+fn stages<B: Backend<Proof = ProofFile>>(name: &str, params: &B::Params, shape: &CircuitShape, witness: Witness, progress: &dyn Fn(&str)) -> Result<Stages, BenchError> {
+    let n = shape.samples;
+    progress(&format!("{name} N = {n}: key generation"));
+    let (keys, keygen) = timed(|| B::setup(params, shape));
+    let (pk, vk) = keys?;
+    progress(&format!("{name} N = {n}: proving"));
+    let (res, prove) = timed(|| B::prove(params, &pk, witness));
+    let (statement, proof) = res?;
+    progress(&format!("{name} N = {n}: verifying"));
+    let verify = verify_time(|| Ok(B::verify(&vk, &statement, &proof)?))?;
+    Ok(Stages { score: statement.score, keygen, prove, verify, proof_bytes: proof.proof.len() })
+}
+
 /// Measures `backend` on the digits MLP with its first `n` test samples. The development SRS
 /// is cached in `cache`; keys are always generated afresh (key generation is measured).
 pub fn measure(backend: &str, n: usize, cache: &Path, progress: &dyn Fn(&str)) -> Result<Measurement, BenchError> {
     let witness = crate::digits(n);
     let native = native_eval_time(&witness);
-    match backend {
+    let shape = CircuitShape::new(witness.model.architecture(), n);
+    // (backend name, k, rows used, constraints, SRS time, stages)
+    let (name, k, rows_used, constraints, srs, st) = match backend {
         "halo2" | zkpot_verifier::HALO2_BACKEND => {
-            let shape = CircuitShape::new(witness.model.architecture(), n);
             progress(&format!("halo2 N = {n}: SRS (k = {})", shape.k()));
             let (params, srs) = timed(|| zkpot_params::cache::dev_srs_cached(cache, shape.k()));
             let params = params?.0;
-            progress(&format!("halo2 N = {n}: key generation"));
-            let (keys, keygen) = timed(|| Halo2Backend::setup(&params, &shape));
-            let (pk, vk) = keys?;
-            progress(&format!("halo2 N = {n}: proving"));
-            let (res, prove) = timed(|| Halo2Backend::prove(&params, &pk, witness));
-            let (statement, proof) = res?;
-            progress(&format!("halo2 N = {n}: verifying"));
-            let verify = verify_time(|| Ok(Halo2Backend::verify(&vk, &statement, &proof)?))?;
-            Ok(Measurement {
-                backend: zkpot_verifier::HALO2_BACKEND.into(),
-                samples: n,
-                score: statement.score,
-                k: Some(shape.k()),
-                rows_used: Some(shape.main_rows().max(shape.poseidon_rows()) as u64),
-                constraints: None,
-                srs_seconds: srs.as_secs_f64(),
-                keygen_seconds: keygen.as_secs_f64(),
-                prove_seconds: prove.as_secs_f64(),
-                verify_ms: verify.as_secs_f64() * 1e3,
-                proof_bytes: proof.proof.len(),
-                peak_rss_mib: peak_rss_mib(),
-                native_eval_ms: native.as_secs_f64() * 1e3,
-                prove_over_native: prove.as_secs_f64() / native.as_secs_f64().max(1e-9),
-            })
+            let st = stages::<Halo2Backend>("halo2", &params, &shape, witness, progress)?;
+            let rows = shape.main_rows().max(shape.poseidon_rows()) as u64;
+            (zkpot_verifier::HALO2_BACKEND, Some(shape.k()), Some(rows), None, srs, st)
         }
         "groth16" | zkpot_verifier::GROTH16_BACKEND => {
-            let shape = CircuitShape::new(witness.model.architecture(), n);
-            let constraints = zkpot_circuits::groth16::cost::ConstraintCount::of(&shape).total as u64;
             // Groth16 has no universal SRS: the circuit-specific setup is the key generation.
-            progress(&format!("groth16 N = {n}: setup ({constraints} constraints, development keys)"));
-            let seed = DevSeed::default();
-            let (keys, keygen) = timed(|| Groth16Backend::setup(&seed, &shape));
-            let (pk, vk) = keys?;
-            progress(&format!("groth16 N = {n}: proving"));
-            let (res, prove) = timed(|| Groth16Backend::prove(&seed, &pk, witness));
-            let (statement, proof) = res?;
-            progress(&format!("groth16 N = {n}: verifying"));
-            let verify = verify_time(|| Ok(Groth16Backend::verify(&vk, &statement, &proof)?))?;
-            Ok(Measurement {
-                backend: zkpot_verifier::GROTH16_BACKEND.into(),
-                samples: n,
-                score: statement.score,
-                k: None,
-                rows_used: None,
-                constraints: Some(constraints),
-                srs_seconds: 0.0,
-                keygen_seconds: keygen.as_secs_f64(),
-                prove_seconds: prove.as_secs_f64(),
-                verify_ms: verify.as_secs_f64() * 1e3,
-                proof_bytes: proof.proof.len(),
-                peak_rss_mib: peak_rss_mib(),
-                native_eval_ms: native.as_secs_f64() * 1e3,
-                prove_over_native: prove.as_secs_f64() / native.as_secs_f64().max(1e-9),
-            })
+            let constraints = zkpot_circuits::groth16::cost::ConstraintCount::of(&shape).total as u64;
+            progress(&format!("groth16 N = {n}: {constraints} constraints, development keys"));
+            let st = stages::<Groth16Backend>("groth16", &DevSeed::default(), &shape, witness, progress)?;
+            (zkpot_verifier::GROTH16_BACKEND, None, None, Some(constraints), Duration::ZERO, st)
         }
-        other => Err(BenchError::UnknownBackend(other.into())),
-    }
+        other => return Err(BenchError::UnknownBackend(other.into())),
+    };
+    Ok(Measurement {
+        backend: name.into(),
+        samples: n,
+        score: st.score,
+        k,
+        rows_used,
+        constraints,
+        srs_seconds: srs.as_secs_f64(),
+        keygen_seconds: st.keygen.as_secs_f64(),
+        prove_seconds: st.prove.as_secs_f64(),
+        verify_ms: st.verify.as_secs_f64() * 1e3,
+        proof_bytes: st.proof_bytes,
+        peak_rss_mib: peak_rss_mib(),
+        native_eval_ms: native.as_secs_f64() * 1e3,
+        prove_over_native: st.prove.as_secs_f64() / native.as_secs_f64().max(1e-9),
+    })
 }

@@ -32,6 +32,15 @@ pub fn digits_full() -> Result<FloatDataset> {
     FloatDataset::from_json(DIGITS_FULL_JSON)
 }
 
+/// The witness of the bundled digits MLP, quantized at the default format, on the first `n`
+/// samples of the bundled test set (the default statement's witness when `n` is 500).
+pub fn digits_witness(n: usize) -> Result<crate::halo2::Witness> {
+    let fixed = crate::fixed::FixedParams::DEFAULT;
+    let model = crate::quantize::quantize_model(&digits_model()?, fixed)?;
+    let data = digits_test()?.take(n)?.quantize(fixed)?;
+    crate::halo2::Witness::new(model, data)
+}
+
 /// `data/breast-cancer/model.json`.
 pub const BREAST_CANCER_MODEL_JSON: &str = include_str!("../../data/breast-cancer/model.json");
 /// `data/breast-cancer/test.json`.

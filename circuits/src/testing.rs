@@ -3,6 +3,8 @@
 //! bound for the sizes used in tests.
 
 use crate::dataset::QuantizedDataset;
+use crate::eval::Trace;
+use crate::fixed::{argmax, rescale};
 use crate::fixed::FixedParams;
 use crate::layers::{ConvLayer, Layer, PoolLayer, Window2d};
 use crate::model::{DenseLayer, QuantizedModel};
@@ -75,4 +77,29 @@ pub fn random_cnn(seed: u64, fixed: FixedParams, w: i64, count_include_pad: bool
         Layer::Dense(DenseLayer { inputs: 27, outputs: 3, relu: false, weights: draw(81), bias: draw(3) }),
     ];
     QuantizedModel::new("random-cnn", fixed, 16, 3, layers).expect("random CNN is valid")
+}
+
+/// Overwrites `trace` with the true values of a dense model on `data` *without* the bound check
+/// (the evaluator refuses a model whose values leave the bound): what a prover who ignores the
+/// bound would put in the witness. Layers other than dense are skipped, so use it on MLPs.
+/// Predictions and the score follow the unbounded logits.
+pub fn unbounded_dense_trace(model: &QuantizedModel, data: &QuantizedDataset, trace: &mut Trace) {
+    let s = model.fixed.scale_bits;
+    for si in 0..data.len() {
+        let mut cur: Vec<i64> = data.sample(si).to_vec();
+        for (li, l) in model.layers.iter().filter_map(|l| l.as_dense()).enumerate() {
+            let v = &mut trace.samples[si].layers[li];
+            for j in 0..l.outputs {
+                let acc: i64 = (0..l.inputs).map(|i| cur[i] * l.w(i, j)).sum::<i64>() + (l.bias[j] << s);
+                let (z, r) = rescale(acc as i128, s);
+                v.acc[j] = acc;
+                v.z[j] = z as i64;
+                v.rem[j] = r as i64;
+                v.out[j] = if l.relu { v.z[j].max(0) } else { v.z[j] };
+            }
+            cur = v.out.clone();
+        }
+        trace.samples[si].prediction = argmax(&cur);
+    }
+    trace.score = trace.samples.iter().filter(|t| t.correct()).count();
 }

@@ -9,7 +9,7 @@ use zkpot_circuits::eval::evaluate;
 use zkpot_circuits::field::Fr;
 use zkpot_circuits::fixed::rescale;
 use zkpot_circuits::groth16::{ConstraintCount, Groth16Circuit};
-use zkpot_circuits::testing::{random_dataset, random_model, TINY};
+use zkpot_circuits::testing::{random_dataset, random_model, unbounded_dense_trace, TINY};
 
 fn tiny(seed: u64, n: usize) -> Groth16Circuit {
     let model = random_model(seed, TINY, &[3, 4, 3], 4);
@@ -209,25 +209,8 @@ fn value_outside_the_bound_fails() {
     w.model.layers[0].as_dense_mut().unwrap().bias[0] = 127;
     w.data.features[0] = 127;
     assert!(evaluate(&w.model, &w.data).is_err());
-    let s = TINY.scale_bits;
-    for si in 0..w.data.len() {
-        let mut cur: Vec<i64> = w.data.sample(si).to_vec();
-        for (li, l) in w.model.layers.iter().filter_map(|l| l.as_dense()).enumerate() {
-            let v = &mut w.trace.samples[si].layers[li];
-            for j in 0..l.outputs {
-                let acc: i64 = (0..l.inputs).map(|i| cur[i] * l.w(i, j)).sum::<i64>() + (l.bias[j] << s);
-                let (z, r) = rescale(acc as i128, s);
-                v.acc[j] = acc;
-                v.z[j] = z as i64;
-                v.rem[j] = r as i64;
-                v.out[j] = if l.relu { v.z[j].max(0) } else { v.z[j] };
-            }
-            cur = v.out.clone();
-        }
-        w.trace.samples[si].prediction = zkpot_circuits::fixed::argmax(&cur);
-    }
+    unbounded_dense_trace(&w.model, &w.data, &mut w.trace);
     assert!(w.trace.samples[0].layers[0].z[0] > 127);
-    w.trace.score = w.trace.samples.iter().filter(|s| s.correct()).count();
     c.public = c.witness.public_inputs();
     c.public[3] = Fr::from(c.witness.trace.score as u64);
     assert!(!ok(&c));

@@ -8,7 +8,7 @@ use zkpot_circuits::eval::evaluate;
 use zkpot_circuits::field::Fr;
 use zkpot_circuits::fixed::rescale;
 use zkpot_circuits::halo2::{CircuitShape, ValidationCircuit};
-use zkpot_circuits::testing::{random_dataset, random_model, TINY};
+use zkpot_circuits::testing::{random_dataset, random_model, unbounded_dense_trace, TINY};
 
 fn tiny(seed: u64, n: usize) -> ValidationCircuit {
     let model = random_model(seed, TINY, &[3, 4, 3], 4);
@@ -185,26 +185,8 @@ fn value_outside_the_bound_fails() {
     w.data.features[0] = 127;
     assert!(evaluate(&w.model, &w.data).is_err());
     // the true values of every sample, without the bound check
-    let s = TINY.scale_bits;
-    for si in 0..w.data.len() {
-        let mut cur: Vec<i64> = w.data.sample(si).to_vec();
-        for (li, l) in w.model.layers.iter().enumerate() {
-            let l = l.as_dense().unwrap();
-            let v = &mut w.trace.samples[si].layers[li];
-            for j in 0..l.outputs {
-                let acc: i64 = (0..l.inputs).map(|i| cur[i] * l.w(i, j)).sum::<i64>() + (l.bias[j] << s);
-                let (z, r) = rescale(acc as i128, s);
-                v.acc[j] = acc;
-                v.z[j] = z as i64;
-                v.rem[j] = r as i64;
-                v.out[j] = if l.relu { v.z[j].max(0) } else { v.z[j] };
-            }
-            cur = v.out.clone();
-        }
-        w.trace.samples[si].prediction = zkpot_circuits::fixed::argmax(&cur);
-    }
+    unbounded_dense_trace(&w.model, &w.data, &mut w.trace);
     assert!(w.trace.samples[0].layers[0].z[0] > 127);
-    w.trace.score = w.trace.samples.iter().filter(|s| s.correct()).count();
     let public = w.public_inputs();
     let err = run(&c, public).unwrap_err();
     assert!(err.contains("relu") || err.contains("range"), "{err}");

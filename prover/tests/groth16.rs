@@ -189,7 +189,7 @@ fn evm_fixture_key_is_todays_circuit() {
     // `zkpot prove --backend groth16 --samples 2` (in that directory).
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../verifier/tests/fixtures/evm-digits");
     let committed = Groth16Key::read(std::path::Path::new(&format!("{dir}/vk.key"))).unwrap();
-    let witness = digits(2);
+    let witness = zkpot_circuits::bundled::digits_witness(2).unwrap();
     let shape = CircuitShape::new(witness.model.architecture(), 2);
     let (_, vk) = Groth16Backend::setup(&DevSeed::default(), &shape).unwrap();
     assert!(vk == committed, "the committed EVM fixture key is not today's circuit's: regenerate it (see above)");
@@ -199,10 +199,3 @@ fn evm_fixture_key_is_todays_circuit() {
     assert_eq!(statement.public_inputs().unwrap(), witness.public_inputs());
 }
 
-/// The bundled digits MLP on its first `n` test samples.
-fn digits(n: usize) -> Witness {
-    use zkpot_circuits::{bundled, fixed::FixedParams, quantize::quantize_model};
-    let model = quantize_model(&bundled::digits_model().unwrap(), FixedParams::DEFAULT).unwrap();
-    let data = bundled::digits_test().and_then(|d| d.take(n)).and_then(|d| d.quantize(FixedParams::DEFAULT)).unwrap();
-    Witness::new(model, data).unwrap()
-}
