@@ -1,8 +1,10 @@
 //! The `zkpot` binary end to end on a tiny model (8-bit values, k = 9): every verb, the files it
 //! writes, and a clear message (never a panic) for each kind of bad input.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+
+use common::{assert_fails_with, empty_dir, text, zkpot};
+use std::path::PathBuf;
 
 const MODEL: &str = r#"{"format":"zkpot-float-model","version":1,"name":"tiny","input_dim":3,"num_classes":3,
  "layers":[{"type":"dense","weights":[[0.5,-0.25,0.125,1.0],[-0.5,0.75,0.25,-0.125],[0.25,0.5,-0.75,0.5]],"bias":[0.125,-0.25,0.0,0.25]},
@@ -13,30 +15,8 @@ const DATA: &str = r#"{"format":"zkpot-dataset","version":1,"name":"tiny","num_c
  "features":[[1.0,0.5,-0.5],[0.25,-1.0,2.0],[-1.5,0.75,0.5],[2.0,1.0,1.0],[0.0,0.0,0.5]],
  "labels":[0,2,1,0,2]}"#;
 
-fn zkpot(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_zkpot"))
-        .args(args)
-        .current_dir(dir)
-        .env("ZKPOT_CACHE", dir.join("cache"))
-        .output()
-        .expect("run zkpot")
-}
-
-fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
-}
-
-fn assert_fails_with(o: &Output, needle: &str) {
-    let t = text(o);
-    assert!(!o.status.success(), "expected failure, got success: {t}");
-    assert!(!t.contains("panicked"), "panic: {t}");
-    assert!(t.contains(needle), "expected `{needle}` in: {t}");
-}
-
 fn workdir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("zkpot-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = empty_dir("cli", name);
     std::fs::write(dir.join("model.json"), MODEL).unwrap();
     std::fs::write(dir.join("data.json"), DATA).unwrap();
     dir

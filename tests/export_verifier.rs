@@ -3,8 +3,10 @@
 //! clear message (never a panic) for a wrong backend, a malformed key or a proof that does not
 //! verify. The contract itself is run in an EVM by `verifier/tests/evm.rs`.
 
+mod common;
+
+use common::{assert_fails_with, empty_dir, text, zkpot};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/verifier/tests/fixtures/evm");
 
@@ -12,26 +14,8 @@ fn fixture(name: &str) -> String {
     Path::new(FIXTURES).join(name).display().to_string()
 }
 
-fn zkpot(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_zkpot")).args(args).current_dir(dir).output().expect("run zkpot")
-}
-
-fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
-}
-
-fn assert_fails_with(o: &Output, needle: &str) {
-    let t = text(o);
-    assert!(!o.status.success(), "expected failure, got success: {t}");
-    assert!(!t.contains("panicked"), "panic: {t}");
-    assert!(t.contains(needle), "expected `{needle}` in: {t}");
-}
-
 fn workdir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("zkpot-export-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("work directory");
-    dir
+    empty_dir("export", name)
 }
 
 #[test]

@@ -3,8 +3,11 @@
 //! CNN (conv, max-pool, average-pool, flatten, dense) with its quantized score pinned; bad files
 //! fail with clear messages.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+
+use common::{empty_dir, text, zkpot};
+use std::path::PathBuf;
+use std::process::Output;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -14,26 +17,11 @@ fn fixture(name: &str) -> String {
     root().join("onnx/tests/fixtures").join(name).display().to_string()
 }
 
-fn zkpot(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_zkpot"))
-        .args(args)
-        .current_dir(dir)
-        .env("ZKPOT_CACHE", dir.join("cache"))
-        .output()
-        .expect("run zkpot")
-}
-
-fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
-}
-
 fn workdir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("zkpot-onnx-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    empty_dir("onnx", name)
 }
 
+/// Like `common::assert_fails_with`, and the exit status must be 2 (an input error).
 fn assert_fails_with(o: &Output, needle: &str) {
     let t = text(o);
     assert_eq!(o.status.code(), Some(2), "expected exit 2: {t}");
