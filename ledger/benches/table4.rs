@@ -12,7 +12,8 @@
 //! ZKPOT_BENCH_NODES=4,10,30,100 ZKPOT_BENCH_RUNS=20 cargo bench -p zkpot-ledger --bench table4
 //! ```
 //! Prints a markdown table. No assertions on timings. `ZKPOT_BENCH_MONITOR=1`
-//! prints the in-process replicas' views and progress every 5 s.
+//! prints the in-process replicas' views and progress every 5 s. `ZKPOT_BENCH_THROUGHPUT=0` skips
+//! the throughput runs.
 //!
 //! WAN mode (the paper's Table 5 setting): `ZKPOT_BENCH_WAN="20ms:100mbit,100ms:10mbit"`
 //! puts a userspace loopback TCP relay on every directed replica-to-replica link and on
@@ -617,7 +618,8 @@ async fn bench_n(
     // Sustained throughput: concurrent clients, each request one signed transfer
     // (batch 1: the primary batches requests, max_batch 64, max_in_flight 4) or a
     // client-side batch of 32 transfers in one request.
-    if n <= 30 && wan.is_none() {
+    let throughput = std::env::var("ZKPOT_BENCH_THROUGHPUT").map_or(true, |v| v != "0");
+    if n <= 30 && wan.is_none() && throughput {
         for per_request in [1usize, 32] {
             let secs = 5.0;
             let mut handles = Vec::new();

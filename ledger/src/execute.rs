@@ -6,7 +6,7 @@
 use crate::checker::ProofChecker;
 use crate::reject::Reject;
 use crate::state::{PotState, Receipt, TxContext};
-use crate::tx::{Op, SignedTx};
+use crate::tx::{verify_all, Op, SignedTx};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -109,7 +109,8 @@ pub fn execute(
         Ok(Op::Batch(txs)) => Reply::Batch {
             outcomes: txs
                 .iter()
-                .map(|t| apply_one(state, t, ctx, checker))
+                .zip(verify_all(&txs))
+                .map(|(t, sig)| TxOutcome::from_result(t.body.kind(), state.apply_checked(t, sig, ctx, checker)))
                 .collect(),
         },
         Ok(Op::Query(q)) => {

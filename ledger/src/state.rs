@@ -215,11 +215,23 @@ impl PotState {
         ctx: TxContext,
         checker: &dyn ProofChecker,
     ) -> Result<Receipt, Reject> {
+        self.apply_checked(tx, tx.verify(), ctx, checker)
+    }
+
+    /// [`PotState::apply`] with the signature check `signature` already done
+    /// (batches check all their signatures at once: [`crate::tx::verify_all`]).
+    pub fn apply_checked(
+        &mut self,
+        tx: &SignedTx,
+        signature: Result<(), Reject>,
+        ctx: TxContext,
+        checker: &dyn ProofChecker,
+    ) -> Result<Receipt, Reject> {
         self.applied = self.applied.saturating_add(1);
         self.last_time = self.last_time.max(ctx.now);
         self.last_seq = self.last_seq.max(ctx.seq);
         let now = self.last_time;
-        tx.verify()?;
+        signature?;
         let signer = tx.signer;
         let acct = self
             .accounts

@@ -117,19 +117,49 @@ impl SignedTx {
 
     /// Verifies the signature (strict ed25519, deterministic).
     pub fn verify(&self) -> Result<(), Reject> {
+        let (key, msg, sig) = self.parts()?;
+        key.verify_strict(&msg, &sig).map_err(|_| Reject::BadSignature)
+    }
+
+    /// The key, signed bytes and signature, or why they cannot be checked.
+    fn parts(&self) -> Result<(VerifyingKey, Vec<u8>, Signature), Reject> {
         let key = VerifyingKey::from_bytes(&self.signer.0).map_err(|_| Reject::BadPublicKey)?;
         let sig_bytes: [u8; 64] = self
             .signature
             .as_slice()
             .try_into()
             .map_err(|_| Reject::BadSignature)?;
-        let sig = Signature::from_bytes(&sig_bytes);
-        key.verify_strict(
-            &Self::signing_bytes(&self.signer, self.nonce, &self.body),
-            &sig,
-        )
-        .map_err(|_| Reject::BadSignature)
+        Ok((key, Self::signing_bytes(&self.signer, self.nonce, &self.body), Signature::from_bytes(&sig_bytes)))
     }
+}
+
+/// The signature checks of a batch of transactions, in order: one Ed25519 batch
+/// verification over all well-formed ones (about a third of the cost of checking them
+/// one by one for 100 transactions), and only if that fails, [`SignedTx::verify`] on each.
+///
+/// Deterministic on every replica: the batch's random coefficients come from a
+/// transcript of its own keys, messages and signatures (ed25519-dalek), so the same
+/// transactions get the same answers everywhere. Batch acceptance can differ from
+/// strict verification only for a signature its own signer crafted with a torsion
+/// component (it cannot forge anyone else's), and weak (small-order) keys are never
+/// batched, so they are refused exactly as [`SignedTx::verify`] refuses them.
+pub fn verify_all(txs: &[SignedTx]) -> Vec<Result<(), Reject>> {
+    let parts: Vec<Result<(VerifyingKey, Vec<u8>, Signature), Reject>> = txs.iter().map(SignedTx::parts).collect();
+    let batchable: Vec<&(VerifyingKey, Vec<u8>, Signature)> =
+        parts.iter().filter_map(|p| p.as_ref().ok()).filter(|(k, _, _)| !k.is_weak()).collect();
+    let all_batchable = batchable.len() == txs.len();
+    if all_batchable && batchable.len() >= 2 {
+        let msgs: Vec<&[u8]> = batchable.iter().map(|(_, m, _)| m.as_slice()).collect();
+        let sigs: Vec<Signature> = batchable.iter().map(|(_, _, s)| *s).collect();
+        let keys: Vec<VerifyingKey> = batchable.iter().map(|(k, _, _)| *k).collect();
+        if ed25519_dalek::verify_batch(&msgs, &sigs, &keys).is_ok() {
+            return vec![Ok(()); txs.len()];
+        }
+    }
+    parts
+        .into_iter()
+        .map(|p| p.and_then(|(key, msg, sig)| key.verify_strict(&msg, &sig).map_err(|_| Reject::BadSignature)))
+        .collect()
 }
 
 /// Read-only questions.
@@ -212,5 +242,32 @@ mod tests {
         assert!(Op::decode(&[]).is_err());
         assert!(Op::decode(&[9, 1, 2]).is_err());
         assert!(Op::decode(&[OP_VERSION, 200, 200, 200]).is_err());
+    }
+
+    #[test]
+    fn batch_checks_equal_one_by_one_checks() {
+        let txs: Vec<SignedTx> = (0..6)
+            .map(|i| SignedTx::sign(&signing_key_from_seed(&format!("v{i}")), i, TxBody::Finalize { order: i }))
+            .collect();
+        assert_eq!(verify_all(&txs), vec![Ok(()); 6]);
+        assert_eq!(verify_all(&txs[..1]), vec![Ok(())]);
+        assert!(verify_all(&[]).is_empty());
+        let mut bad = txs.clone();
+        bad[2].nonce += 1; // signature no longer matches
+        bad[4].signature.pop(); // wrong length
+        bad[5].signer = Bytes32([0; 32]); // the identity's encoding is not a usable key here
+        let expect: Vec<_> = bad.iter().map(SignedTx::verify).collect();
+        assert_eq!(verify_all(&bad), expect);
+        assert_eq!(expect[2], Err(Reject::BadSignature));
+        assert_eq!(expect[4], Err(Reject::BadSignature));
+        assert!(expect[5].is_err() && expect[0].is_ok() && expect[3].is_ok());
+        // a weak (small-order) key is never batched, so it gets strict verification's answer
+        let mut weak = txs.clone();
+        let mut identity = [0u8; 32];
+        identity[0] = 1; // the neutral element, a small-order point
+        weak[1].signer = Bytes32(identity);
+        let expect: Vec<_> = weak.iter().map(SignedTx::verify).collect();
+        assert_eq!(verify_all(&weak), expect);
+        assert!(expect[1].is_err());
     }
 }

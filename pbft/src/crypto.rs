@@ -1,7 +1,10 @@
 //! Ed25519 signing of protocol messages.
 //!
 //! Every message type implements [`Signable`]: a domain tag plus the identity of
-//! its signer. The signed bytes are `tag || postcard(body)`. Verification lives in
+//! its signer. The signed bytes are `tag || postcard(body)`, except for requests
+//! (`tag || postcard(client, timestamp, SHA-256(op))`) and pre-prepares (`tag ||
+//! postcard(view, seq, digest, primary)`: the batch is bound by its digest), so that big
+//! operations are hashed once per check instead of serialized and hashed again. Verification lives in
 //! [`crate::verify`]; this module only produces signatures and derives keys.
 
 use ed25519_dalek::{Signer as _, SigningKey, VerifyingKey};
@@ -39,7 +42,7 @@ pub trait Signable: Serialize {
 pub struct Signed<T> {
     /// The signed content.
     pub body: T,
-    /// Signature over `T::TAG || postcard(body)`.
+    /// Signature over `body.signing_bytes()` (`T::TAG || postcard(body)` unless the type says otherwise).
     pub sig: Vec<u8>,
 }
 

@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::crypto::{Signable, Signed, Signer};
-use crate::types::{digest_of, ClientId, Digest, ReplicaId, SeqNo, View};
+use crate::types::{digest_of, sha256, ClientId, Digest, ReplicaId, SeqNo, View};
 
 /// `<REQUEST, o, t, c>` (§4.1): operation `op` with client timestamp `timestamp`
 /// (a per-client counter; exactly-once is enforced by it).
@@ -260,8 +260,39 @@ macro_rules! signable {
     };
 }
 
-signable!(Request, b"pbft/request/v1", |s| Signer::Client(s.client));
-signable!(PrePrepare, b"pbft/pre-prepare/v1", |s| Signer::Replica(s.primary));
+/// A request is signed over `(client, timestamp, SHA-256(op))`, not the op itself: the
+/// signature then hashes 48 bytes plus one SHA-256 pass over the op, where signing the
+/// op would hash it with SHA-512 inside Ed25519 and serialize it again for every check.
+impl Signable for Request {
+    const TAG: &'static [u8] = b"pbft/request/v2";
+    fn signer(&self) -> Signer {
+        Signer::Client(self.client)
+    }
+    fn signing_bytes(&self) -> Vec<u8> {
+        tagged(Self::TAG, &(self.client, self.timestamp, sha256(&self.op)))
+    }
+}
+
+/// `<PRE-PREPARE, v, n, d>σp, m` (§4.2): the signature covers the digest, not the
+/// piggybacked batch; [`crate::verify`] checks `d = batch.digest()`, which binds the
+/// batch. Signing the batch too would hash and serialize it once more per check.
+impl Signable for PrePrepare {
+    const TAG: &'static [u8] = b"pbft/pre-prepare/v2";
+    fn signer(&self) -> Signer {
+        Signer::Replica(self.primary)
+    }
+    fn signing_bytes(&self) -> Vec<u8> {
+        tagged(Self::TAG, &(self.view, self.seq, self.digest, self.primary))
+    }
+}
+
+fn tagged<T: Serialize>(tag: &[u8], value: &T) -> Vec<u8> {
+    let mut out = tag.to_vec();
+    // serializing tuples of integers and byte arrays into a Vec cannot fail
+    out.extend(postcard::to_stdvec(value).unwrap_or_default());
+    out
+}
+
 signable!(Prepare, b"pbft/prepare/v1", |s| Signer::Replica(s.replica));
 signable!(Commit, b"pbft/commit/v1", |s| Signer::Replica(s.replica));
 signable!(Reply, b"pbft/reply/v1", |s| Signer::Replica(s.replica));

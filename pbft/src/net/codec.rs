@@ -10,7 +10,7 @@ use crate::error::{PbftError, Result};
 use crate::message::Message;
 
 /// Current wire-format version.
-pub const VERSION: u8 = 1;
+pub const VERSION: u8 = 2;
 /// Largest accepted frame (snapshots travel in state-transfer replies).
 pub const MAX_FRAME: usize = 256 << 20;
 

@@ -9,6 +9,12 @@
 //! | `prepared`   | seq            | `PreparedCert` (P set, highest view)               |
 //! | `committed`  | seq            | `CommittedEntry` above the stable checkpoint       |
 //! | `checkpoint` | `"proof"`, `"snapshot"` | stable checkpoint proof and its snapshot  |
+//! | `batches`    | batch digest   | `Batch`                                            |
+//!
+//! A pre-prepare's batch is stored once, in `batches` under its digest; the rows of
+//! `accepted`, `prepared` and `committed` hold their pre-prepare with an empty batch and
+//! get it back on load (a 180 KB batch used to be written three times per sequence
+//! number). Stable checkpoints delete the batches no row refers to any more.
 //!
 //! [`RedbStore::apply`] writes all the ops produced by one core step in a single
 //! write transaction with immediate durability (fsync before it returns), so
@@ -19,14 +25,32 @@ use std::path::Path;
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 
 use super::PersistedState;
+use crate::crypto::Signed;
 use crate::error::{PbftError, Result};
 use crate::event::PersistOp;
+use crate::message::{Batch, CommittedEntry, PrePrepare, PreparedCert};
 
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 const ACCEPTED: TableDefinition<u64, &[u8]> = TableDefinition::new("accepted");
 const PREPARED: TableDefinition<u64, &[u8]> = TableDefinition::new("prepared");
 const COMMITTED: TableDefinition<u64, &[u8]> = TableDefinition::new("committed");
 const CHECKPOINT: TableDefinition<&str, &[u8]> = TableDefinition::new("checkpoint");
+const BATCHES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("batches");
+
+/// Stores `pp`'s batch under its digest, unless it is there already.
+fn keep_batch(batches: &mut redb::Table<&[u8], &[u8]>, pp: &Signed<PrePrepare>) -> Result<()> {
+    if batches.get(&pp.body.digest[..]).map_err(db_err)?.is_none() {
+        batches.insert(&pp.body.digest[..], postcard::to_stdvec(&pp.body.batch)?.as_slice()).map_err(db_err)?;
+    }
+    Ok(())
+}
+
+/// `pp` with an empty batch (its digest still names the batch).
+fn stripped(pp: &Signed<PrePrepare>) -> Signed<PrePrepare> {
+    let b = &pp.body;
+    let body = PrePrepare { view: b.view, seq: b.seq, digest: b.digest, batch: Batch::default(), primary: b.primary };
+    Signed { body, sig: pp.sig.clone() }
+}
 
 fn db_err<E: Into<redb::Error>>(e: E) -> PbftError {
     PbftError::Storage(e.into().to_string())
@@ -51,6 +75,7 @@ impl RedbStore {
             txn.open_table(PREPARED).map_err(db_err)?;
             txn.open_table(COMMITTED).map_err(db_err)?;
             txn.open_table(CHECKPOINT).map_err(db_err)?;
+            txn.open_table(BATCHES).map_err(db_err)?;
         }
         txn.commit().map_err(db_err)?;
         Ok(RedbStore { db })
@@ -67,17 +92,31 @@ impl RedbStore {
             last_executed: get("last_executed")?,
             ..Default::default()
         };
+        let batches = txn.open_table(BATCHES).map_err(db_err)?;
+        let attach = |pp: &mut Signed<PrePrepare>| -> Result<()> {
+            let row = batches.get(&pp.body.digest[..]).map_err(db_err)?.ok_or_else(|| {
+                PbftError::Storage(format!("the batch of the pre-prepare for seq {} is missing", pp.body.seq))
+            })?;
+            pp.body.batch = postcard::from_bytes(row.value())?;
+            Ok(())
+        };
         for row in txn.open_table(ACCEPTED).map_err(db_err)?.iter().map_err(db_err)? {
             let (k, v) = row.map_err(db_err)?;
-            st.accepted.insert(k.value(), postcard::from_bytes(v.value())?);
+            let mut pp: Signed<PrePrepare> = postcard::from_bytes(v.value())?;
+            attach(&mut pp)?;
+            st.accepted.insert(k.value(), pp);
         }
         for row in txn.open_table(PREPARED).map_err(db_err)?.iter().map_err(db_err)? {
             let (k, v) = row.map_err(db_err)?;
-            st.prepared.insert(k.value(), postcard::from_bytes(v.value())?);
+            let mut cert: PreparedCert = postcard::from_bytes(v.value())?;
+            attach(&mut cert.pre_prepare)?;
+            st.prepared.insert(k.value(), cert);
         }
         for row in txn.open_table(COMMITTED).map_err(db_err)?.iter().map_err(db_err)? {
             let (k, v) = row.map_err(db_err)?;
-            st.committed.insert(k.value(), postcard::from_bytes(v.value())?);
+            let mut entry: CommittedEntry = postcard::from_bytes(v.value())?;
+            attach(&mut entry.pre_prepare)?;
+            st.committed.insert(k.value(), entry);
         }
         let cp = txn.open_table(CHECKPOINT).map_err(db_err)?;
         if let (Some(p), Some(s)) = (cp.get("proof").map_err(db_err)?, cp.get("snapshot").map_err(db_err)?) {
@@ -98,6 +137,7 @@ impl RedbStore {
             let mut prepared = txn.open_table(PREPARED).map_err(db_err)?;
             let mut committed = txn.open_table(COMMITTED).map_err(db_err)?;
             let mut checkpoint = txn.open_table(CHECKPOINT).map_err(db_err)?;
+            let mut batches = txn.open_table(BATCHES).map_err(db_err)?;
             for op in ops {
                 match op {
                     PersistOp::View { view, active } => {
@@ -111,7 +151,8 @@ impl RedbStore {
                     PersistOp::Accepted(pp) => {
                         let view = meta.get("view").map_err(db_err)?.map(|v| v.value()).unwrap_or(0);
                         if pp.body.view == view {
-                            accepted.insert(pp.body.seq, postcard::to_stdvec(pp)?.as_slice()).map_err(db_err)?;
+                            keep_batch(&mut batches, pp)?;
+                            accepted.insert(pp.body.seq, postcard::to_stdvec(&stripped(pp))?.as_slice()).map_err(db_err)?;
                         }
                     }
                     PersistOp::Prepared(cert) => {
@@ -124,13 +165,15 @@ impl RedbStore {
                             None => true,
                         };
                         if newer {
-                            prepared.insert(seq, postcard::to_stdvec(cert)?.as_slice()).map_err(db_err)?;
+                            keep_batch(&mut batches, &cert.pre_prepare)?;
+                            let row = PreparedCert { pre_prepare: stripped(&cert.pre_prepare), prepares: cert.prepares.clone() };
+                            prepared.insert(seq, postcard::to_stdvec(&row)?.as_slice()).map_err(db_err)?;
                         }
                     }
                     PersistOp::Committed(e) => {
-                        committed
-                            .insert(e.pre_prepare.body.seq, postcard::to_stdvec(e)?.as_slice())
-                            .map_err(db_err)?;
+                        keep_batch(&mut batches, &e.pre_prepare)?;
+                        let row = CommittedEntry { pre_prepare: stripped(&e.pre_prepare), commits: e.commits.clone() };
+                        committed.insert(e.pre_prepare.body.seq, postcard::to_stdvec(&row)?.as_slice()).map_err(db_err)?;
                     }
                     PersistOp::Executed(seq) => {
                         let old = meta.get("last_executed").map_err(db_err)?.map(|v| v.value()).unwrap_or(0);
@@ -148,6 +191,20 @@ impl RedbStore {
                         accepted.retain(|s, _| s > h).map_err(db_err)?;
                         prepared.retain(|s, _| s > h).map_err(db_err)?;
                         committed.retain(|s, _| s > h).map_err(db_err)?;
+                        let mut live = std::collections::HashSet::new();
+                        for row in accepted.iter().map_err(db_err)? {
+                            let pp: Signed<PrePrepare> = postcard::from_bytes(row.map_err(db_err)?.1.value())?;
+                            live.insert(pp.body.digest);
+                        }
+                        for row in prepared.iter().map_err(db_err)? {
+                            let c: PreparedCert = postcard::from_bytes(row.map_err(db_err)?.1.value())?;
+                            live.insert(c.pre_prepare.body.digest);
+                        }
+                        for row in committed.iter().map_err(db_err)? {
+                            let e: CommittedEntry = postcard::from_bytes(row.map_err(db_err)?.1.value())?;
+                            live.insert(e.pre_prepare.body.digest);
+                        }
+                        batches.retain(|d, _| live.contains(d)).map_err(db_err)?;
                         let old = meta.get("last_executed").map_err(db_err)?.map(|v| v.value()).unwrap_or(0);
                         meta.insert("last_executed", old.max(h)).map_err(db_err)?;
                         checkpoint.insert("proof", postcard::to_stdvec(proof)?.as_slice()).map_err(db_err)?;
@@ -213,8 +270,14 @@ mod tests {
                 store.apply(chunk).unwrap();
             }
         }
-        let loaded = RedbStore::open(&path).unwrap().load().unwrap();
+        let store = RedbStore::open(&path).unwrap();
+        let loaded = store.load().unwrap();
         assert_eq!(loaded, mem);
+        // one stored batch per live digest: seq 3's (accepted and committed share it)
+        let txn = store.db.begin_read().unwrap();
+        let digests: Vec<Vec<u8>> =
+            txn.open_table(BATCHES).unwrap().iter().unwrap().map(|r| r.unwrap().0.value().to_vec()).collect();
+        assert_eq!(digests, vec![pp(1, 3).body.digest.to_vec()], "batches at or below the checkpoint are gone");
         assert_eq!(loaded.view, 1);
         assert!(loaded.active);
         assert_eq!(loaded.last_executed, 3);
