@@ -106,6 +106,35 @@ impl Verifier {
         Ok(Verified(msg))
     }
 
+    /// [`Verifier::verify_many`] on the messages marked in `wanted` (see
+    /// [`crate::Replica::wanted`]); the others come back as `None`, unchecked, unless a
+    /// wanted one fails verification: then they are checked too, so a forged message
+    /// never makes a genuine one be dropped.
+    pub fn verify_wanted(&mut self, msgs: Vec<Message>, wanted: &[bool]) -> Vec<Option<Result<Verified>>> {
+        let (mut yes, mut no) = (Vec::new(), Vec::new());
+        for (i, m) in msgs.into_iter().enumerate() {
+            if wanted.get(i).copied().unwrap_or(true) {
+                yes.push((i, m));
+            } else {
+                no.push((i, m));
+            }
+        }
+        let mut out: Vec<Option<Result<Verified>>> = (0..yes.len() + no.len()).map(|_| None).collect();
+        let (idx, ms): (Vec<usize>, Vec<Message>) = yes.into_iter().unzip();
+        let results = self.verify_many(ms);
+        let failed = results.iter().any(|r| r.is_err());
+        for (i, r) in idx.into_iter().zip(results) {
+            out[i] = Some(r);
+        }
+        if failed && !no.is_empty() {
+            let (idx, ms): (Vec<usize>, Vec<Message>) = no.into_iter().unzip();
+            for (i, r) in idx.into_iter().zip(self.verify_many(ms)) {
+                out[i] = Some(r);
+            }
+        }
+        out
+    }
+
     /// Check several messages, with one Ed25519 batch verification over all
     /// their signatures (about half the cost of checking them one by one). If
     /// the batch fails, every message is checked on its own, so one forged

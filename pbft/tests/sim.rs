@@ -502,7 +502,9 @@ impl Sim {
                     }
                 }
                 Item::Deliver(Node::Replica(r), idx) => {
-                    if self.replicas[r as usize].is_none() {
+                    let Some(rep) = self.replicas[r as usize].as_mut() else { continue };
+                    // as the runtime does: surplus prepares/commits are dropped unverified
+                    if rep.wanted(std::slice::from_ref(&self.msgs[idx])) == [false] {
                         continue;
                     }
                     let Ok(v) = self.verifier.verify(self.msgs[idx].clone()) else {

@@ -1,6 +1,7 @@
 //! [`run_replica`]: a PBFT replica as a tokio task.
 //!
-//! Flow: frames → decode → [`Verifier::verify_many`] → [`Replica::handle`] →
+//! Flow: frames → decode → [`Replica::wanted`] (surplus prepares/commits dropped) →
+//! [`Verifier::verify_many`] → [`Replica::handle`] →
 //! actions. The runtime takes every frame already queued (up to 64) at once:
 //! their signatures are checked in one Ed25519 batch, the core handles them one
 //! by one, and the runtime first applies every `Persist` action of those steps
@@ -46,6 +47,8 @@ pub struct RuntimeStats {
     pub malformed: AtomicU64,
     /// Messages that failed verification.
     pub rejected: AtomicU64,
+    /// Surplus prepares and commits dropped unverified (`replica::surplus`).
+    pub surplus: AtomicU64,
     /// Current view of the replica.
     pub view: AtomicU64,
     /// Last executed sequence number.
@@ -148,7 +151,13 @@ pub async fn run_replica_with_stats<A: App + Send + 'static>(
                         }
                     }
                 }
-                for (verified, conn) in verifier.verify_many(msgs).into_iter().zip(from) {
+                // Surplus prepares/commits are left unchecked unless a wanted message
+                // fails verification (`replica::surplus`).
+                let want = replica.wanted(&msgs);
+                let results = verifier.verify_wanted(msgs, &want);
+                stats.surplus.fetch_add(results.iter().filter(|r| r.is_none()).count() as u64, Ordering::Relaxed);
+                for (verified, conn) in results.into_iter().zip(from) {
+                    let Some(verified) = verified else { continue };
                     let Ok(verified) = verified else {
                         stats.rejected.fetch_add(1, Ordering::Relaxed);
                         continue;

@@ -16,6 +16,7 @@ mod checkpoint;
 mod normal;
 mod recovery;
 mod state_transfer;
+mod surplus;
 #[cfg(test)]
 mod tests;
 mod view_change;
@@ -52,6 +53,8 @@ pub struct Stats {
     pub state_transfers: u64,
     /// View changes started by this replica.
     pub view_changes: u64,
+    /// Prepares and commits [`Replica::wanted`] found surplus (the runtime drops them unverified).
+    pub surplus: u64,
 }
 
 /// The last reply sent to a client (part of the checkpointed state, §4.1).

@@ -145,6 +145,34 @@ impl Net {
         }
     }
 
+    /// `run`, delivering as the runtime does: every round, each replica takes all
+    /// messages queued for it as one batch, drops the surplus ones unverified
+    /// (`Replica::wanted`, `Verifier::verify_wanted`) and handles the rest. Returns
+    /// how many were dropped.
+    fn run_in_batches(&mut self) -> usize {
+        let mut dropped = 0;
+        while !self.queue.is_empty() {
+            let mut per: BTreeMap<ReplicaId, Vec<Message>> = BTreeMap::new();
+            for (from, to, msg) in self.queue.drain(..) {
+                if !self.blocked.contains(&to) && !from.is_some_and(|f| self.blocked.contains(&f)) {
+                    per.entry(to).or_default().push(msg);
+                }
+            }
+            for (to, msgs) in per {
+                let want = self.reps[to as usize].wanted(&msgs);
+                for v in self.verifier.verify_wanted(msgs, &want) {
+                    let Some(v) = v else {
+                        dropped += 1;
+                        continue;
+                    };
+                    let a = self.reps[to as usize].handle(self.now, Event::Message(v.expect("honest message verifies")));
+                    self.perform(to, a);
+                }
+            }
+        }
+        dropped
+    }
+
     fn fire(&mut self, r: ReplicaId, t: TimerId) {
         self.timers[r as usize].remove(&t);
         let a = self.reps[r as usize].handle(self.now, Event::Timer(t));
@@ -530,4 +558,65 @@ fn fetch_state_goes_to_f_plus_one_rotating_peers() {
         seen.extend(to);
     }
     assert_eq!(seen.len(), n - 1, "every peer is asked within a few tries");
+}
+
+#[test]
+fn surplus_prepares_and_commits_are_dropped_unverified() {
+    let (mut batched, mut plain) = (Net::new(params()), Net::new(params()));
+    let (mut c1, mut c2) = (client(0), client(0));
+    let mut dropped = 0;
+    for i in 0..5u64 {
+        let op = format!("op{i}");
+        let a = c1.submit(op.clone().into_bytes());
+        batched.client_send(a);
+        dropped += batched.run_in_batches();
+        let replies = std::mem::take(&mut batched.replies);
+        assert_eq!(replies.iter().find_map(|r| c1.on_reply(r)), Some((i + 1).to_le_bytes().to_vec()));
+        plain.submit(&mut c2, op.as_bytes()).expect("reply");
+    }
+    // n = 4: each backup needs 2 prepares of 3 and every replica 3 commits of 4
+    assert!(dropped >= 5 * 4, "dropped {dropped}");
+    for (b, p) in batched.reps.iter().zip(&plain.reps) {
+        assert_eq!(b.last_executed(), p.last_executed());
+        assert_eq!(b.app(), p.app());
+        assert_eq!(b.stable_digest(), p.stable_digest());
+    }
+    assert_eq!(batched.reps.iter().map(|r| r.stats.surplus).sum::<u64>() as usize, dropped);
+}
+
+#[test]
+fn a_forged_wanted_message_gets_the_surplus_checked_too() {
+    let mut net = Net::new(params());
+    let mut c = client(0);
+    let a = c.submit(b"x".to_vec());
+    net.client_send(a);
+    // requests, then the pre-prepares: every backup sends its prepare
+    for _ in 0..2 {
+        let round: Vec<_> = net.queue.drain(..).collect();
+        for (_, to, m) in round {
+            if !matches!(m, Message::Prepare(_)) {
+                net.deliver(to, m);
+            }
+        }
+    }
+    let mut to_1: Vec<Message> = net
+        .queue
+        .iter()
+        .filter(|(from, to, m)| *to == 1 && matches!(from, Some(2 | 3)) && matches!(m, Message::Prepare(_)))
+        .map(|(_, _, m)| m.clone())
+        .collect();
+    to_1.sort_by_key(|m| if let Message::Prepare(p) = m { p.body.replica } else { 0 });
+    assert_eq!(to_1.len(), 2);
+    // replica 1 holds its own prepare, so one more completes the quorum of 2f = 2
+    assert_eq!(net.reps[1].wanted(&to_1), vec![true, false]);
+    let genuine = net.verifier.verify_wanted(to_1.clone(), &[true, false]);
+    assert!(genuine[0].as_ref().is_some_and(|r| r.is_ok()) && genuine[1].is_none());
+    let Message::Prepare(mut forged) = to_1[0].clone() else { unreachable!() };
+    forged.sig[0] ^= 1;
+    let batch = vec![Message::Prepare(forged), to_1[1].clone()];
+    let mut checked = net.verifier.verify_wanted(batch, &[true, false]);
+    assert!(checked[0].as_ref().is_some_and(|r| r.is_err()), "the forgery is rejected");
+    let v = checked.remove(1).expect("the surplus one is checked after the failure").expect("and verifies");
+    let a = net.reps[1].handle(0, Event::Message(v));
+    assert!(a.iter().any(|a| matches!(a, Action::Broadcast(Message::Commit(_)))), "replica 1 prepared with it");
 }
