@@ -4,7 +4,10 @@
 //! 1,536-byte proof), for n = 4, 10, 30, 100 replicas over real loopback TCP (in
 //! this process up to n = 30; above, spread over `ZKPOT_BENCH_PROCS` = 4 child
 //! processes of this binary, because a full mesh of 100 replicas needs more sockets
-//! than one process may open here); median and p95 over RUNS runs. Then sustained
+//! than one process may open here); median and p95 over RUNS runs. For in-process
+//! clusters also the mean CPU time per request (this process's user + system time from
+//! just before the request until every replica has executed it: all replicas and the
+//! client together), which bounds the latency from below on a machine with few cores. Then sustained
 //! throughput (n <= 30): C concurrent clients sending single signed transfers,
 //! batched by the primary, or 32 per request.
 //!
@@ -383,8 +386,34 @@ impl Drop for BenchCluster {
     }
 }
 
+/// CPU seconds (user + system) this process has used, from `/proc/self/stat`
+/// (10 ms resolution; `None` off Linux).
+fn process_cpu_s() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let rest = stat.rsplit_once(") ")?.1;
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
+}
+
+/// Waits (up to 5 s) until every in-process replica has executed as far as the
+/// furthest one.
+async fn settle(stats: &[Arc<zkpot_pbft::RuntimeStats>]) {
+    use std::sync::atomic::Ordering::Relaxed;
+    let t = Instant::now();
+    while t.elapsed() < Duration::from_secs(5) {
+        let exec: Vec<u64> = stats.iter().map(|s| s.last_executed.load(Relaxed)).collect();
+        if exec.iter().min() == exec.iter().max() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+}
+
 struct Row {
     wan: String,
+    /// Mean CPU (all in-process replicas and the client) per request, in seconds.
+    cpu: Option<f64>,
     n: usize,
     k: usize,
     median: f64,
@@ -445,6 +474,7 @@ async fn bench_n(
     // ZKPOT_BENCH_MONITOR=1: print the replicas' views / progress every 5 s.
     let monitor = std::env::var("ZKPOT_BENCH_MONITOR").is_ok_and(|v| v == "1");
     let summary = cluster._local.as_ref().map(|c| c.stats.clone());
+    let local_stats = summary.clone();
     let mon = monitor.then(|| {
         let stats = summary.unwrap_or_default();
         tokio::spawn(async move {
@@ -566,6 +596,7 @@ async fn bench_n(
     let mut r = 0usize;
     for &k in ks {
         let mut lat = Vec::new();
+        let mut cpu = Vec::new();
         let mut bytes = 0;
         for run in 0..runs + warmup {
             let now = ledger_time(&mut client).await.unwrap();
@@ -589,6 +620,10 @@ async fn bench_n(
             r += 1;
             let op = Op::Batch(txs).encode();
             bytes = op.len();
+            if let Some(st) = &local_stats {
+                settle(st).await;
+            }
+            let cpu0 = process_cpu_s();
             let t = Instant::now();
             let reply = client.submit_raw(op).await.unwrap();
             let dt = t.elapsed().as_secs_f64();
@@ -596,6 +631,13 @@ async fn bench_n(
             assert_eq!(ok, k + 1, "all transactions of the payload accepted");
             if run >= warmup {
                 lat.push(dt);
+                // CPU until every replica has executed the request (in-process only)
+                if let Some(st) = &local_stats {
+                    settle(st).await;
+                    if let (Some(a), Some(b)) = (cpu0, process_cpu_s()) {
+                        cpu.push(b - a);
+                    }
+                }
             }
         }
         lat.sort_by(|a, b| a.partial_cmp(b).unwrap());
@@ -604,13 +646,18 @@ async fn bench_n(
             n,
             k,
             median: percentile(&lat, 0.5),
+            cpu: (!cpu.is_empty()).then(|| cpu.iter().sum::<f64>() / cpu.len() as f64),
             p95: percentile(&lat, 0.95),
             runs,
             bytes,
         };
         eprintln!(
-            "[{}] n={n} k={k}: median {:.4}s p95 {:.4}s ({} B)",
-            row.wan, row.median, row.p95, row.bytes
+            "[{}] n={n} k={k}: median {:.4}s p95 {:.4}s ({} B) cpu/request {}",
+            row.wan,
+            row.median,
+            row.p95,
+            row.bytes,
+            row.cpu.map_or("-".into(), |c| format!("{:.1} ms", c * 1e3))
         );
         rows.push(row);
     }
@@ -747,19 +794,20 @@ fn main() {
     let with_wan = wans.iter().any(|w| w.is_some());
     let wan_h = if with_wan { " one-way delay, link rate |" } else { "" };
     let wan_s = if with_wan { "---|" } else { "" };
-    println!("\n|{wan_h} replicas n | f | payload | request bytes | runs | median latency (s) | p95 latency (s) |");
-    println!("|{wan_s}---:|---:|---|---:|---:|---:|---:|");
+    println!("\n|{wan_h} replicas n | f | payload | request bytes | runs | median latency (s) | p95 latency (s) | CPU per request (ms) |");
+    println!("|{wan_s}---:|---:|---|---:|---:|---:|---:|---:|");
     for r in &rows {
         let w = if with_wan { format!(" {} |", r.wan) } else { String::new() };
         println!(
-            "|{w} {} | {} | 1 order + {} validations | {} | {} | {:.4} | {:.4} |",
+            "|{w} {} | {} | 1 order + {} validations | {} | {} | {:.4} | {:.4} | {} |",
             r.n,
             (r.n - 1) / 3,
             r.k,
             r.bytes,
             r.runs,
             r.median,
-            r.p95
+            r.p95,
+            r.cpu.map_or("–".into(), |c| format!("{:.1}", c * 1e3))
         );
     }
     if !tput.is_empty() {

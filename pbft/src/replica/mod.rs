@@ -136,6 +136,11 @@ pub struct Replica<A: App> {
     pub(crate) ticks: u64,
     /// Consecutive status ticks without execution progress (retransmission backoff).
     pub(crate) quiet_ticks: u64,
+    /// Moving average of how long a slot took from acceptance to commit (ms) when it
+    /// needed no retransmission: stuck slots are retransmitted only after twice that
+    /// (and at least a status interval), so a cluster whose rounds are slower than a
+    /// tick does not resend every round's messages.
+    pub(crate) round_ms: u64,
 
     /// Counters.
     pub stats: Stats,
@@ -189,6 +194,7 @@ impl<A: App> Replica<A> {
             executed_at_last_tick: 0,
             ticks: 0,
             quiet_ticks: 0,
+            round_ms: 0,
             stats: Stats::default(),
         })
     }

@@ -204,6 +204,10 @@ impl<A: App> Replica<A> {
         let Some(pp) = slot.pre_prepare.clone() else { return };
         if let Some(slot) = self.log.get_mut(&seq) {
             slot.committed = true;
+            if slot.retransmits == 0 {
+                let took = self.now.saturating_sub(slot.since);
+                self.round_ms = (3 * self.round_ms + took) / 4;
+            }
         }
         if seq > self.last_executed && !self.committed.contains_key(&seq) {
             let entry = CommittedEntry { pre_prepare: pp, commits };

@@ -3,9 +3,10 @@
 //! PBFT assumes messages are eventually delivered; over a lossy network that
 //! requires retransmission. On status ticks a replica re-multicasts its own
 //! messages for sequence numbers stuck in its log (pre-prepare, prepare,
-//! commit; each slot backs off exponentially: after 1, 2, 4, ... 16 intervals),
+//! commit; each slot backs off exponentially: after 1, 2, 4, ... 16 intervals,
+//! the interval being at least twice the recent acceptance-to-commit time),
 //! and, backing off while nothing executes (quiet ticks 1, 2, 4, 8, 16, then
-//! every 16th), its latest checkpoint, the requests it waits for and, during a
+//! every 16th), its latest checkpoint (once stable, only every 16th quiet tick), the requests it waits for and, during a
 //! view change, its view-change (cf. the status messages of §5.2 in the TOCS
 //! paper, simplified).
 //!
@@ -57,7 +58,7 @@ impl<A: App> Replica<A> {
                 if sent >= RETRANSMIT_MAX {
                     break;
                 }
-                let wait = interval << slot.retransmits.min(RETRANSMIT_MAX_SHIFT);
+                let wait = interval.max(2 * self.round_ms) << slot.retransmits.min(RETRANSMIT_MAX_SHIFT);
                 if slot.committed || now.saturating_sub(slot.since) < wait {
                     continue;
                 }
@@ -83,8 +84,13 @@ impl<A: App> Replica<A> {
             }
         }
         // Our latest checkpoint, while the cluster is quiet (a peer may have
-        // missed it; while it executes, fresh checkpoints keep coming).
-        if self.quiet_ticks > 0 && due {
+        // missed it; while it executes, fresh checkpoints keep coming): on the
+        // backoff schedule while it is not stable yet, and once stable only every
+        // 16th quiet tick (a peer that lags learns of it from there or from
+        // fetch-state; resending a stable checkpoint on quiet ticks 1, 2, 4 cost
+        // n(n-1) messages each between the slow rounds of a large cluster).
+        let unstable = self.own_checkpoints.keys().next_back().is_some_and(|s| *s > self.stable.seq);
+        if self.quiet_ticks > 0 && due && (unstable || self.quiet_ticks % 16 == 0) {
             if let Some((seq, _)) = self.own_checkpoints.iter().next_back() {
                 if let Some(c) = self.checkpoint_msgs.get(seq).and_then(|m| m.get(&self.id)) {
                     out.push(Action::Broadcast(Message::Checkpoint(c.clone())));

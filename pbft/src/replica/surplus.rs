@@ -1,4 +1,4 @@
-//! Surplus prepares and commits: which messages of a batch about to be verified
+//! Surplus prepares, commits and checkpoints: which messages of a batch about to be verified
 //! can still change this replica's state. A slot needs 2f prepares and 2f+1 commits
 //! (§4.2); the other f it receives (a third of all prepares and commits) change
 //! nothing once the quorum is there, yet each costs a signature check. The runtime
@@ -18,11 +18,18 @@ impl<A: App> Replica<A> {
     /// verified: `false` only for a prepare (commit) matching this replica's
     /// pre-prepare in the current view for a slot whose prepares (commits) already
     /// reach the quorum, counting the distinct senders earlier in `msgs`, and for an
-    /// exact duplicate of one already held. Everything else is wanted.
+    /// exact duplicate of one already held, and for a checkpoint message at or below
+    /// the stable checkpoint. Everything else is wanted.
     pub fn wanted(&mut self, msgs: &[Message]) -> Vec<bool> {
         let mut earlier: HashMap<(bool, SeqNo), BTreeSet<u32>> = HashMap::new();
         msgs.iter()
             .map(|m| {
+                if let Message::Checkpoint(c) = m {
+                    // at or below the stable checkpoint: the core ignores it
+                    let stale = c.body.seq <= self.stable.seq;
+                    self.stats.surplus += u64::from(stale);
+                    return !stale;
+                }
                 let (commit, b) = match m {
                     Message::Prepare(p) => (false, (p.body.view, p.body.seq, p.body.digest, p.body.replica)),
                     Message::Commit(c) => (true, (c.body.view, c.body.seq, c.body.digest, c.body.replica)),
