@@ -8,7 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::message::{CheckpointProof, CommittedEntry, Message, PrePrepare, PreparedCert};
+use crate::message::{CheckpointProof, CommittedEntry, Message, NewView, PrePrepare, PreparedCert};
 use crate::crypto::Signed;
 use crate::types::{ClientId, ReplicaId, SeqNo, View};
 use crate::verify::Verified;
@@ -85,6 +85,9 @@ pub enum PersistOp {
     Committed(CommittedEntry),
     /// The last executed sequence number.
     Executed(SeqNo),
+    /// The new-view message that started the current view (installed or sent), so
+    /// that after a restart the replica can still hand it to peers that missed it.
+    NewView(Signed<NewView>),
     /// A new stable checkpoint with its snapshot; everything at or below
     /// `proof.seq` may be discarded.
     Stable {

@@ -149,7 +149,61 @@ pub struct ViewChange {
     pub replica: ReplicaId,
 }
 
-/// `<NEW-VIEW, v+1, V, O>` (§4.4). The pre-prepares in O carry their batches.
+/// Digest-only forms (§4.4: the P set names batches by digest). A *stripped*
+/// pre-prepare keeps view, seq, digest, primary and signature and carries the empty
+/// `Batch::default()` in place of its batch; since the signature covers the digest
+/// only, it still verifies. A replica sends its view-change with batches to the new
+/// primary (which needs them to build O) and stripped to everyone else; the new
+/// primary puts the stripped forms in V. The signature of a view-change covers its
+/// stripped form, so both forms carry the same signature.
+impl Signed<PrePrepare> {
+    /// This pre-prepare without its batch.
+    pub fn stripped(&self) -> Self {
+        let b = &self.body;
+        let body = PrePrepare { view: b.view, seq: b.seq, digest: b.digest, batch: Batch::default(), primary: b.primary };
+        Signed { body, sig: self.sig.clone() }
+    }
+
+    /// Whether the batch was stripped: the empty batch in place of one whose
+    /// digest is another (a real null request carries the empty batch and its digest).
+    pub fn is_stripped(&self) -> bool {
+        self.body.batch == Batch::default() && self.body.digest != Batch::default().digest()
+    }
+}
+
+impl PreparedCert {
+    /// The certificate with its pre-prepare stripped.
+    pub fn stripped(&self) -> Self {
+        PreparedCert { pre_prepare: self.pre_prepare.stripped(), prepares: self.prepares.clone() }
+    }
+}
+
+impl ViewChange {
+    /// The view-change with every certificate stripped.
+    pub fn stripped(&self) -> Self {
+        ViewChange {
+            new_view: self.new_view,
+            checkpoint: self.checkpoint.clone(),
+            prepared: self.prepared.iter().map(PreparedCert::stripped).collect(),
+            replica: self.replica,
+        }
+    }
+
+    /// Whether some certificate is stripped (so this is not the form with batches).
+    pub fn is_stripped(&self) -> bool {
+        self.prepared.iter().any(|c| c.pre_prepare.is_stripped())
+    }
+}
+
+impl Signed<ViewChange> {
+    /// The stripped form, with the same signature.
+    pub fn stripped(&self) -> Self {
+        Signed { body: self.body.stripped(), sig: self.sig.clone() }
+    }
+}
+
+/// `<NEW-VIEW, v+1, V, O>` (§4.4). The pre-prepares in O carry their batches; the
+/// view-changes in V are stripped.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewView {
     /// The new view.
@@ -297,7 +351,17 @@ signable!(Prepare, b"pbft/prepare/v1", |s| Signer::Replica(s.replica));
 signable!(Commit, b"pbft/commit/v1", |s| Signer::Replica(s.replica));
 signable!(Reply, b"pbft/reply/v1", |s| Signer::Replica(s.replica));
 signable!(Checkpoint, b"pbft/checkpoint/v1", |s| Signer::Replica(s.replica));
-signable!(ViewChange, b"pbft/view-change/v1", |s| Signer::Replica(s.replica));
+/// Signed over its stripped form, so the same signature serves the form with batches
+/// (sent to the new primary) and the stripped one (sent to everyone else, put in V).
+impl Signable for ViewChange {
+    const TAG: &'static [u8] = b"pbft/view-change/v2";
+    fn signer(&self) -> Signer {
+        Signer::Replica(self.replica)
+    }
+    fn signing_bytes(&self) -> Vec<u8> {
+        tagged(Self::TAG, &self.stripped())
+    }
+}
 signable!(NewView, b"pbft/new-view/v1", |s| Signer::Replica(s.primary));
 signable!(FetchState, b"pbft/fetch-state/v1", |s| Signer::Replica(s.replica));
 signable!(StateReply, b"pbft/state-reply/v1", |s| Signer::Replica(s.replica));

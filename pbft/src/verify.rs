@@ -229,20 +229,28 @@ impl Verifier {
     /// request in the batch signed by its client.
     fn pre_prepare(&self, s: &Signed<PrePrepare>, out: &mut Vec<Pending>) -> Result<()> {
         let pp = &s.body;
+        if pp.batch.digest() != pp.digest {
+            return Err(PbftError::Invalid("pre-prepare digest does not match batch"));
+        }
+        self.pre_prepare_header(s, out)?;
+        for r in &pp.batch.requests {
+            self.request(r, out)?;
+        }
+        Ok(())
+    }
+
+    /// What a stripped pre-prepare (a view-change's P entry without its batch,
+    /// [`Signed::<PrePrepare>::stripped`]) can show: from the primary of its view, a
+    /// sequence number, a signature over view, seq, digest and primary.
+    fn pre_prepare_header(&self, s: &Signed<PrePrepare>, out: &mut Vec<Pending>) -> Result<()> {
+        let pp = &s.body;
         if pp.primary != primary_of(pp.view, self.n()) {
             return Err(PbftError::Invalid("pre-prepare not from the primary of its view"));
         }
         if pp.seq == 0 {
             return Err(PbftError::Invalid("sequence number 0"));
         }
-        if pp.batch.digest() != pp.digest {
-            return Err(PbftError::Invalid("pre-prepare digest does not match batch"));
-        }
-        self.push(s, out)?;
-        for r in &pp.batch.requests {
-            self.request(r, out)?;
-        }
-        Ok(())
+        self.push(s, out)
     }
 
     fn checkpoint_proof(&self, p: &CheckpointProof, out: &mut Vec<Pending>) -> Result<()> {
@@ -267,9 +275,14 @@ impl Verifier {
         Ok(())
     }
 
+    /// A prepared certificate (a view-change's P entry: its pre-prepare may be stripped).
     fn prepared_cert(&self, c: &PreparedCert, out: &mut Vec<Pending>) -> Result<()> {
         let pp = &c.pre_prepare.body;
-        self.pre_prepare(&c.pre_prepare, out)?;
+        if c.pre_prepare.is_stripped() {
+            self.pre_prepare_header(&c.pre_prepare, out)?;
+        } else {
+            self.pre_prepare(&c.pre_prepare, out)?;
+        }
         let mut senders = BTreeSet::new();
         for p in &c.prepares {
             let b = &p.body;

@@ -53,6 +53,9 @@ pub struct Stats {
     pub state_transfers: u64,
     /// View changes started by this replica.
     pub view_changes: u64,
+    /// New-views put off because V named a batch by digest that this new primary
+    /// did not hold yet.
+    pub missing_batches: u64,
     /// Prepares and commits [`Replica::wanted`] found surplus (the runtime drops them unverified).
     pub surplus: u64,
 }

@@ -5,7 +5,8 @@
 //! reproduces the pre-crash state; replies produced by the replay are not sent
 //! again, the reply cache answers retransmissions). View, P set and the
 //! pre-prepares accepted in the current view are reloaded so the replica cannot
-//! contradict what it sent before the crash.
+//! contradict what it sent before the crash; the last new-view is reloaded so a
+//! restarted new primary can still hand it to backups that missed it.
 
 use ed25519_dalek::SigningKey;
 
@@ -41,6 +42,7 @@ impl<A: App> Replica<A> {
         r.execute_ready(&mut scratch);
         r.view = state.view;
         r.active = state.active;
+        r.last_new_view = state.new_view.filter(|nv| nv.body.view <= r.view);
         r.next_seq = r.last_executed.max(r.stable.seq);
         for (seq, pp) in state.accepted {
             if pp.body.view == r.view && seq > r.stable.seq {

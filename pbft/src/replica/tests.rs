@@ -262,7 +262,23 @@ fn view_change_carries_prepared_certificate() {
     for r in 1..4 {
         net.fire(r, TimerId::ViewChange);
     }
+    // P names the batch by digest, except in one more copy for the new primary
+    // (replica 1); one signature serves both forms
+    let (mut stripped, mut full) = (0, vec![]);
+    for (from, to, m) in net.queue.clone() {
+        let Message::ViewChange(vc) = m else { continue };
+        if vc.body.is_stripped() {
+            stripped += 1;
+        } else {
+            full.push((from, to));
+        }
+        assert!(net.verifier.verify(Message::ViewChange(vc)).is_ok());
+    }
+    assert_eq!(stripped, 9, "three view-changes to three peers each");
+    assert_eq!(full, vec![(Some(2), 1), (Some(3), 1)]);
     net.run();
+    let nv = net.reps[2].last_new_view.clone().unwrap();
+    assert!(nv.body.view_changes.iter().all(|vc| vc.body.prepared.iter().all(|c| c.pre_prepare.is_stripped())));
     for r in 1..4 {
         assert_eq!(net.reps[r].view(), 1);
         assert!(net.reps[r].is_active());
@@ -299,9 +315,17 @@ fn view_change_fills_gaps_with_null_requests() {
         })
         .collect();
     let o = super::view_change::compute_o(&vcs, 8).unwrap();
-    let seqs: Vec<_> = o.batches.iter().map(|(s, b)| (*s, b.time_ms)).collect();
-    assert_eq!(seqs, vec![(1, 0), (2, 0), (3, 5)], "seqs 1 and 2 become null requests");
+    let seqs: Vec<_> = o.entries.iter().map(|(s, _, b)| (*s, b.as_ref().map(|b| b.time_ms))).collect();
+    assert_eq!(seqs, vec![(1, Some(0)), (2, Some(0)), (3, Some(5))], "seqs 1 and 2 become null requests");
+    // the stripped view-changes give the same O by digest, without the batch
+    let stripped: Vec<_> = vcs.iter().map(Signed::<ViewChange>::stripped).collect();
+    assert!(stripped[0].body.prepared[0].pre_prepare.is_stripped());
+    let o2 = super::view_change::compute_o(&stripped, 8).unwrap();
+    let digests = |o: &super::view_change::OSet| o.entries.iter().map(|(s, d, _)| (*s, *d)).collect::<Vec<_>>();
+    assert_eq!(digests(&o2), digests(&o));
+    assert!(o2.entries[2].2.is_none() && o2.entries[0].2.is_some());
 }
+
 
 #[test]
 fn view_change_timer_doubles_on_each_failed_view_change() {
@@ -619,4 +643,39 @@ fn a_forged_wanted_message_gets_the_surplus_checked_too() {
     let v = checked.remove(1).expect("the surplus one is checked after the failure").expect("and verifies");
     let a = net.reps[1].handle(0, Event::Message(v));
     assert!(a.iter().any(|a| matches!(a, Action::Broadcast(Message::Commit(_)))), "replica 1 prepared with it");
+}
+
+#[test]
+fn a_restarted_new_primary_still_hands_its_new_view_to_backups_that_missed_it() {
+    let mut net = Net::new(params());
+    let mut c = client(0);
+    net.submit(&mut c, b"v0").expect("reply");
+    let a = c.submit(b"waits".to_vec());
+    net.blocked.insert(0);
+    net.client_send(a);
+    net.run();
+    let a = c.on_timeout(); // to all replicas: the backups wait for it too
+    net.client_send(a);
+    net.run();
+    // view 1: replica 1 installs it, its new-view to 2 and 3 is lost
+    net.drop_kinds.insert("new-view");
+    for r in 1..4 {
+        net.fire(r, TimerId::ViewChange);
+    }
+    net.run();
+    assert!(net.reps[1].is_active() && net.reps[1].view() == 1);
+    assert!(!net.reps[2].is_active() && !net.reps[3].is_active());
+    // replica 1 restarts from its disk; 2 and 3 resend their view-changes
+    let key = test_key("replica-1");
+    net.reps[1] = Replica::recover(1, &net.cluster, net.params.clone(), key, Counter::default(), net.disks[1].clone()).unwrap();
+    assert!(net.reps[1].last_new_view.is_some(), "the new-view came back from disk");
+    net.drop_kinds.clear();
+    for r in 2..4 {
+        let a = { let mut out = Vec::new(); net.reps[r].resend_view_change(&mut out); out };
+        net.perform(r as u32, a);
+    }
+    net.run();
+    for r in 1..4 {
+        assert!(net.reps[r].is_active() && net.reps[r].view() == 1, "replica {r}");
+    }
 }

@@ -16,42 +16,57 @@ use crate::config::primary_of;
 use crate::crypto::Signed;
 use crate::event::{Action, PersistOp};
 use crate::message::*;
-use crate::types::{ReplicaId, SeqNo, View};
+use crate::types::{Digest, ReplicaId, SeqNo, View};
 
 /// O computed from V: the checkpoint to start from and, for every sequence
-/// number above it, the batch to re-propose (null batch for gaps).
+/// number above it, the digest to re-propose with its batch when V carries it
+/// (the null request for gaps).
 pub(crate) struct OSet {
     pub checkpoint: CheckpointProof,
-    pub batches: Vec<(SeqNo, Batch)>,
+    pub entries: Vec<(SeqNo, Digest, Option<Batch>)>,
 }
 
 /// §4.4 "compute O": min-s is the latest stable checkpoint in V, max-s the highest
 /// prepared sequence number; entries above min-s + L cannot have committed (see
-/// docs) and are ignored, which also bounds the work a Byzantine V can cause.
+/// docs) and are ignored, which also bounds the work a Byzantine V can cause. O is
+/// decided by digests alone, so stripped view-changes (digest-only P entries) give
+/// the same O; the batch of an entry is taken from any certificate in V that
+/// carries it.
 pub(crate) fn compute_o(vcs: &[Signed<ViewChange>], log_window: u64) -> Option<OSet> {
     let best = vcs.iter().max_by_key(|v| v.body.checkpoint.seq)?;
     let checkpoint = best.body.checkpoint.clone();
     let min_s = checkpoint.seq;
-    let mut chosen: BTreeMap<SeqNo, (View, &Batch)> = BTreeMap::new();
+    let mut chosen: BTreeMap<SeqNo, (View, Digest, Option<&Batch>)> = BTreeMap::new();
     for vc in vcs {
         for cert in &vc.body.prepared {
             let pp = &cert.pre_prepare.body;
             if pp.seq <= min_s || pp.seq > min_s + log_window {
                 continue;
             }
-            match chosen.get(&pp.seq) {
-                Some((v, _)) if *v >= pp.view => {}
+            let batch = (!cert.pre_prepare.is_stripped()).then_some(&pp.batch);
+            match chosen.get_mut(&pp.seq) {
+                Some((v, d, b)) if *v >= pp.view => {
+                    if *v == pp.view && *d == pp.digest && b.is_none() {
+                        *b = batch;
+                    }
+                }
                 _ => {
-                    chosen.insert(pp.seq, (pp.view, &pp.batch));
+                    chosen.insert(pp.seq, (pp.view, pp.digest, batch));
                 }
             }
         }
     }
     let max_s = chosen.keys().next_back().copied().unwrap_or(min_s);
-    let batches = (min_s + 1..=max_s)
-        .map(|n| (n, chosen.get(&n).map(|(_, b)| (*b).clone()).unwrap_or_default()))
+    let entries = (min_s + 1..=max_s)
+        .map(|n| match chosen.get(&n) {
+            Some((_, d, b)) => (n, *d, b.cloned()),
+            None => {
+                let null = Batch::default();
+                (n, null.digest(), Some(null))
+            }
+        })
         .collect();
-    Some(OSet { checkpoint, batches })
+    Some(OSet { checkpoint, entries })
 }
 
 impl<A: App> Replica<A> {
@@ -150,7 +165,15 @@ impl<A: App> Replica<A> {
                 vc
             }
         };
-        out.push(Action::Broadcast(Message::ViewChange(vc)));
+        // Stripped to everyone, with batches to the new primary (which builds O
+        // from them); both forms carry the same signature.
+        let stripped = vc.stripped();
+        let primary = primary_of(self.view, self.n);
+        let differs = stripped != vc;
+        out.push(Action::Broadcast(Message::ViewChange(stripped)));
+        if primary != self.id && differs {
+            out.push(Action::Send { to: primary, msg: Message::ViewChange(vc) });
+        }
     }
 
     pub(crate) fn on_view_change(&mut self, vc: Signed<ViewChange>, out: &mut Out) {
@@ -165,7 +188,13 @@ impl<A: App> Replica<A> {
             self.stats.ignored += 1;
             return;
         }
-        self.view_changes.entry(v).or_default().insert(from, vc);
+        // Keep the form with batches when the stripped one of the same message
+        // arrives after it.
+        let held = self.view_changes.entry(v).or_default();
+        let keep = held.get(&from).is_some_and(|old| old.sig == vc.sig && !old.body.is_stripped());
+        if !keep {
+            held.insert(from, vc);
+        }
         // §4.5.2: f+1 view-changes for views above ours → join the smallest view
         // that f+1 replicas are asking for.
         let mut highest: BTreeMap<ReplicaId, View> = BTreeMap::new();
@@ -203,15 +232,19 @@ impl<A: App> Replica<A> {
         let mut vcs = vec![own.clone()];
         vcs.extend(m.iter().filter(|(r, _)| **r != self.id).map(|(_, v)| v.clone()).take(self.quorum() - 1));
         let Some(o) = compute_o(&vcs, self.params.log_window) else { return };
-        let pre_prepares = o
-            .batches
-            .into_iter()
-            .map(|(seq, batch)| {
-                let pp = PrePrepare { view: self.view, seq, digest: batch.digest(), batch, primary: self.id };
-                Signed::sign(pp, &self.key)
-            })
-            .collect();
-        let nv = Signed::sign(NewView { view: self.view, view_changes: vcs, pre_prepares, primary: self.id }, &self.key);
+        let mut pre_prepares = Vec::with_capacity(o.entries.len());
+        for (seq, digest, batch) in o.entries {
+            // A batch V names only by digest: from another view-change we hold, or
+            // our own certificates. Without it, wait for the form with batches.
+            let Some(batch) = batch.or_else(|| self.batch_with_digest(seq, digest)) else {
+                self.stats.missing_batches += 1;
+                return;
+            };
+            let pp = PrePrepare { view: self.view, seq, digest, batch, primary: self.id };
+            pre_prepares.push(Signed::sign(pp, &self.key));
+        }
+        let view_changes = vcs.iter().map(Signed::<ViewChange>::stripped).collect();
+        let nv = Signed::sign(NewView { view: self.view, view_changes, pre_prepares, primary: self.id }, &self.key);
         out.push(Action::Broadcast(Message::NewView(nv.clone())));
         self.install_new_view(nv, out);
     }
@@ -225,9 +258,9 @@ impl<A: App> Replica<A> {
         // Recompute O from V and compare (§4.4: "verifies O by performing a
         // computation similar to the one used by the primary").
         let Some(o) = compute_o(&nv.body.view_changes, self.params.log_window) else { return };
-        let matches = o.batches.len() == nv.body.pre_prepares.len()
-            && o.batches.iter().zip(&nv.body.pre_prepares).all(|((s, b), pp)| {
-                pp.body.seq == *s && pp.body.digest == b.digest()
+        let matches = o.entries.len() == nv.body.pre_prepares.len()
+            && o.entries.iter().zip(&nv.body.pre_prepares).all(|((s, d, _), pp)| {
+                pp.body.seq == *s && pp.body.digest == *d
             });
         if !matches {
             self.stats.bad_new_views += 1;
@@ -263,6 +296,7 @@ impl<A: App> Replica<A> {
             self.send_prepare(&pp.body, out);
         }
         self.next_seq = max_seq;
+        self.persist(PersistOp::NewView(nv.clone()), out);
         self.last_new_view = Some(nv);
         let seqs: Vec<SeqNo> = self.log.keys().copied().collect();
         for s in seqs {
@@ -282,5 +316,17 @@ impl<A: App> Replica<A> {
                 out.push(Action::Send { to, msg: Message::Request(r.clone()) });
             }
         }
+    }
+
+    /// The batch with `digest` at `seq` from a view-change with batches we hold for
+    /// this view, or from our own prepared or committed certificates.
+    fn batch_with_digest(&self, seq: SeqNo, digest: Digest) -> Option<Batch> {
+        let from_vcs = self.view_changes.get(&self.view).into_iter().flat_map(|m| m.values()).flat_map(|vc| &vc.body.prepared);
+        let own = self.prepared.get(&seq).map(|c| &c.pre_prepare).into_iter().chain(self.committed.get(&seq).map(|e| &e.pre_prepare));
+        from_vcs
+            .map(|c| &c.pre_prepare)
+            .chain(own)
+            .find(|pp| pp.body.seq == seq && pp.body.digest == digest && !pp.is_stripped())
+            .map(|pp| pp.body.batch.clone())
     }
 }

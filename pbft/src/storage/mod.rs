@@ -16,7 +16,7 @@ pub use redb_store::RedbStore;
 
 use crate::crypto::Signed;
 use crate::event::PersistOp;
-use crate::message::{CheckpointProof, CommittedEntry, PrePrepare, PreparedCert};
+use crate::message::{CheckpointProof, CommittedEntry, NewView, PrePrepare, PreparedCert};
 use crate::types::{SeqNo, View};
 
 /// Everything PBFT needs to survive a crash.
@@ -36,6 +36,8 @@ pub struct PersistedState {
     pub committed: BTreeMap<SeqNo, CommittedEntry>,
     /// Last executed sequence number.
     pub last_executed: SeqNo,
+    /// The new-view of the latest view this replica installed.
+    pub new_view: Option<Signed<NewView>>,
 }
 
 impl PersistedState {
@@ -73,6 +75,11 @@ impl PersistedState {
                 self.committed.insert(e.pre_prepare.body.seq, e.clone());
             }
             PersistOp::Executed(seq) => self.last_executed = (*seq).max(self.last_executed),
+            PersistOp::NewView(nv) => {
+                if self.new_view.as_ref().is_none_or(|old| old.body.view <= nv.body.view) {
+                    self.new_view = Some(nv.clone());
+                }
+            }
             PersistOp::Stable { proof, snapshot } => {
                 let h = proof.seq;
                 if self.stable.as_ref().is_some_and(|(p, _)| p.seq >= h) {

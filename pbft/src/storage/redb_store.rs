@@ -10,6 +10,7 @@
 //! | `committed`  | seq            | `CommittedEntry` above the stable checkpoint       |
 //! | `checkpoint` | `"proof"`, `"snapshot"` | stable checkpoint proof and its snapshot  |
 //! | `batches`    | batch digest   | `Batch`                                            |
+//! | `new_view`   | `"last"`       | `Signed<NewView>` of the latest installed view     |
 //!
 //! A pre-prepare's batch is stored once, in `batches` under its digest; the rows of
 //! `accepted`, `prepared` and `committed` hold their pre-prepare with an empty batch and
@@ -28,7 +29,7 @@ use super::PersistedState;
 use crate::crypto::Signed;
 use crate::error::{PbftError, Result};
 use crate::event::PersistOp;
-use crate::message::{Batch, CommittedEntry, PrePrepare, PreparedCert};
+use crate::message::{CommittedEntry, PrePrepare, PreparedCert};
 
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 const ACCEPTED: TableDefinition<u64, &[u8]> = TableDefinition::new("accepted");
@@ -36,6 +37,7 @@ const PREPARED: TableDefinition<u64, &[u8]> = TableDefinition::new("prepared");
 const COMMITTED: TableDefinition<u64, &[u8]> = TableDefinition::new("committed");
 const CHECKPOINT: TableDefinition<&str, &[u8]> = TableDefinition::new("checkpoint");
 const BATCHES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("batches");
+const NEW_VIEW: TableDefinition<&str, &[u8]> = TableDefinition::new("new_view");
 
 /// Stores `pp`'s batch under its digest, unless it is there already.
 fn keep_batch(batches: &mut redb::Table<&[u8], &[u8]>, pp: &Signed<PrePrepare>) -> Result<()> {
@@ -45,12 +47,6 @@ fn keep_batch(batches: &mut redb::Table<&[u8], &[u8]>, pp: &Signed<PrePrepare>) 
     Ok(())
 }
 
-/// `pp` with an empty batch (its digest still names the batch).
-fn stripped(pp: &Signed<PrePrepare>) -> Signed<PrePrepare> {
-    let b = &pp.body;
-    let body = PrePrepare { view: b.view, seq: b.seq, digest: b.digest, batch: Batch::default(), primary: b.primary };
-    Signed { body, sig: pp.sig.clone() }
-}
 
 fn db_err<E: Into<redb::Error>>(e: E) -> PbftError {
     PbftError::Storage(e.into().to_string())
@@ -76,6 +72,7 @@ impl RedbStore {
             txn.open_table(COMMITTED).map_err(db_err)?;
             txn.open_table(CHECKPOINT).map_err(db_err)?;
             txn.open_table(BATCHES).map_err(db_err)?;
+            txn.open_table(NEW_VIEW).map_err(db_err)?;
         }
         txn.commit().map_err(db_err)?;
         Ok(RedbStore { db })
@@ -118,6 +115,9 @@ impl RedbStore {
             attach(&mut entry.pre_prepare)?;
             st.committed.insert(k.value(), entry);
         }
+        if let Some(nv) = txn.open_table(NEW_VIEW).map_err(db_err)?.get("last").map_err(db_err)? {
+            st.new_view = Some(postcard::from_bytes(nv.value())?);
+        }
         let cp = txn.open_table(CHECKPOINT).map_err(db_err)?;
         if let (Some(p), Some(s)) = (cp.get("proof").map_err(db_err)?, cp.get("snapshot").map_err(db_err)?) {
             st.stable = Some((postcard::from_bytes(p.value())?, s.value().to_vec()));
@@ -138,6 +138,7 @@ impl RedbStore {
             let mut committed = txn.open_table(COMMITTED).map_err(db_err)?;
             let mut checkpoint = txn.open_table(CHECKPOINT).map_err(db_err)?;
             let mut batches = txn.open_table(BATCHES).map_err(db_err)?;
+            let mut new_view = txn.open_table(NEW_VIEW).map_err(db_err)?;
             for op in ops {
                 match op {
                     PersistOp::View { view, active } => {
@@ -152,7 +153,7 @@ impl RedbStore {
                         let view = meta.get("view").map_err(db_err)?.map(|v| v.value()).unwrap_or(0);
                         if pp.body.view == view {
                             keep_batch(&mut batches, pp)?;
-                            accepted.insert(pp.body.seq, postcard::to_stdvec(&stripped(pp))?.as_slice()).map_err(db_err)?;
+                            accepted.insert(pp.body.seq, postcard::to_stdvec(&pp.stripped())?.as_slice()).map_err(db_err)?;
                         }
                     }
                     PersistOp::Prepared(cert) => {
@@ -166,14 +167,24 @@ impl RedbStore {
                         };
                         if newer {
                             keep_batch(&mut batches, &cert.pre_prepare)?;
-                            let row = PreparedCert { pre_prepare: stripped(&cert.pre_prepare), prepares: cert.prepares.clone() };
+                            let row = PreparedCert { pre_prepare: cert.pre_prepare.stripped(), prepares: cert.prepares.clone() };
                             prepared.insert(seq, postcard::to_stdvec(&row)?.as_slice()).map_err(db_err)?;
                         }
                     }
                     PersistOp::Committed(e) => {
                         keep_batch(&mut batches, &e.pre_prepare)?;
-                        let row = CommittedEntry { pre_prepare: stripped(&e.pre_prepare), commits: e.commits.clone() };
+                        let row = CommittedEntry { pre_prepare: e.pre_prepare.stripped(), commits: e.commits.clone() };
                         committed.insert(e.pre_prepare.body.seq, postcard::to_stdvec(&row)?.as_slice()).map_err(db_err)?;
+                    }
+                    PersistOp::NewView(nv) => {
+                        let old: Option<crate::crypto::Signed<crate::message::NewView>> =
+                            match new_view.get("last").map_err(db_err)? {
+                                Some(v) => Some(postcard::from_bytes(v.value())?),
+                                None => None,
+                            };
+                        if old.is_none_or(|o| o.body.view <= nv.body.view) {
+                            new_view.insert("last", postcard::to_stdvec(nv)?.as_slice()).map_err(db_err)?;
+                        }
                     }
                     PersistOp::Executed(seq) => {
                         let old = meta.get("last_executed").map_err(db_err)?.map(|v| v.value()).unwrap_or(0);
@@ -249,6 +260,10 @@ mod tests {
             PersistOp::Prepared(cert(1, 2)),
             PersistOp::Prepared(cert(0, 2)), // older view: ignored
             PersistOp::View { view: 1, active: true },
+            PersistOp::NewView(Signed::sign(
+                NewView { view: 1, view_changes: vec![], pre_prepares: vec![pp(1, 3)], primary: 1 },
+                &test_key("replica-1"),
+            )),
             PersistOp::Accepted(pp(1, 3)),
             PersistOp::Committed(entry(1, 2)),
             PersistOp::Committed(entry(1, 3)),
@@ -279,6 +294,7 @@ mod tests {
             txn.open_table(BATCHES).unwrap().iter().unwrap().map(|r| r.unwrap().0.value().to_vec()).collect();
         assert_eq!(digests, vec![pp(1, 3).body.digest.to_vec()], "batches at or below the checkpoint are gone");
         assert_eq!(loaded.view, 1);
+        assert_eq!(loaded.new_view.as_ref().map(|nv| nv.body.view), Some(1));
         assert!(loaded.active);
         assert_eq!(loaded.last_executed, 3);
         assert_eq!(loaded.accepted.keys().copied().collect::<Vec<_>>(), vec![3]);
