@@ -11,6 +11,7 @@ use proptest::prelude::*;
 use zkpot_circuits::commit::{dataset_commitment, model_commitment};
 use zkpot_circuits::eval::{eval_layers, evaluate_with};
 use zkpot_circuits::field::Fr;
+use zkpot_circuits::groth16::conv::by_freivalds;
 use zkpot_circuits::groth16::{ConstraintCount, Groth16Circuit};
 use zkpot_circuits::halo2::{ValidationCircuit, Witness};
 use zkpot_circuits::layers::Layer;
@@ -94,7 +95,8 @@ fn wrong_public_inputs_fail() {
 
 #[test]
 fn conv_accumulator_shifted_consistently_fails() {
-    // one product off by 2^s, z, rem, ReLU and every later layer consistent with it
+    // one product off by 2^s, z, rem, ReLU and every later layer consistent with it (layer 0 is
+    // checked tap by tap, layer 2 by Freivalds' test)
     for li in [0, 2] {
         let c = tampered(&cnn(13, 3, false), |w| shift_positive_output(w, 1, li));
         assert!(!ok(&c), "layer {li}");
@@ -111,11 +113,28 @@ fn conv_kernel_or_bias_changed_under_old_accumulators_fails() {
         });
         assert!(!ok(&c), "kernel weight {t}");
     }
-    let c = tampered(&cnn(12, 3, false), |w| {
-        let Layer::Conv(conv) = &mut w.model.layers[2] else { unreachable!() };
-        conv.bias[1] += 1;
-    });
-    assert!(!ok(&c));
+    for t in [0usize, 30, 53] {
+        let c = tampered(&cnn(11, 3, false), |w| {
+            let Layer::Conv(conv) = &mut w.model.layers[2] else { unreachable!() };
+            conv.weights[t] += 1;
+        });
+        assert!(!ok(&c), "kernel weight {t} of layer 2");
+    }
+    for li in [0, 2] {
+        let c = tampered(&cnn(12, 3, false), |w| {
+            let Layer::Conv(conv) = &mut w.model.layers[li] else { unreachable!() };
+            conv.bias[1] += 1;
+        });
+        assert!(!ok(&c), "bias of layer {li}");
+    }
+}
+
+#[test]
+fn both_conv_checks_are_exercised() {
+    // the random CNN's first conv goes tap by tap, its second by Freivalds' test (conv.rs)
+    let c = cnn(1, 1, false);
+    let picks: Vec<bool> = c.shape.arch.layers.iter().map(|l| by_freivalds(l, TINY)).collect();
+    assert_eq!(picks, [false, false, true, false, true]);
 }
 
 #[test]

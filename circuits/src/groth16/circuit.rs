@@ -4,13 +4,15 @@
 //! and proving (the witness of [`crate::halo2::Witness`], i.e. the validation function's trace).
 //!
 //! Per sample, layer by layer: a dense or conv layer's rescale and ReLU ([`super::dense`]; its
-//! product waits for Freivalds' test), a pooling layer's gadget ([`super::pool`]); flatten and
+//! product waits for Freivalds' test, or for a conv layer where that is cheaper, is checked tap
+//! by tap at once, [`super::conv`]), a pooling layer's gadget ([`super::pool`]); flatten and
 //! reshape are the identity on the value vector. Then the challenge, every linear layer's
 //! Freivalds test, and per sample the score gadget: argmax for top-1 ([`super::argmax`]), the
 //! label's rank for top-k ([`super::topk`]).
 
 use super::argmax::argmax_correct;
 use super::commit::{alloc_values, commitment, pack_slots, Value};
+use super::conv::{by_freivalds, check_taps, columns};
 use super::convert::to_ark;
 use super::dense::rescale_relu;
 use super::freivalds::{check_layer, Powers};
@@ -188,8 +190,17 @@ impl ConstraintSynthesizer<ArkFr> for Groth16Circuit {
             });
         }
 
-        // per sample: every layer's gadget (a linear layer's inputs and accumulators kept for
-        // Freivalds' test)
+        // how each linear layer's product is checked: Freivalds' test, or tap by tap (a conv
+        // layer's columns of (input, weight) entries)
+        let freivalds: Vec<bool> = arch.layers.iter().map(|l| by_freivalds(l, fixed)).collect();
+        let taps: Vec<Option<Vec<Vec<(usize, Num)>>>> = params
+            .iter()
+            .zip(arch.layers.iter().zip(&freivalds))
+            .map(|(p, (l, f))| p.as_ref().filter(|_| !f).map(|(m, _)| columns(m, l.outputs())))
+            .collect();
+
+        // per sample: every layer's gadget (a Freivalds layer's inputs and accumulators kept for
+        // the test)
         let stride = arch.input_dim + 1;
         let layers = arch.layers.len();
         let mut layer_inputs: Vec<Vec<Vec<Num>>> = vec![Vec::new(); layers];
@@ -205,9 +216,15 @@ impl ConstraintSynthesizer<ArkFr> for Groth16Circuit {
                     LayerArch::Dense(_) | LayerArch::Conv(_) => {
                         let ls = LayerShape { inputs: l.inputs(), outputs: l.outputs(), relu: l.relu() };
                         let outputs = rescale_relu(&cs, &ls, fixed, values)?;
-                        slots.extend(outputs.iter().map(|o| o.slot.clone()));
-                        layer_acc[li].push(outputs.iter().map(|o| o.acc.clone()).collect());
-                        layer_inputs[li].push(x);
+                        let acc: Vec<Num> = outputs.iter().map(|o| o.acc.clone()).collect();
+                        match (&taps[li], &params[li]) {
+                            (Some(cols), Some((_, bias))) => check_taps(&cs, cols, fixed.scale_bits, &x, bias, &acc)?,
+                            _ => {
+                                slots.extend(outputs.iter().map(|o| o.slot.clone()));
+                                layer_acc[li].push(acc);
+                                layer_inputs[li].push(x);
+                            }
+                        }
                         outputs.into_iter().map(|o| o.out).collect()
                     }
                     LayerArch::MaxPool(p) => max_pool(&cs, p, &x, values, fixed)?,
@@ -218,15 +235,16 @@ impl ConstraintSynthesizer<ArkFr> for Groth16Circuit {
         }
 
         // the Fiat-Shamir challenge, once everything the products are about is bound, then
-        // Freivalds' test of every linear layer's matrix product (pool outputs are functions of
-        // bound values, fixed by their gadgets, so they need no hashing)
+        // Freivalds' test of those layers' matrix products (pool outputs and the accumulators of
+        // tap-by-tap layers are functions of bound values, fixed by their gadgets, so they need
+        // no hashing)
         let mut transcript = vec![inputs[0].clone(), inputs[1].clone()];
         transcript.extend(pack_slots(&slots, fixed.value_bits + fixed.scale_bits));
         let r = hash_chain(&cs, &transcript)?;
-        let max_out = arch.layers.iter().filter(|l| l.is_linear()).map(|l| l.outputs()).max().unwrap_or(1);
+        let max_out = arch.layers.iter().zip(&freivalds).filter(|(_, f)| **f).map(|(l, _)| l.outputs()).max().unwrap_or(1);
         let powers = Powers::new(&cs, &r, n, max_out)?;
         for (li, l) in arch.layers.iter().enumerate() {
-            if let Some((matrix, bias)) = &params[li] {
+            if let (Some((matrix, bias)), true) = (&params[li], freivalds[li]) {
                 check_layer(&cs, &powers, l.inputs(), l.outputs(), fixed.scale_bits, &layer_inputs[li], matrix, bias, &layer_acc[li])?;
             }
         }

@@ -2,24 +2,30 @@
 //!
 //! With `b` value bits, `s` scale bits, `F` features, `C` classes, `N` samples:
 //! * per sample: `(F + 1) b` (data bits); per linear (dense or conv) layer `out (b + s + relu)`
-//!   (rescale, ReLU) and `in' + out` (Freivalds, `in'` the inputs some output reads); per
-//!   max-pool output with `T` taps `T b + T - 1`; per average-pool output `b + m` or `b + 2m`
-//!   (the remainder's range, [`super::pool`]); then top-1: `C (b + 2) + 3` (argmax, label
-//!   check), or top-k: `C (b + 4) + 4 + m` ([`super::topk`]);
-//! * once: `b` per model parameter, per linear layer `nnz - f` (Freivalds' `W v`, [`super::freivalds`]:
-//!   `in out - in` for a dense layer; for a conv layer `nnz` is the number of non-zero entries
-//!   of the expanded matrix, the taps times channels times positions), the challenge's powers
-//!   `(N - 2) + 1 + (out_max - 2)`, 4 equalities;
+//!   (rescale, ReLU) and its product: by Freivalds' test `in' + out` (`in'` the inputs some
+//!   output reads), tap by tap `nnz` (a conv layer's non-zero expanded entries: taps times
+//!   channels times positions); per max-pool output with `T` taps `T b + T - 1`; per
+//!   average-pool output `b + m` or `b + 2m` (the remainder's range, [`super::pool`]); then
+//!   top-1: `C (b + 2) + 3` (argmax, label check), or top-k: `C (b + 4) + 4 + m`
+//!   ([`super::topk`]);
+//! * once: `b` per model parameter, per Freivalds layer `nnz - f` (its `W v`,
+//!   [`super::freivalds`]: `in out - in` for a dense layer), the challenge's powers
+//!   `(N - 2) + 1 + (out_max - 2)` over the Freivalds layers, 4 equalities;
 //! * hash chains: 243 constraints per Poseidon permutation, one permutation per two message
 //!   elements, over the model, the data set and the challenge transcript (both commitments and
-//!   the packed `(b + s)`-bit accumulator slots of every linear layer).
+//!   the packed `(b + s)`-bit accumulator slots of every Freivalds layer).
 //!
-//! A conv layer goes through Freivalds' test over its expanded matrix because that is cheapest:
-//! the structural zeros are free, so the weights cost `nnz` products once for all samples, while
-//! constraining the taps directly costs `nnz` products *per sample*.
+//! Conv layers, measured: Freivalds' test over the expanded matrix makes the structural zeros
+//! free and costs the weights once for all samples, but it hashes every output's accumulator
+//! slot into the challenge (about `243 / (2 floor(253 / (b + s)))` constraints an output: 11 at
+//! `b + s = 23`), while tap by tap costs `nnz` a sample and no hashing. [`conv::by_freivalds`]
+//! picks the cheaper per layer from the shape: for the PyTorch digits CNN (b = 15, s = 8) the
+//! first conv (1 -> 6 channels, 3x3 on 8x8, 384 outputs, 2,904 taps) goes tap by tap (2,904 a
+//! sample against 448 + 4,242 hashing), the second (6 -> 8, stride 2, 32 outputs, 1,200 taps)
+//! by Freivalds (128 + 354). Dense layers always take Freivalds' test.
 
 use super::freivalds::Sparsity;
-use super::{argmax, dense, freivalds, pool, poseidon, topk};
+use super::{argmax, conv, dense, freivalds, pool, poseidon, topk};
 use crate::halo2::CircuitShape;
 use crate::layers::LayerArch;
 use crate::model::LayerShape;
@@ -56,9 +62,13 @@ impl ConstraintCount {
                 LayerArch::AvgPool(p) => pool::avg_constraints(p, fixed),
                 LayerArch::Dense(_) | LayerArch::Conv(_) => dense::constraints(&LayerShape { inputs: l.inputs(), outputs: l.outputs(), relu: l.relu() }, fixed),
             };
-            if let Some(m) = Sparsity::of(l) {
-                layers += m.per_sample();
-                freivalds_once += m.constraints(n) - n * m.per_sample();
+            match Sparsity::of(l) {
+                Some(m) if conv::by_freivalds(l, fixed) => {
+                    layers += m.per_sample();
+                    freivalds_once += m.constraints(n) - n * m.per_sample();
+                }
+                Some(m) => layers += conv::constraints(&m),
+                None => {}
             }
         }
         let score = match shape.score {
@@ -66,7 +76,7 @@ impl ConstraintCount {
             _ => argmax::constraints(arch.num_classes, fixed),
         };
         let per_sample = (arch.input_dim + 1) * b + layers + score;
-        let max_out = arch.layers.iter().filter(|l| l.is_linear()).map(|l| l.outputs()).max().unwrap_or(1);
+        let max_out = arch.layers.iter().filter(|l| conv::by_freivalds(l, fixed)).map(|l| l.outputs()).max().unwrap_or(1);
         let permutations = poseidon::chain_permutations(shape.model_elements())
             + poseidon::chain_permutations(shape.dataset_elements())
             + poseidon::chain_permutations(Self::transcript_elements(shape));
@@ -83,7 +93,7 @@ impl ConstraintCount {
     /// Message elements of the challenge transcript: two commitments and the packed slots.
     pub fn transcript_elements(shape: &CircuitShape) -> usize {
         let fixed = shape.arch.fixed;
-        let slots = shape.samples * shape.arch.layers.iter().filter(|l| l.is_linear()).map(|l| l.outputs()).sum::<usize>();
+        let slots = shape.samples * shape.arch.layers.iter().filter(|l| conv::by_freivalds(l, fixed)).map(|l| l.outputs()).sum::<usize>();
         2 + slots.div_ceil((253 / (fixed.value_bits + fixed.scale_bits)) as usize)
     }
 

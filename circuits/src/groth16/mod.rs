@@ -14,6 +14,8 @@
 //! * [`freivalds`]: the linear layers' matrix products (a conv layer's is its expanded matrix),
 //!   by Freivalds' test with an in-circuit Fiat-Shamir challenge (Poseidon over both
 //!   commitments and the packed accumulators).
+//! * [`conv`]: a conv layer's products tap by tap, for the conv layers where that is cheaper
+//!   than Freivalds' test (chosen from the shape).
 //! * [`pool`]: max and average pooling of [`crate::layers::pool`].
 //! * [`argmax`]: argmax (lowest index on ties) and the per-sample top-1 bit.
 //! * [`topk`]: the label's rank ([`crate::score::label_rank`]) and the per-sample top-k bit.
@@ -30,6 +32,7 @@
 pub mod argmax;
 pub mod circuit;
 pub mod commit;
+pub mod conv;
 pub mod convert;
 pub mod cost;
 pub mod dense;
