@@ -12,7 +12,7 @@
 
 use super::argmax::argmax_correct;
 use super::commit::{alloc_values, commitment, pack_slots, Value};
-use super::conv::{by_freivalds, check_taps, columns};
+use super::conv::{by_freivalds, check_taps, columns, Columns};
 use super::convert::to_ark;
 use super::dense::rescale_relu;
 use super::freivalds::{check_layer, Powers};
@@ -46,6 +46,9 @@ pub fn shape_id(shape: &CircuitShape) -> String {
     h.update(json.as_bytes());
     hex::encode(&h.finalize()[..16])
 }
+
+/// A linear layer's `[in][out]` matrix (`None` for a structural zero) and per-output biases.
+type Linear = (Vec<Option<Num>>, Vec<Num>);
 
 /// The circuit: a shape, a witness of that shape and the public inputs it is checked against
 /// (public fields so tests can tamper with any of them).
@@ -170,7 +173,7 @@ impl ConstraintSynthesizer<ArkFr> for Groth16Circuit {
         // the linear layers' matrices `[in][out]` and per-output biases, from the model values
         // (per layer: W or the kernel row-major, then the biases): a dense layer's own weights,
         // a conv layer's expanded matrix of kernel variables and structural zeros
-        let mut params: Vec<Option<(Vec<Option<Num>>, Vec<Num>)>> = Vec::with_capacity(arch.layers.len());
+        let mut params: Vec<Option<Linear>> = Vec::with_capacity(arch.layers.len());
         let mut at = 0;
         let value = |v: &[Value]| v.iter().map(|x| x.value.clone()).collect::<Vec<_>>();
         for l in &arch.layers {
@@ -193,7 +196,7 @@ impl ConstraintSynthesizer<ArkFr> for Groth16Circuit {
         // how each linear layer's product is checked: Freivalds' test, or tap by tap (a conv
         // layer's columns of (input, weight) entries)
         let freivalds: Vec<bool> = arch.layers.iter().map(|l| by_freivalds(l, fixed)).collect();
-        let taps: Vec<Option<Vec<Vec<(usize, Num)>>>> = params
+        let taps: Vec<Option<Columns>> = params
             .iter()
             .zip(arch.layers.iter().zip(&freivalds))
             .map(|(p, (l, f))| p.as_ref().filter(|_| !f).map(|(m, _)| columns(m, l.outputs())))

@@ -37,8 +37,11 @@ pub fn by_freivalds(layer: &LayerArch, fixed: FixedParams) -> bool {
     }
 }
 
-/// The columns of an expanded matrix `w[k * out + j]`: per output, its `(input, weight)` entries.
-pub fn columns(w: &[Option<Num>], outputs: usize) -> Vec<Vec<(usize, Num)>> {
+/// Per output of a linear layer, its `(input, weight)` entries.
+pub type Columns = Vec<Vec<(usize, Num)>>;
+
+/// The columns of an expanded matrix `w[k * out + j]`.
+pub fn columns(w: &[Option<Num>], outputs: usize) -> Columns {
     let mut cols = vec![Vec::new(); outputs];
     for (e, entry) in w.iter().enumerate() {
         if let Some(wkj) = entry {
