@@ -251,8 +251,17 @@ fn groth16_flow_and_tampering() {
     assert_fails_with(&zkpot(&dir, &["verify", "--vk", "h.vk"]), "mismatch");
     assert_fails_with(&zkpot(&dir, &["verify", "--proof", "h.bin"]), "mismatch");
     assert_fails_with(&zkpot(&dir, &["verify", "--backend", "halo2"]), "--backend halo2");
-    // other score functions are halo2-only for now
-    assert_fails_with(&zkpot(&dir, &args("prove", &["--backend", "groth16", "--score", "top-2"])), "top-1 accuracy only");
+    // top-k: the same score as halo2's under the same score function
+    let o = zkpot(&dir, &args("prove", &["--backend", "groth16", "--score", "top-2", "--proof", "k.bin", "--statement", "k.json"]));
+    assert!(o.status.success(), "{}", text(&o));
+    let o = zkpot(&dir, &args("prove", &["--score", "top-2", "--proof", "hk.bin", "--statement", "hk.json", "--vk", "hk.vk"]));
+    assert!(o.status.success(), "{}", text(&o));
+    let k: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("k.json")).unwrap()).unwrap();
+    let hk: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("hk.json")).unwrap()).unwrap();
+    assert_eq!((&k["score_function"], &k["score"]), (&hk["score_function"], &hk["score"]));
+    assert_eq!(k["score_function"], "top-2");
+    let o = zkpot(&dir, &["verify", "--proof", "k.bin", "--statement", "k.json"]);
+    assert!(o.status.success() && text(&o).contains("accept"), "{}", text(&o));
     // chunked proving is halo2-only for now
     assert_fails_with(&zkpot(&dir, &args("prove", &["--backend", "groth16", "--chunk-size", "2"])), "only supported with --backend halo2");
 }

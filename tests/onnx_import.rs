@@ -1,7 +1,7 @@
 //! `zkpot import` end to end: the scikit-learn MLP exported by skl2onnx imports, and the float
 //! model it writes quantizes, proves and verifies with the unchanged verbs; so does the PyTorch
-//! CNN (conv, max-pool, average-pool, flatten, dense) with its quantized score pinned; bad files
-//! fail with clear messages.
+//! CNN (conv, max-pool, average-pool, flatten, dense) with its quantized score pinned, with
+//! halo2 and with Groth16; bad files fail with clear messages.
 
 mod common;
 
@@ -88,10 +88,16 @@ fn torch_cnn_imports_quantizes_proves_and_verifies() {
     let o = zkpot(&dir, &["verify"]);
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).contains("accept"), "{}", text(&o));
-    // the Groth16 circuit proves dense networks only: refused by name, before any key is made
-    let o = zkpot(&dir, &["prove", "--backend", "groth16", "--model", "cnn.q.json", "--samples", "4"]);
-    assert!(!o.status.success());
-    assert!(text(&o).contains("dense networks only") && text(&o).contains("convolution"), "{}", text(&o));
+    // and with Groth16, under top-3 on one sample (a 67 k-constraint circuit)
+    let o = zkpot(&dir, &["prove", "--backend", "groth16", "--model", "cnn.q.json", "--samples", "1", "--score", "top-3"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let out: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(out["statement"]["backend"], "groth16-bn254");
+    assert_eq!(out["statement"]["score_function"], "top-3");
+    assert_eq!(out["statement"]["score"], 1);
+    let o = zkpot(&dir, &["verify"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("accept"), "{}", text(&o));
 
     // PyTorch's dynamo exporter: weights in model.onnx.data beside the model
     let o = zkpot(&dir, &["import", &fixture("digits_mlp_torch_dynamo.onnx"), "--out", "mlp.json", "--data", &test_set]);

@@ -1,8 +1,9 @@
 //! Score functions: what `S` counts. `top-1` (the default, and what every statement without a
 //! `score_function` means) counts the samples whose argmax equals the label; `top-k` counts
 //! those whose label is among the `k` best classes, with the argmax's tie rule (a class ties
-//! ahead of the label only if its index is lower). The circuit's twin is the rank gadget in
-//! [`crate::halo2::config`]; spec: `docs/validation-function.md`, section 7.
+//! ahead of the label only if its index is lower). The circuits' twins are the rank gadget in
+//! [`crate::halo2::config`] and [`crate::groth16::topk`]; spec: `docs/validation-function.md`,
+//! section 7.
 
 use crate::error::{CircuitError, Result};
 use serde::{Deserialize, Serialize};

@@ -103,3 +103,51 @@ pub fn unbounded_dense_trace(model: &QuantizedModel, data: &QuantizedDataset, tr
     }
     trace.score = trace.samples.iter().filter(|t| t.correct()).count();
 }
+
+/// A random CNN ([`random_cnn`], weights in `[-3, 3]`) and data set of `n` samples whose honest
+/// evaluation stays in the bound: the first seed from `seed` on that gives one.
+pub fn bounded_cnn(seed: u64, n: usize, count_include_pad: bool) -> (QuantizedModel, QuantizedDataset) {
+    let mut s = seed;
+    loop {
+        let model = random_cnn(s, TINY, 3, count_include_pad);
+        let data = random_dataset(s, TINY, 16, 3, n, 12);
+        if crate::eval::evaluate(&model, &data).is_ok() {
+            return (model, data);
+        }
+        s += 1;
+    }
+}
+
+/// Replaces layer `li`'s outputs on sample `i` of `witness` by `out` (and its `z`, for a pooling
+/// layer, where `z = out`) and recomputes the later layers, the prediction and the (top-1)
+/// score, so that only the gadget of layer `li` can object. Panics if a later layer leaves the
+/// bound.
+pub fn retrace(witness: &mut crate::halo2::Witness, i: usize, li: usize, out: Vec<i64>) {
+    let w = witness;
+    if !w.model.layers[li].arch().is_linear() {
+        w.trace.samples[i].layers[li].z = out.clone();
+    }
+    w.trace.samples[i].layers[li].out = out.clone();
+    let later = crate::eval::eval_layers(&w.model, li + 1, &out, i).expect("later layers stay in bound");
+    let s = &mut w.trace.samples[i];
+    s.layers.truncate(li + 1);
+    s.layers.extend(later);
+    s.prediction = argmax(&s.layers.last().map(|l| l.out.clone()).unwrap_or_default());
+    w.trace.score = w.trace.samples.iter().filter(|s| s.correct()).count();
+}
+
+/// Moves the first positive output of linear layer `li` on sample `i` up by one unit of `z`:
+/// its accumulator by `2^s`, with `z`, `rem` and the ReLU's output consistent with it, and the
+/// later layers retraced ([`retrace`]). What a prover who cheats on one product would write.
+pub fn shift_positive_output(witness: &mut crate::halo2::Witness, i: usize, li: usize) {
+    let s = witness.model.fixed.scale_bits;
+    let v = &mut witness.trace.samples[i].layers[li];
+    let j = (0..v.z.len()).find(|&j| v.z[j] > 0).expect("a positive activation");
+    v.acc[j] += 1 << s;
+    let (z, r) = rescale(v.acc[j] as i128, s);
+    v.z[j] = z as i64;
+    v.rem[j] = r as i64;
+    let mut out = v.out.clone();
+    out[j] = v.z[j];
+    retrace(witness, i, li, out);
+}

@@ -7,45 +7,18 @@
 use halo2_proofs::dev::MockProver;
 use proptest::prelude::*;
 use zkpot_circuits::commit::model_commitment;
-use zkpot_circuits::dataset::QuantizedDataset;
 use zkpot_circuits::eval::{eval_layers, evaluate, Trace};
 use zkpot_circuits::field::Fr;
-use zkpot_circuits::fixed::{argmax, rescale};
-use zkpot_circuits::halo2::{CircuitShape, ValidationCircuit, Witness};
+use zkpot_circuits::halo2::{CircuitShape, ValidationCircuit};
 use zkpot_circuits::layers::Layer;
 use zkpot_circuits::model::QuantizedModel;
-use zkpot_circuits::testing::{random_cnn, random_dataset, TINY};
-
-/// A random CNN and data set whose honest evaluation stays in the 8-bit bound.
-fn cnn(seed: u64, n: usize, count_include_pad: bool) -> (QuantizedModel, QuantizedDataset) {
-    for s in seed.. {
-        let model = random_cnn(s, TINY, 3, count_include_pad);
-        let data = random_dataset(s, TINY, 16, 3, n, 12);
-        if evaluate(&model, &data).is_ok() {
-            return (model, data);
-        }
-    }
-    unreachable!()
-}
+use zkpot_circuits::testing::{bounded_cnn as cnn, retrace, shift_positive_output, TINY};
 
 fn run(c: &ValidationCircuit, public: [Fr; 4]) -> Result<(), String> {
     let prover = MockProver::run(c.shape.k(), c, vec![public.to_vec()]).map_err(|e| format!("synthesis: {e:?}"))?;
     prover.verify().map_err(|errs| {
         format!("{} failures: {}", errs.len(), errs.iter().map(|e| e.to_string().lines().next().unwrap_or("").to_string()).collect::<Vec<_>>().join(" | "))
     })
-}
-
-/// Replaces layer `li`'s outputs on sample `i` by `out` and recomputes the later layers, the
-/// prediction and the score, so that only the gadget of layer `li` can object.
-fn retrace(w: &mut Witness, i: usize, li: usize, out: Vec<i64>) {
-    w.trace.samples[i].layers[li].out = out.clone();
-    w.trace.samples[i].layers[li].z = out.clone();
-    let later = eval_layers(&w.model, li + 1, &out, i).expect("later layers stay in bound");
-    let s = &mut w.trace.samples[i];
-    s.layers.truncate(li + 1);
-    s.layers.extend(later);
-    s.prediction = argmax(&s.layers.last().unwrap().out);
-    w.trace.score = w.trace.samples.iter().filter(|s| s.correct()).count();
 }
 
 proptest! {
@@ -100,23 +73,7 @@ fn conv_activation_shifted_consistently_fails() {
     let (model, data) = cnn(13, 3, false);
     let mut c = ValidationCircuit::new(model, data).unwrap();
     let w = c.witness.as_mut().unwrap();
-    let s = TINY.scale_bits;
-    let v = &mut w.trace.samples[1].layers[0];
-    let j = (0..v.z.len()).find(|&j| v.z[j] > 0).expect("a positive activation");
-    v.acc[j] += 1 << s;
-    let (z, r) = rescale(v.acc[j] as i128, s);
-    v.z[j] = z as i64;
-    v.rem[j] = r as i64;
-    let mut out = v.out.clone();
-    out[j] = v.z[j];
-    v.out = out.clone();
-    // later layers recomputed from the shifted activation
-    let later = eval_layers(&w.model, 1, &out, 1).unwrap();
-    w.trace.samples[1].layers.truncate(1);
-    w.trace.samples[1].layers.extend(later);
-    let sm = &mut w.trace.samples[1];
-    sm.prediction = argmax(&sm.layers.last().unwrap().out);
-    w.trace.score = w.trace.samples.iter().filter(|s| s.correct()).count();
+    shift_positive_output(w, 1, 0);
     let public = w.public_inputs();
     assert!(run(&c, public).is_err());
 }

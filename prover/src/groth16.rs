@@ -24,6 +24,7 @@ use zkpot_circuits::field::fr_to_hex;
 use zkpot_circuits::groth16::circuit::shape_id;
 use zkpot_circuits::groth16::Groth16Circuit;
 use zkpot_circuits::halo2::{CircuitShape, Witness};
+use zkpot_circuits::score::ScoreFunction;
 use zkpot_verifier::container::{open, put_bytes, seal, Kind, Reader, BACKEND_GROTH16};
 use zkpot_verifier::groth16::{Groth16Key, Groth16Proof, Groth16Vk};
 use zkpot_verifier::{ProofFile, Statement, VerifyError, GROTH16_BACKEND};
@@ -110,9 +111,10 @@ pub fn proof_to_ark(p: &Groth16Proof) -> ark_groth16::Proof<Bn254> {
     ark_groth16::Proof { a: p.a, b: p.b, c: p.c }
 }
 
-/// The statement an honest prover of `witness` claims.
-pub fn statement_of(witness: &Witness) -> Statement {
-    let shape = CircuitShape::new(witness.model.architecture(), witness.data.len());
+/// The statement an honest prover of `witness` claims under score function `score` (the
+/// witness's score is recounted under it).
+pub fn statement_of(witness: &Witness, score: ScoreFunction) -> Statement {
+    let shape = CircuitShape::new(witness.model.architecture(), witness.data.len()).with_score(score);
     let public = witness.public_inputs();
     Statement::new(
         GROTH16_BACKEND,
@@ -120,8 +122,9 @@ pub fn statement_of(witness: &Witness) -> Statement {
         fr_to_hex(&public[0]),
         fr_to_hex(&public[1]),
         witness.data.len() as u64,
-        witness.trace.score as u64,
+        witness.trace.score_with(score) as u64,
     )
+    .with_score_function(score)
 }
 
 impl Backend for Groth16Backend {
@@ -142,12 +145,13 @@ impl Backend for Groth16Backend {
     }
 
     fn prove(_: &DevSeed, pk: &Groth16ProvingKey, witness: Witness) -> Result<(Statement, ProofFile), ProveError> {
-        let shape = CircuitShape::new(witness.model.architecture(), witness.data.len());
+        // the key fixes the score function; the witness's score is recounted under it
+        let shape = CircuitShape::new(witness.model.architecture(), witness.data.len()).with_score(pk.shape.score);
         if shape != pk.shape {
             return Err(ProveError::WrongKey { key: shape_id(&pk.shape), witness: shape_id(&shape) });
         }
-        let statement = statement_of(&witness);
-        let circuit = Groth16Circuit::new(witness);
+        let statement = statement_of(&witness, shape.score);
+        let circuit = Groth16Circuit::with_score(witness, shape.score);
         let proof = Groth16::<Bn254>::prove(&pk.pk, circuit, &mut OsRng).map_err(|e| ProveError::Proving(format!("Groth16: {e}")))?;
         Ok((statement, proof_from_ark(&proof).to_file()))
     }

@@ -199,3 +199,31 @@ fn evm_fixture_key_is_todays_circuit() {
     assert_eq!(statement.public_inputs().unwrap(), witness.public_inputs());
 }
 
+
+#[test]
+fn cnn_and_top_k_prove_and_verify() {
+    // a small CNN (conv, max-pool, conv, average-pool, dense) under top-1 and under top-2: real
+    // proofs through the verifier crate and ark-groth16, with the reference's public inputs
+    use zkpot_circuits::eval::evaluate_with;
+    use zkpot_circuits::score::ScoreFunction;
+    let (model, data) = zkpot_circuits::testing::bounded_cnn(21, 2, true);
+    for score in [ScoreFunction::Top1, ScoreFunction::TopK { k: 2 }] {
+        let shape = CircuitShape::new(model.architecture(), 2).with_score(score);
+        let (pk, vk) = Groth16Backend::setup(&DevSeed(7), &shape).unwrap();
+        // the witness of the plain (top-1) evaluation: the key's score function recounts it
+        let w = Witness::new(model.clone(), data.clone()).unwrap();
+        let (statement, proof) = Groth16Backend::prove(&DevSeed(7), &pk, w).unwrap();
+        assert_eq!(statement.score, evaluate_with(&model, &data, score).unwrap().score as u64);
+        assert_eq!(statement.score_function, score);
+        Groth16Backend::verify(&vk, &statement, &proof).unwrap();
+        let f = Fixture { pk, vk, statement, proof };
+        assert!(ark_accepts(&f, &f.statement, &f.proof.proof));
+        let mut s = f.statement.clone();
+        s.score = if s.score > 0 { s.score - 1 } else { 1 };
+        assert!(matches!(zkpot_verifier::groth16::verify(&s, &f.proof, &f.vk), Err(VerifyError::Rejected(_))));
+        // the statement must name the key's score function
+        let other = if score.is_top1() { ScoreFunction::TopK { k: 2 } } else { ScoreFunction::Top1 };
+        let s = f.statement.clone().with_score_function(other);
+        assert!(matches!(zkpot_verifier::groth16::verify(&s, &f.proof, &f.vk), Err(VerifyError::Mismatch(_))));
+    }
+}

@@ -162,6 +162,7 @@ pub fn verify(statement: &Statement, proof: &ProofFile, key: &Groth16Key) -> Res
             statement.backend, proof.backend
         )));
     }
+    statement.check_score_function(key.shape.score)?;
     let id = shape_id(&key.shape);
     if statement.shape_id != id {
         return Err(VerifyError::Mismatch(format!("the statement is for circuit shape {}, the verifying key for {id}", statement.shape_id)));

@@ -20,13 +20,7 @@ pub fn verify(statement: &Statement, proof: &ProofFile, key: &VerifierKey) -> Re
             statement.backend
         )));
     }
-    if statement.score_function != key.shape.score {
-        return Err(VerifyError::Mismatch(format!(
-            "the statement counts {}, the verifying key's circuit {}",
-            statement.score_function.name(),
-            key.shape.score.name()
-        )));
-    }
+    statement.check_score_function(key.shape.score)?;
     let id = key.shape.id();
     if statement.shape_id != id {
         return Err(VerifyError::Mismatch(format!(

@@ -81,6 +81,18 @@ impl Statement {
         Statement { score_function, ..self }
     }
 
+    /// Checks that the statement counts what a key's circuit counts.
+    pub fn check_score_function(&self, circuit: ScoreFunction) -> Result<(), VerifyError> {
+        if self.score_function != circuit {
+            return Err(VerifyError::Mismatch(format!(
+                "the statement counts {}, the verifying key's circuit {}",
+                self.score_function.name(),
+                circuit.name()
+            )));
+        }
+        Ok(())
+    }
+
     /// Parses and checks a statement file.
     pub fn from_json(text: &str) -> Result<Self, VerifyError> {
         let s: Statement = serde_json::from_str(text).map_err(|e| VerifyError::Statement(e.to_string()))?;

@@ -17,21 +17,30 @@ use crate::fixed::FixedParams;
 use ark_ff::{Field, One, Zero};
 use ark_relations::gr1cs::{ConstraintSystemRef, SynthesisError};
 
-/// Enforces that `prediction` is the argmax of `logits` and returns the bit `prediction == label`.
-pub fn argmax_correct(cs: &ConstraintSystemRef<ArkFr>, logits: &[Num], prediction: usize, label: &Num, fixed: FixedParams) -> Result<Num, SynthesisError> {
+/// Allocates the one-hot vector `e` of position `pos` over `values` (booleans summing to 1; all
+/// zero, so unsatisfiable, when `pos` is out of range) and returns it with the picked value
+/// `sum_j e_j v_j`. Cost: `2 C + 1`.
+pub fn one_hot_pick(cs: &ConstraintSystemRef<ArkFr>, values: &[Num], pos: usize) -> Result<(Vec<Num>, Num), SynthesisError> {
     let one = ArkFr::one();
-    let mut e = Vec::with_capacity(logits.len());
-    for k in 0..logits.len() {
-        let bit = Num::witness(cs, if k == prediction { one } else { ArkFr::zero() })?;
+    let mut e = Vec::with_capacity(values.len());
+    for k in 0..values.len() {
+        let bit = Num::witness(cs, if k == pos { one } else { ArkFr::zero() })?;
         enforce_boolean(cs, &bit)?;
         e.push(bit);
     }
     enforce_equal(cs, &Num::sum(e.iter().map(|b| (one, b))), &Num::constant(one))?;
-    let mut products = Vec::with_capacity(logits.len());
-    for (b, v) in e.iter().zip(logits) {
+    let mut products = Vec::with_capacity(values.len());
+    for (b, v) in e.iter().zip(values) {
         products.push(mul(cs, b, v)?);
     }
-    let m = Num::sum(products.iter().map(|p| (one, p)));
+    let picked = Num::sum(products.iter().map(|p| (one, p)));
+    Ok((e, picked))
+}
+
+/// Enforces that `prediction` is the argmax of `logits` and returns the bit `prediction == label`.
+pub fn argmax_correct(cs: &ConstraintSystemRef<ArkFr>, logits: &[Num], prediction: usize, label: &Num, fixed: FixedParams) -> Result<Num, SynthesisError> {
+    let one = ArkFr::one();
+    let (e, m) = one_hot_pick(cs, logits, prediction)?;
     for j in 0..logits.len() {
         let before = Num::sum(e[j + 1..].iter().map(|b| (one, b)));
         let d = m.sub(&logits[j]).sub(&before);

@@ -9,16 +9,22 @@
 //!   permutation: 3 per S-box, the MDS and round constants are free linear combinations).
 //! * [`commit`]: [`crate::commit`]'s encodings: every value's `b` slot bits double as its range
 //!   check, and the packed field elements are free linear combinations of those bits.
-//! * [`dense`]: dense layer outputs: rescale and ReLU of [`crate::fixed`] / [`crate::eval`].
-//! * [`freivalds`]: the layers' matrix products, by Freivalds' test with an in-circuit
-//!   Fiat-Shamir challenge (Poseidon over both commitments and the packed accumulators).
-//! * [`argmax`]: argmax (lowest index on ties) and the per-sample correctness bit.
+//! * [`dense`]: linear (dense and conv) layer outputs: rescale and ReLU of [`crate::fixed`] /
+//!   [`crate::eval`].
+//! * [`freivalds`]: the linear layers' matrix products (a conv layer's is its expanded matrix),
+//!   by Freivalds' test with an in-circuit Fiat-Shamir challenge (Poseidon over both
+//!   commitments and the packed accumulators).
+//! * [`conv`]: a conv layer's products tap by tap, for the conv layers where that is cheaper
+//!   than Freivalds' test (chosen from the shape).
+//! * [`pool`]: max and average pooling of [`crate::layers::pool`].
+//! * [`argmax`]: argmax (lowest index on ties) and the per-sample top-1 bit.
+//! * [`topk`]: the label's rank ([`crate::score::label_rank`]) and the per-sample top-k bit.
 //! * [`circuit`]: the [`ConstraintSynthesizer`](ark_relations::gr1cs::ConstraintSynthesizer) tying them
 //!   together, and the count.
 //! * [`cost`]: the number of constraints for a shape, by formula (tests check it against synthesis).
 //! * [`convert`]: field elements between halo2's and arkworks' BN254 types.
-//! * [`support`]: what the circuit proves today (dense networks, top-1 accuracy) and the error
-//!   for anything else.
+//! * [`support`]: what the circuit proves (dense, conv, max-pool and average-pool layers; top-1
+//!   and top-k accuracy) and the error for anything else.
 //!
 //! Keys depend only on the [`crate::halo2::CircuitShape`]: key generation synthesizes the same
 //! description over an all-zero model and data set of that shape.
@@ -26,13 +32,16 @@
 pub mod argmax;
 pub mod circuit;
 pub mod commit;
+pub mod conv;
 pub mod convert;
 pub mod cost;
 pub mod dense;
 pub mod freivalds;
 pub mod num;
+pub mod pool;
 pub mod poseidon;
 pub mod support;
+pub mod topk;
 
 pub use circuit::Groth16Circuit;
 pub use cost::ConstraintCount;

@@ -1,38 +1,26 @@
-//! What the Groth16 circuit proves today: dense networks (MLPs, each dense layer optionally
-//! followed by a ReLU) scored by top-1 accuracy. Convolution, pooling and the other score
-//! functions are halo2-only for now; a shape outside this set is refused with an error naming
-//! the first unsupported part, before any key or proof is made.
+//! What the Groth16 circuit proves: networks of dense, conv, max-pool and average-pool layers
+//! (each linear layer optionally followed by a ReLU) scored by top-1 or top-k accuracy. A shape
+//! outside this set is refused with an error naming the unsupported part, before any key or
+//! proof is made.
 
 use crate::error::{CircuitError, Result};
 use crate::halo2::CircuitShape;
 use crate::layers::LayerArch;
-use crate::model::LayerShape;
+use crate::score::ScoreFunction;
 
-/// The dense layer shapes of `shape`, or an error if the Groth16 circuit cannot prove it.
-pub fn dense_layers(shape: &CircuitShape) -> Result<Vec<LayerShape>> {
-    if !shape.score.is_top1() {
+/// Checks that the Groth16 circuit can prove `shape`.
+pub fn check(shape: &CircuitShape) -> Result<()> {
+    if !matches!(shape.score, ScoreFunction::Top1 | ScoreFunction::TopK { .. }) {
         return Err(CircuitError::Shape(format!(
-            "the Groth16 backend proves top-1 accuracy only, not {}; use --backend halo2 for other score functions",
+            "the Groth16 backend proves top-1 and top-k accuracy only, not {}; use --backend halo2 for other score functions",
             shape.score.name()
         )));
     }
-    shape
-        .arch
-        .layers
-        .iter()
-        .enumerate()
-        .map(|(i, l)| match l {
-            LayerArch::Dense(d) => Ok(*d),
-            other => {
-                let kind = match other {
-                    LayerArch::Conv(_) => "convolution",
-                    LayerArch::MaxPool(_) => "max-pool",
-                    _ => "average-pool",
-                };
-                Err(CircuitError::Shape(format!(
-                    "the Groth16 backend proves dense networks only; layer {i} is a {kind} layer (use --backend halo2 for convolutional networks)"
-                )))
-            }
-        })
-        .collect()
+    for l in &shape.arch.layers {
+        // every layer kind has its gadget; a new kind must be added here (and to the circuit)
+        match l {
+            LayerArch::Dense(_) | LayerArch::Conv(_) | LayerArch::MaxPool(_) | LayerArch::AvgPool(_) => {}
+        }
+    }
+    Ok(())
 }

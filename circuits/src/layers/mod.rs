@@ -2,7 +2,8 @@
 //! [`crate::model`], unchanged since the MLP format), [`conv`] (2-D convolution), [`pool`] (max
 //! and average pooling), over the [`window`] geometry. Flatten and Reshape are not layers:
 //! every value vector is the row-major flattening of its `[C, H, W]` tensor, so they change
-//! nothing. Their halo2 gadgets are in [`crate::halo2::config`] (tabled there).
+//! nothing. Their halo2 gadgets are in [`crate::halo2::config`] (tabled there), their R1CS
+//! gadgets in [`crate::groth16`] (`freivalds`/`conv` for convolutions, `pool`).
 
 pub mod conv;
 pub mod pool;
