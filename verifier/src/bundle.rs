@@ -98,6 +98,13 @@ impl Bundle {
         let (mut samples, mut score) = (0u64, 0u64);
         for (i, c) in self.chunks.iter().enumerate() {
             let public = c.statement.public_inputs().map_err(|e| VerifyError::Statement(format!("chunk {i}: {e}")))?;
+            // a bundle's score is a sum of top-1 counts: a mean (MSE) or another count does not add up to it
+            if !c.statement.score_function.is_top1() {
+                return Err(VerifyError::Mismatch(format!(
+                    "chunk {i} is scored by {}; a bundle adds top-1 counts only",
+                    c.statement.score_function.name()
+                )));
+            }
             if c.statement.backend != self.backend {
                 return Err(VerifyError::Mismatch(format!("chunk {i} is a `{}` proof, the bundle is `{}`", c.statement.backend, self.backend)));
             }

@@ -1,6 +1,6 @@
 //! What the Groth16 circuit proves today: dense networks (MLPs, each dense layer optionally
 //! followed by a ReLU) scored by top-1 accuracy. Convolution, pooling and the other score
-//! functions are halo2-only for now; a shape outside this set is refused with an error naming
+//! functions (top-k, and mean squared error for regression) are halo2-only for now; a shape outside this set is refused with an error naming
 //! the first unsupported part, before any key or proof is made.
 
 use crate::error::{CircuitError, Result};
@@ -10,6 +10,11 @@ use crate::model::LayerShape;
 
 /// The dense layer shapes of `shape`, or an error if the Groth16 circuit cannot prove it.
 pub fn dense_layers(shape: &CircuitShape) -> Result<Vec<LayerShape>> {
+    if shape.score.is_mse() {
+        return Err(CircuitError::Shape(
+            "the Groth16 backend does not prove mse (mean squared error for regression); use --backend halo2 for --score mse".into(),
+        ));
+    }
     if !shape.score.is_top1() {
         return Err(CircuitError::Shape(format!(
             "the Groth16 backend proves top-1 accuracy only, not {}; use --backend halo2 for other score functions",
