@@ -241,3 +241,38 @@ fn check_labels(labels: &[i64], num_classes: usize) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const REGRESSION: &str = r#"{"format":"zkpot-dataset","version":1,"name":"r","num_classes":1,
+        "features":[[0.5,-1.0],[0.25,2.0],[1.0,0.0]],"targets":[1.5,-0.75,0.1]}"#;
+
+    #[test]
+    fn regression_sets_carry_targets_and_quantize_them() {
+        let d = FloatDataset::from_json(REGRESSION).unwrap();
+        assert!(d.is_regression() && d.labels.is_empty());
+        let fixed = FixedParams { scale_bits: 3, value_bits: 8 };
+        let q = d.quantize(fixed).unwrap();
+        // round(y 2^3): 12, -6, round(0.8) = 1
+        assert_eq!(q.labels, vec![12, -6, 1]);
+        assert_eq!(q.default_score(), crate::score::ScoreFunction::Mse);
+        assert_eq!(d.take(2).unwrap().targets.len(), 2);
+        // a regression set written back has no labels field, a classification set no targets field
+        let json = serde_json::to_string(&d).unwrap();
+        assert!(json.contains("targets") && !json.contains("labels"), "{json}");
+    }
+
+    #[test]
+    fn mixed_or_bad_targets_are_refused_by_name() {
+        let err = |text: &str| FloatDataset::from_json(text).unwrap_err().to_string();
+        assert!(err(&REGRESSION.replace("\"num_classes\":1", "\"num_classes\":2")).contains("classification set has labels, not targets"));
+        assert!(err(&REGRESSION.replace("\"targets\"", "\"labels\"").replace("1.5,-0.75,0.1", "0,0,0")).contains("regression set has targets, not labels"));
+        assert!(err(&REGRESSION.replace("1.5,-0.75,0.1", "1.5,-0.75")).contains("3 feature rows but 2 targets"));
+        let fixed = FixedParams { scale_bits: 3, value_bits: 8 };
+        let big = FloatDataset::from_json(&REGRESSION.replace("-0.75", "16.0")).unwrap();
+        assert!(big.quantize(fixed).unwrap_err().to_string().contains("sample 1 target"));
+        assert!(QuantizedDataset::new("r", fixed, 1, 1, vec![0], vec![200]).unwrap_err().to_string().contains("sample 0 target"));
+    }
+}

@@ -12,7 +12,9 @@
 //! It is accepted iff every chunk proof verifies for its statement, every chunk names the same
 //! backend and model commitment, the chunks' sizes and data set commitments hash to the
 //! bundle's data set commitment ([`zkpot_circuits::commit::chunked_dataset_commitment`]), the
-//! sizes add up to `samples` and the scores to `score`.
+//! sizes add up to `samples` and the scores to `score`. Every chunk statement must be top-1:
+//! the scores of other functions (a top-k count, a rounded mean squared error) are not what a
+//! top-1 bundle adds up, and a mean of rounded chunk means is not the rounded mean.
 
 use crate::error::VerifyError;
 use crate::proof::ProofFile;
@@ -164,5 +166,26 @@ impl Bundle {
         }
         bundle.verify(&parts)?;
         Ok(bundle)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zkpot_circuits::score::ScoreFunction;
+
+    #[test]
+    fn chunks_must_be_top_1() {
+        let st = |score_function| {
+            Statement::new("halo2-kzg-bn254", "ab".into(), format!("0x{}", "1".repeat(64)), format!("0x{}", "2".repeat(64)), 4, 3)
+                .with_score_function(score_function)
+        };
+        let chunk = |s| BundleChunk { statement: s, proof: "p".into(), vk: "v".into() };
+        Bundle::new(vec![chunk(st(ScoreFunction::Top1)), chunk(st(ScoreFunction::Top1))]).unwrap().check().unwrap();
+        for other in [ScoreFunction::Mse, ScoreFunction::TopK { k: 2 }] {
+            let b = Bundle::new(vec![chunk(st(ScoreFunction::Top1)), chunk(st(other))]).unwrap();
+            let err = b.check().unwrap_err().to_string();
+            assert!(err.contains(&format!("chunk 1 is scored by {}", other.name())), "{err}");
+        }
     }
 }
