@@ -218,10 +218,7 @@ pub fn run(command: Command) -> Result<()> {
             if score.is_mse() {
                 bail!("--chunk-size cannot prove mse: a bundle adds its chunks' scores, and a mean of rounded chunk means is not the rounded mean; prove the regression set in one circuit");
             }
-            if !score.is_top1() {
-                bail!("--chunk-size proves top-1 only; use --score top-1 or prove in one circuit");
-            }
-            let summary = crate::chunked::prove_chunked(&model, &data, m, &params, &bundle)?;
+            let summary = crate::chunked::prove_chunked(&model, &data, m, score, &params, &bundle)?;
             println!("{}", serde_json::to_string_pretty(&summary)?);
         }
         Command::Prove { inputs, params, proof, statement, vk, .. } => {
@@ -242,7 +239,7 @@ pub fn run(command: Command) -> Result<()> {
             println!(
                 "{}",
                 serde_json::to_string_pretty(&json!({
-                    "result": "accept", "score": b.score, "samples": b.samples, "chunks": b.chunks.len(),
+                    "result": "accept", "score": b.score, "score_function": b.score_function, "samples": b.samples, "chunks": b.chunks.len(),
                     "model_commitment": b.model_commitment, "dataset_commitment": b.dataset_commitment,
                     "verify_ms": took.as_secs_f64() * 1e3,
                 }))?

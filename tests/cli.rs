@@ -315,6 +315,19 @@ fn top_k_score_proves_names_itself_and_is_checked() {
     lower["score"] = serde_json::json!(7);
     std::fs::write(dir.join("lower.json"), lower.to_string()).unwrap();
     assert_eq!(zkpot(&dir, &["verify", "--statement", "lower.json"]).status.code(), Some(1));
+    // top-k counts add up over chunks: a top-3 bundle, refused when read as top-1
+    let mut args = vec!["prove", "--score", "top-3", "--chunk-size", "4", "--bundle", "chunks/bundle.json"];
+    args.extend(base);
+    let o = zkpot(&dir, &args);
+    assert!(o.status.success(), "{}", text(&o));
+    let summary: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!((summary["chunks"].as_u64(), summary["score"].as_u64(), summary["score_function"].as_str()), (Some(2), Some(8), Some("top-3")));
+    let o = zkpot(&dir, &["verify", "--bundle", "chunks/bundle.json"]);
+    assert!(o.status.success() && text(&o).contains("accept"), "{}", text(&o));
+    let mut b: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("chunks/bundle.json")).unwrap()).unwrap();
+    b.as_object_mut().unwrap().remove("score_function");
+    std::fs::write(dir.join("chunks/bundle.json"), b.to_string()).unwrap();
+    assert_fails_with(&zkpot(&dir, &["verify", "--bundle", "chunks/bundle.json"]), "chunk 0 is scored by top-3, the bundle by top-1");
     // a top-1 statement carries no score_function field, as before
     let mut args = vec!["prove"];
     args.extend(base);
