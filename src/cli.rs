@@ -122,15 +122,17 @@ pub enum Command {
         out: PathBuf,
     },
     /// Choose the fixed-point format (value bits b, scale bits s) for a model and test set: the
-    /// smallest circuit whose quantized score is closest to the float score within the bound.
+    /// smallest circuit whose quantized score is closest to the float score within the bound
+    /// (a regression set: whose quantized MSE is within 1% of the float MSE).
     /// Prints the candidates as a markdown table (stderr) and JSON (stdout).
     Calibrate {
-        /// Float model (JSON); default: the bundled digits MLP (`@digits`); `@breast-cancer` names
-        /// the bundled breast-cancer MLP.
+        /// Float model (JSON); default: the bundled digits MLP (`@digits`); `@breast-cancer` and
+        /// `@diabetes` name the bundled breast-cancer MLP and diabetes regression MLP.
         #[arg(long)]
         model: Option<PathBuf>,
         /// Test set; default: the bundled test set (`@digits-full` for all 1,797 samples,
-        /// `@breast-cancer-test` for the breast-cancer set).
+        /// `@breast-cancer-test` for the breast-cancer set, `@diabetes-test` for the diabetes
+        /// regression set).
         #[arg(long)]
         data: Option<PathBuf>,
         /// Use only the first N samples.

@@ -154,9 +154,6 @@ pub fn run(command: Command) -> Result<()> {
             }
             let fm = float_model(model.as_ref())?;
             let fd = float_data(data.as_ref(), samples)?;
-            if fd.is_regression() {
-                bail!("calibrate compares accuracies and does not handle regression sets yet; `zkpot quantize --model M --data D --scale-bits S --value-bits B` reports float_mse beside quantized_mse for one format");
-            }
             let (cal, _) = step(&format!("calibrating over b = {min_bits}..={max_bits}"), || zkpot_circuits::calibrate::calibrate(&fm, &fd, min_bits..=max_bits));
             eprintln!("{}", cal.markdown());
             if let (Some(path), Some(fixed)) = (&out, cal.chosen_params()) {

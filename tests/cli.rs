@@ -384,13 +384,19 @@ fn bundled_diabetes_set_proves_mse_and_verifies() {
     let o = zkpot(&dir, &with("prove", &["--statement", "default.json"]));
     assert!(o.status.success(), "{}", text(&o));
     assert_eq!(std::fs::read(dir.join("default.json")).unwrap(), std::fs::read(dir.join("statement.json")).unwrap());
-    // clear errors: accuracies on a regression set, mse on a classifier, Groth16, chunks, calibrate
+    // clear errors: accuracies on a regression set, mse on a classifier, Groth16, chunks
     assert_fails_with(&zkpot(&dir, &with("prove", &["--score", "top-2"])), "top-2 scores classifiers");
     assert_fails_with(&zkpot(&dir, &with("setup", &["--score", "top-1"])), "use --score mse");
     let cls = ["setup", "--float-model", "model.json", "--data", "data.json", Q[0], Q[1], Q[2], Q[3], "--score", "mse"];
     assert_fails_with(&zkpot(&dir, &cls), "mse scores single-output regression models");
     assert_fails_with(&zkpot(&dir, &with("prove", &["--backend", "groth16", "--score", "mse"])), "the Groth16 backend does not prove mse");
     assert_fails_with(&zkpot(&dir, &with("prove", &["--chunk-size", "4"])), "--chunk-size cannot prove mse");
-    assert_fails_with(&zkpot(&dir, &["calibrate", "--model", "@diabetes", "--data", "@diabetes-test"]), "does not handle regression sets");
+    // calibration compares MSEs on a regression set
+    let o = zkpot(&dir, &["calibrate", "--model", "@diabetes", "--data", "@diabetes-test", "--min-bits", "8", "--max-bits", "10"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let cal: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let chosen = &cal["candidates"][cal["chosen"].as_u64().unwrap() as usize];
+    let (f, q) = (cal["float_mse"].as_f64().unwrap(), chosen["quantized_mse"].as_f64().unwrap());
+    assert!((q - f).abs() <= 0.01 * f, "{cal}");
     let _ = std::fs::remove_dir_all(&dir);
 }
