@@ -34,7 +34,6 @@ What it makes (all under data/diabetes/, overwritten each run):
 The script checks that its own numpy forward pass equals model.predict() on the test split.
 """
 
-import json
 import os
 import platform
 
@@ -44,6 +43,8 @@ from sklearn.datasets import load_diabetes
 from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPRegressor
 
+from zkpot_files import dataset, mlp_model, write_json
+
 SPLIT_SEED = 20261201
 TEST_SIZE = 112
 MODEL_SEED = 0
@@ -52,13 +53,6 @@ CLIP = 8.0
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 OUT_DIR = os.path.join(ROOT, "data", "diabetes")
-
-
-def write_json(path, obj, indent=None):
-    with open(path, "w") as f:
-        json.dump(obj, f, indent=indent, separators=(",", ": ") if indent else (",", ":"))
-        f.write("\n")
-    print(f"wrote {os.path.relpath(path, ROOT)} ({os.path.getsize(path)} bytes)")
 
 
 def main():
@@ -82,28 +76,10 @@ def main():
     assert np.allclose(ours, reg.predict(X_te)), "forward pass disagrees with predict()"
 
     os.makedirs(OUT_DIR, exist_ok=True)
-    model = {
-        "format": "zkpot-float-model",
-        "version": 1,
-        "name": "diabetes-mlp",
-        "input_dim": 10,
-        "num_classes": 1,
-        "layers": [
-            {"type": "dense", "weights": W1.tolist(), "bias": b1.tolist()},
-            {"type": "relu"},
-            {"type": "dense", "weights": W2.tolist(), "bias": b2.tolist()},
-        ],
-    }
-    write_json(os.path.join(OUT_DIR, "model.json"), model)
-    test = {
-        "format": "zkpot-dataset",
-        "version": 1,
-        "name": "diabetes-test",
-        "num_classes": 1,
-        "features": [[float(v) for v in row] for row in X_te],
-        "targets": [float(v) for v in y_te],
-    }
-    write_json(os.path.join(OUT_DIR, "test.json"), test)
+    model = mlp_model("diabetes-mlp", 10, 1, W1, b1, W2, b2)
+    write_json(os.path.join(OUT_DIR, "model.json"), model, ROOT)
+    test = dataset("diabetes-test", 1, X_te, targets=y_te)
+    write_json(os.path.join(OUT_DIR, "test.json"), test, ROOT)
     meta = {
         "source": "sklearn.datasets.load_diabetes(scaled=False)",
         "python_version": platform.python_version(),
@@ -119,7 +95,7 @@ def main():
         "float_train_mse": float(((reg.predict(X_tr) - y_tr) ** 2).mean()),
         "float_test_mse": float(((ours - y_te) ** 2).mean()),
     }
-    write_json(os.path.join(OUT_DIR, "meta.json"), meta, indent=2)
+    write_json(os.path.join(OUT_DIR, "meta.json"), meta, ROOT, indent=2)
     print(f"float test MSE (standardized target): {meta['float_test_mse']:.6f} on {meta['num_test']} samples")
 
 
