@@ -33,7 +33,6 @@ The script checks that the argmax of its own numpy forward pass equals model.pre
 test split.
 """
 
-import json
 import os
 import platform
 
@@ -43,6 +42,8 @@ from sklearn.datasets import load_breast_cancer
 from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier
 
+from zkpot_files import dataset, mlp_model, write_json
+
 SPLIT_SEED = 20261201
 TEST_SIZE = 169
 MODEL_SEED = 0
@@ -50,13 +51,6 @@ CLIP = 8.0
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 OUT_DIR = os.path.join(ROOT, "data", "breast-cancer")
-
-
-def write_json(path, obj, indent=None):
-    with open(path, "w") as f:
-        json.dump(obj, f, indent=indent, separators=(",", ": ") if indent else (",", ":"))
-        f.write("\n")
-    print(f"wrote {os.path.relpath(path, ROOT)} ({os.path.getsize(path)} bytes)")
 
 
 def main():
@@ -81,28 +75,10 @@ def main():
     assert (ours == clf.predict(X_te)).all(), "forward pass disagrees with predict()"
 
     os.makedirs(OUT_DIR, exist_ok=True)
-    model = {
-        "format": "zkpot-float-model",
-        "version": 1,
-        "name": "breast-cancer-mlp",
-        "input_dim": 30,
-        "num_classes": 2,
-        "layers": [
-            {"type": "dense", "weights": W1.tolist(), "bias": b1.tolist()},
-            {"type": "relu"},
-            {"type": "dense", "weights": W2x.tolist(), "bias": b2x.tolist()},
-        ],
-    }
-    write_json(os.path.join(OUT_DIR, "model.json"), model)
-    test = {
-        "format": "zkpot-dataset",
-        "version": 1,
-        "name": "breast-cancer-test",
-        "num_classes": 2,
-        "features": [[float(v) for v in row] for row in X_te],
-        "labels": [int(v) for v in y_te],
-    }
-    write_json(os.path.join(OUT_DIR, "test.json"), test)
+    model = mlp_model("breast-cancer-mlp", 30, 2, W1, b1, W2x, b2x)
+    write_json(os.path.join(OUT_DIR, "model.json"), model, ROOT)
+    test = dataset("breast-cancer-test", 2, X_te, labels=y_te)
+    write_json(os.path.join(OUT_DIR, "test.json"), test, ROOT)
     meta = {
         "source": "sklearn.datasets.load_breast_cancer",
         "python_version": platform.python_version(),
@@ -118,7 +94,7 @@ def main():
         "float_train_correct": int((clf.predict(X_tr) == y_tr).sum()),
         "float_test_correct": int((ours == y_te).sum()),
     }
-    write_json(os.path.join(OUT_DIR, "meta.json"), meta, indent=2)
+    write_json(os.path.join(OUT_DIR, "meta.json"), meta, ROOT, indent=2)
     print(f"float test accuracy: {meta['float_test_correct']}/{meta['num_test']}")
 
 

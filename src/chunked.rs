@@ -12,6 +12,7 @@ use std::time::Duration;
 use zkpot_circuits::dataset::QuantizedDataset;
 use zkpot_circuits::halo2::{CircuitShape, Witness};
 use zkpot_circuits::model::QuantizedModel;
+use zkpot_circuits::score::ScoreFunction;
 use halo2_proofs::halo2curves::bn256::Bn256;
 use halo2_proofs::poly::kzg::commitment::ParamsKZG;
 use zkpot_prover::halo2::Halo2ProvingKey;
@@ -27,9 +28,9 @@ struct ChunkKeys {
     vk: VerifierKey,
 }
 
-/// Proves `data` in chunks of at most `chunk` samples; writes the bundle to `bundle_path` and
+/// Proves `data` in chunks of at most `chunk` samples under `score` (a count: top-1 or top-k); writes the bundle to `bundle_path` and
 /// the chunk proofs and verifying keys beside it. Returns a JSON summary.
-pub fn prove_chunked(model: &QuantizedModel, data: &QuantizedDataset, chunk: usize, params: &ParamsArgs, bundle_path: &Path) -> Result<serde_json::Value> {
+pub fn prove_chunked(model: &QuantizedModel, data: &QuantizedDataset, chunk: usize, score: ScoreFunction, params: &ParamsArgs, bundle_path: &Path) -> Result<serde_json::Value> {
     let dir = bundle_path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let stem = bundle_path.file_stem().and_then(|s| s.to_str()).unwrap_or("bundle");
@@ -40,7 +41,7 @@ pub fn prove_chunked(model: &QuantizedModel, data: &QuantizedDataset, chunk: usi
     let mut current: Option<ChunkKeys> = None;
     let (mut keygen, mut prove, mut verify) = (Duration::ZERO, Duration::ZERO, Duration::ZERO);
     for (i, part) in chunks.into_iter().enumerate() {
-        let shape = CircuitShape::new(model.architecture(), part.len());
+        let shape = CircuitShape::new(model.architecture(), part.len()).with_score(score);
         if current.as_ref().map(|c| c.shape != shape).unwrap_or(true) {
             drop(current.take()); // free the previous proving key before making the next
             let kzg = load_params(params, shape.k())?;
@@ -50,7 +51,7 @@ pub fn prove_chunked(model: &QuantizedModel, data: &QuantizedDataset, chunk: usi
             current = Some(ChunkKeys { shape: shape.clone(), kzg, pk, vk });
         }
         let Some(ChunkKeys { kzg, pk, vk, .. }) = current.as_ref() else { unreachable!("keys were just made") };
-        let witness = Witness::new(model.clone(), part)?;
+        let witness = Witness::with_score(model.clone(), part, score)?;
         let (res, took) = step(&format!("chunk {}/{m}: proving {} samples", i + 1, shape.samples), || Halo2Backend::prove(kzg, pk, witness));
         prove += took;
         let (statement, proof) = res?;
@@ -77,7 +78,7 @@ pub fn prove_chunked(model: &QuantizedModel, data: &QuantizedDataset, chunk: usi
     Ok(json!({
         "bundle": bundle_path, "backend": bundle.backend, "chunks": m, "chunk_size": chunk,
         "model_commitment": bundle.model_commitment, "dataset_commitment": bundle.dataset_commitment,
-        "samples": bundle.samples, "score": bundle.score,
+        "samples": bundle.samples, "score": bundle.score, "score_function": bundle.score_function,
         "keygen_seconds": keygen.as_secs_f64(), "prove_seconds": prove.as_secs_f64(),
         "prove_ms_per_sample": prove.as_secs_f64() * 1e3 / n, "verify_ms": verify.as_secs_f64() * 1e3,
         "peak_rss_mib": peak_rss_mib(),

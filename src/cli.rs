@@ -18,13 +18,14 @@ pub struct Inputs {
     /// with --scale-bits/--value-bits.
     #[arg(long)]
     pub model: Option<PathBuf>,
-    /// Float model (JSON) to quantize on the fly instead of --model; `@digits` and
-    /// `@breast-cancer` name the bundled models.
+    /// Float model (JSON) to quantize on the fly instead of --model; `@digits`,
+    /// `@breast-cancer` and `@diabetes` (a regression MLP, for --score mse) name the bundled models.
     #[arg(long, conflicts_with = "model")]
     pub float_model: Option<PathBuf>,
     /// Test set (JSON, float features); default: the bundled 500-sample digits test set.
-    /// `@digits-test`, `@digits-full` (all 1,797 samples) and `@breast-cancer-test` (169
-    /// samples, for `--float-model @breast-cancer`) name the bundled sets.
+    /// `@digits-test`, `@digits-full` (all 1,797 samples), `@breast-cancer-test` (169
+    /// samples, for `--float-model @breast-cancer`) and `@diabetes-test` (112 regression
+    /// samples, for `--float-model @diabetes`) name the bundled sets.
     #[arg(long)]
     pub data: Option<PathBuf>,
     /// Use only the first N samples of the test set.
@@ -36,10 +37,11 @@ pub struct Inputs {
     /// Value bits b when quantizing on the fly.
     #[arg(long, default_value_t = 15)]
     pub value_bits: u32,
-    /// Score function proved (setup and prove): `top-1`, or `top-K` (e.g. `top-3`: the label is
-    /// among the K best classes).
-    #[arg(long, default_value = "top-1")]
-    pub score: String,
+    /// Score function proved (setup and prove): `top-1`, `top-K` (e.g. `top-3`: the label is
+    /// among the K best classes), or `mse` (regression: the mean squared error rounded half up,
+    /// in units of 2^-2s). Default: top-1, or mse for a regression set.
+    #[arg(long)]
+    pub score: Option<String>,
 }
 
 /// The proof system.
@@ -103,11 +105,12 @@ pub enum Command {
     },
     /// Quantize a float model and report float vs quantized accuracy on a test set.
     Quantize {
-        /// Float model (JSON); default: the bundled digits MLP (`@digits`); `@breast-cancer` names
-        /// the bundled breast-cancer MLP.
+        /// Float model (JSON); default: the bundled digits MLP (`@digits`); `@breast-cancer` and
+        /// `@diabetes` name the bundled breast-cancer MLP and diabetes regression MLP.
         #[arg(long)]
         model: Option<PathBuf>,
-        /// Test set to check bounds and accuracy on; default: the bundled test set.
+        /// Test set to check bounds and accuracy (or, for a regression set, MSE) on; default:
+        /// the bundled test set.
         #[arg(long)]
         data: Option<PathBuf>,
         #[arg(long, default_value_t = 8)]
@@ -119,15 +122,17 @@ pub enum Command {
         out: PathBuf,
     },
     /// Choose the fixed-point format (value bits b, scale bits s) for a model and test set: the
-    /// smallest circuit whose quantized score is closest to the float score within the bound.
+    /// smallest circuit whose quantized score is closest to the float score within the bound
+    /// (a regression set: whose quantized MSE is within 1% of the float MSE).
     /// Prints the candidates as a markdown table (stderr) and JSON (stdout).
     Calibrate {
-        /// Float model (JSON); default: the bundled digits MLP (`@digits`); `@breast-cancer` names
-        /// the bundled breast-cancer MLP.
+        /// Float model (JSON); default: the bundled digits MLP (`@digits`); `@breast-cancer` and
+        /// `@diabetes` name the bundled breast-cancer MLP and diabetes regression MLP.
         #[arg(long)]
         model: Option<PathBuf>,
         /// Test set; default: the bundled test set (`@digits-full` for all 1,797 samples,
-        /// `@breast-cancer-test` for the breast-cancer set).
+        /// `@breast-cancer-test` for the breast-cancer set, `@diabetes-test` for the diabetes
+        /// regression set).
         #[arg(long)]
         data: Option<PathBuf>,
         /// Use only the first N samples.

@@ -71,6 +71,7 @@ fn float_model(path: Option<&PathBuf>) -> Result<FloatModel> {
     Ok(match path {
         Some(p) if p.as_os_str() == "@digits" => bundled::digits_model()?,
         Some(p) if p.as_os_str() == "@breast-cancer" => bundled::breast_cancer_model()?,
+        Some(p) if p.as_os_str() == "@diabetes" => bundled::diabetes_model()?,
         Some(p) => FloatModel::from_json(&read_text(p, "model")?).with_context(|| format!("in {}", p.display()))?,
         None => bundled::digits_model()?,
     })
@@ -81,6 +82,7 @@ fn float_data(path: Option<&PathBuf>, samples: Option<usize>) -> Result<FloatDat
         Some(p) if p.as_os_str() == "@digits-test" => bundled::digits_test()?,
         Some(p) if p.as_os_str() == "@digits-full" => bundled::digits_full()?,
         Some(p) if p.as_os_str() == "@breast-cancer-test" => bundled::breast_cancer_test()?,
+        Some(p) if p.as_os_str() == "@diabetes-test" => bundled::diabetes_test()?,
         Some(p) => FloatDataset::from_json(&read_text(p, "data set")?).with_context(|| format!("in {}", p.display()))?,
         None => bundled::digits_test()?,
     };
@@ -173,7 +175,7 @@ pub fn run(command: Command) -> Result<()> {
         }
         Command::Setup { inputs, params, vk } if params.backend == BackendKind::Groth16 => {
             let (model, data) = load_inputs(&inputs)?;
-            let shape = CircuitShape::new(model.architecture(), data.len()).with_score(score_of(&inputs)?);
+            let shape = CircuitShape::new(model.architecture(), data.len()).with_score(score_of(&inputs, &data)?);
             let (pk, took) = groth16_keys(&params, &shape)?;
             let pk_path = vk.with_file_name("pk.key");
             write_file(&vk, &pk.verifying_key().to_bytes())?;
@@ -190,7 +192,7 @@ pub fn run(command: Command) -> Result<()> {
         }
         Command::Setup { inputs, params, vk } => {
             let (model, data) = load_inputs(&inputs)?;
-            let shape = CircuitShape::new(model.architecture(), data.len()).with_score(score_of(&inputs)?);
+            let shape = CircuitShape::new(model.architecture(), data.len()).with_score(score_of(&inputs, &data)?);
             shape.validate()?;
             let kzg = load_params(&params, shape.k())?;
             let (_, vkey, took) = keys(&params, &kzg, &shape)?;
@@ -208,22 +210,25 @@ pub fn run(command: Command) -> Result<()> {
             if params.backend != BackendKind::Halo2 {
                 bail!("--chunk-size is only supported with --backend halo2 for now");
             }
-            if !score_of(&inputs)?.is_top1() {
-                bail!("--chunk-size proves top-1 only; use --score top-1 or prove in one circuit");
-            }
             let (model, data) = load_inputs(&inputs)?;
-            let summary = crate::chunked::prove_chunked(&model, &data, m, &params, &bundle)?;
+            let score = score_of(&inputs, &data)?;
+            if score.is_mse() {
+                bail!("--chunk-size cannot prove mse: a bundle adds its chunks' scores, and a mean of rounded chunk means is not the rounded mean; prove the regression set in one circuit");
+            }
+            let summary = crate::chunked::prove_chunked(&model, &data, m, score, &params, &bundle)?;
             println!("{}", serde_json::to_string_pretty(&summary)?);
         }
         Command::Prove { inputs, params, proof, statement, vk, .. } => {
             let (model, data) = load_inputs(&inputs)?;
-            let score = score_of(&inputs)?;
+            let score = score_of(&inputs, &data)?;
             let out = prove_all(&model, &data, &params, score)?;
             write_file(&proof, &out.proof.to_bytes())?;
             write_file(&statement, out.statement.to_json().as_bytes())?;
             write_file(&vk, &out.vk_bytes)?;
             write_settings(&vk, &CircuitShape::new(model.architecture(), data.len()).with_score(score), params.backend)?;
-            println!("{}", serde_json::to_string_pretty(&out.summary(&statement, &proof, &vk))?);
+            let mut summary = out.summary(&statement, &proof, &vk);
+            add_score_details(&mut summary, &out.statement, model.fixed);
+            println!("{}", serde_json::to_string_pretty(&summary)?);
         }
         Command::Verify { bundle: Some(path), .. } => {
             let (res, took) = step("verifying the bundle", || Bundle::verify_files(&path));
@@ -231,7 +236,7 @@ pub fn run(command: Command) -> Result<()> {
             println!(
                 "{}",
                 serde_json::to_string_pretty(&json!({
-                    "result": "accept", "score": b.score, "samples": b.samples, "chunks": b.chunks.len(),
+                    "result": "accept", "score": b.score, "score_function": b.score_function, "samples": b.samples, "chunks": b.chunks.len(),
                     "model_commitment": b.model_commitment, "dataset_commitment": b.dataset_commitment,
                     "verify_ms": took.as_secs_f64() * 1e3,
                 }))?
@@ -255,14 +260,17 @@ pub fn run(command: Command) -> Result<()> {
             }
             let (res, took) = step(&format!("verifying ({})", s.backend), || verify_any(&s, &p, &key));
             match res {
-                Ok(()) => println!(
-                    "{}",
-                    serde_json::to_string_pretty(&json!({
+                Ok(()) => {
+                    let mut out = json!({
                         "result": "accept", "backend": s.backend, "score": s.score, "samples": s.samples,
                         "model_commitment": s.model_commitment, "dataset_commitment": s.dataset_commitment,
                         "verify_ms": took.as_secs_f64() * 1e3,
-                    }))?
-                ),
+                    });
+                    if let AnyKey::Halo2(vk) = &key {
+                        add_score_details(&mut out, &s, vk.shape.arch.fixed);
+                    }
+                    println!("{}", serde_json::to_string_pretty(&out)?)
+                }
                 Err(e) => return Err(Rejected(e.to_string()).into()),
             }
         }
@@ -366,9 +374,25 @@ pub(crate) fn backend_name(b: BackendKind) -> &'static str {
     }
 }
 
-/// The `--score` flag, parsed.
-fn score_of(inputs: &Inputs) -> Result<ScoreFunction> {
-    Ok(ScoreFunction::parse(&inputs.score)?)
+/// The `--score` flag, parsed; without it the data set's default (top-1, or mse for a
+/// regression set). The model and data set must fit it (a clear error otherwise).
+fn score_of(inputs: &Inputs, data: &QuantizedDataset) -> Result<ScoreFunction> {
+    let score = match &inputs.score {
+        Some(s) => ScoreFunction::parse(s)?,
+        None => data.default_score(),
+    };
+    score.validate(data.num_classes).with_context(|| format!("--score {} on the data set `{}`", score.name(), data.name))?;
+    Ok(score)
+}
+
+/// Adds what a score means beside it: for mse, the score function and the MSE as a real number
+/// (`S / 2^(2s)`, in the squared units of the data set's targets).
+fn add_score_details(out: &mut serde_json::Value, s: &Statement, fixed: FixedParams) {
+    if s.score_function.is_mse() {
+        out["score_function"] = json!(s.score_function);
+        out["mse"] = json!(fixed.mse_to_real(s.score));
+        out["mse_units"] = json!(format!("score / 2^{}", 2 * fixed.scale_bits));
+    }
 }
 
 fn prove_all(model: &QuantizedModel, data: &QuantizedDataset, params: &ParamsArgs, score: ScoreFunction) -> Result<ProveOutput> {

@@ -324,6 +324,19 @@ fn top_k_score_proves_names_itself_and_is_checked() {
     lower["score"] = serde_json::json!(7);
     std::fs::write(dir.join("lower.json"), lower.to_string()).unwrap();
     assert_eq!(zkpot(&dir, &["verify", "--statement", "lower.json"]).status.code(), Some(1));
+    // top-k counts add up over chunks: a top-3 bundle, refused when read as top-1
+    let mut args = vec!["prove", "--score", "top-3", "--chunk-size", "4", "--bundle", "chunks/bundle.json"];
+    args.extend(base);
+    let o = zkpot(&dir, &args);
+    assert!(o.status.success(), "{}", text(&o));
+    let summary: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!((summary["chunks"].as_u64(), summary["score"].as_u64(), summary["score_function"].as_str()), (Some(2), Some(8), Some("top-3")));
+    let o = zkpot(&dir, &["verify", "--bundle", "chunks/bundle.json"]);
+    assert!(o.status.success() && text(&o).contains("accept"), "{}", text(&o));
+    let mut b: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("chunks/bundle.json")).unwrap()).unwrap();
+    b.as_object_mut().unwrap().remove("score_function");
+    std::fs::write(dir.join("chunks/bundle.json"), b.to_string()).unwrap();
+    assert_fails_with(&zkpot(&dir, &["verify", "--bundle", "chunks/bundle.json"]), "chunk 0 is scored by top-3, the bundle by top-1");
     // a top-1 statement carries no score_function field, as before
     let mut args = vec!["prove"];
     args.extend(base);
@@ -333,9 +346,66 @@ fn top_k_score_proves_names_itself_and_is_checked() {
     // bad names and a k the model cannot have
     let mut args = vec!["prove", "--score", "mse"];
     args.extend(base);
-    assert_fails_with(&zkpot(&dir, &args), "score function `mse`");
+    assert_fails_with(&zkpot(&dir, &args), "mse scores single-output regression models");
+    let mut args = vec!["prove", "--score", "mae"];
+    args.extend(base);
+    assert_fails_with(&zkpot(&dir, &args), "score function `mae`");
     let mut args = vec!["setup", "--score", "top-10"];
     args.extend(base);
     assert_fails_with(&zkpot(&dir, &args), "top-10 needs 2 <= k < 10");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn bundled_diabetes_set_proves_mse_and_verifies() {
+    // the bundled regression set by name: mse is its default score, shown as a real number too
+    let dir = workdir("diabetes");
+    let o = zkpot(&dir, &["quantize", "--model", "@diabetes", "--data", "@diabetes-test"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!((report["report"]["samples"].as_u64(), report["report"]["quantized_mse_score"].as_u64()), (Some(112), Some(27689)));
+    assert!((report["report"]["float_mse"].as_f64().unwrap() - 0.4216).abs() < 1e-3, "{report}");
+    let base = ["--float-model", "@diabetes", "--data", "@diabetes-test", "--samples", "8", "--scale-bits", "4", "--value-bits", "10"];
+    let with = |verb: &'static str, extra: &[&'static str]| [verb].iter().chain(base.iter()).chain(extra.iter()).copied().collect::<Vec<_>>();
+    let o = zkpot(&dir, &with("prove", &["--score", "mse"]));
+    assert!(o.status.success(), "{}", text(&o));
+    let out: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!((out["statement"]["samples"].as_u64(), out["statement"]["score"].as_u64()), (Some(8), Some(70)));
+    assert_eq!(out["mse"].as_f64(), Some(70.0 / 256.0));
+    let st: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("statement.json")).unwrap()).unwrap();
+    assert_eq!(st["score_function"], "mse");
+    let o = zkpot(&dir, &["verify"]);
+    assert!(o.status.success() && text(&o).contains("accept"), "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!((v["score_function"].as_str(), v["mse"].as_f64()), (Some("mse"), Some(70.0 / 256.0)));
+    // another MSE, and the same number read as a top-1 count, are rejected
+    for (name, bad) in [("up", json(71)), ("down", json(69))] {
+        let mut s = st.clone();
+        s["score"] = bad;
+        std::fs::write(dir.join(format!("{name}.json")), s.to_string()).unwrap();
+        assert_eq!(zkpot(&dir, &["verify", "--statement", &format!("{name}.json")]).status.code(), Some(1));
+    }
+    let mut top1 = st.clone();
+    top1.as_object_mut().unwrap().remove("score_function");
+    std::fs::write(dir.join("top1.json"), top1.to_string()).unwrap();
+    assert_fails_with(&zkpot(&dir, &["verify", "--statement", "top1.json"]), "REJECTED");
+    // without --score a regression set is scored by mse: the same statement
+    let o = zkpot(&dir, &with("prove", &["--statement", "default.json"]));
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(std::fs::read(dir.join("default.json")).unwrap(), std::fs::read(dir.join("statement.json")).unwrap());
+    // clear errors: accuracies on a regression set, mse on a classifier, Groth16, chunks
+    assert_fails_with(&zkpot(&dir, &with("prove", &["--score", "top-2"])), "top-2 scores classifiers");
+    assert_fails_with(&zkpot(&dir, &with("setup", &["--score", "top-1"])), "use --score mse");
+    let cls = ["setup", "--float-model", "model.json", "--data", "data.json", Q[0], Q[1], Q[2], Q[3], "--score", "mse"];
+    assert_fails_with(&zkpot(&dir, &cls), "mse scores single-output regression models");
+    assert_fails_with(&zkpot(&dir, &with("prove", &["--backend", "groth16", "--score", "mse"])), "the Groth16 backend does not prove mse");
+    assert_fails_with(&zkpot(&dir, &with("prove", &["--chunk-size", "4"])), "--chunk-size cannot prove mse");
+    // calibration compares MSEs on a regression set
+    let o = zkpot(&dir, &["calibrate", "--model", "@diabetes", "--data", "@diabetes-test", "--min-bits", "8", "--max-bits", "10"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let cal: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let chosen = &cal["candidates"][cal["chosen"].as_u64().unwrap() as usize];
+    let (f, q) = (cal["float_mse"].as_f64().unwrap(), chosen["quantized_mse"].as_f64().unwrap());
+    assert!((q - f).abs() <= 0.01 * f, "{cal}");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -1,8 +1,9 @@
 //! The embedded data: the default digits MLP (64-32-10, ReLU) trained by
 //! `scripts/train_digits.py` and its 500-sample test set (plus the full 1,797-sample set), and
 //! the breast-cancer MLP (30-16-2, ReLU) with its 169-sample test set from
-//! `scripts/train_breast_cancer.py`, compiled into the binary so the demo and the tests need no
-//! files and no Python.
+//! `scripts/train_breast_cancer.py`, and the diabetes regression MLP (10-16-1, ReLU) with its
+//! 112-sample test set from `scripts/train_diabetes.py`, compiled into the binary so the demo
+//! and the tests need no files and no Python.
 
 use crate::dataset::FloatDataset;
 use crate::error::Result;
@@ -56,4 +57,21 @@ pub fn breast_cancer_model() -> Result<FloatModel> {
 /// mean and standard deviation, recorded in `data/breast-cancer/meta.json`).
 pub fn breast_cancer_test() -> Result<FloatDataset> {
     FloatDataset::from_json(BREAST_CANCER_TEST_JSON)
+}
+
+/// `data/diabetes/model.json`.
+pub const DIABETES_MODEL_JSON: &str = include_str!("../../data/diabetes/model.json");
+/// `data/diabetes/test.json`.
+pub const DIABETES_TEST_JSON: &str = include_str!("../../data/diabetes/test.json");
+
+/// The diabetes float regression model (scikit-learn's diabetes set, one output: the
+/// standardized disease progression), scored by `mse`.
+pub fn diabetes_model() -> Result<FloatModel> {
+    FloatModel::from_json(DIABETES_MODEL_JSON)
+}
+
+/// The diabetes 112-sample test set: features and targets standardized with the training
+/// split's mean and standard deviation (recorded in `data/diabetes/meta.json`).
+pub fn diabetes_test() -> Result<FloatDataset> {
+    FloatDataset::from_json(DIABETES_TEST_JSON)
 }

@@ -11,6 +11,10 @@
 //!   `[out_ch][in_ch][kh][kw]`) then its biases; pooling layers have none.
 //! * Data set header: `[2 (domain), 1 (version), b, s, N, input_dim, num_classes]`.
 //!   Data set values: for each sample, its features then its label.
+//!   A regression set (`num_classes = 1`) has domain 4 instead: `[4, 1, b, s, N, input_dim, 1]`,
+//!   and its values are each sample's features then its quantized target (signed, packed like
+//!   every value). Classification headers are unchanged, and a regression commitment can never
+//!   equal a classification one (the domain differs).
 //! * `pack`: each value `v` becomes the unsigned slot `v + 2^(b-1)` in `[0, 2^b)`; slots are
 //!   taken in order in groups of `floor(253 / b)` (15 for b = 16), and each group becomes the
 //!   field element `sum_t slot_t 2^(b (len-1-t))` (first slot most significant; the last group
@@ -33,6 +37,8 @@ pub const MODEL_DOMAIN: u64 = 1;
 pub const DATASET_DOMAIN: u64 = 2;
 /// Domain tag of chunked data set commitments.
 pub const CHUNKED_DOMAIN: u64 = 3;
+/// Domain tag of regression data set encodings (`num_classes = 1`, targets in the label slot).
+pub const REGRESSION_DOMAIN: u64 = 4;
 /// Version of both encodings.
 pub const ENCODING_VERSION: u64 = 1;
 
@@ -62,10 +68,10 @@ pub fn model_values(model: &QuantizedModel) -> Vec<i64> {
     v
 }
 
-/// The data set header (see the module doc).
+/// The data set header (see the module doc): domain 4 for a regression set (`num_classes = 1`).
 pub fn dataset_header(fixed: FixedParams, samples: usize, input_dim: usize, num_classes: usize) -> Vec<Fr> {
     [
-        DATASET_DOMAIN,
+        if num_classes == 1 { REGRESSION_DOMAIN } else { DATASET_DOMAIN },
         ENCODING_VERSION,
         fixed.value_bits as u64,
         fixed.scale_bits as u64,
@@ -78,7 +84,7 @@ pub fn dataset_header(fixed: FixedParams, samples: usize, input_dim: usize, num_
     .collect()
 }
 
-/// The data set's values in encoding order: per sample, features then label.
+/// The data set's values in encoding order: per sample, features then label (or target).
 pub fn dataset_values(data: &QuantizedDataset) -> Vec<i64> {
     let mut v = Vec::with_capacity(data.len() * (data.input_dim + 1));
     for i in 0..data.len() {
@@ -172,6 +178,19 @@ mod tests {
         assert_eq!(pack(&v, fixed), vec![Fr::from(128 * 256 + 255)]);
         let many: Vec<i64> = (0..40).map(|i| i - 20).collect();
         assert_eq!(pack(&many, fixed).len(), 2);
+    }
+
+    #[test]
+    fn regression_sets_have_their_own_domain() {
+        let fixed = FixedParams { scale_bits: 2, value_bits: 8 };
+        assert_eq!(dataset_header(fixed, 3, 2, 10)[0], Fr::from(DATASET_DOMAIN));
+        assert_eq!(dataset_header(fixed, 3, 2, 1)[0], Fr::from(REGRESSION_DOMAIN));
+        let reg = QuantizedDataset::new("r", fixed, 2, 1, vec![1, 2, 3, 4], vec![-5, 7]).unwrap();
+        let cls = QuantizedDataset::new("c", fixed, 2, 2, vec![1, 2, 3, 4], vec![0, 1]).unwrap();
+        assert_ne!(dataset_commitment(&reg), dataset_commitment(&cls));
+        let mut other = reg.clone();
+        other.labels[1] = 8;
+        assert_ne!(dataset_commitment(&reg), dataset_commitment(&other), "the commitment binds the targets");
     }
 
     #[test]

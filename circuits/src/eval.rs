@@ -1,5 +1,6 @@
 //! The validation function itself, in plain integer arithmetic: run the quantized model on every
-//! sample (layer ops in [`crate::layers`] and here), argmax, compare with the label, count. Every backend must reproduce its score, and
+//! sample (layer ops in [`crate::layers`] and here), argmax, compare with the label, count (or,
+//! for a regression set under MSE, average the squared errors, [`crate::score`]). Every backend must reproduce its score, and
 //! the halo2 witness is exactly the [`Trace`] it records. Spec: `docs/validation-function.md`.
 
 use crate::dataset::QuantizedDataset;
@@ -55,8 +56,9 @@ impl LayerValues {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SampleTrace {
     pub layers: Vec<LayerValues>,
-    /// Argmax of the last layer's outputs (lowest index on ties).
+    /// Argmax of the last layer's outputs (lowest index on ties; 0 for a single-output model).
     pub prediction: usize,
+    /// The class label, or for a regression set the quantized target.
     pub label: i64,
 }
 
@@ -71,18 +73,22 @@ impl SampleTrace {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Trace {
     pub samples: Vec<SampleTrace>,
-    /// Number of samples whose prediction equals the label.
+    /// The score under the score function evaluated with: for top-1 the number of samples
+    /// whose prediction equals the label; for MSE the rounded mean squared error.
     pub score: usize,
 }
 
 impl Trace {
     /// The score of this trace under `score_fn` (top-1 is `score` as `evaluate` computes it).
     pub fn score_with(&self, score_fn: ScoreFunction) -> usize {
-        self.samples
-            .iter()
-            .filter(|t| score_fn.correct(t.layers.last().map(|l| l.out.as_slice()).unwrap_or(&[]), t.prediction, t.label))
-            .count()
+        score_of(&self.samples, score_fn)
     }
+}
+
+/// The score of these sample traces under `score_fn`.
+fn score_of(samples: &[SampleTrace], score_fn: ScoreFunction) -> usize {
+    let items = samples.iter().map(|t| (t.layers.last().map(|l| l.out.as_slice()).unwrap_or(&[]), t.prediction, t.label));
+    usize::try_from(score_fn.score(items)).unwrap_or(usize::MAX)
 }
 
 /// Checks that a model and a data set can be evaluated together.
@@ -158,9 +164,10 @@ pub fn eval_layers(model: &QuantizedModel, start: usize, x: &[i64], sample: usiz
     Ok(layers)
 }
 
-/// The validation function: the trace and (top-1) score of `model` on `data`.
+/// The validation function: the trace and score of `model` on `data` under the data set's
+/// default score function (top-1 for a classification set, MSE for a regression set).
 pub fn evaluate(model: &QuantizedModel, data: &QuantizedDataset) -> Result<Trace> {
-    evaluate_with(model, data, ScoreFunction::Top1)
+    evaluate_with(model, data, data.default_score())
 }
 
 /// The validation function under a score function: the same trace, with `score` counting the
@@ -180,10 +187,7 @@ pub fn evaluate_with(model: &QuantizedModel, data: &QuantizedDataset, score_fn: 
         .collect();
     // the first failing sample in order, so errors are deterministic
     let samples: Vec<SampleTrace> = results.into_iter().collect::<Result<_>>()?;
-    let score = samples
-        .iter()
-        .filter(|t| score_fn.correct(t.layers.last().map(|l| l.out.as_slice()).unwrap_or(&[]), t.prediction, t.label))
-        .count();
+    let score = score_of(&samples, score_fn);
     Ok(Trace { samples, score })
 }
 

@@ -90,6 +90,12 @@ impl FixedParams {
         v as f64 / (1u64 << self.scale_bits) as f64
     }
 
+    /// The real mean squared error an MSE score `S` stands for: `S / 2^(2s)` (a squared error
+    /// of values at scale `2^s` is at scale `2^(2s)`).
+    pub fn mse_to_real(&self, score: u64) -> f64 {
+        score as f64 / (1u64 << (2 * self.scale_bits)) as f64
+    }
+
     /// Number of values packed into one field element for hashing: `floor(253 / b)`.
     pub fn values_per_element(&self) -> usize {
         (253 / self.value_bits) as usize

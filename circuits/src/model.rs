@@ -141,8 +141,8 @@ impl FloatModel {
                 self.num_classes
             )));
         }
-        if self.num_classes < 2 {
-            return Err(CircuitError::Shape("num_classes must be at least 2".into()));
+        if self.num_classes < 1 {
+            return Err(CircuitError::Shape("num_classes must be at least 1 (1: a single-output regression model)".into()));
         }
         Ok(shapes)
     }
@@ -292,9 +292,9 @@ impl QuantizedModel {
             }
             width = arch.outputs();
         }
-        if width != self.num_classes || self.num_classes < 2 {
+        if width != self.num_classes || self.num_classes < 1 {
             return Err(CircuitError::Shape(format!(
-                "the last layer has {width} outputs but num_classes is {} (needs >= 2)",
+                "the last layer has {width} outputs but num_classes is {} (needs >= 1)",
                 self.num_classes
             )));
         }
@@ -351,8 +351,8 @@ impl Architecture {
     /// count rows without overflow. An architecture of a valid [`QuantizedModel`] always passes.
     pub fn validate(&self) -> Result<()> {
         self.fixed.validate()?;
-        if self.input_dim == 0 || self.num_classes < 2 || !self.layers.iter().any(LayerArch::is_linear) {
-            return Err(CircuitError::Shape("an architecture needs input_dim > 0, num_classes >= 2 and a dense or conv layer".into()));
+        if self.input_dim == 0 || self.num_classes < 1 || !self.layers.iter().any(LayerArch::is_linear) {
+            return Err(CircuitError::Shape("an architecture needs input_dim > 0, num_classes >= 1 and a dense or conv layer".into()));
         }
         let mut width = self.input_dim;
         for (li, l) in self.layers.iter().enumerate() {

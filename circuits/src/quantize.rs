@@ -64,15 +64,25 @@ pub struct QuantizeReport {
     pub scale_bits: u32,
     pub value_bits: u32,
     pub samples: usize,
-    /// Correct predictions of the float model.
+    /// Correct predictions of the float model (0 for a regression set).
     pub float_correct: usize,
-    /// Correct predictions of the quantized model (the validation function's score).
+    /// Correct predictions of the quantized model (the validation function's score; for a
+    /// regression set, the MSE score `S`, see `quantized_mse`).
     pub quantized_correct: usize,
     /// Samples where the float and quantized predictions differ.
     pub disagreements: usize,
     /// Largest absolute rescaled value seen, and `2^(b-1)`: values lie in `[-2^(b-1), 2^(b-1))`.
     pub max_abs_value: i64,
     pub bound: i64,
+    /// Regression sets only: the float model's mean squared error against the float targets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub float_mse: Option<f64>,
+    /// Regression sets only: the validation function's MSE score `S` (units `2^-2s`) ...
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quantized_mse_score: Option<u64>,
+    /// ... and as a real number, `S / 2^(2s)`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quantized_mse: Option<f64>,
 }
 
 /// Quantizes `model` and checks it on `data`.
@@ -91,8 +101,14 @@ pub fn quantize_and_check(model: &FloatModel, data: &FloatDataset, fixed: FixedP
     let trace = evaluate(&q, &qd)?;
     let mut float_correct = 0;
     let mut disagreements = 0;
+    let mut float_sse = 0.0;
     for (i, x) in data.features.iter().enumerate() {
-        let p = argmax(&model.forward(x));
+        let out = model.forward(x);
+        if data.is_regression() {
+            float_sse += (out.first().copied().unwrap_or(0.0) - data.targets[i]).powi(2);
+            continue;
+        }
+        let p = argmax(&out);
         if p as i64 == data.labels[i] {
             float_correct += 1;
         }
@@ -100,6 +116,7 @@ pub fn quantize_and_check(model: &FloatModel, data: &FloatDataset, fixed: FixedP
             disagreements += 1;
         }
     }
+    let regression = data.is_regression().then(|| (float_sse / data.features.len() as f64, trace.score as u64));
     let max_abs_value = trace
         .samples
         .iter()
@@ -116,6 +133,9 @@ pub fn quantize_and_check(model: &FloatModel, data: &FloatDataset, fixed: FixedP
         disagreements,
         max_abs_value,
         bound: fixed.max_value() + 1,
+        float_mse: regression.map(|r| r.0),
+        quantized_mse_score: regression.map(|r| r.1),
+        quantized_mse: regression.map(|r| fixed.mse_to_real(r.1)),
     };
     Ok((q, report))
 }

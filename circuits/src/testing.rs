@@ -58,6 +58,15 @@ pub fn random_dataset(seed: u64, fixed: FixedParams, input_dim: usize, num_class
     QuantizedDataset::new("random", fixed, input_dim, num_classes, features, labels).expect("random data set is valid")
 }
 
+/// A random regression data set (`num_classes = 1`) of `n` samples with features and targets
+/// in `[-x, x]`.
+pub fn random_regression_dataset(seed: u64, fixed: FixedParams, input_dim: usize, n: usize, x: i64) -> QuantizedDataset {
+    let mut rng = SplitMix(seed ^ 0x7A26);
+    let features = (0..n * input_dim).map(|_| rng.range(-x, x)).collect();
+    let targets = (0..n).map(|_| rng.range(-x, x)).collect();
+    QuantizedDataset::new("random-regression", fixed, input_dim, 1, features, targets).expect("random regression set is valid")
+}
+
 /// A small random CNN shaped like the ONNX fixture `digits_cnn_torch.onnx`, on `[1, 4, 4]`
 /// inputs: conv 3x3 pad 1 (2 channels, ReLU), max-pool 2, conv 3x3 pad 1 (3 channels, ReLU),
 /// average-pool 2 stride 1 pad 1 (`count_include_pad` as given; windows of 1, 2 and 4 taps),

@@ -53,3 +53,29 @@ fn breast_cancer_scores_and_commitments_are_pinned() {
     let (_, report) = quantize_and_check(&model, &data, small).unwrap();
     assert_eq!((report.quantized_correct, report.disagreements), (166, 0));
 }
+
+#[test]
+fn diabetes_mse_and_commitments_are_pinned() {
+    use zkpot_circuits::bundled::{diabetes_model, diabetes_test};
+    use zkpot_circuits::score::ScoreFunction;
+    let model = diabetes_model().unwrap();
+    let data = diabetes_test().unwrap();
+    assert_eq!((data.features.len(), data.targets.len(), data.num_classes, model.input_dim, model.num_classes), (112, 112, 1, 10, 1));
+    assert!(data.is_regression() && data.labels.is_empty());
+    let (q, report) = quantize_and_check(&model, &data, FixedParams::DEFAULT).unwrap();
+    // float MSE (standardized target) 0.421628..., the validation function's S = 27689 at
+    // scale 2^-16: MSE 0.422500...
+    assert!((report.float_mse.unwrap() - 0.421_628_373_860_07).abs() < 1e-12, "{:?}", report.float_mse);
+    assert_eq!(report.quantized_mse_score, Some(27689));
+    assert_eq!(report.quantized_mse, Some(27689.0 / 65536.0));
+    let qd = data.quantize(FixedParams::DEFAULT).unwrap();
+    assert_eq!(evaluate(&q, &qd).unwrap().score, 27689, "a regression set is scored by mse by default");
+    assert!(zkpot_circuits::eval::evaluate_with(&q, &qd, ScoreFunction::Top1).is_err());
+    let c = Commitments::compute(&q, &qd);
+    assert_eq!(c.model_commitment, "0x2b2cb58a1c7914180a1cf7025d9637e6ae2d4fbf4cf878b6a4107ea21fcafc7f");
+    assert_eq!(c.dataset_commitment, "0x25bbf1ed158739b3bec888cbaa735786c7830a021ac9e9accd62ac828c7173a7");
+    // the small format of the CLI test
+    let small = FixedParams { value_bits: 10, scale_bits: 4 };
+    let (_, report) = quantize_and_check(&model, &data.take(8).unwrap(), small).unwrap();
+    assert_eq!(report.quantized_mse_score, Some(70));
+}

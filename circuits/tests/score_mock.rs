@@ -112,6 +112,7 @@ fn every_constraint_fits_halo2_axioms_degree_cap() {
         CircuitShape::new(random_cnn(1, TINY, 3, true).architecture(), 3),
         CircuitShape::new(random_model(1, TINY, &[3, 6, 5], 2).architecture(), 3).with_score(ScoreFunction::TopK { k: 2 }),
         CircuitShape::new(random_cnn(1, TINY, 3, false).architecture(), 3).with_score(ScoreFunction::TopK { k: 2 }),
+        CircuitShape::new(random_model(1, TINY, &[3, 6, 1], 2).architecture(), 3).with_score(ScoreFunction::Mse),
     ];
     for shape in shapes {
         let mut cs = ConstraintSystem::<Fr>::default();

@@ -121,6 +121,9 @@ pub struct FloatAccuracy {
 
 /// Evaluates the graph on every sample of `data`.
 pub fn accuracy(graph: &Graph, data: &FloatDataset) -> Result<FloatAccuracy> {
+    if data.is_regression() {
+        return Err(OnnxError::Data("a regression set (targets, num_classes = 1) has no accuracy; import without --data and use `zkpot quantize --data` for its MSE".into()));
+    }
     if data.num_classes != graph.output_len() {
         return Err(OnnxError::Data(format!(
             "the data set has {} classes, the model outputs {} scores",

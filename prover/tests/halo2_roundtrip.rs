@@ -69,3 +69,29 @@ fn wrong_key_is_refused_before_proving() {
     let (pk, _) = Halo2Backend::setup(&params, &other).unwrap();
     assert!(matches!(Halo2Backend::prove(&params, &pk, witness), Err(zkpot_prover::ProveError::WrongKey { .. })));
 }
+
+#[test]
+fn mse_proves_verifies_and_rejects_other_scores() {
+    // a real proof of a regression model's MSE at k = 9; the statement names mse
+    use zkpot_circuits::score::ScoreFunction;
+    use zkpot_circuits::testing::random_regression_dataset;
+    let model = random_model(43, TINY, &[3, 5, 1], 3);
+    let data = random_regression_dataset(43, TINY, 3, 6, 12);
+    let witness = Witness::with_score(model, data, ScoreFunction::Mse).unwrap();
+    let shape = CircuitShape::new(witness.model.architecture(), 6).with_score(ScoreFunction::Mse);
+    let params = dev_srs(shape.k(), [1; 32]);
+    let (pk, vk) = Halo2Backend::setup(&params, &shape).unwrap();
+    let score = witness.trace.score as u64;
+    let (statement, proof) = Halo2Backend::prove(&params, &pk, witness).unwrap();
+    assert_eq!((statement.score, statement.score_function), (score, ScoreFunction::Mse));
+    let statement = Statement::from_json(&statement.to_json()).unwrap();
+    zkpot_verifier::verify(&statement, &proof, &vk).unwrap();
+    for other in [score + 1, score.saturating_sub(1).max(if score == 0 { 2 } else { 0 })] {
+        let mut s = statement.clone();
+        s.score = other;
+        assert!(matches!(zkpot_verifier::verify(&s, &proof, &vk), Err(VerifyError::Rejected(_))), "claimed {other}, proved {score}");
+    }
+    let mut s = statement.clone();
+    s.score_function = ScoreFunction::Top1;
+    assert!(zkpot_verifier::verify(&s, &proof, &vk).is_err());
+}

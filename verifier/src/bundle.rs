@@ -12,7 +12,9 @@
 //! It is accepted iff every chunk proof verifies for its statement, every chunk names the same
 //! backend and model commitment, the chunks' sizes and data set commitments hash to the
 //! bundle's data set commitment ([`zkpot_circuits::commit::chunked_dataset_commitment`]), the
-//! sizes add up to `samples` and the scores to `score`.
+//! sizes add up to `samples` and the scores to `score`. Every chunk is scored by the bundle's
+//! score function (`"score_function"`, absent for top-1 as in statements), a count: top-1 or
+//! top-k. MSE is refused, since a mean of rounded chunk means is not the rounded mean.
 
 use crate::error::VerifyError;
 use crate::proof::ProofFile;
@@ -22,6 +24,7 @@ use serde::{Deserialize, Serialize};
 use std::path::Path;
 use zkpot_circuits::commit::chunked_dataset_commitment;
 use zkpot_circuits::field::{fr_from_hex, fr_to_hex};
+use zkpot_circuits::score::ScoreFunction;
 
 /// Format tag of bundle files.
 pub const BUNDLE_FORMAT: &str = "zkpot-bundle";
@@ -44,6 +47,9 @@ pub struct Bundle {
     pub dataset_commitment: String,
     pub samples: u64,
     pub score: u64,
+    /// What every chunk's score counts; absent for top-1.
+    #[serde(default, skip_serializing_if = "ScoreFunction::is_top1")]
+    pub score_function: ScoreFunction,
     pub chunks: Vec<BundleChunk>,
 }
 
@@ -64,6 +70,7 @@ impl Bundle {
             dataset_commitment: fr_to_hex(&chunked_dataset_commitment(&parts)),
             samples: chunks.iter().map(|c| c.statement.samples).sum(),
             score: chunks.iter().map(|c| c.statement.score).sum(),
+            score_function: first.statement.score_function,
             chunks,
         })
     }
@@ -98,6 +105,17 @@ impl Bundle {
         let (mut samples, mut score) = (0u64, 0u64);
         for (i, c) in self.chunks.iter().enumerate() {
             let public = c.statement.public_inputs().map_err(|e| VerifyError::Statement(format!("chunk {i}: {e}")))?;
+            // a bundle's score is a sum of counts under one score function; a mean (mse) is no count
+            if self.score_function.is_mse() {
+                return Err(VerifyError::Statement("a bundle cannot add mse scores: a mean of rounded chunk means is not the rounded mean".into()));
+            }
+            if c.statement.score_function != self.score_function {
+                return Err(VerifyError::Mismatch(format!(
+                    "chunk {i} is scored by {}, the bundle by {}",
+                    c.statement.score_function.name(),
+                    self.score_function.name()
+                )));
+            }
             if c.statement.backend != self.backend {
                 return Err(VerifyError::Mismatch(format!("chunk {i} is a `{}` proof, the bundle is `{}`", c.statement.backend, self.backend)));
             }
@@ -157,5 +175,36 @@ impl Bundle {
         }
         bundle.verify(&parts)?;
         Ok(bundle)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zkpot_circuits::score::ScoreFunction;
+
+    #[test]
+    fn chunks_share_the_bundles_counting_score_function() {
+        let st = |score_function| {
+            Statement::new("halo2-kzg-bn254", "ab".into(), format!("0x{}", "1".repeat(64)), format!("0x{}", "2".repeat(64)), 4, 3)
+                .with_score_function(score_function)
+        };
+        let chunk = |s| BundleChunk { statement: s, proof: "p".into(), vk: "v".into() };
+        let top1 = Bundle::new(vec![chunk(st(ScoreFunction::Top1)), chunk(st(ScoreFunction::Top1))]).unwrap();
+        top1.check().unwrap();
+        assert!(!top1.to_json().contains("score_function"), "top-1 bundles read as before");
+        let top2 = Bundle::new(vec![chunk(st(ScoreFunction::TopK { k: 2 })), chunk(st(ScoreFunction::TopK { k: 2 }))]).unwrap();
+        assert_eq!(Bundle::from_json(&top2.to_json()).unwrap().score_function, ScoreFunction::TopK { k: 2 });
+        for other in [ScoreFunction::Mse, ScoreFunction::TopK { k: 2 }] {
+            let b = Bundle::new(vec![chunk(st(ScoreFunction::Top1)), chunk(st(other))]).unwrap();
+            let err = b.check().unwrap_err().to_string();
+            assert!(err.contains(&format!("chunk 1 is scored by {}, the bundle by top-1", other.name())), "{err}");
+        }
+        let mse = Bundle::new(vec![chunk(st(ScoreFunction::Mse))]).unwrap();
+        assert!(mse.check().unwrap_err().to_string().contains("cannot add mse"));
+        // a top-2 bundle relabelled top-1 is refused
+        let mut relabelled = top2.clone();
+        relabelled.score_function = ScoreFunction::Top1;
+        assert!(relabelled.check().is_err());
     }
 }

@@ -7,8 +7,10 @@
 //! ```
 //!
 //! A statement under another score function than top-1 also names it, e.g.
-//! `"score_function":"top-3"`; without the field it is top-1, so every statement
-//! written before score functions existed keeps its meaning.
+//! `"score_function":"top-3"` or `"score_function":"mse"`; without the field it is top-1, so
+//! every statement written before score functions existed keeps its meaning. Under `mse` the
+//! score is the mean squared error rounded half up in units of `2^-2s` (lower is better), so it
+//! may exceed `samples`.
 
 use crate::error::VerifyError;
 use serde::{Deserialize, Serialize};
@@ -106,7 +108,8 @@ impl Statement {
     }
 
     /// The circuit's public inputs `[model commitment, data set commitment, N, S]`, after
-    /// checking the format, the hex encodings and `S <= N`.
+    /// checking the format, the hex encodings and `S <= N` (for the accuracies; an MSE is not a
+    /// count).
     pub fn public_inputs(&self) -> Result<[Fr; 4], VerifyError> {
         if self.format != STATEMENT_FORMAT || self.version != 1 {
             return Err(VerifyError::Statement(format!(
@@ -114,7 +117,7 @@ impl Statement {
                 self.format, self.version
             )));
         }
-        if self.score > self.samples {
+        if self.score > self.samples && !self.score_function.is_mse() {
             return Err(VerifyError::Statement(format!("score {} exceeds the {} samples", self.score, self.samples)));
         }
         if self.samples == 0 {
@@ -141,5 +144,23 @@ mod tests {
         assert!(json.contains("\"score_function\":\"top-3\""), "{json}");
         assert_eq!(serde_json::from_str::<Statement>(&json).unwrap(), top3);
         assert!(serde_json::from_str::<Statement>(&json.replace("top-3", "top-x")).is_err());
+    }
+
+    #[test]
+    fn mse_statements_name_their_score_and_may_exceed_n() {
+        let st = Statement::new("halo2-kzg-bn254", "ab".into(), format!("0x{}", "1".repeat(64)), format!("0x{}", "2".repeat(64)), 8, 12345)
+            .with_score_function(ScoreFunction::Mse);
+        let json = st.to_json();
+        assert!(json.contains("\"score_function\": \"mse\""), "{json}");
+        let back = Statement::from_json(&json).unwrap();
+        assert_eq!(back, st);
+        assert!(back.score_function.lower_is_better());
+        assert_eq!(back.public_inputs().unwrap()[3], Fr::from(12345u64));
+        // the same score as a top-1 count is refused, and old statements read as top-1
+        let top1 = json.replace(",\n  \"score_function\": \"mse\"", "");
+        assert!(!top1.contains("mse"), "{top1}");
+        assert!(Statement::from_json(&top1).is_err());
+        let old = Statement::from_json(&top1.replace("12345", "5")).unwrap();
+        assert_eq!(old.score_function, ScoreFunction::Top1);
     }
 }

@@ -5,10 +5,12 @@
 //! expanded matrix of each conv layer, data values (per sample: features, then the label), one
 //! block per layer (dense/conv: per-(sample, output) rows, after an input block when a pool
 //! feeds it; pools: per-tap rows), one Freivalds combine block per dense/conv layer (a row per
-//! sample), argmax (top-k: rank) and score rows (`C + 1` per sample), and a row holding `N`. The Poseidon group beside it hashes the model,
+//! sample), argmax (top-k: rank) and score rows (`C + 1` per sample; MSE: the rows of
+//! [`super::mse`] instead), and a row holding `N`. The Poseidon group beside it hashes the model,
 //! then the data set. Column roles are tabled in [`super::config`].
 
 use super::config::ValidationConfig;
+use super::mse::{MseConfig, MseRows};
 use super::shape::CircuitShape;
 use crate::commit::{dataset_header, dataset_values, model_header, model_values, slot};
 use crate::dataset::QuantizedDataset;
@@ -69,9 +71,10 @@ impl ValidationCircuit {
         ValidationCircuit { shape, witness: None }
     }
 
-    /// The circuit for proving `model` on `data`.
+    /// The circuit for proving `model` on `data` (under the data set's default score function:
+    /// top-1, or MSE for a regression set).
     pub fn new(model: QuantizedModel, data: QuantizedDataset) -> Result<Self> {
-        let shape = CircuitShape::new(model.architecture(), data.len());
+        let shape = CircuitShape::new(model.architecture(), data.len()).with_score(data.default_score());
         let witness = Witness::new(model, data)?;
         Ok(ValidationCircuit { shape, witness: Some(witness) })
     }
@@ -447,89 +450,98 @@ impl ValidationCircuit {
         }
         row = comb_start + linear.len() * n;
 
-        // Argmax and score rows (top-1), or rank and score rows (top-k).
-        let mut count_prev: Option<Cell> = None;
-        let mut count_v = 0u64;
-        for (i, logits) in cur.iter().enumerate() {
-            let base = row + i * (ncls + 1);
-            let s = w.map(|w| &w.trace.samples[i]);
-            let last_out = s.and_then(|s| s.layers.last());
-            let label = s.map(|s| s.label);
-            // top-1: the one-hot sits on the argmax; top-k: on the label
-            let pos = match &cfg.rank {
-                None => s.map(|s| s.prediction),
-                Some(_) => label.map(|l| usize::try_from(l).unwrap_or(usize::MAX)),
-            };
-            let rank_v = last_out.zip(pos).map(|(l, p)| if p < l.out.len() { label_rank(&l.out, p) } else { 0 });
-            let pinned = last_out.zip(pos).map(|(l, p)| fr_from_i64(l.out.get(p).copied().unwrap_or(0)));
-            let mut running = 0u64;
-            for (j, cell) in logits.iter().enumerate() {
-                let r = base + j;
-                let zj = last_out.map(|l| l.out[j]);
-                let z = region.assign_advice(a0, r, known(zj.map(fr_from_i64))).cell();
-                region.constrain_equal(*cell, z);
-                let ge = pos.map(|p| j >= p);
-                region.assign_advice(a1, r, known(pos.map(|p| Fr::from((j == p) as u64))));
-                region.assign_advice(a2, r, known(ge.map(|g| Fr::from(g as u64))));
-                region.assign_advice(a3, r, known(pinned));
-                region.assign_advice(a4, r, known(ge.zip(pinned).map(|(g, m)| if g { m } else { Fr::ZERO })));
-                region.assign_advice(a5, r, known(ge.zip(pos).map(|(g, p)| if g { Fr::from(p as u64) } else { Fr::ZERO })));
-                region.assign_fixed(cfg.idx, r, Fr::from(j as u64));
-                enable(region, j == 0, cfg.q_arg_first, cfg.q_arg_cont, r)?;
-                if j + 1 == ncls {
-                    cfg.q_arg_last.enable(region, r)?;
-                }
-                match &cfg.rank {
-                    None => cfg.q_arg.enable(region, r)?,
-                    Some(rc) => {
-                        let zl = last_out.zip(pos).map(|(l, p)| l.out.get(p).copied().unwrap_or(0));
-                        let ahead = zj.zip(zl).zip(pos).map(|((z, zl), p)| z > zl || (j < p && z == zl));
-                        if ahead == Some(true) {
-                            running += 1;
+        // Argmax and score rows (top-1), rank and score rows (top-k), or the MSE rows.
+        let score_cell = if let Some(mc) = &cfg.mse {
+            let outputs: Vec<Cell> = cur.iter().map(|o| o.first().copied().ok_or(Error::Synthesis)).collect::<Result<_, _>>()?;
+            let targets: Vec<Cell> = (0..n).map(|i| data_cells[i * (f + 1) + f]).collect();
+            let rows = w.map(|w| MseRows::from_trace(&w.trace));
+            let cell = mc.assign(region, row, &outputs, &targets, rows.as_ref())?;
+            row += MseConfig::rows(n);
+            cell
+        } else {
+            let mut count_prev: Option<Cell> = None;
+            let mut count_v = 0u64;
+            for (i, logits) in cur.iter().enumerate() {
+                let base = row + i * (ncls + 1);
+                let s = w.map(|w| &w.trace.samples[i]);
+                let last_out = s.and_then(|s| s.layers.last());
+                let label = s.map(|s| s.label);
+                // top-1: the one-hot sits on the argmax; top-k: on the label
+                let pos = match &cfg.rank {
+                    None => s.map(|s| s.prediction),
+                    Some(_) => label.map(|l| usize::try_from(l).unwrap_or(usize::MAX)),
+                };
+                let rank_v = last_out.zip(pos).map(|(l, p)| if p < l.out.len() { label_rank(&l.out, p) } else { 0 });
+                let pinned = last_out.zip(pos).map(|(l, p)| fr_from_i64(l.out.get(p).copied().unwrap_or(0)));
+                let mut running = 0u64;
+                for (j, cell) in logits.iter().enumerate() {
+                    let r = base + j;
+                    let zj = last_out.map(|l| l.out[j]);
+                    let z = region.assign_advice(a0, r, known(zj.map(fr_from_i64))).cell();
+                    region.constrain_equal(*cell, z);
+                    let ge = pos.map(|p| j >= p);
+                    region.assign_advice(a1, r, known(pos.map(|p| Fr::from((j == p) as u64))));
+                    region.assign_advice(a2, r, known(ge.map(|g| Fr::from(g as u64))));
+                    region.assign_advice(a3, r, known(pinned));
+                    region.assign_advice(a4, r, known(ge.zip(pinned).map(|(g, m)| if g { m } else { Fr::ZERO })));
+                    region.assign_advice(a5, r, known(ge.zip(pos).map(|(g, p)| if g { Fr::from(p as u64) } else { Fr::ZERO })));
+                    region.assign_fixed(cfg.idx, r, Fr::from(j as u64));
+                    enable(region, j == 0, cfg.q_arg_first, cfg.q_arg_cont, r)?;
+                    if j + 1 == ncls {
+                        cfg.q_arg_last.enable(region, r)?;
+                    }
+                    match &cfg.rank {
+                        None => cfg.q_arg.enable(region, r)?,
+                        Some(rc) => {
+                            let zl = last_out.zip(pos).map(|(l, p)| l.out.get(p).copied().unwrap_or(0));
+                            let ahead = zj.zip(zl).zip(pos).map(|((z, zl), p)| z > zl || (j < p && z == zl));
+                            if ahead == Some(true) {
+                                running += 1;
+                            }
+                            region.assign_advice(rc.g, r, known(ahead.map(|g| Fr::from(g as u64))));
+                            // t = g ? d : -d - 1 with d = z_j - z_l - [j >= l]
+                            let d = zj.zip(zl).zip(pos).map(|((z, zl), p)| z - zl - (j >= p) as i64);
+                            let tv = d.zip(ahead).map(|(d, g)| if g { d } else { -d - 1 });
+                            region.assign_advice(rc.t, r, known(tv.map(fr_from_i64)));
+                            region.assign_advice(rc.rank, r, known(ahead.map(|_| Fr::from(running))));
+                            rc.q_rank.enable(region, r)?;
                         }
-                        region.assign_advice(rc.g, r, known(ahead.map(|g| Fr::from(g as u64))));
-                        // t = g ? d : -d - 1 with d = z_j - z_l - [j >= l]
-                        let d = zj.zip(zl).zip(pos).map(|((z, zl), p)| z - zl - (j >= p) as i64);
-                        let tv = d.zip(ahead).map(|(d, g)| if g { d } else { -d - 1 });
-                        region.assign_advice(rc.t, r, known(tv.map(fr_from_i64)));
-                        region.assign_advice(rc.rank, r, known(ahead.map(|_| Fr::from(running))));
-                        rc.q_rank.enable(region, r)?;
                     }
                 }
-            }
-            // score row: pred / the label's position is a5 of the row above, the previous
-            // count a0 of the previous score row (both read by rotation)
-            let r = base + ncls;
-            let correct = match &cfg.rank {
-                None => s.map(|s| s.correct()),
-                Some(rc) => rank_v.map(|rk| rk < rc.k),
-            };
-            if correct == Some(true) {
-                count_v += 1;
-            }
-            let cc = region.assign_advice(a0, r, known(w.map(|_| Fr::from(count_v)))).cell();
-            let lc = region.assign_advice(a1, r, known(label.map(fr_from_i64))).cell();
-            region.constrain_equal(data_cells[i * (f + 1) + f], lc);
-            match &cfg.rank {
-                None => {
-                    let d = s.zip(label).map(|(s, l)| Fr::from(s.prediction as u64) - fr_from_i64(l));
-                    region.assign_advice(a2, r, known(d.map(|d| d.invert().unwrap_or(Fr::ZERO))));
-                    cfg.q_score.enable(region, r)?;
+                // score row: pred / the label's position is a5 of the row above, the previous
+                // count a0 of the previous score row (both read by rotation)
+                let r = base + ncls;
+                let correct = match &cfg.rank {
+                    None => s.map(|s| s.correct()),
+                    Some(rc) => rank_v.map(|rk| rk < rc.k),
+                };
+                if correct == Some(true) {
+                    count_v += 1;
                 }
-                Some(rc) => {
-                    let tv = rank_v.map(|rk| if rk < rc.k { rc.k as i64 - 1 - rk as i64 } else { rk as i64 - rc.k as i64 });
-                    region.assign_advice(rc.t, r, known(tv.map(fr_from_i64)));
-                    rc.q_score_topk.enable(region, r)?
+                let cc = region.assign_advice(a0, r, known(w.map(|_| Fr::from(count_v)))).cell();
+                let lc = region.assign_advice(a1, r, known(label.map(fr_from_i64))).cell();
+                region.constrain_equal(data_cells[i * (f + 1) + f], lc);
+                match &cfg.rank {
+                    None => {
+                        let d = s.zip(label).map(|(s, l)| Fr::from(s.prediction as u64) - fr_from_i64(l));
+                        region.assign_advice(a2, r, known(d.map(|d| d.invert().unwrap_or(Fr::ZERO))));
+                        cfg.q_score.enable(region, r)?;
+                    }
+                    Some(rc) => {
+                        let tv = rank_v.map(|rk| if rk < rc.k { rc.k as i64 - 1 - rk as i64 } else { rk as i64 - rc.k as i64 });
+                        region.assign_advice(rc.t, r, known(tv.map(fr_from_i64)));
+                        rc.q_score_topk.enable(region, r)?
+                    }
                 }
+                region.assign_advice(a3, r, known(correct.map(|c| Fr::from(c as u64))));
+                enable(region, i == 0, cfg.q_score_first, cfg.q_score_cont, r)?;
+                count_prev = Some(cc);
             }
-            region.assign_advice(a3, r, known(correct.map(|c| Fr::from(c as u64))));
-            enable(region, i == 0, cfg.q_score_first, cfg.q_score_cont, r)?;
-            count_prev = Some(cc);
-        }
-        row += n * (ncls + 1);
+            row += n * (ncls + 1);
+            count_prev.ok_or(Error::Synthesis)?
+        };
         let n_cell = region.assign_advice(a0, row, Value::known(Fr::from(n as u64))).cell();
         region.constrain_constant(n_cell, Fr::from(n as u64))?;
-        let score_cell = count_prev.ok_or(Error::Synthesis)?;
 
         // Poseidon group: model chain, then data chain.
         let header_msgs = |h: Vec<Fr>| h.into_iter().map(Message::Constant).collect::<Vec<_>>();
@@ -613,7 +625,7 @@ impl Circuit<Fr> for ValidationCircuit {
     }
 
     fn configure_with_params(meta: &mut ConstraintSystem<Fr>, params: CircuitShape) -> ValidationConfig {
-        ValidationConfig::configure(meta, params.arch.fixed, params.arch.num_classes, params.score)
+        ValidationConfig::configure(meta, params.arch.fixed, params.arch.num_classes, params.score, params.samples)
     }
 
     fn configure(meta: &mut ConstraintSystem<Fr>) -> ValidationConfig {

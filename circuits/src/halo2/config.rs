@@ -18,6 +18,7 @@
 //! | avg-pool remainder bound | | | 2d - 1 - rem | | | | | | | |
 //! | rank (top-k only; `g`, `rank`, `t` in [`RankConfig`]'s columns) | z_j (copy) | e_j (label one-hot) | cum e | z_l | cum e z | cum e j | | | | |
 //! | score | count | label | inv | correct | | | | | | |
+//! | MSE rows (MSE only, instead of argmax and score rows; see [`super::mse`]) | z or S | t | e or r | e^2 | SSE | | | | | |
 //!
 //! A score row reads `pred` from a5 of the row above (the sample's last argmax row) and the
 //! previous count from a0 of the previous sample's score row, `C + 1` rows up.
@@ -26,6 +27,7 @@ use crate::field::Fr;
 use crate::fixed::FixedParams;
 use crate::score::ScoreFunction;
 use crate::poseidon::chip::PoseidonConfig;
+use super::mse::MseConfig;
 use halo2_proofs::halo2curves::ff::Field;
 use halo2_proofs::plonk::{
     Advice, Challenge, Column, ConstraintSystem, Expression, FirstPhase, Fixed, Instance, SecondPhase, Selector, TableColumn,
@@ -92,6 +94,8 @@ pub struct ValidationConfig {
     pub q_div_hi: Selector,
     /// Top-k only: the rank rows' extra columns (`g_j`, running rank) and selectors.
     pub rank: Option<RankConfig>,
+    /// MSE only: the squared-error and mean rows' selectors.
+    pub mse: Option<MseConfig>,
     pub poseidon: PoseidonConfig,
 }
 
@@ -104,12 +108,13 @@ fn pow2(e: u32) -> Fr {
 }
 
 impl ValidationConfig {
-    /// Builds the constraint system for fixed-point parameters `fixed`.
-    pub fn configure(meta: &mut ConstraintSystem<Fr>, fixed: FixedParams, num_classes: usize, score: ScoreFunction) -> Self {
+    /// Builds the constraint system for fixed-point parameters `fixed`, `num_classes` outputs,
+    /// score function `score` and (used by MSE only) `samples` samples.
+    pub fn configure(meta: &mut ConstraintSystem<Fr>, fixed: FixedParams, num_classes: usize, score: ScoreFunction, samples: usize) -> Self {
         let a = [(); 6].map(|_| meta.advice_column_in(FirstPhase));
         // top-k's rank columns, first phase like a*, allocated before the challenges
         let rank_cols = match score {
-            ScoreFunction::Top1 => None,
+            ScoreFunction::Top1 | ScoreFunction::Mse => None,
             ScoreFunction::TopK { .. } => Some([(); 3].map(|_| meta.advice_column_in(FirstPhase))),
         };
         let r1 = meta.challenge_usable_after(FirstPhase);
@@ -317,6 +322,7 @@ impl ValidationConfig {
             (ScoreFunction::TopK { k }, Some(cols)) => Some(configure_rank(meta, &a, cols, [q_arg_first, q_arg_cont], t_relu_in, fixed, k)),
             _ => None,
         };
+        let mse = score.is_mse().then(|| MseConfig::configure(meta, [a[0], a[1], a[2], a[3], a[4]], t_relu_in, fixed, samples));
 
         let poseidon = PoseidonConfig::configure(meta);
 
@@ -358,6 +364,7 @@ impl ValidationConfig {
             q_div,
             q_div_hi,
             rank,
+            mse,
             poseidon,
         }
     }

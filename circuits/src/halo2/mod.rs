@@ -4,6 +4,7 @@
 //!
 //! * [`shape`]: the circuit shape (architecture + N), its id and its size `k`.
 //! * [`config`]: columns, gates and lookups.
+//! * [`mse`]: the mean-squared-error gadget (configured for MSE shapes only).
 //! * [`circuit`]: the circuit and its row layout (one description for keygen and proving).
 //!
 //! How the circuit checks the model (details in `docs/circuit.md`): every value is a 15-bit (in
@@ -13,11 +14,12 @@
 //! `u^T Y v = (u^T X)(W v) + 2^s (u^T 1)(b^T v)` for `u_i = r1^(N-1-i)`, `v_j = r2^(m-1-j)` and
 //! challenges `r1, r2` drawn after all first-phase columns are committed. A conv layer is
 //! checked the same way against its expanded matrix, whose cells are copies of the kernel
-//! cells. Rescale, ReLU, max/average pooling, argmax (or the top-k rank) and the count are
-//! checked per value with gates and lookups.
+//! cells. Rescale, ReLU, max/average pooling, argmax (or the top-k rank) and the count (or the
+//! squared errors and their rounded mean) are checked per value with gates and lookups.
 
 pub mod circuit;
 pub mod config;
+pub mod mse;
 pub mod shape;
 
 pub use circuit::{ValidationCircuit, Witness};

@@ -63,6 +63,14 @@ impl CircuitShape {
         if self.samples == 0 || !matches!(total, Some(t) if t <= 1 << 28) {
             return Err(crate::error::CircuitError::Shape(format!("a circuit of {} samples of this architecture is empty or too large", self.samples)));
         }
+        // the MSE remainder r in [0, N) is range-checked in the 2^b-row table
+        if self.score.is_mse() && self.samples > 1 << self.arch.fixed.value_bits {
+            return Err(crate::error::CircuitError::Shape(format!(
+                "mse over {} samples needs N <= 2^b = {} (the remainder of the mean is range-checked in the 2^b-row table); use fewer samples or larger value bits",
+                self.samples,
+                1u64 << self.arch.fixed.value_bits
+            )));
+        }
         Ok(())
     }
 
@@ -128,7 +136,7 @@ impl CircuitShape {
         let n = self.samples;
         let layer_rows: usize = (0..self.arch.layers.len()).map(|li| n * self.layer_rows(li)).sum();
         let combine_rows = self.arch.layers.iter().filter(|l| l.is_linear()).count() * n;
-        let argmax_rows = n * (self.arch.num_classes + 1);
+        let argmax_rows = if self.score.is_mse() { super::mse::MseConfig::rows(n) } else { n * (self.arch.num_classes + 1) };
         self.model_values() + self.expanded_rows() + self.dataset_values() + layer_rows + combine_rows + argmax_rows + 1
     }
 
