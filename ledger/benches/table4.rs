@@ -112,6 +112,7 @@ fn spec(now: u64, training_ms: u64) -> OrderSpec {
         challenge_deadline: now + training_ms + 7_200_000,
         mode: Mode::Optimistic,
         min_validator_stake: 10,
+        score_function: Default::default(),
     }
 }
 

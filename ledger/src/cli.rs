@@ -12,7 +12,7 @@ use crate::config::ClusterDir;
 use crate::error::LedgerError;
 use crate::keys::{account_of, signing_key_from_seed};
 use crate::net_client::PbftLedger;
-use crate::order::{Mode, OrderSpec};
+use crate::order::{Mode, OrderSpec, ScoreFunction};
 use crate::statement::{Statement, StatementChecks};
 use crate::tx::{Query, TxBody};
 use serde_json::{json, Value};
@@ -92,6 +92,10 @@ pub enum LedgerCommand {
         mode: String,
         #[arg(long, default_value_t = 100)]
         min_validator_stake: u64,
+        /// Score function validations must prove: top-1, top-K (e.g. top-3) or mse
+        /// (lower wins). Default: the statement's (--from-statement), else top-1.
+        #[arg(long)]
+        score: Option<String>,
     },
     /// Commit to a claim: H(model || salt || provider key), computed here.
     ClaimCommit {
@@ -264,8 +268,14 @@ pub async fn run_async(cmd: LedgerCommand) -> Result<Value, LedgerError> {
             challenge_ms,
             mode,
             min_validator_stake,
+            score,
         } => {
             let st = from_statement.as_deref().map(read_statement).transpose()?;
+            let score_function = match (score, &st) {
+                (Some(s), _) => ScoreFunction::parse(&s).map_err(|e| LedgerError::Usage(format!("--score: {e}")))?,
+                (None, Some(s)) => s.score_function,
+                (None, None) => ScoreFunction::Top1,
+            };
             let shape_id = shape_id
                 .or_else(|| st.as_ref().map(|s| s.shape_id.clone()))
                 .ok_or_else(|| LedgerError::Usage("give --shape-id or --from-statement".into()))?;
@@ -298,6 +308,7 @@ pub async fn run_async(cmd: LedgerCommand) -> Result<Value, LedgerError> {
                 challenge_deadline: validation_deadline.saturating_add(challenge_ms),
                 mode,
                 min_validator_stake,
+                score_function,
             };
             let key = signing_key_from_seed(&opts.key_seed);
             Ok(serde_json::to_value(

@@ -133,6 +133,7 @@ pub async fn run_demo<L: LedgerClient>(
         challenge_deadline: t0 + timing.training_ms + timing.validation_ms + timing.challenge_ms,
         mode: Mode::Optimistic,
         min_validator_stake: 100,
+        score_function: statement.score_function,
     };
     let o = send_ok(
         ledger,

@@ -68,7 +68,7 @@ pub use bytes32::Bytes32;
 pub use checker::{AcceptAll, FakeSnarkChecker, MarkerChecker, ProofChecker};
 pub use error::LedgerError;
 pub use execute::{execute, Reply, TxOutcome};
-pub use order::{Mode, Order, OrderSpec, Outcome, Winner};
+pub use order::{Mode, Order, OrderSpec, Outcome, ScoreFunction, Winner};
 pub use reject::Reject;
 pub use state::{Genesis, Params, PotState, Receipt, Totals, TxContext};
 pub use statement::Statement;

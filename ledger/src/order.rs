@@ -4,6 +4,7 @@
 
 use crate::bytes32::Bytes32;
 use serde::{Deserialize, Serialize};
+pub use zkpot_verifier::ScoreFunction;
 
 /// How validations are checked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -47,6 +48,11 @@ pub struct OrderSpec {
     pub mode: Mode,
     /// Minimum stake a validator escrows with each validation.
     pub min_validator_stake: u64,
+    /// What the score counts (`top-1`, `top-k`, `mse`): validations must name this
+    /// score function, and finalize picks the highest score, or the lowest for `mse`.
+    /// Absent in JSON means top-1.
+    #[serde(default)]
+    pub score_function: ScoreFunction,
 }
 
 /// The winner of a finalized order.
@@ -58,7 +64,8 @@ pub struct Winner {
     pub provider: Bytes32,
     /// Its revealed model commitment.
     pub model_commitment: Bytes32,
-    /// Its score (out of N).
+    /// Its score: a count out of N, or for `mse` the mean squared error in units of
+    /// 2^-2s (lower is better).
     pub score: u64,
     /// Paid to the provider.
     pub provider_reward: u64,

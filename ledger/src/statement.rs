@@ -4,6 +4,7 @@
 //! instead of (optimistic) running the proof checker.
 
 use crate::bytes32::Bytes32;
+use crate::order::ScoreFunction;
 use crate::reject::Reject;
 
 pub use zkpot_verifier::statement::STATEMENT_FORMAT;
@@ -19,8 +20,16 @@ pub trait StatementChecks {
     /// The statement's dataset commitment as bytes.
     fn dataset(&self) -> Result<Bytes32, Reject>;
     /// Checks the statement against what the ledger knows: the order's architecture
-    /// (shape id), dataset commitment and N, and the claim's revealed model.
-    fn check_fields(&self, shape_id: &str, dataset: &Bytes32, samples: u64, model: &Bytes32) -> Result<(), Reject>;
+    /// (shape id), dataset commitment, N and score function, and the claim's revealed
+    /// model.
+    fn check_fields(
+        &self,
+        shape_id: &str,
+        dataset: &Bytes32,
+        samples: u64,
+        score_function: ScoreFunction,
+        model: &Bytes32,
+    ) -> Result<(), Reject>;
 }
 
 impl StatementChecks for Statement {
@@ -41,6 +50,7 @@ impl StatementChecks for Statement {
         shape_id: &str,
         dataset: &Bytes32,
         samples: u64,
+        score_function: ScoreFunction,
         model: &Bytes32,
     ) -> Result<(), Reject> {
         if self.format != STATEMENT_FORMAT {
@@ -77,7 +87,15 @@ impl StatementChecks for Statement {
                 &self.model_commitment,
             ));
         }
-        if self.score > self.samples {
+        if self.score_function != score_function {
+            return Err(mismatch(
+                "score_function",
+                &score_function.name(),
+                &self.score_function.name(),
+            ));
+        }
+        // a count is at most N; a mean squared error is not bounded by N
+        if !score_function.lower_is_better() && self.score > self.samples {
             return Err(Reject::ScoreExceedsSamples {
                 score: self.score,
                 samples: self.samples,
@@ -107,7 +125,7 @@ mod tests {
         assert_eq!(s.samples, 500);
         assert_eq!(s.score, 457);
         assert!(s
-            .check_fields("AB12", &Bytes32([2; 32]), 500, &Bytes32([1; 32]))
+            .check_fields("AB12", &Bytes32([2; 32]), 500, ScoreFunction::Top1, &Bytes32([1; 32]))
             .is_ok());
     }
 
@@ -119,44 +137,61 @@ mod tests {
             other => panic!("unexpected {other:?}"),
         };
         assert_eq!(
-            field(s.check_fields("ff", &Bytes32([2; 32]), 500, &Bytes32([1; 32]))),
+            field(s.check_fields("ff", &Bytes32([2; 32]), 500, ScoreFunction::Top1, &Bytes32([1; 32]))),
             "shape_id"
         );
         assert_eq!(
-            field(s.check_fields("ab12", &Bytes32([3; 32]), 500, &Bytes32([1; 32]))),
+            field(s.check_fields("ab12", &Bytes32([3; 32]), 500, ScoreFunction::Top1, &Bytes32([1; 32]))),
             "dataset_commitment"
         );
         assert_eq!(
-            field(s.check_fields("ab12", &Bytes32([2; 32]), 499, &Bytes32([1; 32]))),
+            field(s.check_fields("ab12", &Bytes32([2; 32]), 499, ScoreFunction::Top1, &Bytes32([1; 32]))),
             "samples"
         );
         assert_eq!(
-            field(s.check_fields("ab12", &Bytes32([2; 32]), 500, &Bytes32([9; 32]))),
+            field(s.check_fields("ab12", &Bytes32([2; 32]), 500, ScoreFunction::Top1, &Bytes32([9; 32]))),
             "model_commitment"
         );
         let mut bad = s.clone();
         bad.format = "other".into();
         assert!(matches!(
-            bad.check_fields("ab12", &Bytes32([2; 32]), 500, &Bytes32([1; 32])),
+            bad.check_fields("ab12", &Bytes32([2; 32]), 500, ScoreFunction::Top1, &Bytes32([1; 32])),
             Err(Reject::BadStatement { .. })
         ));
         let mut bad = s.clone();
         bad.version = 2;
         assert!(matches!(
-            bad.check_fields("ab12", &Bytes32([2; 32]), 500, &Bytes32([1; 32])),
+            bad.check_fields("ab12", &Bytes32([2; 32]), 500, ScoreFunction::Top1, &Bytes32([1; 32])),
             Err(Reject::BadStatement { .. })
         ));
         let mut bad = s.clone();
         bad.model_commitment = "0x12".into();
         assert!(matches!(
-            bad.check_fields("ab12", &Bytes32([2; 32]), 500, &Bytes32([1; 32])),
+            bad.check_fields("ab12", &Bytes32([2; 32]), 500, ScoreFunction::Top1, &Bytes32([1; 32])),
             Err(Reject::BadStatement { .. })
         ));
         let mut bad = s;
         bad.score = 501;
         assert!(matches!(
-            bad.check_fields("ab12", &Bytes32([2; 32]), 500, &Bytes32([1; 32])),
+            bad.check_fields("ab12", &Bytes32([2; 32]), 500, ScoreFunction::Top1, &Bytes32([1; 32])),
             Err(Reject::ScoreExceedsSamples { .. })
         ));
+    }
+
+    #[test]
+    fn the_score_function_must_be_the_orders_and_mse_may_exceed_n() {
+        let st: Statement = serde_json::from_str(JSON).unwrap();
+        let field = |r: Result<(), Reject>| match r {
+            Err(Reject::StatementMismatch { field, .. }) => field,
+            other => panic!("{other:?}"),
+        };
+        let check = |s: &Statement, f| s.check_fields("ab12", &Bytes32([2; 32]), 500, f, &Bytes32([1; 32]));
+        assert_eq!(field(check(&st, ScoreFunction::Mse)), "score_function");
+        let mse = Statement { score: 27_689, ..st.clone() }.with_score_function(ScoreFunction::Mse);
+        assert!(check(&mse, ScoreFunction::Mse).is_ok(), "a mean squared error is not bounded by N");
+        assert_eq!(field(check(&mse, ScoreFunction::Top1)), "score_function");
+        let top3 = st.clone().with_score_function(ScoreFunction::TopK { k: 3 });
+        assert!(check(&top3, ScoreFunction::TopK { k: 3 }).is_ok());
+        assert_eq!(field(check(&top3, ScoreFunction::TopK { k: 2 })), "score_function");
     }
 }

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 /// Domain separator for transaction signatures.
 pub const TX_DOMAIN: &[u8] = b"zkpot-ledger/tx/v1";
 /// Version byte in front of every encoded `Op`.
-pub const OP_VERSION: u8 = 1;
+pub const OP_VERSION: u8 = 2;
 
 /// What a transaction does.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

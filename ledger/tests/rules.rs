@@ -1064,3 +1064,45 @@ fn finalize_drops_proof_bytes_but_keeps_their_hash() {
     assert_eq!(view[0]["proof_retained"], false);
     assert_eq!(view[0]["proof_len"], 1536);
 }
+
+#[test]
+fn mse_orders_take_mse_statements_and_the_lowest_error_wins() {
+    let mut w = World::registered();
+    let mut s = spec(Mode::Eager, 1000);
+    s.score_function = ScoreFunction::Mse;
+    let o = match w.ok("alice", TxBody::PutOrder(s)) {
+        Receipt::OrderPut { order } => order,
+        r => panic!("{r:?}"),
+    };
+    assert_eq!(w.state.orders[&o].spec.score_function, ScoreFunction::Mse);
+    let c1 = w.commit("p1", o, 1);
+    let c2 = w.commit("p2", o, 2);
+    w.now = TRAIN;
+    w.reveal("p1", o, 1);
+    w.reveal("p2", o, 2);
+    let mse = |m: u8, score: u64| TxBody::Validate {
+        order: o,
+        claim: if m == 1 { c1 } else { c2 },
+        statement: statement(model(m), score).with_score_function(ScoreFunction::Mse),
+        proof: good_proof(),
+        stake: 60,
+    };
+    // a top-1 statement does not fit an mse order
+    let e = w.err("v1", World::validate_body(o, c1, 1, 400, good_proof()));
+    assert!(
+        matches!(&e, Reject::StatementMismatch { field, expected, got } if field == "score_function" && expected == "mse" && got == "top-1"),
+        "{e:?}"
+    );
+    // an error above N is fine for mse (it is not a count)
+    w.ok("v1", mse(1, 27_689));
+    w.ok("v2", mse(1, 30_000));
+    w.ok("v3", mse(2, 28_000));
+    // claim 1's score is its best (lowest) validation; claim 1 beats claim 2
+    assert_eq!(w.state.claim_score(c1), Some(27_689));
+    w.now = CHALLENGE;
+    let Receipt::Finalized { outcome: Outcome::Won(win), .. } = w.ok("bob", TxBody::Finalize { order: o }) else {
+        panic!()
+    };
+    assert_eq!((win.claim, win.score), (c1, 27_689));
+    assert_eq!(win.rewarded_validations.len(), 1, "only the validation reporting the winning score");
+}

@@ -35,6 +35,8 @@ pub use groth16::Groth16Key;
 pub use halo2::verify;
 pub use proof::ProofFile;
 pub use statement::Statement;
+/// What a statement's score counts (re-exported for the ledger).
+pub use zkpot_circuits::score::ScoreFunction;
 pub use vk::VerifierKey;
 
 /// The backend name of the halo2 prover, as statements spell it.

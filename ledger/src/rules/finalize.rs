@@ -2,8 +2,10 @@
 //!
 //! A revealed claim's score is the score of its verified validations if it has any
 //! (a checked proof is the truth), else the highest score among its unchallenged
-//! validations; invalid validations never count. The best score wins; ties go to the
-//! earliest claim commit (lowest claim id). The reward is split per `economics`
+//! validations; invalid validations never count. "Best" follows the order's score
+//! function: the highest count for top-1 / top-k, the lowest error for `mse` (and a
+//! claim's own score is the best of its validations in the same sense). The best score
+//! wins; ties go to the earliest claim commit (lowest claim id). The reward is split per `economics`
 //! between the winner's provider and the validators of the winning claim whose valid
 //! validation reports the winning score. Every valid validation's stake comes back.
 //! No candidate: the reward is refunded to the requester. Proof bytes of the
@@ -20,21 +22,16 @@ impl PotState {
     pub fn claim_score(&self, claim: u64) -> Option<u64> {
         let c = self.claims.get(&claim)?;
         c.model_commitment?;
+        let lower = self.orders.get(&c.order).is_some_and(|o| o.spec.score_function.lower_is_better());
+        let best = |scores: &mut dyn Iterator<Item = u64>| if lower { scores.min() } else { scores.max() };
         let vals: Vec<&Validation> = c
             .validations
             .iter()
             .filter_map(|id| self.validations.get(id))
             .collect();
-        let verified = vals
-            .iter()
-            .filter(|v| v.status == ValidationStatus::Verified)
-            .map(|v| v.statement.score)
-            .max();
+        let verified = best(&mut vals.iter().filter(|v| v.status == ValidationStatus::Verified).map(|v| v.statement.score));
         verified.or_else(|| {
-            vals.iter()
-                .filter(|v| v.status == ValidationStatus::Unchallenged)
-                .map(|v| v.statement.score)
-                .max()
+            best(&mut vals.iter().filter(|v| v.status == ValidationStatus::Unchallenged).map(|v| v.statement.score))
         })
     }
 
@@ -55,12 +52,13 @@ impl PotState {
         let requester = o.requester;
         let reward = o.escrow;
         let claim_ids = o.claims.clone();
+        let lower = o.spec.score_function.lower_is_better();
 
-        // Winner: highest score, ties to the lowest claim id (claims are in commit order).
+        // Winner: best score, ties to the lowest claim id (claims are in commit order).
         let mut best: Option<(u64, u64)> = None;
         for &cid in &claim_ids {
             if let Some(score) = self.claim_score(cid) {
-                if best.is_none_or(|(s, _)| score > s) {
+                if best.is_none_or(|(s, _)| if lower { score < s } else { score > s }) {
                     best = Some((score, cid));
                 }
             }

@@ -68,6 +68,7 @@ impl PotState {
             &o.spec.shape_id,
             &o.spec.dataset_commitment,
             o.spec.samples,
+            o.spec.score_function,
             &model,
         )?;
         self.can_pay(&validator, stake)?;

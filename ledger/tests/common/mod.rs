@@ -70,6 +70,7 @@ pub fn spec(mode: Mode, reward: u64) -> OrderSpec {
         challenge_deadline: CHALLENGE,
         mode,
         min_validator_stake: 50,
+        score_function: Default::default(),
     }
 }
 
