@@ -117,8 +117,12 @@ pub struct Params {
 impl Default for Params {
     fn default() -> Self {
         Params {
-            checkpoint_interval: 16,
-            log_window: 64,
+            // Castro and Liskov's library uses K = 128 and L = 256; with K = 16 the
+            // checkpoint snapshots (the whole ledger state, proofs included, serialized,
+            // hashed and written by every replica) cost more than consensus itself
+            // once the state holds a few megabytes.
+            checkpoint_interval: 128,
+            log_window: 256,
             max_batch: 64,
             max_in_flight: 4,
             view_change_timeout_ms: 2000,
