@@ -22,7 +22,7 @@ pub fn dev_pk_path(args: &ParamsArgs, shape: &CircuitShape, seed: DevSeed) -> Pa
 
 /// The proving key for `shape`, and how long making or loading it took.
 pub fn groth16_keys(args: &ParamsArgs, shape: &CircuitShape) -> Result<(Groth16ProvingKey, Duration)> {
-    // refuse what the Groth16 circuit does not prove (score functions other than top-1 and top-k)
+    // refuse what the Groth16 circuit does not prove (e.g. mse on a classifier, or over N > 2^b)
     zkpot_circuits::groth16::support::check(shape)?;
     if let Some(path) = &args.pk {
         let (res, took) = step(&format!("loading the Groth16 proving key {}", path.display()), || read_pk(path));

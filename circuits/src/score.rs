@@ -5,7 +5,7 @@
 //! a data set of real targets) is the mean squared error rounded half up,
 //! `S = floor((SSE + floor(N/2)) / N)` in units of `2^-2s` ([`mean_rounded`]). The circuits'
 //! twins are the rank and MSE gadgets in [`crate::halo2::config`] and [`crate::halo2::mse`], and
-//! [`crate::groth16::topk`] (Groth16 has no MSE gadget); spec: `docs/validation-function.md`,
+//! [`crate::groth16::topk`] and [`crate::groth16::mse`]; spec: `docs/validation-function.md`,
 //! section 7.
 
 use crate::error::{CircuitError, Result};

@@ -227,3 +227,35 @@ fn cnn_and_top_k_prove_and_verify() {
         assert!(matches!(zkpot_verifier::groth16::verify(&s, &f.proof, &f.vk), Err(VerifyError::Mismatch(_))));
     }
 }
+
+#[test]
+fn mse_proves_and_verifies() {
+    // a 3-5-1 regression MLP under mse: a real proof through the verifier crate and
+    // ark-groth16, with the reference's rounded mean as S
+    use zkpot_circuits::eval::evaluate_with;
+    use zkpot_circuits::score::ScoreFunction;
+    use zkpot_circuits::testing::random_regression_dataset;
+    let model = random_model(4, TINY, &[3, 5, 1], 3);
+    let data = random_regression_dataset(4, TINY, 3, 3, 12);
+    let shape = CircuitShape::new(model.architecture(), 3).with_score(ScoreFunction::Mse);
+    let (pk, vk) = Groth16Backend::setup(&DevSeed(7), &shape).unwrap();
+    let w = Witness::with_score(model.clone(), data.clone(), ScoreFunction::Mse).unwrap();
+    let (statement, proof) = Groth16Backend::prove(&DevSeed(7), &pk, w).unwrap();
+    assert_eq!(statement.score, evaluate_with(&model, &data, ScoreFunction::Mse).unwrap().score as u64);
+    assert_eq!(statement.score_function, ScoreFunction::Mse);
+    Groth16Backend::verify(&vk, &statement, &proof).unwrap();
+    let f = Fixture { pk, vk, statement, proof };
+    assert!(ark_accepts(&f, &f.statement, &f.proof.proof));
+    for d in [-1i64, 1] {
+        let mut s = f.statement.clone();
+        s.score = (s.score as i64 + d).max(0) as u64;
+        if s.score != f.statement.score {
+            assert!(matches!(zkpot_verifier::groth16::verify(&s, &f.proof, &f.vk), Err(VerifyError::Rejected(_))));
+        }
+    }
+    // the statement must name the key's score function
+    for other in [ScoreFunction::Top1, ScoreFunction::TopK { k: 2 }] {
+        let s = f.statement.clone().with_score_function(other);
+        assert!(matches!(zkpot_verifier::groth16::verify(&s, &f.proof, &f.vk), Err(VerifyError::Mismatch(_))));
+    }
+}

@@ -8,7 +8,8 @@
 //! by tap at once, [`super::conv`]), a pooling layer's gadget ([`super::pool`]); flatten and
 //! reshape are the identity on the value vector. Then the challenge, every linear layer's
 //! Freivalds test, and per sample the score gadget: argmax for top-1 ([`super::argmax`]), the
-//! label's rank for top-k ([`super::topk`]).
+//! label's rank for top-k ([`super::topk`]); for mse, each sample's single output against its
+//! target and the rounded mean ([`super::mse`]).
 
 use super::argmax::argmax_correct;
 use super::commit::{alloc_values, commitment, pack_slots, Value};
@@ -16,6 +17,7 @@ use super::conv::{by_freivalds, check_taps, columns, Columns};
 use super::convert::to_ark;
 use super::dense::rescale_relu;
 use super::freivalds::{check_layer, Powers};
+use super::mse::enforce_mse;
 use super::num::{enforce_equal, Num};
 use super::pool::{avg_pool, max_pool};
 use super::poseidon::hash_chain;
@@ -252,13 +254,20 @@ impl ConstraintSynthesizer<ArkFr> for Groth16Circuit {
             }
         }
 
+        // mse: each sample's single output against its target, and the rounded mean
+        if shape.score.is_mse() {
+            let outputs: Vec<Num> = logits.iter().map(|x| x.first().cloned().unwrap_or_else(|| Num::constant(ArkFr::zero()))).collect();
+            let targets: Vec<Num> = (0..n).map(|i| data_vals[i * stride + arch.input_dim].value.clone()).collect();
+            return enforce_mse(&cs, &outputs, &targets, &inputs[3], fixed);
+        }
+
         // per sample: the score function's bit; then the count
         let mut score = Num::constant(ArkFr::zero());
         for (i, (sample, x)) in w.trace.samples.iter().zip(&logits).enumerate() {
             let label = &data_vals[i * stride + arch.input_dim].value;
             let correct = match shape.score {
                 ScoreFunction::TopK { k } => topk_correct(&cs, x, label, w.data.labels[i], k, fixed)?,
-                // top-1 (support::check refused every other score function)
+                // top-1 (mse returned above; support::check refused every other score function)
                 _ => argmax_correct(&cs, x, sample.prediction, label, fixed)?,
             };
             score = score.add(&correct);

@@ -7,10 +7,11 @@
 //!   channels times positions); per max-pool output with `T` taps `T b + T - 1`; per
 //!   average-pool output `b + m` or `b + 2m` (the remainder's range, [`super::pool`]); then
 //!   top-1: `C (b + 2) + 3` (argmax, label check), or top-k: `C (b + 4) + 4 + m`
-//!   ([`super::topk`]);
+//!   ([`super::topk`]), or mse: 1 (the square, [`super::mse`]);
 //! * once: `b` per model parameter, per Freivalds layer `nnz - f` (its `W v`,
 //!   [`super::freivalds`]: `in out - in` for a dense layer), the challenge's powers
-//!   `(N - 2) + 1 + (out_max - 2)` over the Freivalds layers, 4 equalities;
+//!   `(N - 2) + 1 + (out_max - 2)` over the Freivalds layers, 4 equalities (for mse the last is
+//!   the mean's relation), and for mse the mean's range checks `2 m + 2 b` (`2^m >= N`);
 //! * hash chains: 243 constraints per Poseidon permutation, one permutation per two message
 //!   elements, over the model, the data set and the challenge transcript (both commitments and
 //!   the packed `(b + s)`-bit accumulator slots of every Freivalds layer).
@@ -25,7 +26,7 @@
 //! by Freivalds (128 + 354). Dense layers always take Freivalds' test.
 
 use super::freivalds::Sparsity;
-use super::{argmax, conv, dense, freivalds, pool, poseidon, topk};
+use super::{argmax, conv, dense, freivalds, mse, pool, poseidon, topk};
 use crate::halo2::CircuitShape;
 use crate::layers::LayerArch;
 use crate::model::LayerShape;
@@ -71,9 +72,11 @@ impl ConstraintCount {
                 None => {}
             }
         }
-        let score = match shape.score {
-            ScoreFunction::TopK { .. } => topk::constraints(arch.num_classes, fixed),
-            _ => argmax::constraints(arch.num_classes, fixed),
+        let (score, score_once) = match shape.score {
+            ScoreFunction::Top1 => (argmax::constraints(arch.num_classes, fixed), 0),
+            ScoreFunction::TopK { .. } => (topk::constraints(arch.num_classes, fixed), 0),
+            // the mean's relation takes the place of the count's equality, one of the 4 below
+            ScoreFunction::Mse => (mse::PER_SAMPLE, mse::constraints_once(n, fixed) - 1),
         };
         let per_sample = (arch.input_dim + 1) * b + layers + score;
         let max_out = arch.layers.iter().filter(|l| conv::by_freivalds(l, fixed)).map(|l| l.outputs()).max().unwrap_or(1);
@@ -86,6 +89,7 @@ impl ConstraintCount {
             + freivalds::Powers::constraints(n, max_out)
             + permutations * poseidon::PERMUTATION_CONSTRAINTS
             + model_bits
+            + score_once
             + 4;
         ConstraintCount { total, per_sample, per_permutation: poseidon::PERMUTATION_CONSTRAINTS, permutations, model_bits }
     }

@@ -19,12 +19,14 @@
 //! * [`pool`]: max and average pooling of [`crate::layers::pool`].
 //! * [`argmax`]: argmax (lowest index on ties) and the per-sample top-1 bit.
 //! * [`topk`]: the label's rank ([`crate::score::label_rank`]) and the per-sample top-k bit.
+//! * [`mse`]: the mean squared error of a single-output regression model
+//!   ([`crate::score::squared_error`], [`crate::score::mean_rounded`]).
 //! * [`circuit`]: the [`ConstraintSynthesizer`](ark_relations::gr1cs::ConstraintSynthesizer) tying them
 //!   together, and the count.
 //! * [`cost`]: the number of constraints for a shape, by formula (tests check it against synthesis).
 //! * [`convert`]: field elements between halo2's and arkworks' BN254 types.
 //! * [`support`]: what the circuit proves (dense, conv, max-pool and average-pool layers; top-1
-//!   and top-k accuracy) and the error for anything else.
+//!   and top-k accuracy, mean squared error) and the error for anything else.
 //!
 //! Keys depend only on the [`crate::halo2::CircuitShape`]: key generation synthesizes the same
 //! description over an all-zero model and data set of that shape.
@@ -37,6 +39,7 @@ pub mod convert;
 pub mod cost;
 pub mod dense;
 pub mod freivalds;
+pub mod mse;
 pub mod num;
 pub mod pool;
 pub mod poseidon;

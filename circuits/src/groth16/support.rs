@@ -1,25 +1,24 @@
 //! What the Groth16 circuit proves: networks of dense, conv, max-pool and average-pool layers
-//! (each linear layer optionally followed by a ReLU) scored by top-1 or top-k accuracy (not mean
-//! squared error: that is halo2-only). A shape outside this set is refused with an error naming
-//! the unsupported part, before any key or proof is made.
+//! (each linear layer optionally followed by a ReLU) scored by top-1 or top-k accuracy, or, for a
+//! single-output regression model, by mean squared error (with halo2's bound `N <= 2^b`). A
+//! shape outside this set is refused with an error naming the unsupported part, before any key
+//! or proof is made.
 
-use crate::error::{CircuitError, Result};
+use crate::error::Result;
 use crate::halo2::CircuitShape;
 use crate::layers::LayerArch;
 use crate::score::ScoreFunction;
 
 /// Checks that the Groth16 circuit can prove `shape`.
 pub fn check(shape: &CircuitShape) -> Result<()> {
-    if shape.score.is_mse() {
-        return Err(CircuitError::Shape(
-            "the Groth16 backend does not prove mse (mean squared error for regression); use --backend halo2 for --score mse".into(),
-        ));
-    }
-    if !matches!(shape.score, ScoreFunction::Top1 | ScoreFunction::TopK { .. }) {
-        return Err(CircuitError::Shape(format!(
-            "the Groth16 backend proves top-1 and top-k accuracy only, not {}; use --backend halo2 for other score functions",
-            shape.score.name()
-        )));
+    // every score function has its gadget; a new one must be added here (and to the circuit),
+    // or refused by name
+    match shape.score {
+        ScoreFunction::Top1 | ScoreFunction::TopK { .. } => {}
+        ScoreFunction::Mse => {
+            shape.score.validate(shape.arch.num_classes)?;
+            shape.check_mse_samples()?;
+        }
     }
     for l in &shape.arch.layers {
         // every layer kind has its gadget; a new kind must be added here (and to the circuit)

@@ -63,7 +63,13 @@ impl CircuitShape {
         if self.samples == 0 || !matches!(total, Some(t) if t <= 1 << 28) {
             return Err(crate::error::CircuitError::Shape(format!("a circuit of {} samples of this architecture is empty or too large", self.samples)));
         }
-        // the MSE remainder r in [0, N) is range-checked in the 2^b-row table
+        self.check_mse_samples()
+    }
+
+    /// For mse, `N <= 2^b`: halo2 range-checks the remainder of the mean, `r in [0, N)`, in the
+    /// `2^b`-row table; the Groth16 circuit keeps the same bound so both backends accept the
+    /// same mse shapes. Other score functions pass.
+    pub fn check_mse_samples(&self) -> crate::error::Result<()> {
         if self.score.is_mse() && self.samples > 1 << self.arch.fixed.value_bits {
             return Err(crate::error::CircuitError::Shape(format!(
                 "mse over {} samples needs N <= 2^b = {} (the remainder of the mean is range-checked in the 2^b-row table); use fewer samples or larger value bits",
