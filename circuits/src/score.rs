@@ -42,6 +42,12 @@ impl ScoreFunction {
         self.is_mse()
     }
 
+    /// Whether score `a` is strictly better than score `b`: higher for the accuracies, lower
+    /// for MSE.
+    pub fn better(&self, a: u64, b: u64) -> bool {
+        if self.lower_is_better() { a < b } else { a > b }
+    }
+
     /// Parses `top-1`, `top-K` (e.g. `top-3`) or `mse`.
     pub fn parse(s: &str) -> Result<Self> {
         if s == "mse" {
@@ -175,6 +181,8 @@ mod tests {
         assert!(ScoreFunction::Mse.validate(1).is_ok() && ScoreFunction::Mse.validate(2).is_err());
         assert!(ScoreFunction::Top1.validate(1).is_err() && ScoreFunction::TopK { k: 2 }.validate(1).is_err());
         assert!(ScoreFunction::Mse.lower_is_better() && !ScoreFunction::Top1.lower_is_better() && !ScoreFunction::TopK { k: 2 }.lower_is_better());
+        assert!(ScoreFunction::Mse.better(3, 4) && !ScoreFunction::Mse.better(4, 4) && ScoreFunction::Top1.better(4, 3));
+        assert!(!ScoreFunction::TopK { k: 2 }.better(3, 4) && !ScoreFunction::Top1.better(4, 4));
     }
 
     #[test]

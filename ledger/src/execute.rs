@@ -81,13 +81,15 @@ impl Reply {
     }
 }
 
+/// Applies `tx`, whose signature check gave `signature`.
 fn apply_one(
     state: &mut PotState,
     tx: &SignedTx,
+    signature: Result<(), Reject>,
     ctx: TxContext,
     checker: &dyn ProofChecker,
 ) -> TxOutcome {
-    TxOutcome::from_result(tx.body.kind(), state.apply(tx, ctx, checker))
+    TxOutcome::from_result(tx.body.kind(), state.apply_checked(tx, signature, ctx, checker))
 }
 
 /// Decodes and applies `op` to `state`; returns the reply.
@@ -105,12 +107,12 @@ pub fn execute(
                 outcome: TxOutcome::from_result("unknown", Err(e)),
             }
         }
-        Ok(Op::Tx(tx)) => Reply::Tx(apply_one(state, &tx, ctx, checker)),
+        Ok(Op::Tx(tx)) => Reply::Tx(apply_one(state, &tx, tx.verify(), ctx, checker)),
         Ok(Op::Batch(txs)) => Reply::Batch {
             outcomes: txs
                 .iter()
                 .zip(verify_all(&txs))
-                .map(|(t, sig)| TxOutcome::from_result(t.body.kind(), state.apply_checked(t, sig, ctx, checker)))
+                .map(|(t, sig)| apply_one(state, t, sig, ctx, checker))
                 .collect(),
         },
         Ok(Op::Query(q)) => {

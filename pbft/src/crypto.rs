@@ -29,11 +29,16 @@ pub trait Signable: Serialize {
     fn signer(&self) -> Signer;
     /// Bytes covered by the signature.
     fn signing_bytes(&self) -> Vec<u8> {
-        let mut out = Self::TAG.to_vec();
-        // Serializing our own types into a Vec cannot fail.
-        out.extend(postcard::to_stdvec(self).unwrap_or_default());
-        out
+        tagged(Self::TAG, self)
     }
+}
+
+/// `tag || postcard(value)`: the bytes a signature covers.
+pub(crate) fn tagged<T: Serialize + ?Sized>(tag: &[u8], value: &T) -> Vec<u8> {
+    let mut out = tag.to_vec();
+    // Serializing our own types into a Vec cannot fail.
+    out.extend(postcard::to_stdvec(value).unwrap_or_default());
+    out
 }
 
 /// A body with its Ed25519 signature (64 bytes; kept as a `Vec` because serde has

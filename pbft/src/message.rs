@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::crypto::{Signable, Signed, Signer};
+use crate::crypto::{tagged, Signable, Signed, Signer};
 use crate::types::{digest_of, sha256, ClientId, Digest, ReplicaId, SeqNo, View};
 
 /// `<REQUEST, o, t, c>` (§4.1): operation `op` with client timestamp `timestamp`
@@ -338,13 +338,6 @@ impl Signable for PrePrepare {
     fn signing_bytes(&self) -> Vec<u8> {
         tagged(Self::TAG, &(self.view, self.seq, self.digest, self.primary))
     }
-}
-
-fn tagged<T: Serialize>(tag: &[u8], value: &T) -> Vec<u8> {
-    let mut out = tag.to_vec();
-    // serializing tuples of integers and byte arrays into a Vec cannot fail
-    out.extend(postcard::to_stdvec(value).unwrap_or_default());
-    out
 }
 
 signable!(Prepare, b"pbft/prepare/v1", |s| Signer::Replica(s.replica));

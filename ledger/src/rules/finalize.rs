@@ -22,8 +22,8 @@ impl PotState {
     pub fn claim_score(&self, claim: u64) -> Option<u64> {
         let c = self.claims.get(&claim)?;
         c.model_commitment?;
-        let lower = self.orders.get(&c.order).is_some_and(|o| o.spec.score_function.lower_is_better());
-        let best = |scores: &mut dyn Iterator<Item = u64>| if lower { scores.min() } else { scores.max() };
+        let score_fn = self.orders.get(&c.order).map(|o| o.spec.score_function).unwrap_or_default();
+        let best = |scores: &mut dyn Iterator<Item = u64>| scores.reduce(|b, s| if score_fn.better(s, b) { s } else { b });
         let vals: Vec<&Validation> = c
             .validations
             .iter()
@@ -52,13 +52,13 @@ impl PotState {
         let requester = o.requester;
         let reward = o.escrow;
         let claim_ids = o.claims.clone();
-        let lower = o.spec.score_function.lower_is_better();
+        let score_fn = o.spec.score_function;
 
         // Winner: best score, ties to the lowest claim id (claims are in commit order).
         let mut best: Option<(u64, u64)> = None;
         for &cid in &claim_ids {
             if let Some(score) = self.claim_score(cid) {
-                if best.is_none_or(|(s, _)| if lower { score < s } else { score > s }) {
+                if best.is_none_or(|(s, _)| score_fn.better(score, s)) {
                     best = Some((score, cid));
                 }
             }

@@ -30,12 +30,11 @@ impl<A: App> Replica<A> {
                     self.stats.surplus += u64::from(stale);
                     return !stale;
                 }
-                let (commit, b) = match m {
-                    Message::Prepare(p) => (false, (p.body.view, p.body.seq, p.body.digest, p.body.replica)),
-                    Message::Commit(c) => (true, (c.body.view, c.body.seq, c.body.digest, c.body.replica)),
+                let (commit, view, seq, digest, from) = match m {
+                    Message::Prepare(p) => (false, p.body.view, p.body.seq, p.body.digest, p.body.replica),
+                    Message::Commit(c) => (true, c.body.view, c.body.seq, c.body.digest, c.body.replica),
                     _ => return true,
                 };
-                let (view, seq, digest, from) = b;
                 if !self.active || view != self.view || (!commit && from == self.primary()) {
                     return true;
                 }

@@ -168,9 +168,10 @@ impl<A: App> Replica<A> {
         // Stripped to everyone, with batches to the new primary (which builds O
         // from them); both forms carry the same signature.
         let stripped = vc.stripped();
-        let primary = primary_of(self.view, self.n);
-        let differs = stripped != vc;
+        // some certificate lost its batch (null batches strip to themselves)
+        let differs = stripped.body.is_stripped();
         out.push(Action::Broadcast(Message::ViewChange(stripped)));
+        let primary = primary_of(self.view, self.n);
         if primary != self.id && differs {
             out.push(Action::Send { to: primary, msg: Message::ViewChange(vc) });
         }

@@ -39,12 +39,13 @@ const CHECKPOINT: TableDefinition<&str, &[u8]> = TableDefinition::new("checkpoin
 const BATCHES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("batches");
 const NEW_VIEW: TableDefinition<&str, &[u8]> = TableDefinition::new("new_view");
 
-/// Stores `pp`'s batch under its digest, unless it is there already.
-fn keep_batch(batches: &mut redb::Table<&[u8], &[u8]>, pp: &Signed<PrePrepare>) -> Result<()> {
+/// Stores `pp`'s batch under its digest (unless it is there already) and returns `pp`
+/// stripped, the form its row holds.
+fn keep_batch(batches: &mut redb::Table<&[u8], &[u8]>, pp: &Signed<PrePrepare>) -> Result<Signed<PrePrepare>> {
     if batches.get(&pp.body.digest[..]).map_err(db_err)?.is_none() {
         batches.insert(&pp.body.digest[..], postcard::to_stdvec(&pp.body.batch)?.as_slice()).map_err(db_err)?;
     }
-    Ok(())
+    Ok(pp.stripped())
 }
 
 
@@ -152,8 +153,8 @@ impl RedbStore {
                     PersistOp::Accepted(pp) => {
                         let view = meta.get("view").map_err(db_err)?.map(|v| v.value()).unwrap_or(0);
                         if pp.body.view == view {
-                            keep_batch(&mut batches, pp)?;
-                            accepted.insert(pp.body.seq, postcard::to_stdvec(&pp.stripped())?.as_slice()).map_err(db_err)?;
+                            let row = keep_batch(&mut batches, pp)?;
+                            accepted.insert(pp.body.seq, postcard::to_stdvec(&row)?.as_slice()).map_err(db_err)?;
                         }
                     }
                     PersistOp::Prepared(cert) => {
@@ -166,14 +167,14 @@ impl RedbStore {
                             None => true,
                         };
                         if newer {
-                            keep_batch(&mut batches, &cert.pre_prepare)?;
-                            let row = PreparedCert { pre_prepare: cert.pre_prepare.stripped(), prepares: cert.prepares.clone() };
+                            let pre_prepare = keep_batch(&mut batches, &cert.pre_prepare)?;
+                            let row = PreparedCert { pre_prepare, prepares: cert.prepares.clone() };
                             prepared.insert(seq, postcard::to_stdvec(&row)?.as_slice()).map_err(db_err)?;
                         }
                     }
                     PersistOp::Committed(e) => {
-                        keep_batch(&mut batches, &e.pre_prepare)?;
-                        let row = CommittedEntry { pre_prepare: e.pre_prepare.stripped(), commits: e.commits.clone() };
+                        let pre_prepare = keep_batch(&mut batches, &e.pre_prepare)?;
+                        let row = CommittedEntry { pre_prepare, commits: e.commits.clone() };
                         committed.insert(e.pre_prepare.body.seq, postcard::to_stdvec(&row)?.as_slice()).map_err(db_err)?;
                     }
                     PersistOp::NewView(nv) => {
