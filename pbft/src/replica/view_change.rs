@@ -247,7 +247,7 @@ impl<A: App> Replica<A> {
         let view_changes = vcs.iter().map(Signed::<ViewChange>::stripped).collect();
         let nv = Signed::sign(NewView { view: self.view, view_changes, pre_prepares, primary: self.id }, &self.key);
         out.push(Action::Broadcast(Message::NewView(nv.clone())));
-        self.install_new_view(nv, out);
+        self.install_new_view(nv, o.checkpoint, out);
     }
 
     pub(crate) fn on_new_view(&mut self, nv: Signed<NewView>, out: &mut Out) {
@@ -267,25 +267,24 @@ impl<A: App> Replica<A> {
             self.stats.bad_new_views += 1;
             return;
         }
-        self.install_new_view(nv, out);
+        self.install_new_view(nv, o.checkpoint, out);
     }
 
-    /// Enter the view of a valid new-view: adopt its checkpoint (fetching state if
-    /// we lack it), accept the pre-prepares in O and multicast prepares for them.
-    pub(crate) fn install_new_view(&mut self, nv: Signed<NewView>, out: &mut Out) {
+    /// Enter the view of a valid new-view: adopt `checkpoint`, the latest stable
+    /// checkpoint in its V (fetching state if we lack it), accept the pre-prepares in O
+    /// and multicast prepares for them.
+    pub(crate) fn install_new_view(&mut self, nv: Signed<NewView>, checkpoint: CheckpointProof, out: &mut Out) {
         let v = nv.body.view;
         self.view = v;
         self.active = true;
         self.log.clear();
         self.view_changes.retain(|view, _| *view > v);
         self.persist(PersistOp::View { view: v, active: true }, out);
-        if let Some(o) = compute_o(&nv.body.view_changes, self.params.log_window) {
-            if o.checkpoint.seq > self.stable.seq {
-                let seq = o.checkpoint.seq;
-                self.try_make_stable(o.checkpoint, out);
-                if self.stable.seq < seq && self.last_executed < seq {
-                    self.fetch_state(out);
-                }
+        if checkpoint.seq > self.stable.seq {
+            let seq = checkpoint.seq;
+            self.try_make_stable(checkpoint, out);
+            if self.stable.seq < seq && self.last_executed < seq {
+                self.fetch_state(out);
             }
         }
         let mut max_seq = self.stable.seq.max(self.last_executed);
