@@ -122,7 +122,7 @@ impl SignedTx {
     }
 
     /// The key, signed bytes and signature, or why they cannot be checked.
-    fn parts(&self) -> Result<(VerifyingKey, Vec<u8>, Signature), Reject> {
+    fn parts(&self) -> Result<SigParts, Reject> {
         let key = VerifyingKey::from_bytes(&self.signer.0).map_err(|_| Reject::BadPublicKey)?;
         let sig_bytes: [u8; 64] = self
             .signature
@@ -132,6 +132,9 @@ impl SignedTx {
         Ok((key, Self::signing_bytes(&self.signer, self.nonce, &self.body), Signature::from_bytes(&sig_bytes)))
     }
 }
+
+/// What one signature check needs: the key, the signed bytes and the signature.
+type SigParts = (VerifyingKey, Vec<u8>, Signature);
 
 /// The signature checks of a batch of transactions, in order: one Ed25519 batch
 /// verification over all well-formed ones (about a third of the cost of checking them
@@ -144,8 +147,8 @@ impl SignedTx {
 /// component (it cannot forge anyone else's), and weak (small-order) keys are never
 /// batched, so they are refused exactly as [`SignedTx::verify`] refuses them.
 pub fn verify_all(txs: &[SignedTx]) -> Vec<Result<(), Reject>> {
-    let parts: Vec<Result<(VerifyingKey, Vec<u8>, Signature), Reject>> = txs.iter().map(SignedTx::parts).collect();
-    let batchable: Vec<&(VerifyingKey, Vec<u8>, Signature)> =
+    let parts: Vec<Result<SigParts, Reject>> = txs.iter().map(SignedTx::parts).collect();
+    let batchable: Vec<&SigParts> =
         parts.iter().filter_map(|p| p.as_ref().ok()).filter(|(k, _, _)| !k.is_weak()).collect();
     let all_batchable = batchable.len() == txs.len();
     if all_batchable && batchable.len() >= 2 {
