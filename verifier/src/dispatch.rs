@@ -57,6 +57,31 @@ impl AnyKey {
             AnyKey::Groth16(k) => k.to_bytes(),
         }
     }
+
+    /// The key's digest: SHA-256 over a domain tag and the canonical key file, which holds
+    /// everything verification uses (the circuit shape, the KZG verifier parameters or the
+    /// Groth16 verifying key). Two keys verify the same proofs only if their digests agree;
+    /// this is what a verifier pins (`--vk-digest`) and what a network's genesis lists.
+    pub fn digest(&self) -> [u8; 32] {
+        key_digest(&self.to_bytes())
+    }
+
+    /// [`Self::digest`] as 64 lowercase hex digits.
+    pub fn digest_hex(&self) -> String {
+        hex::encode(self.digest())
+    }
+}
+
+/// Domain tag of verifying-key digests.
+pub const KEY_DIGEST_DOMAIN: &[u8] = b"zkpot/verifying-key-digest/v1";
+
+/// The digest of a verifying key file's canonical bytes (see [`AnyKey::digest`]).
+pub fn key_digest(key_file: &[u8]) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(KEY_DIGEST_DOMAIN);
+    h.update(key_file);
+    h.finalize().into()
 }
 
 /// Accepts iff `proof` proves `statement` under `key`, whichever backend the statement names;

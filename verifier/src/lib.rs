@@ -29,7 +29,7 @@ pub mod statement;
 pub mod vk;
 
 pub use bundle::Bundle;
-pub use dispatch::{verify_any, AnyKey};
+pub use dispatch::{key_digest, verify_any, AnyKey};
 pub use error::VerifyError;
 pub use groth16::Groth16Key;
 pub use halo2::verify;
