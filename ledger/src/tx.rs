@@ -136,32 +136,27 @@ impl SignedTx {
 /// What one signature check needs: the key, the signed bytes and the signature.
 type SigParts = (VerifyingKey, Vec<u8>, Signature);
 
-/// The signature checks of a batch of transactions, in order: one Ed25519 batch
-/// verification over all well-formed ones (about a third of the cost of checking them
-/// one by one for 100 transactions), and only if that fails, [`SignedTx::verify`] on each.
-///
-/// Deterministic on every replica: the batch's random coefficients come from a
-/// transcript of its own keys, messages and signatures (ed25519-dalek), so the same
-/// transactions get the same answers everywhere. Batch acceptance can differ from
-/// strict verification only for a signature its own signer crafted with a torsion
-/// component (it cannot forge anyone else's), and weak (small-order) keys are never
-/// batched, so they are refused exactly as [`SignedTx::verify`] refuses them.
+/// The signature checks of a batch of transactions, in order: one batch equation over
+/// all well-formed ones and, only if that fails, each on its own, under the single
+/// acceptance rule of [`zkpot_pbft::sigcheck`] (cofactored Ed25519, canonical `s`,
+/// small-order keys refused). A transaction's answer never depends on the other
+/// transactions of its batch, so replicas cannot be split by a signature crafted with
+/// a torsion component. It equals strict verification's answer for every signature
+/// except those whose own signer added torsion to `R` (accepted here, refused by
+/// `verify_strict`).
 pub fn verify_all(txs: &[SignedTx]) -> Vec<Result<(), Reject>> {
     let parts: Vec<Result<SigParts, Reject>> = txs.iter().map(SignedTx::parts).collect();
-    let batchable: Vec<&SigParts> =
-        parts.iter().filter_map(|p| p.as_ref().ok()).filter(|(k, _, _)| !k.is_weak()).collect();
-    let all_batchable = batchable.len() == txs.len();
-    if all_batchable && batchable.len() >= 2 {
-        let msgs: Vec<&[u8]> = batchable.iter().map(|(_, m, _)| m.as_slice()).collect();
-        let sigs: Vec<Signature> = batchable.iter().map(|(_, _, s)| *s).collect();
-        let keys: Vec<VerifyingKey> = batchable.iter().map(|(k, _, _)| *k).collect();
-        if ed25519_dalek::verify_batch(&msgs, &sigs, &keys).is_ok() {
-            return vec![Ok(()); txs.len()];
-        }
-    }
+    // One acceptance rule for every signature, alone or batched (zkpot_pbft::sigcheck:
+    // cofactored, small-order keys refused): a transaction's answer never depends on
+    // the others in its batch.
+    let items: Vec<(&VerifyingKey, &[u8], &Signature)> =
+        parts.iter().filter_map(|p| p.as_ref().ok()).map(|(k, m, s)| (k, m.as_slice(), s)).collect();
+    let mut answers = zkpot_pbft::sigcheck::verify_each(&items).into_iter();
     parts
         .into_iter()
-        .map(|p| p.and_then(|(key, msg, sig)| key.verify_strict(&msg, &sig).map_err(|_| Reject::BadSignature)))
+        .map(|p| {
+            p.and_then(|_| if answers.next() == Some(true) { Ok(()) } else { Err(Reject::BadSignature) })
+        })
         .collect()
 }
 

@@ -104,27 +104,27 @@ pub struct Checkpoint {
     pub replica: ReplicaId,
 }
 
-/// A prepared certificate: a pre-prepare and 2f matching prepares from distinct
-/// backups (an element of the P set of §4.4).
+/// A prepared certificate: a pre-prepare and `n - f - 1` matching prepares from
+/// distinct backups (an element of the P set of §4.4).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PreparedCert {
     /// The pre-prepare (signed by the primary of its view).
     pub pre_prepare: Signed<PrePrepare>,
-    /// 2f prepares matching it.
+    /// `n - f - 1` prepares matching it.
     pub prepares: Vec<Signed<Prepare>>,
 }
 
-/// A committed entry: a pre-prepare and 2f+1 matching commits. Self-certifying, so
+/// A committed entry: a pre-prepare and `n - f` matching commits. Self-certifying, so
 /// a lagging replica can take it from a single peer (state transfer).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CommittedEntry {
     /// The pre-prepare.
     pub pre_prepare: Signed<PrePrepare>,
-    /// 2f+1 commits matching it.
+    /// `n - f` commits matching it.
     pub commits: Vec<Signed<Commit>>,
 }
 
-/// A stable-checkpoint proof: 2f+1 matching checkpoint messages (empty for the
+/// A stable-checkpoint proof: `n - f` matching checkpoint messages (empty for the
 /// genesis checkpoint at seq 0).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CheckpointProof {
@@ -132,7 +132,7 @@ pub struct CheckpointProof {
     pub seq: SeqNo,
     /// State digest.
     pub digest: Digest,
-    /// 2f+1 checkpoint messages (empty when `seq == 0`).
+    /// `n - f` checkpoint messages (empty when `seq == 0`).
     pub messages: Vec<Signed<Checkpoint>>,
 }
 
@@ -208,7 +208,7 @@ impl Signed<ViewChange> {
 pub struct NewView {
     /// The new view.
     pub view: View,
-    /// 2f+1 view-change messages for `view` (V).
+    /// `n - f` view-change messages for `view` (V).
     pub view_changes: Vec<Signed<ViewChange>>,
     /// Pre-prepares for `view` computed from V (O).
     pub pre_prepares: Vec<Signed<PrePrepare>>,

@@ -118,6 +118,8 @@ impl Sim {
             view_change_timeout_max_ms: 3_200,
             status_interval_ms: 100,
             client_retry_ms: 500,
+            max_clock_skew_ms: 1_000,
+            ..Params::default()
         };
         let byz = match rng.gen_range(0..5) {
             0 => Byz::None,

@@ -58,6 +58,9 @@ pub struct Stats {
     pub missing_batches: u64,
     /// Prepares and commits [`Replica::wanted`] found surplus (the runtime drops them unverified).
     pub surplus: u64,
+    /// Pre-prepares refused for their batch time (not above the previous batch's, or
+    /// more than `Params::max_clock_skew_ms` ahead of this replica's clock).
+    pub bad_times: u64,
 }
 
 /// The last reply sent to a client (part of the checkpointed state, §4.1).
@@ -113,6 +116,9 @@ pub struct Replica<A: App> {
     pub(crate) vc_timeout: u64,
     pub(crate) vc_timer_armed: bool,
     pub(crate) vc_stall: bool,
+    /// Lowest sequence number of this view whose pre-prepare we refused for its time:
+    /// until execution passes it, the view-change timer runs (the primary is suspect).
+    pub(crate) refused_time_at: Option<SeqNo>,
     pub(crate) view_changes: BTreeMap<View, BTreeMap<ReplicaId, Signed<ViewChange>>>,
 
     // Normal case (§4.2).
@@ -178,6 +184,7 @@ impl<A: App> Replica<A> {
             vc_timeout,
             vc_timer_armed: false,
             vc_stall: false,
+            refused_time_at: None,
             view_changes: BTreeMap::new(),
             next_seq: 0,
             log: BTreeMap::new(),
@@ -311,8 +318,15 @@ impl<A: App> Replica<A> {
         seq > self.stable.seq && seq <= self.stable.seq + self.params.log_window
     }
 
+    /// Commits, checkpoint messages and view-changes needed: `n - f` ([`crate::config::quorum`]).
     pub(crate) fn quorum(&self) -> usize {
-        2 * self.f + 1
+        crate::config::quorum(self.n, self.f)
+    }
+
+    /// Prepares (from distinct backups) that, with the pre-prepare, make a prepared
+    /// certificate: `quorum - 1`.
+    pub(crate) fn prepare_quorum(&self) -> usize {
+        self.quorum() - 1
     }
 
     pub(crate) fn persist(&self, op: PersistOp, out: &mut Out) {

@@ -86,7 +86,8 @@ impl<A: App> Replica<A> {
             if requests.is_empty() {
                 return;
             }
-            let batch = Batch { time_ms: self.now.max(self.last_time), requests };
+            // Strictly above every earlier batch's time (backups check it).
+            let batch = Batch { time_ms: self.now.max(self.time_floor(seq).saturating_add(1)), requests };
             let pp = PrePrepare { view: self.view, seq, digest: batch.digest(), batch, primary: self.id };
             let pp = Signed::sign(pp, &self.key);
             self.next_seq = seq;
@@ -98,9 +99,21 @@ impl<A: App> Replica<A> {
         }
     }
 
+    /// The time a batch at `seq` must exceed: the agreed clock of what was executed and
+    /// the times of the batches at lower sequence numbers this replica holds.
+    pub(crate) fn time_floor(&self, seq: SeqNo) -> u64 {
+        let logged = self.log.range(..seq).filter_map(|(_, s)| s.pre_prepare.as_ref());
+        let committed = self.committed.range(..seq).map(|(_, e)| &e.pre_prepare);
+        logged.chain(committed).map(|p| p.body.batch.time_ms).fold(self.last_time, u64::max)
+    }
+
     /// §4.2: a backup accepts a pre-prepare if it is in view v, the signature is
     /// right (checked by `verify`), it has not accepted a different one for (v, n),
-    /// and n is between the water marks; then it multicasts a prepare.
+    /// and n is between the water marks; then it multicasts a prepare. The batch
+    /// time must be above the previous batch's and at most `max_clock_skew_ms` ahead
+    /// of our clock; otherwise the pre-prepare is refused and the view-change timer
+    /// runs until execution passes that sequence number (a primary that keeps
+    /// proposing bad times is replaced).
     pub(crate) fn on_pre_prepare(&mut self, pp: Signed<PrePrepare>, out: &mut Out) {
         let b = &pp.body;
         self.saw_seq(b.primary, b.seq);
@@ -109,6 +122,17 @@ impl<A: App> Replica<A> {
             return;
         }
         let seq = b.seq;
+        if self.log.get(&seq).is_none_or(|s| s.pre_prepare.is_none()) {
+            let t = b.batch.time_ms;
+            if t <= self.time_floor(seq) || t > self.now.saturating_add(self.params.max_clock_skew_ms) {
+                self.stats.bad_times += 1;
+                self.refused_time_at = Some(self.refused_time_at.map_or(seq, |s| s.min(seq)));
+                if !self.vc_timer_armed {
+                    self.arm_vc_timer(out);
+                }
+                return;
+            }
+        }
         let now = self.now;
         let slot = self.log.entry(seq).or_default();
         if let Some(existing) = &slot.pre_prepare {
@@ -151,7 +175,7 @@ impl<A: App> Replica<A> {
         self.check_prepared(seq, out);
     }
 
-    /// prepared(m, v, n, i) (§4.2): pre-prepare plus 2f matching prepares from
+    /// prepared(m, v, n, i) (§4.2): pre-prepare plus `n - f - 1` (2f when n = 3f+1) matching prepares from
     /// distinct backups. The certificate joins P (persisted before the commit is
     /// sent, so it survives a crash and reaches the next view-change).
     pub(crate) fn check_prepared(&mut self, seq: SeqNo, out: &mut Out) {
@@ -159,8 +183,8 @@ impl<A: App> Replica<A> {
         let (Some(pp), false) = (slot.pre_prepare.clone(), slot.prepared) else { return };
         let d = pp.body.digest;
         let prepares: Vec<Signed<Prepare>> =
-            slot.prepares.values().filter(|p| p.body.digest == d).take(2 * self.f).cloned().collect();
-        if prepares.len() < 2 * self.f {
+            slot.prepares.values().filter(|p| p.body.digest == d).take(self.prepare_quorum()).cloned().collect();
+        if prepares.len() < self.prepare_quorum() {
             return;
         }
         let cert = PreparedCert { pre_prepare: pp.clone(), prepares };
@@ -188,7 +212,7 @@ impl<A: App> Replica<A> {
         self.check_committed(seq, out);
     }
 
-    /// committed-local(m, v, n, i) (§4.2): prepared plus 2f+1 matching commits.
+    /// committed-local(m, v, n, i) (§4.2): prepared plus `n - f` (2f+1 when n = 3f+1) matching commits.
     /// The commit certificate is persisted, then executed in order.
     pub(crate) fn check_committed(&mut self, seq: SeqNo, out: &mut Out) {
         let Some(slot) = self.log.get(&seq) else { return };
@@ -240,7 +264,10 @@ impl<A: App> Replica<A> {
         if fresh {
             self.vc_timeout = self.params.view_change_timeout_ms;
         }
-        if self.pending.is_empty() {
+        if self.refused_time_at.is_some_and(|s| self.last_executed >= s) {
+            self.refused_time_at = None;
+        }
+        if self.pending.is_empty() && self.refused_time_at.is_none() {
             self.cancel_vc_timer(out);
         } else if self.active && !self.is_primary() {
             self.arm_vc_timer(out);

@@ -14,10 +14,10 @@
 //! executed and no progress for a tick, a stable-checkpoint proof above its
 //! state, f+1 checkpoints beyond its window, or a restart) sends
 //! `FetchState { last_executed }` to f+1 peers (rotating). Peers answer with their stable checkpoint and
-//! snapshot (if above it), the committed entries after it (each with 2f+1
+//! snapshot (if above it), the committed entries after it (each with n-f
 //! commits, so one honest answer suffices) and the new-view of their current
 //! view. The snapshot is accepted only if its SHA-256 equals the digest certified
-//! by 2f+1 checkpoint messages.
+//! by n-f checkpoint messages.
 
 use super::{Out, Replica};
 use crate::app::App;
