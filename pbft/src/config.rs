@@ -143,6 +143,14 @@ pub struct Params {
     /// batch before it, backups refuse a pre-prepare above it.
     #[serde(default = "default_max_batch_bytes")]
     pub max_batch_bytes: usize,
+    /// Most clients with a request waiting at one replica; requests of further
+    /// clients are dropped until some execute (the client retransmits).
+    #[serde(default = "default_max_pending")]
+    pub max_pending_clients: usize,
+}
+
+fn default_max_pending() -> usize {
+    4096
 }
 
 fn default_skew() -> u64 {
@@ -175,6 +183,7 @@ impl Default for Params {
             max_clock_skew_ms: default_skew(),
             max_request_bytes: default_max_request(),
             max_batch_bytes: default_max_batch_bytes(),
+            max_pending_clients: default_max_pending(),
         }
     }
 }

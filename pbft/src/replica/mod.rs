@@ -61,6 +61,11 @@ pub struct Stats {
     /// Pre-prepares refused for their batch time (not above the previous batch's, or
     /// more than `Params::max_clock_skew_ms` ahead of this replica's clock).
     pub bad_times: u64,
+    /// Requests over `max_request_bytes`, and pre-prepares over `max_batch` requests or
+    /// `max_batch_bytes`, refused.
+    pub oversized: u64,
+    /// Requests dropped because `max_pending_clients` clients were already waiting.
+    pub pending_full: u64,
 }
 
 /// The last reply sent to a client (part of the checkpointed state, §4.1).
@@ -116,7 +121,8 @@ pub struct Replica<A: App> {
     pub(crate) vc_timeout: u64,
     pub(crate) vc_timer_armed: bool,
     pub(crate) vc_stall: bool,
-    /// Lowest sequence number of this view whose pre-prepare we refused for its time:
+    /// Lowest sequence number of this view whose pre-prepare we refused (batch time or
+    /// size):
     /// until execution passes it, the view-change timer runs (the primary is suspect).
     pub(crate) refused_time_at: Option<SeqNo>,
     pub(crate) view_changes: BTreeMap<View, BTreeMap<ReplicaId, Signed<ViewChange>>>,

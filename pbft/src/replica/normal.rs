@@ -17,6 +17,10 @@ impl<A: App> Replica<A> {
     /// view-change timer (§4.5.2).
     pub(crate) fn on_request(&mut self, req: Signed<Request>, out: &mut Out) {
         let (client, ts) = (req.body.client, req.body.timestamp);
+        if req.body.op.len() > self.params.max_request_bytes {
+            self.stats.oversized += 1;
+            return;
+        }
         if let Some(cached) = self.replies.get(&client) {
             if ts <= cached.timestamp {
                 self.stats.duplicate_requests += 1;
@@ -28,6 +32,10 @@ impl<A: App> Replica<A> {
             }
         }
         let newer = self.pending.get(&client).is_none_or(|p| p.body.timestamp < ts);
+        if newer && !self.pending.contains_key(&client) && self.pending.len() >= self.params.max_pending_clients {
+            self.stats.pending_full += 1;
+            return;
+        }
         if newer {
             self.pending.insert(client, req.clone());
         } else if self.pending.get(&client).is_some_and(|p| p.body.timestamp > ts) {
@@ -76,10 +84,15 @@ impl<A: App> Replica<A> {
                 return;
             }
             let in_flight = self.in_flight_requests();
+            let mut bytes = 0usize;
             let requests: Vec<Signed<Request>> = self
                 .pending
                 .values()
                 .filter(|r| in_flight.get(&r.body.client).is_none_or(|t| *t < r.body.timestamp))
+                .take_while(|r| {
+                    bytes += r.body.op.len();
+                    bytes <= self.params.max_batch_bytes
+                })
                 .take(self.params.max_batch)
                 .cloned()
                 .collect();
@@ -97,6 +110,15 @@ impl<A: App> Replica<A> {
             slot.since = self.now;
             out.push(Action::Broadcast(Message::PrePrepare(pp)));
         }
+    }
+
+    /// Whether a batch breaks the size limits (`max_batch` requests, `max_batch_bytes`
+    /// in all, `max_request_bytes` each).
+    fn oversized(&self, batch: &Batch) -> bool {
+        let p = &self.params;
+        batch.requests.len() > p.max_batch
+            || batch.requests.iter().any(|r| r.body.op.len() > p.max_request_bytes)
+            || batch.requests.iter().map(|r| r.body.op.len()).sum::<usize>() > p.max_batch_bytes
     }
 
     /// The time a batch at `seq` must exceed: the agreed clock of what was executed and
@@ -124,8 +146,11 @@ impl<A: App> Replica<A> {
         let seq = b.seq;
         if self.log.get(&seq).is_none_or(|s| s.pre_prepare.is_none()) {
             let t = b.batch.time_ms;
-            if t <= self.time_floor(seq) || t > self.now.saturating_add(self.params.max_clock_skew_ms) {
-                self.stats.bad_times += 1;
+            let bad_time = t <= self.time_floor(seq) || t > self.now.saturating_add(self.params.max_clock_skew_ms);
+            let oversized = self.oversized(&b.batch);
+            if bad_time || oversized {
+                self.stats.bad_times += u64::from(bad_time);
+                self.stats.oversized += u64::from(oversized);
                 self.refused_time_at = Some(self.refused_time_at.map_or(seq, |s| s.min(seq)));
                 if !self.vc_timer_armed {
                     self.arm_vc_timer(out);

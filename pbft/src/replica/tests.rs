@@ -16,6 +16,8 @@ use crate::storage::PersistedState;
 use crate::types::ReplicaId;
 use crate::verify::Verifier;
 
+mod byzantine;
+
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 struct Counter {
     ops: Vec<Vec<u8>>,

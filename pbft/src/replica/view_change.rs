@@ -190,6 +190,20 @@ impl<A: App> Replica<A> {
             self.stats.ignored += 1;
             return;
         }
+        // Bounded memory: above our view, keep only each replica's highest view-change
+        // (all that the join rule and the stall rule below look at), so a replica
+        // naming view after view holds at most two slots here (ours and its highest).
+        if v > self.view {
+            if self.view_changes.range(v + 1..).any(|(_, m)| m.contains_key(&from)) {
+                self.stats.ignored += 1;
+                return;
+            }
+            let above = self.view.saturating_add(1);
+            for (_, m) in self.view_changes.range_mut(above..v) {
+                m.remove(&from);
+            }
+            self.view_changes.retain(|_, m| !m.is_empty());
+        }
         // Keep the form with batches when the stripped one of the same message
         // arrives after it.
         let held = self.view_changes.entry(v).or_default();
