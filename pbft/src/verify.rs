@@ -172,6 +172,8 @@ impl Verifier {
             Message::ViewChange(s) => self.view_change(s, sigs),
             Message::NewView(s) => self.new_view(s, sigs),
             Message::StateReply(s) => self.state_reply(s, sigs),
+            // Unsigned runtime-to-peer notes; the core ignores them.
+            Message::Challenge(_) | Message::Rejected(_) => Ok(()),
         }
     }
 

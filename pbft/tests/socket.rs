@@ -4,42 +4,14 @@
 
 mod common;
 
-use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{client_key, replica_keys, TestApp};
-use zkpot_pbft::net::{run_replica_with_stats, RuntimeStats};
+use common::net::{free_addrs, spawn, temp_dir, wait_until};
+use common::{client_key, replica_keys};
+use zkpot_pbft::net::RuntimeStats;
 use zkpot_pbft::{Client, ClusterConfig, Params, ReplicaConfig};
-
-fn free_addrs(n: usize) -> Vec<std::net::SocketAddr> {
-    let ls: Vec<_> = (0..n).map(|_| std::net::TcpListener::bind("127.0.0.1:0").unwrap()).collect();
-    ls.iter().map(|l| l.local_addr().unwrap()).collect()
-}
-
-fn temp_dir() -> PathBuf {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-    let d = std::env::temp_dir().join(format!("zkpot-pbft-socket-{}-{nanos}", std::process::id()));
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn spawn(cfg: ReplicaConfig, stats: Arc<RuntimeStats>) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        if let Err(e) = run_replica_with_stats(cfg, TestApp::default(), stats).await {
-            eprintln!("replica stopped: {e}");
-        }
-    })
-}
-
-async fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while !cond() {
-        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn four_replicas_over_tcp_survive_primary_crash_and_restart() {

@@ -254,7 +254,9 @@ impl<A: App> Replica<A> {
             Message::FetchState(s) => self.on_fetch_state(s, out),
             Message::StateReply(s) => self.on_state_reply(s, out),
             // Replies are for clients; a replica ignores them.
-            Message::Reply(_) | Message::Hello(_) => self.stats.ignored += 1,
+            Message::Reply(_) | Message::Hello(_) | Message::Challenge(_) | Message::Rejected(_) => {
+                self.stats.ignored += 1
+            }
         }
     }
 
