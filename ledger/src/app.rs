@@ -120,6 +120,7 @@ mod tests {
         let mut app = PotApp::new(&g, Arc::new(MarkerChecker::new())).unwrap();
         let tx = SignedTx::sign(
             &signing_key_from_seed("a"),
+            g.network_id(),
             0,
             TxBody::Transfer {
                 to: account_from_seed("b"),
