@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use zkpot_pbft::{App, AppError, ExecCtx};
 
 /// Version byte in front of every snapshot.
-pub const SNAPSHOT_VERSION: u8 = 2;
+pub const SNAPSHOT_VERSION: u8 = 3;
 
 /// A read-only window on a running replica's state (updated after every execute),
 /// for local queries and tests. Reads may be stale relative to the cluster.
