@@ -174,6 +174,29 @@ fn a_secure_cluster_pins_its_keys_in_genesis_and_nodes_refuse_other_keys() {
     assert!(!checker.is_stand_in());
     assert!(zkpot_ledger::config::development_warning(&cfg, checker.as_ref()).is_none());
 
+    // The nodes start as separate processes with the real checker and serve a transaction
+    // signed with a key file; none of them warns about development settings.
+    let exe = std::path::Path::new(env!("CARGO_BIN_EXE_zkpot-ledger"));
+    let mut children: Vec<_> = (0..4)
+        .map(|i| zkpot_ledger::cluster::spawn_node_with(exe, &dir.node(i), &dir.log(i)).unwrap())
+        .collect();
+    let outcome = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        zkpot_ledger::cluster::wait_ready(&args.dir, std::time::Duration::from_secs(30)).await?;
+        let cluster = dir.load_cluster()?;
+        let mut l = zkpot_ledger::net_client::PbftLedger::connect_with_key(&cluster, zkpot_ledger::keys::generate_key())?;
+        zkpot_ledger::client::send_tx(&mut l, &requester, zkpot_ledger::TxBody::Transfer { to: Bytes32([1; 32]), amount: 5 }).await
+    });
+    for c in &mut children {
+        let _ = c.kill();
+        let _ = c.wait();
+    }
+    let outcome = outcome.unwrap();
+    assert!(outcome.ok, "{outcome:?}");
+    for i in 0..4 {
+        let log = std::fs::read_to_string(dir.log(i)).unwrap();
+        assert!(!log.contains("DEVELOPMENT") && log.contains("checker snark:"), "node {i}: {log}");
+    }
+
     // Another setup of the same circuit: same shape id, another key.
     let witness = Witness::new(random_model(3, TINY, &[3, 4, 3], 4), random_dataset(3, TINY, 3, 3, 6, 16)).unwrap();
     let shape = CircuitShape::new(witness.model.architecture(), 6);
