@@ -1065,6 +1065,7 @@ fn finalize_pays_winner_and_validators() {
         w.err("bob", TxBody::Finalize { order: 9 }),
         Reject::UnknownOrder { order: 9 }
     );
+    assert_eq!(w.err("bob", TxBody::Finalize { order: 0 }), Reject::UnknownOrder { order: 0 });
     // get order returns the winner
     let view = w.state.query(&Query::GetOrder { order: o });
     assert_eq!(view["winner"]["score"], 450);
