@@ -280,7 +280,7 @@ pub fn run(command: Command) -> Result<()> {
                 let key = AnyKey::read(&vk).with_context(|| format!("in {}", vk.display()))?;
                 if let Some(named) = named {
                     if named != key.digest_hex() {
-                        bail!("the statement names verifying key {named}, the key {} has digest {}", vk.display(), key.digest_hex());
+                        bail!("key mismatch: the statement names verifying key {named}, the key {} has digest {}", vk.display(), key.digest_hex());
                     }
                 }
                 Ok((s, p, key))

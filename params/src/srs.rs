@@ -162,6 +162,15 @@ pub fn load_ceremony(path: &std::path::Path, k: u32) -> Result<ParamsKZG<Bn256>,
         let p = crate::ptau::read(path, k)?;
         params_from_parts(k, p.g1, None, p.g2, p.tau_g2)
     } else {
+        // halo2's format: k (u32 LE), 2^k G1 powers and 2^k Lagrange points (64 bytes each), g2 and s_g2 (128 each)
+        let file_k = u32::from_le_bytes(magic);
+        let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        if file_k > 28 || len < (2u64 << file_k) * 64 + 256 {
+            return Err(ParamsError::Ceremony {
+                path: origin,
+                detail: format!("neither a .ptau file nor KZG parameters in halo2's format (the first word says k = {file_k}, the file has {len} bytes); cannot decode KZG parameters"),
+            });
+        }
         let file = std::fs::File::open(path).map_err(|source| ParamsError::Io { action: "cannot open", path: origin.clone(), source })?;
         let mut reader = std::io::BufReader::new(file);
         let params = ParamsKZG::<Bn256>::read_custom(&mut reader, SerdeFormat::RawBytesUnchecked)
