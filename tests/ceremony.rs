@@ -106,3 +106,27 @@ fn a_snarkjs_ceremony_file_is_imported_checked_and_used() {
     assert_fails_with(&zkpot(&dir, &["import-srs", "model.json", "--k", "9"]), "cannot decode KZG parameters");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn snarkjs_verifies_an_exported_zkpot_groth16_proof() {
+    // a real proof of the digits MLP on 2 samples (verifier/tests/fixtures/evm-digits)
+    let dir = tiny_workdir("ceremony", "interop");
+    let fixture = |name: &str| format!("{}/verifier/tests/fixtures/evm-digits/{name}", env!("CARGO_MANIFEST_DIR"));
+    let (vk, proof, statement) = (fixture("vk.key"), fixture("proof.bin"), fixture("statement.json"));
+    json(&zkpot(&dir, &["export-verifier", "--vk", &vk, "--proof", &proof, "--statement", &statement, "--out", "out"]));
+    let js = dir.join("out");
+    let verify = |public: &str| {
+        Command::new(snarkjs()).args(["groth16", "verify", "verification_key.json", public, "proof.json"]).current_dir(&js).output().expect("run snarkjs")
+    };
+    let o = verify("public.json");
+    assert!(o.status.success(), "snarkjs rejected zkpot's proof: {}", text(&o));
+    assert!(text(&o).contains("OK"), "{}", text(&o));
+    // a changed public input (S + 1) is rejected
+    let mut public: Vec<String> = serde_json::from_str(&std::fs::read_to_string(js.join("public.json")).unwrap()).unwrap();
+    let s: u64 = public[3].parse().unwrap();
+    public[3] = (s + 1).to_string();
+    std::fs::write(js.join("changed.json"), serde_json::to_string(&public).unwrap()).unwrap();
+    let o = verify("changed.json");
+    assert!(!o.status.success(), "snarkjs accepted a changed public input: {}", text(&o));
+    let _ = std::fs::remove_dir_all(&dir);
+}
