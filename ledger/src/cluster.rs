@@ -114,6 +114,11 @@ pub fn write_cluster_dir(args: &ClusterArgs) -> Result<Vec<PathBuf>, LedgerError
         };
         (genesis, (0..args.nodes).map(|_| generate_key()).collect())
     };
+    if let Some(keys_dir) = checker.strip_prefix("snark:") {
+        // refuse now, not at every node's start, keys the genesis cannot admit (development
+        // material on a network not marked as a development network)
+        SnarkChecker::for_genesis(Path::new(keys_dir), &genesis)?;
+    }
     let configs = node_configs(&addrs, &replica_keys, &dir_abs, &genesis, &params, &checker, args.dev);
     if let Some(c) = configs.first() {
         write_json(&dir.cluster(), &c.replica.cluster)?;

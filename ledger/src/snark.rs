@@ -21,10 +21,19 @@ use zkpot_verifier::{verify_any, AnyKey, ProofFile};
 /// The one place that decides whether a genesis may list `key` for `shape_id`: called
 /// for every key [`SnarkChecker::for_genesis`] loads.
 ///
-/// Hook for development keys (issue 13): a key made from a public development seed must
-/// be refused here unless `genesis.development_network` is set.
+/// A key made from development material (the halo2 development SRS or the Groth16
+/// development seed, recognised from the key itself: anyone can forge proofs under it) is
+/// refused unless `genesis.development_network` is set; a development network's nodes say so
+/// when they start.
 pub fn admit_key(genesis: &Genesis, shape_id: &str, key: &AnyKey) -> Result<(), LedgerError> {
-    let _ = (genesis.development_network, shape_id, key);
+    if key.is_development() && !genesis.development_network {
+        return Err(LedgerError::Config(format!(
+            "the verifying key for genesis shape {shape_id} (digest {}) is development material, made from a public seed: \
+             anyone can forge proofs under it. Use keys from a ceremony (docs/trust.md), or mark the genesis \
+             `development_network: true` for a test network",
+            key.digest_hex()
+        )));
+    }
     Ok(())
 }
 

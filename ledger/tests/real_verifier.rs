@@ -47,7 +47,13 @@ fn checker_accepts_real_proofs_and_rejects_tampering() {
     std::fs::write(dir.join("not-a-key.key"), b"junk").unwrap();
     let (g_statement, g_proof, g_vk) = groth16_proof();
     std::fs::write(dir.join("tiny-groth16.vk"), &g_vk).unwrap();
+    // The Groth16 key comes from a development seed: a network that is not marked a
+    // development network refuses to start with it (anyone could forge proofs under it).
     let genesis = genesis_with(&[&vk, &g_vk]);
+    assert!(AnyKey::from_bytes(&g_vk).unwrap().is_development());
+    let e = zkpot_ledger::config::builtin_checker(&format!("snark:{}", dir.display()), &genesis, false).err().unwrap().to_string();
+    assert!(e.contains("development material") && e.contains(&g_statement.shape_id), "{e}");
+    let genesis = Genesis { development_network: true, ..genesis };
     for prefix in ["snark", "halo2"] {
         let from_dir = zkpot_ledger::config::builtin_checker(&format!("{prefix}:{}", dir.display()), &genesis, false).unwrap();
         from_dir.check(&statement, &proof).unwrap();
@@ -210,5 +216,36 @@ fn a_secure_cluster_pins_its_keys_in_genesis_and_nodes_refuse_other_keys() {
     std::fs::remove_file(keys.join("tiny.vk")).unwrap();
     let e = builtin_checker(&cfg.checker, &cfg.genesis, cfg.development).err().unwrap().to_string();
     assert!(e.contains("no verifying key for genesis shape"), "{e}");
+    let _ = std::fs::remove_dir_all(&base);
+}
+
+#[test]
+fn a_cluster_that_is_not_a_development_network_refuses_development_keys() {
+    use zkpot_ledger::cluster::{write_cluster_dir, ClusterArgs};
+    let (statement, _, g_vk) = groth16_proof();
+    let base = zkpot_ledger::local_cluster::scratch_dir("dev-keys-refused");
+    let keys = base.join("vks");
+    std::fs::create_dir_all(&keys).unwrap();
+    std::fs::write(keys.join("dev-groth16.vk"), &g_vk).unwrap();
+    let args = |dev: bool, name: &str| ClusterArgs {
+        nodes: 4,
+        dir: base.join(name),
+        base_port: None,
+        keys: Some(keys.clone()),
+        checker: "snark".into(),
+        dev,
+        shapes: Vec::new(),
+        no_start: true,
+        foreground: false,
+        view_change_timeout_ms: 1000,
+    };
+    // An attacker who knows the development seed could forge proofs under this key: a
+    // network that is not marked a development network is never written with it.
+    let e = write_cluster_dir(&args(false, "secure")).unwrap_err().to_string();
+    assert!(e.contains("development material") && e.contains(&statement.shape_id), "{e}");
+    // A development cluster (--dev) accepts it, and its genesis says so.
+    write_cluster_dir(&args(true, "dev")).unwrap();
+    let genesis: Genesis = zkpot_ledger::config::read_json(&zkpot_ledger::config::ClusterDir(base.join("dev")).genesis()).unwrap();
+    assert!(genesis.development_network);
     let _ = std::fs::remove_dir_all(&base);
 }
