@@ -382,7 +382,7 @@ pub fn run_demo_cluster_blocking(
 pub fn sample_statement() -> Statement {
     Statement {
         format: crate::statement::STATEMENT_FORMAT.into(),
-        version: crate::statement::STATEMENT_VERSION,
+        version: 1,
         backend: "halo2-kzg-bn254".into(),
         shape_id: "0badc0de".into(),
         model_commitment: Bytes32([0x11; 32]).to_hex(),

@@ -12,8 +12,9 @@ use crate::reject::Reject;
 pub use zkpot_verifier::statement::STATEMENT_FORMAT;
 pub use zkpot_verifier::Statement;
 
-/// The statement version this ledger understands.
-pub const STATEMENT_VERSION: u32 = 1;
+/// The statement versions this ledger understands: those the verifier reads (version 2
+/// adds the key digest, which the ledger does not need: its keys come from genesis).
+pub use zkpot_verifier::statement::SUPPORTED_VERSIONS;
 
 /// Longest backend name accepted (`halo2-kzg-bn254`, `groth16-bn254`, ...).
 pub const MAX_BACKEND_LEN: usize = 32;
@@ -90,9 +91,14 @@ impl StatementChecks for Statement {
                 ),
             });
         }
-        if self.version != STATEMENT_VERSION {
+        if !SUPPORTED_VERSIONS.contains(&self.version) {
             return Err(Reject::BadStatement {
-                detail: format!("version is {}, expected {STATEMENT_VERSION}", self.version),
+                detail: format!(
+                    "version is {}, expected {}..={}",
+                    self.version,
+                    SUPPORTED_VERSIONS.start(),
+                    SUPPORTED_VERSIONS.end()
+                ),
             });
         }
         // exactly the order's (lowercase) id, so the checker finds the genesis key
@@ -195,8 +201,11 @@ mod tests {
             bad.check_fields("ab12", &Bytes32([2; 32]), 500, ScoreFunction::Top1, &Bytes32([1; 32])),
             Err(Reject::BadStatement { .. })
         ));
+        let mut v2 = s.clone();
+        v2.version = 2; // what `zkpot prove` writes now: accepted
+        assert!(v2.check_fields("ab12", &Bytes32([2; 32]), 500, ScoreFunction::Top1, &Bytes32([1; 32])).is_ok());
         let mut bad = s.clone();
-        bad.version = 2;
+        bad.version = SUPPORTED_VERSIONS.end() + 1;
         assert!(matches!(
             bad.check_fields("ab12", &Bytes32([2; 32]), 500, ScoreFunction::Top1, &Bytes32([1; 32])),
             Err(Reject::BadStatement { .. })
