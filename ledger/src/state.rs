@@ -65,7 +65,9 @@ impl Default for Params {
             min_validator_stake: 100,
             min_verifier_stake: 100,
             min_challenge_stake: 10,
-            max_proof_bytes: 1 << 20,
+            // a reveal carrying the largest proof must fit PBFT's request limit
+            // (`zkpot_pbft::Params::max_request_bytes`, 256 KiB by default)
+            max_proof_bytes: 192 << 10,
             min_validation_stake: 50,
             min_reveal_window_ms: 1_000,
             min_challenge_window_ms: 1_000,

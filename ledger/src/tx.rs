@@ -136,7 +136,13 @@ impl SignedTx {
     /// Verifies the signature (strict ed25519, deterministic).
     pub fn verify(&self) -> Result<(), Reject> {
         let (key, msg, sig) = self.parts()?;
-        key.verify_strict(&msg, &sig).map_err(|_| Reject::BadSignature)
+        // the one rule of `verify_all` (and of PBFT's messages), so a transaction is
+        // accepted alone exactly when it is accepted inside a batch
+        if zkpot_pbft::sigcheck::verify(&key, &msg, &sig) {
+            Ok(())
+        } else {
+            Err(Reject::BadSignature)
+        }
     }
 
     /// The key, signed bytes and signature, or why they cannot be checked.
