@@ -10,6 +10,7 @@ use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use zkpot_circuits::bundled;
+use zkpot_circuits::mnist;
 use zkpot_circuits::commit::{chunked_commitment_of, Commitments};
 use zkpot_circuits::field::fr_to_hex;
 use zkpot_circuits::dataset::{FloatDataset, QuantizedDataset};
@@ -72,6 +73,8 @@ fn float_model(path: Option<&PathBuf>) -> Result<FloatModel> {
         Some(p) if p.as_os_str() == "@digits" => bundled::digits_model()?,
         Some(p) if p.as_os_str() == "@breast-cancer" => bundled::breast_cancer_model()?,
         Some(p) if p.as_os_str() == "@diabetes" => bundled::diabetes_model()?,
+        Some(p) if p.as_os_str() == "@mnist-mlp" => zkpot_onnx::bundled::mnist_mlp()?,
+        Some(p) if p.as_os_str() == "@mnist-cnn" => zkpot_onnx::bundled::mnist_cnn()?,
         Some(p) => FloatModel::from_json(&read_text(p, "model")?).with_context(|| format!("in {}", p.display()))?,
         None => bundled::digits_model()?,
     })
@@ -83,6 +86,8 @@ fn float_data(path: Option<&PathBuf>, samples: Option<usize>) -> Result<FloatDat
         Some(p) if p.as_os_str() == "@digits-full" => bundled::digits_full()?,
         Some(p) if p.as_os_str() == "@breast-cancer-test" => bundled::breast_cancer_test()?,
         Some(p) if p.as_os_str() == "@diabetes-test" => bundled::diabetes_test()?,
+        Some(p) if p.as_os_str() == "@mnist-test" => mnist::mnist_test()?,
+        Some(p) if p.as_os_str() == "@mnist-train" => mnist::mnist_train()?,
         Some(p) => FloatDataset::from_json(&read_text(p, "data set")?).with_context(|| format!("in {}", p.display()))?,
         None => bundled::digits_test()?,
     };
@@ -274,18 +279,18 @@ pub fn run(command: Command) -> Result<()> {
                 Err(e) => return Err(Rejected(e.to_string()).into()),
             }
         }
-        Command::Bench { samples, backend, out, cache, one } => {
+        Command::Bench { samples, backend, workload, out, cache, one } => {
             let cache = cache.unwrap_or_else(cache::default_dir);
             if one {
-                let (b, n) = match (backend.as_slice(), samples.as_slice()) {
-                    ([b], [n]) => (b, *n),
-                    _ => bail!("--one takes exactly one backend and one sample count"),
+                let (b, w, n) = match (backend.as_slice(), workload.as_slice(), samples.as_slice()) {
+                    ([b], [w], [n]) => (b, w, *n),
+                    _ => bail!("--one takes exactly one backend, one workload and one sample count"),
                 };
-                let m = zkpot_bench::measure::measure(b, n, &cache, &|msg| eprintln!("  {msg}"))?;
+                let m = zkpot_bench::measure::measure(b, w, n, &cache, &|msg| eprintln!("  {msg}"))?;
                 println!("{}", serde_json::to_string(&m)?);
             } else {
                 let exe = std::env::current_exe().context("cannot find the zkpot binary for the benchmark runs")?;
-                let plan = zkpot_bench::runner::BenchPlan { exe, backends: backend, samples, cache, out: out.clone() };
+                let plan = zkpot_bench::runner::BenchPlan { exe, backends: backend, workloads: workload, samples, cache, out: out.clone() };
                 let rows = zkpot_bench::runner::run(&plan, &|msg| eprintln!("{msg}"))?;
                 println!("{}", zkpot_bench::table::markdown(&rows));
                 eprintln!("wrote {0}/bench.json, {0}/bench.md, {0}/bench.svg", out.display());

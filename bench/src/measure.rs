@@ -1,5 +1,5 @@
-//! One benchmark measurement: a backend proving the bundled digits MLP on its first N test
-//! samples, stage by stage, in the current process (run it in a fresh process so the peak
+//! One benchmark measurement: a backend proving a workload (the bundled digits MLP, or the
+//! bundled MNIST MLP or CNN, [`crate::workload`]) on its first N test samples, stage by stage, in the current process (run it in a fresh process so the peak
 //! memory belongs to this configuration alone; `zkpot bench` does).
 
 use crate::error::BenchError;
@@ -15,6 +15,9 @@ use zkpot_prover::{Backend, Groth16Backend, Halo2Backend};
 /// What one (backend, N) run measured.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Measurement {
+    /// The workload ([`crate::WORKLOADS`]); absent in files written before MNIST: `digits`.
+    #[serde(default = "digits_name")]
+    pub workload: String,
     pub backend: String,
     pub samples: usize,
     pub score: u64,
@@ -32,6 +35,10 @@ pub struct Measurement {
     pub native_eval_ms: f64,
     /// prove time / native evaluation time.
     pub prove_over_native: f64,
+}
+
+fn digits_name() -> String {
+    "digits".into()
 }
 
 /// Peak resident memory of this process so far, in MiB (Linux; 0 elsewhere).
@@ -96,10 +103,10 @@ fn stages<B: Backend<Proof = ProofFile>>(name: &str, params: &B::Params, shape: 
     Ok(Stages { score: statement.score, keygen, prove, verify, proof_bytes: proof.proof.len() })
 }
 
-/// Measures `backend` on the digits MLP with its first `n` test samples. The development SRS
+/// Measures `backend` on `workload` with its first `n` test samples. The development SRS
 /// is cached in `cache`; keys are always generated afresh (key generation is measured).
-pub fn measure(backend: &str, n: usize, cache: &Path, progress: &dyn Fn(&str)) -> Result<Measurement, BenchError> {
-    let witness = crate::digits(n);
+pub fn measure(backend: &str, workload: &str, n: usize, cache: &Path, progress: &dyn Fn(&str)) -> Result<Measurement, BenchError> {
+    let witness = crate::workload(workload, n)?;
     let native = native_eval_time(&witness);
     let shape = CircuitShape::new(witness.model.architecture(), n);
     // (backend name, k, rows used, constraints, SRS time, stages)
@@ -122,6 +129,7 @@ pub fn measure(backend: &str, n: usize, cache: &Path, progress: &dyn Fn(&str)) -
         other => return Err(BenchError::UnknownBackend(other.into())),
     };
     Ok(Measurement {
+        workload: workload.into(),
         backend: name.into(),
         samples: n,
         score: st.score,

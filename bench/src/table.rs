@@ -38,12 +38,13 @@ pub fn size_label(m: &Measurement) -> String {
 /// One markdown table, a row per measurement.
 pub fn markdown(rows: &[Measurement]) -> String {
     let mut t = String::from(
-        "| backend | N | S | circuit | SRS | keygen (setup) | prove | verify | proof | peak memory | native eval | prove / native |\n\
-         |---|---|---|---|---|---|---|---|---|---|---|---|\n",
+        "| workload | backend | N | S | circuit | SRS | keygen (setup) | prove | verify | proof | peak memory | native eval | prove / native |\n\
+         |---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
     );
     for m in rows {
         t.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {:.2} s | {:.2} s | {:.1} ms | {} B | {:.0} MiB | {} | {} |\n",
+            "| {} | {} | {} | {} | {} | {} | {:.2} s | {:.2} s | {:.1} ms | {} B | {:.0} MiB | {} | {} |\n",
+            m.workload,
             m.backend,
             m.samples,
             m.score,
