@@ -218,9 +218,7 @@ pub fn run(command: Command) -> Result<()> {
             }
             let (model, data) = load_inputs(&inputs)?;
             let score = score_of(&inputs, &data)?;
-            let Some(m) = crate::chunked::resolve_chunk_size(chunk_size, chunk_memory, &model, &data, score)? else {
-                unreachable!("one of --chunk-size and --chunk-memory is given")
-            };
+            let m = crate::chunked::resolve_chunk_size(chunk_size, chunk_memory, &model, &data, score)?.context("no chunk size")?;
             if score.is_mse() {
                 bail!("--chunk-size cannot prove mse: a bundle adds its chunks' scores, and a mean of rounded chunk means is not the rounded mean; prove the regression set in one circuit");
             }
