@@ -19,13 +19,15 @@ pub struct Inputs {
     #[arg(long)]
     pub model: Option<PathBuf>,
     /// Float model (JSON) to quantize on the fly instead of --model; `@digits`,
-    /// `@breast-cancer` and `@diabetes` (a regression MLP, for --score mse) name the bundled models.
+    /// `@breast-cancer`, `@diabetes` (a regression MLP, for --score mse), `@mnist-mlp`
+    /// (784-128-10) and `@mnist-cnn` (LeNet-5 class) name the bundled models.
     #[arg(long, conflicts_with = "model")]
     pub float_model: Option<PathBuf>,
     /// Test set (JSON, float features); default: the bundled 500-sample digits test set.
     /// `@digits-test`, `@digits-full` (all 1,797 samples), `@breast-cancer-test` (169
-    /// samples, for `--float-model @breast-cancer`) and `@diabetes-test` (112 regression
-    /// samples, for `--float-model @diabetes`) name the bundled sets.
+    /// samples, for `--float-model @breast-cancer`), `@diabetes-test` (112 regression
+    /// samples, for `--float-model @diabetes`), `@mnist-test` (2,000 real 28x28 MNIST digits)
+    /// and `@mnist-train` (the 8,000 the MNIST models were trained on) name the bundled sets.
     #[arg(long)]
     pub data: Option<PathBuf>,
     /// Use only the first N samples of the test set.
@@ -133,8 +135,8 @@ pub enum Command {
     },
     /// Quantize a float model and report float vs quantized accuracy on a test set.
     Quantize {
-        /// Float model (JSON); default: the bundled digits MLP (`@digits`); `@breast-cancer` and
-        /// `@diabetes` name the bundled breast-cancer MLP and diabetes regression MLP.
+        /// Float model (JSON); default: the bundled digits MLP (`@digits`); `@breast-cancer`,
+        /// `@diabetes`, `@mnist-mlp` and `@mnist-cnn` name the other bundled models.
         #[arg(long)]
         model: Option<PathBuf>,
         /// Test set to check bounds and accuracy (or, for a regression set, MSE) on; default:
@@ -154,8 +156,8 @@ pub enum Command {
     /// (a regression set: whose quantized MSE is within 1% of the float MSE).
     /// Prints the candidates as a markdown table (stderr) and JSON (stdout).
     Calibrate {
-        /// Float model (JSON); default: the bundled digits MLP (`@digits`); `@breast-cancer` and
-        /// `@diabetes` name the bundled breast-cancer MLP and diabetes regression MLP.
+        /// Float model (JSON); default: the bundled digits MLP (`@digits`); `@breast-cancer`,
+        /// `@diabetes`, `@mnist-mlp` and `@mnist-cnn` name the other bundled models.
         #[arg(long)]
         model: Option<PathBuf>,
         /// Test set; default: the bundled test set (`@digits-full` for all 1,797 samples,
@@ -183,6 +185,10 @@ pub enum Command {
         /// Also print the chunked data set commitment for chunks of this many samples.
         #[arg(long)]
         chunk_size: Option<usize>,
+        /// Like --chunk-size, with the chunk size chosen for a prover memory budget in GiB
+        /// (the same choice `prove --chunk-memory` makes; printed as chunk_size).
+        #[arg(long, conflicts_with = "chunk_size")]
+        chunk_memory: Option<f64>,
     },
     /// Create parameters and keys for the model's architecture and N; writes the verifying key
     /// (and, for Groth16, the proving key `pk.key` beside it).
@@ -212,6 +218,11 @@ pub enum Command {
         /// chunk); writes a bundle (--bundle) with the chunk proofs and keys beside it.
         #[arg(long)]
         chunk_size: Option<usize>,
+        /// Prove in chunks sized for this prover memory budget in GiB: the largest circuit
+        /// (2^k rows) whose estimated peak fits, split into equal chunks (printed; the order's
+        /// chunked commitment must use the same size: `commit --chunk-memory` prints it).
+        #[arg(long, conflicts_with = "chunk_size")]
+        chunk_memory: Option<f64>,
         /// The bundle file written with --chunk-size.
         #[arg(long, default_value = "bundle.json")]
         bundle: PathBuf,
@@ -268,6 +279,10 @@ pub enum Command {
         /// Backends, comma separated.
         #[arg(long, value_delimiter = ',', default_values_t = [String::from("halo2"), String::from("groth16")])]
         backend: Vec<String>,
+        /// Workloads, comma separated: `digits` (the digits MLP), `mnist-mlp`, `mnist-cnn` (the
+        /// bundled MNIST models on the first N of the 2,000 MNIST test digits).
+        #[arg(long, value_delimiter = ',', default_values_t = [String::from("digits")])]
+        workload: Vec<String>,
         /// Output directory.
         #[arg(long, default_value = "zkpot-bench")]
         out: PathBuf,

@@ -11,6 +11,7 @@ use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use zkpot_circuits::bundled;
+use zkpot_circuits::mnist;
 use zkpot_circuits::commit::{chunked_commitment_of, Commitments};
 use zkpot_circuits::field::fr_to_hex;
 use zkpot_circuits::dataset::{FloatDataset, QuantizedDataset};
@@ -78,6 +79,8 @@ fn float_model(path: Option<&PathBuf>) -> Result<FloatModel> {
         Some(p) if p.as_os_str() == "@digits" => bundled::digits_model()?,
         Some(p) if p.as_os_str() == "@breast-cancer" => bundled::breast_cancer_model()?,
         Some(p) if p.as_os_str() == "@diabetes" => bundled::diabetes_model()?,
+        Some(p) if p.as_os_str() == "@mnist-mlp" => zkpot_onnx::bundled::mnist_mlp()?,
+        Some(p) if p.as_os_str() == "@mnist-cnn" => zkpot_onnx::bundled::mnist_cnn()?,
         Some(p) => FloatModel::from_json(&read_text(p, "model")?).with_context(|| format!("in {}", p.display()))?,
         None => bundled::digits_model()?,
     })
@@ -89,6 +92,8 @@ fn float_data(path: Option<&PathBuf>, samples: Option<usize>) -> Result<FloatDat
         Some(p) if p.as_os_str() == "@digits-full" => bundled::digits_full()?,
         Some(p) if p.as_os_str() == "@breast-cancer-test" => bundled::breast_cancer_test()?,
         Some(p) if p.as_os_str() == "@diabetes-test" => bundled::diabetes_test()?,
+        Some(p) if p.as_os_str() == "@mnist-test" => mnist::mnist_test()?,
+        Some(p) if p.as_os_str() == "@mnist-train" => mnist::mnist_train()?,
         Some(p) => FloatDataset::from_json(&read_text(p, "data set")?).with_context(|| format!("in {}", p.display()))?,
         None => bundled::digits_test()?,
     };
@@ -178,10 +183,11 @@ pub fn run(command: Command) -> Result<()> {
                 bail!("no candidate format keeps every value within its bound; try larger --max-bits");
             }
         }
-        Command::Commit { inputs, chunk_size } => {
+        Command::Commit { inputs, chunk_size, chunk_memory } => {
             let (model, data) = load_inputs(&inputs)?;
             let mut c = serde_json::to_value(Commitments::compute(&model, &data))?;
-            if let Some(m) = chunk_size {
+            let score = score_of(&inputs, &data)?;
+            if let Some(m) = crate::chunked::resolve_chunk_size(chunk_size, chunk_memory, &model, &data, score)? {
                 c["chunk_size"] = json!(m);
                 c["chunked_dataset_commitment"] = json!(fr_to_hex(&chunked_commitment_of(&data, m)));
             }
@@ -225,12 +231,13 @@ pub fn run(command: Command) -> Result<()> {
                 }))?
             );
         }
-        Command::Prove { inputs, params, chunk_size: Some(m), bundle, .. } => {
+        Command::Prove { inputs, params, chunk_size, chunk_memory, bundle, .. } if chunk_size.is_some() || chunk_memory.is_some() => {
             if params.backend != BackendKind::Halo2 {
                 bail!("--chunk-size is only supported with --backend halo2 for now");
             }
             let (model, data) = load_inputs(&inputs)?;
             let score = score_of(&inputs, &data)?;
+            let m = crate::chunked::resolve_chunk_size(chunk_size, chunk_memory, &model, &data, score)?.context("no chunk size")?;
             if score.is_mse() {
                 bail!("--chunk-size cannot prove mse: a bundle adds its chunks' scores, and a mean of rounded chunk means is not the rounded mean; prove the regression set in one circuit");
             }
@@ -333,18 +340,18 @@ pub fn run(command: Command) -> Result<()> {
                 }))?
             );
         }
-        Command::Bench { samples, backend, out, cache, one } => {
+        Command::Bench { samples, backend, workload, out, cache, one } => {
             let cache = cache.unwrap_or_else(cache::default_dir);
             if one {
-                let (b, n) = match (backend.as_slice(), samples.as_slice()) {
-                    ([b], [n]) => (b, *n),
-                    _ => bail!("--one takes exactly one backend and one sample count"),
+                let (b, w, n) = match (backend.as_slice(), workload.as_slice(), samples.as_slice()) {
+                    ([b], [w], [n]) => (b, w, *n),
+                    _ => bail!("--one takes exactly one backend, one workload and one sample count"),
                 };
-                let m = zkpot_bench::measure::measure(b, n, &cache, &|msg| eprintln!("  {msg}"))?;
+                let m = zkpot_bench::measure::measure(b, w, n, &cache, &|msg| eprintln!("  {msg}"))?;
                 println!("{}", serde_json::to_string(&m)?);
             } else {
                 let exe = std::env::current_exe().context("cannot find the zkpot binary for the benchmark runs")?;
-                let plan = zkpot_bench::runner::BenchPlan { exe, backends: backend, samples, cache, out: out.clone() };
+                let plan = zkpot_bench::runner::BenchPlan { exe, backends: backend, workloads: workload, samples, cache, out: out.clone() };
                 let rows = zkpot_bench::runner::run(&plan, &|msg| eprintln!("{msg}"))?;
                 println!("{}", zkpot_bench::table::markdown(&rows));
                 eprintln!("wrote {0}/bench.json, {0}/bench.md, {0}/bench.svg", out.display());

@@ -407,3 +407,41 @@ fn bundled_diabetes_set_proves_mse_and_verifies() {
     assert!((q - f).abs() <= 0.01 * f, "{cal}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn bundled_mnist_sets_and_models_quantize_commit_and_prove() {
+    // the bundled MNIST digits and both models, by name: the accuracies docs and README report
+    let dir = workdir("mnist");
+    for (model, float, quantized) in [("@mnist-mlp", 1905, 1907), ("@mnist-cnn", 1940, 1941)] {
+        let o = zkpot(&dir, &["quantize", "--model", model, "--data", "@mnist-test", "--out", "q.json"]);
+        assert!(o.status.success(), "{}", text(&o));
+        let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(
+            (r["report"]["samples"].as_u64(), r["report"]["float_correct"].as_u64(), r["report"]["quantized_correct"].as_u64()),
+            (Some(2000), Some(float), Some(quantized)),
+            "{model}"
+        );
+    }
+    let o = zkpot(&dir, &["commit", "--float-model", "@mnist-mlp", "--data", "@mnist-train", "--samples", "3"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let c: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(c["samples"].as_u64(), Some(3));
+    // --chunk-memory picks the chunk size from a memory budget: 4 GiB allows 2^19 rows, which
+    // hold 447 samples of the MLP, so the 2,000 test digits go in 5 equal chunks of 400
+    let o = zkpot(&dir, &["commit", "--float-model", "@mnist-mlp", "--data", "@mnist-test", "--chunk-memory", "4"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let c: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(c["chunk_size"].as_u64(), Some(400), "{c}");
+    let same = zkpot(&dir, &["commit", "--float-model", "@mnist-mlp", "--data", "@mnist-test", "--chunk-size", "400"]);
+    let same: serde_json::Value = serde_json::from_slice(&same.stdout).unwrap();
+    assert_eq!(c["chunked_dataset_commitment"], same["chunked_dataset_commitment"]);
+    // a budget below what one sample needs, or a nonsensical one, is refused by name
+    assert_fails_with(&zkpot(&dir, &["commit", "--float-model", "@mnist-mlp", "--data", "@mnist-test", "--chunk-memory", "0.5"]), "one sample of this model already needs 2^17 rows");
+    assert_fails_with(&zkpot(&dir, &["prove", "--float-model", "@mnist-mlp", "--data", "@mnist-test", "--chunk-memory", "0"]), "--chunk-memory must be a positive number");
+    // one proof of the MLP on two real digits (k = 17: the model's 101,770 weights set the size)
+    let o = zkpot(&dir, &["prove", "--float-model", "@mnist-mlp", "--data", "@mnist-test", "--samples", "2"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = zkpot(&dir, &["verify"]);
+    assert!(o.status.success() && text(&o).contains("accept"), "{}", text(&o));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -11,6 +11,10 @@ pub enum BenchError {
     Prove(#[from] zkpot_prover::error::ProveError),
     #[error(transparent)]
     Params(#[from] zkpot_params::error::ParamsError),
+    #[error(transparent)]
+    Onnx(#[from] zkpot_onnx::OnnxError),
+    #[error("unknown workload `{0}`: expected digits, mnist-mlp or mnist-cnn")]
+    UnknownWorkload(String),
     #[error("backend `{0}` is not available in this build")]
     UnknownBackend(String),
     #[error("benchmark child process failed: {0}")]

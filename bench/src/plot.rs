@@ -1,12 +1,12 @@
 //! The SVG plot `zkpot bench` draws: prove time and peak memory against N, one line per
-//! backend, both axes logarithmic.
+//! (workload, backend), both axes logarithmic.
 
 use crate::error::BenchError;
 use crate::measure::Measurement;
 use plotters::prelude::*;
 use std::path::Path;
 
-const COLORS: [RGBColor; 4] = [RGBColor(31, 119, 180), RGBColor(214, 39, 40), RGBColor(44, 160, 44), RGBColor(148, 103, 189)];
+const COLORS: [RGBColor; 6] = [RGBColor(31, 119, 180), RGBColor(214, 39, 40), RGBColor(44, 160, 44), RGBColor(148, 103, 189), RGBColor(255, 127, 14), RGBColor(140, 86, 75)];
 
 fn e<E: std::fmt::Display>(err: E) -> BenchError {
     BenchError::Plot(err.to_string())
@@ -28,16 +28,16 @@ fn panel(area: &DrawingArea<SVGBackend, plotters::coord::Shift>, rows: &[Measure
         .build_cartesian_2d((0.8f64..xmax).log_scale(), (ymin..ymax).log_scale())
         .map_err(e)?;
     chart.configure_mesh().x_desc("N (samples)").y_desc(unit).draw().map_err(e)?;
-    let mut backends: Vec<&str> = rows.iter().map(|m| m.backend.as_str()).collect();
-    backends.dedup();
-    for (i, b) in backends.iter().enumerate() {
+    let mut series: Vec<(&str, &str)> = rows.iter().map(|m| (m.workload.as_str(), m.backend.as_str())).collect();
+    series.dedup();
+    for (i, (w, b)) in series.iter().enumerate() {
         let color = COLORS[i % COLORS.len()];
-        let mut pts: Vec<(f64, f64)> = rows.iter().filter(|m| m.backend == *b).map(|m| (m.samples as f64, value(m))).filter(|p| p.1 > 0.0).collect();
+        let mut pts: Vec<(f64, f64)> = rows.iter().filter(|m| m.backend == *b && m.workload == *w).map(|m| (m.samples as f64, value(m))).filter(|p| p.1 > 0.0).collect();
         pts.sort_by(|a, b| a.0.total_cmp(&b.0));
         chart
             .draw_series(LineSeries::new(pts.clone(), color.stroke_width(2)))
             .map_err(e)?
-            .label(b.to_string())
+            .label(format!("{w} {b}"))
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
         chart.draw_series(pts.iter().map(|p| Circle::new(*p, 4, color.filled()))).map_err(e)?;
     }
@@ -62,6 +62,7 @@ mod tests {
 
     fn row(backend: &str, n: usize, prove: f64, mem: f64) -> Measurement {
         Measurement {
+            workload: "digits".into(),
             backend: backend.into(),
             samples: n,
             score: n as u64,
@@ -71,6 +72,7 @@ mod tests {
             srs_seconds: 0.1,
             keygen_seconds: 1.0,
             prove_seconds: prove,
+            prove_cpu_seconds: prove,
             verify_ms: 5.0,
             proof_bytes: 3000,
             peak_rss_mib: mem,

@@ -13,6 +13,8 @@ pub struct BenchPlan {
     /// The `zkpot` binary; each child runs `zkpot bench --one --backend B --samples N --cache C`.
     pub exe: PathBuf,
     pub backends: Vec<String>,
+    /// Workloads ([`crate::WORKLOADS`]), each run for every backend and N.
+    pub workloads: Vec<String>,
     pub samples: Vec<usize>,
     pub cache: PathBuf,
     pub out: PathBuf,
@@ -32,34 +34,34 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> BenchError + '_ {
 }
 
 /// Runs one configuration in a child process and parses its JSON line.
-fn child(plan: &BenchPlan, backend: &str, n: usize) -> Result<Measurement, BenchError> {
+fn child(plan: &BenchPlan, workload: &str, backend: &str, n: usize) -> Result<Measurement, BenchError> {
     let out = Command::new(&plan.exe)
-        .args(["bench", "--one", "--backend", backend, "--samples", &n.to_string(), "--cache"])
+        .args(["bench", "--one", "--workload", workload, "--backend", backend, "--samples", &n.to_string(), "--cache"])
         .arg(&plan.cache)
         .stdin(Stdio::null())
         .stderr(Stdio::inherit())
         .output()
         .map_err(|e| BenchError::Child(format!("cannot start {}: {e}", plan.exe.display())))?;
     if !out.status.success() {
-        return Err(BenchError::Child(format!("{backend} N = {n} exited with {}", out.status)));
+        return Err(BenchError::Child(format!("{workload} {backend} N = {n} exited with {}", out.status)));
     }
     let text = String::from_utf8_lossy(&out.stdout);
     let line = text.lines().rev().find(|l| l.trim_start().starts_with('{')).unwrap_or("");
-    serde_json::from_str(line).map_err(|e| BenchError::Child(format!("{backend} N = {n}: unreadable result ({e}): {line}")))
+    serde_json::from_str(line).map_err(|e| BenchError::Child(format!("{workload} {backend} N = {n}: unreadable result ({e}): {line}")))
 }
 
 /// Runs the plan; writes `bench.json`, `bench.md` and `bench.svg` under `plan.out`; returns
 /// the rows. `progress` gets a line per configuration.
 pub fn run(plan: &BenchPlan, progress: &dyn Fn(&str)) -> Result<Vec<Measurement>, BenchError> {
     std::fs::create_dir_all(&plan.out).map_err(io(&plan.out))?;
-    let total = plan.backends.len() * plan.samples.len();
+    let total = plan.workloads.len() * plan.backends.len() * plan.samples.len();
     let mut rows = Vec::with_capacity(total);
-    for backend in &plan.backends {
+    for (workload, backend) in plan.workloads.iter().flat_map(|w| plan.backends.iter().map(move |b| (w, b))) {
         for &n in &plan.samples {
-            progress(&format!("[{}/{total}] {backend}, N = {n}", rows.len() + 1));
-            let m = child(plan, backend, n)?;
+            progress(&format!("[{}/{total}] {workload} {backend}, N = {n}", rows.len() + 1));
+            let m = child(plan, workload, backend, n)?;
             progress(&format!(
-                "[{}/{total}] {backend}, N = {n}: prove {:.2} s, verify {:.1} ms, {} B, {:.0} MiB",
+                "[{}/{total}] {workload} {backend}, N = {n}: prove {:.2} s, verify {:.1} ms, {} B, {:.0} MiB",
                 rows.len() + 1,
                 m.prove_seconds,
                 m.verify_ms,

@@ -50,6 +50,9 @@ pub enum CircuitError {
     /// A hex field element that is malformed or not canonical.
     #[error("bad field element `{0}`: expected 0x followed by 64 hex digits, below the BN254 scalar modulus")]
     FieldElement(String),
+    /// A bundled data file that does not decompress or does not match its recorded checksum.
+    #[error("bundled data {what}: {reason}")]
+    Bundled { what: String, reason: String },
     /// halo2 rejected the circuit during synthesis.
     #[error("circuit synthesis failed: {0}")]
     Synthesis(String),

@@ -17,7 +17,8 @@
 //! * [`field`]: BN254 scalar helpers and the hex form used in JSON.
 //! * [`error`]: the crate's error type.
 //!
-//! The bundled default (the digits MLP and its 500-sample test set) is in [`bundled`].
+//! The bundled default (the digits MLP and its 500-sample test set) is in [`bundled`]; the
+//! bundled MNIST digits and models in [`mnist`].
 
 pub mod bundled;
 pub mod calibrate;
@@ -30,6 +31,7 @@ pub mod fixed;
 pub mod groth16;
 pub mod halo2;
 pub mod layers;
+pub mod mnist;
 pub mod model;
 pub mod poseidon;
 pub mod quantize;

@@ -13,11 +13,13 @@
 //! * [`ops`]: one builder per supported operator (attributes, weights, shape inference).
 //! * [`graph`]: bytes to [`Graph`]: input, the chain of layers, dropped post-processing.
 //! * [`eval`]: the float reference evaluator and float accuracy on a data set.
+//! * [`bundled`]: the bundled MNIST models (ONNX files imported on load).
 //! * [`convert`]: [`Graph`] to zkpot's float model (dense layers and ReLU today).
 //! * [`error`]: the crate's error type.
 //!
 //! Supported operators and attributes are listed in `docs/onnx.md`.
 
+pub mod bundled;
 pub mod convert;
 pub mod error;
 pub mod eval;
