@@ -99,7 +99,7 @@ fn quantized_follows_float() {
         assert_eq!(quantize_model(&float, P).unwrap(), QuantizedModel { name: "f".into(), ..q.clone() }, "quantize is exact on grid weights");
         let data = random_dataset(seed, P, q.input_dim, q.num_classes, 8, 256);
         for i in 0..data.len() {
-            let out = &eval_sample(&q, data.sample(i), i).unwrap().last().unwrap().out;
+            let out = eval_sample(&q, data.sample(i), i).unwrap().pop().unwrap().out;
             let x: Vec<f64> = data.sample(i).iter().map(|v| P.dequantize(*v)).collect();
             let fo = float.forward(&x);
             for (a, b) in out.iter().zip(&fo) {
