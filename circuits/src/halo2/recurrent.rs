@@ -329,13 +329,13 @@ impl RecurrentConfig {
             ]
         });
         let rem_shift = pow2(fixed.value_bits - fixed.scale_bits);
-        meta.lookup("value, remainder and bound ranges", |m| {
-            let [v, z, rem] = [c[0], c[1], c[2]].map(|col| m.query_advice(col, Rotation::cur()));
-            let input = m.query_selector(q_value) * v
-                + m.query_selector(q_resc) * (rem * cst(rem_shift) - half.clone())
-                + m.query_selector(q_bound) * z;
+        meta.lookup("value and remainder ranges", |m| {
+            let [v, rem] = [c[0], c[2]].map(|col| m.query_advice(col, Rotation::cur()));
+            // value rows and rescale rows never coincide
+            let input = m.query_selector(q_value) * v + m.query_selector(q_resc) * (rem * cst(rem_shift) - half.clone());
             vec![(input, t_in)]
         });
+        meta.lookup("bound", |m| vec![(m.query_selector(q_bound) * m.query_advice(c[1], Rotation::cur()), t_in)]);
         let sig0 = fr_from_i64(sigmoid(0, fixed.scale_bits));
         meta.lookup("sigmoid", |m| {
             let q = m.query_selector(q_sig);
