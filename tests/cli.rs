@@ -419,3 +419,29 @@ fn bundled_diabetes_set_proves_mse_and_verifies() {
     assert!((q - f).abs() <= 0.01 * f, "{cal}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn bundled_mnist_sets_and_models_quantize_commit_and_prove() {
+    // the bundled MNIST digits and both models, by name: the accuracies docs and README report
+    let dir = workdir("mnist");
+    for (model, float, quantized) in [("@mnist-mlp", 1905, 1907), ("@mnist-cnn", 1940, 1941)] {
+        let o = zkpot(&dir, &["quantize", "--model", model, "--data", "@mnist-test", "--out", "q.json"]);
+        assert!(o.status.success(), "{}", text(&o));
+        let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(
+            (r["report"]["samples"].as_u64(), r["report"]["float_correct"].as_u64(), r["report"]["quantized_correct"].as_u64()),
+            (Some(2000), Some(float), Some(quantized)),
+            "{model}"
+        );
+    }
+    let o = zkpot(&dir, &["commit", "--float-model", "@mnist-mlp", "--data", "@mnist-train", "--samples", "3"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let c: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(c["samples"].as_u64(), Some(3));
+    // one proof of the MLP on two real digits (k = 17: the model's 101,770 weights set the size)
+    let o = zkpot(&dir, &["prove", "--float-model", "@mnist-mlp", "--data", "@mnist-test", "--samples", "2"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = zkpot(&dir, &["verify"]);
+    assert!(o.status.success() && text(&o).contains("accept"), "{}", text(&o));
+    let _ = std::fs::remove_dir_all(&dir);
+}
