@@ -90,19 +90,7 @@ impl Plan {
         // h refs (Z rows of the previous step's h'), c refs (Z rows of c')
         let mut h: Vec<Option<usize>> = vec![None; hn];
         let mut c: Vec<Option<usize>> = vec![None; hn];
-        let val = |p: &Plan, r: Ref| -> i64 {
-            match r {
-                Ref::Input(i) => p.inputs[i],
-                Ref::Weight(i) => p.weights[i],
-                Ref::Const(v) => v,
-                Ref::Z(i) | Ref::Y(i) | Ref::Sum(i) => match (&p.rows[i], r) {
-                    (Row::Rescale { z, .. }, Ref::Z(_)) => *z,
-                    (Row::Rescale { y, .. }, Ref::Y(_)) => *y,
-                    (Row::Mac { sum, .. }, Ref::Sum(_)) => *sum,
-                    _ => 0,
-                },
-            }
-        };
+        let val = |p: &Plan, r: Ref| p.value(r);
         // a mac chain over (x, w) pairs; returns the last row
         let mac = |p: &mut Plan, terms: Vec<(Ref, Ref)>| -> usize {
             let mut sum = 0i64;
@@ -195,6 +183,21 @@ impl Plan {
         p
     }
 
+    /// The value an operand reference stands for under this witness.
+    pub fn value(&self, r: Ref) -> i64 {
+        match r {
+            Ref::Input(k) => self.inputs[k],
+            Ref::Weight(k) => self.weights[k],
+            Ref::Const(v) => v,
+            Ref::Z(k) | Ref::Y(k) | Ref::Sum(k) => match (&self.rows[k], r) {
+                (Row::Rescale { z, .. }, Ref::Z(_)) => *z,
+                (Row::Rescale { y, .. }, Ref::Y(_)) => *y,
+                (Row::Mac { sum, .. }, Ref::Sum(_)) => *sum,
+                _ => 0,
+            },
+        }
+    }
+
     /// Recomputes every derived value (sums, accumulators, rescales, activations) in row order
     /// from the operands' sources, except the operands listed in `keep` (`(row, operand)`,
     /// operand 0 = `x` of a mac row or `p1` of a rescale row): what a prover who changed those
@@ -202,19 +205,7 @@ impl Plan {
     pub fn refresh(&mut self, fixed: FixedParams, keep: &[(usize, usize)]) {
         let s = fixed.scale_bits;
         for i in 0..self.rows.len() {
-            let get = |p: &Plan, r: Ref| -> i64 {
-                match r {
-                    Ref::Input(k) => p.inputs[k],
-                    Ref::Weight(k) => p.weights[k],
-                    Ref::Const(v) => v,
-                    Ref::Z(k) | Ref::Y(k) | Ref::Sum(k) => match (&p.rows[k], r) {
-                        (Row::Rescale { z, .. }, Ref::Z(_)) => *z,
-                        (Row::Rescale { y, .. }, Ref::Y(_)) => *y,
-                        (Row::Mac { sum, .. }, Ref::Sum(_)) => *sum,
-                        _ => 0,
-                    },
-                }
-            };
+            let get = |p: &Plan, r: Ref| p.value(r);
             let prev_sum = if i > 0 { if let Row::Mac { sum, .. } = &self.rows[i - 1] { *sum } else { 0 } } else { 0 };
             let mut row = self.rows[i].clone();
             match &mut row {

@@ -129,6 +129,16 @@ impl RecurrentShape {
         Ok(())
     }
 
+    /// Checks the lengths of `w`, `r`, `wb`, `rb` against [`Self::param_lens`].
+    pub fn check_lens(&self, what: &str, found: [usize; 4]) -> Result<()> {
+        for ((name, len), got) in ["w", "r", "wb", "rb"].iter().zip(self.param_lens()).zip(found) {
+            if got != len {
+                return Err(CircuitError::Shape(format!("{what} ({}): {got} values in {name}, expected {len}", self.cell.name())));
+            }
+        }
+        Ok(())
+    }
+
     /// The header fields after `(inputs, outputs, tag)`: steps, input size, hidden size,
     /// sequence output.
     pub fn header_tail(&self) -> [u64; 4] {
@@ -168,11 +178,8 @@ impl RecurrentLayer {
         let what = format!("layer {li}");
         self.shape.check(&what)?;
         crate::activation::check_scale(fixed.scale_bits, &what)?;
-        let lens = self.shape.param_lens();
-        for (name, (v, len)) in ["w", "r", "wb", "rb"].iter().zip([&self.w, &self.r, &self.wb, &self.rb].into_iter().zip(lens)) {
-            if v.len() != len {
-                return Err(CircuitError::Shape(format!("{what} ({}): {} values in {name}, expected {len}", self.shape.cell.name(), v.len())));
-            }
+        self.shape.check_lens(&what, [self.w.len(), self.r.len(), self.wb.len(), self.rb.len()])?;
+        for (name, v) in ["w", "r", "wb", "rb"].iter().zip([&self.w, &self.r, &self.wb, &self.rb]) {
             for (k, x) in v.iter().enumerate() {
                 fixed.check(*x as i128, || format!("{what} {name} [{k}]"))?;
             }
@@ -290,12 +297,7 @@ impl FloatRecurrent {
     /// Checks the shape and the parameter lengths.
     pub fn check(&self, what: &str) -> Result<()> {
         self.shape.check(what)?;
-        for (name, (v, len)) in ["w", "r", "wb", "rb"].iter().zip([&self.w, &self.r, &self.wb, &self.rb].into_iter().zip(self.shape.param_lens())) {
-            if v.len() != len {
-                return Err(CircuitError::Shape(format!("{what} ({}): {} values in {name}, expected {len}", self.shape.cell.name(), v.len())));
-            }
-        }
-        Ok(())
+        self.shape.check_lens(what, [self.w.len(), self.r.len(), self.wb.len(), self.rb.len()])
     }
 
     /// Quantizes every parameter (`round(x 2^s)`, bound-checked).
