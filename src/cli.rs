@@ -157,6 +157,10 @@ pub enum Command {
         /// Also print the chunked data set commitment for chunks of this many samples.
         #[arg(long)]
         chunk_size: Option<usize>,
+        /// Like --chunk-size, with the chunk size chosen for a prover memory budget in GiB
+        /// (the same choice `prove --chunk-memory` makes; printed as chunk_size).
+        #[arg(long, conflicts_with = "chunk_size")]
+        chunk_memory: Option<f64>,
     },
     /// Create parameters and keys for the model's architecture and N; writes the verifying key
     /// (and, for Groth16, the proving key `pk.key` beside it).
@@ -186,6 +190,11 @@ pub enum Command {
         /// chunk); writes a bundle (--bundle) with the chunk proofs and keys beside it.
         #[arg(long)]
         chunk_size: Option<usize>,
+        /// Prove in chunks sized for this prover memory budget in GiB: the largest circuit
+        /// (2^k rows) whose estimated peak fits, split into equal chunks (printed; the order's
+        /// chunked commitment must use the same size: `commit --chunk-memory` prints it).
+        #[arg(long, conflicts_with = "chunk_size")]
+        chunk_memory: Option<f64>,
         /// The bundle file written with --chunk-size.
         #[arg(long, default_value = "bundle.json")]
         bundle: PathBuf,

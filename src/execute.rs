@@ -169,10 +169,11 @@ pub fn run(command: Command) -> Result<()> {
                 bail!("no candidate format keeps every value within its bound; try larger --max-bits");
             }
         }
-        Command::Commit { inputs, chunk_size } => {
+        Command::Commit { inputs, chunk_size, chunk_memory } => {
             let (model, data) = load_inputs(&inputs)?;
             let mut c = serde_json::to_value(Commitments::compute(&model, &data))?;
-            if let Some(m) = chunk_size {
+            let score = score_of(&inputs, &data)?;
+            if let Some(m) = crate::chunked::resolve_chunk_size(chunk_size, chunk_memory, &model, &data, score)? {
                 c["chunk_size"] = json!(m);
                 c["chunked_dataset_commitment"] = json!(fr_to_hex(&chunked_commitment_of(&data, m)));
             }
@@ -211,12 +212,13 @@ pub fn run(command: Command) -> Result<()> {
                 }))?
             );
         }
-        Command::Prove { inputs, params, chunk_size: Some(m), bundle, .. } => {
+        Command::Prove { inputs, params, chunk_size, chunk_memory, bundle, .. } if chunk_size.is_some() || chunk_memory.is_some() => {
             if params.backend != BackendKind::Halo2 {
                 bail!("--chunk-size is only supported with --backend halo2 for now");
             }
             let (model, data) = load_inputs(&inputs)?;
             let score = score_of(&inputs, &data)?;
+            let m = crate::chunked::resolve_chunk_size(chunk_size, chunk_memory, &model, &data, score)?.context("no chunk size")?;
             if score.is_mse() {
                 bail!("--chunk-size cannot prove mse: a bundle adds its chunks' scores, and a mean of rounded chunk means is not the rounded mean; prove the regression set in one circuit");
             }

@@ -438,6 +438,18 @@ fn bundled_mnist_sets_and_models_quantize_commit_and_prove() {
     assert!(o.status.success(), "{}", text(&o));
     let c: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(c["samples"].as_u64(), Some(3));
+    // --chunk-memory picks the chunk size from a memory budget: 4 GiB allows 2^19 rows, which
+    // hold 447 samples of the MLP, so the 2,000 test digits go in 5 equal chunks of 400
+    let o = zkpot(&dir, &["commit", "--float-model", "@mnist-mlp", "--data", "@mnist-test", "--chunk-memory", "4"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let c: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(c["chunk_size"].as_u64(), Some(400), "{c}");
+    let same = zkpot(&dir, &["commit", "--float-model", "@mnist-mlp", "--data", "@mnist-test", "--chunk-size", "400"]);
+    let same: serde_json::Value = serde_json::from_slice(&same.stdout).unwrap();
+    assert_eq!(c["chunked_dataset_commitment"], same["chunked_dataset_commitment"]);
+    // a budget below what one sample needs, or a nonsensical one, is refused by name
+    assert_fails_with(&zkpot(&dir, &["commit", "--float-model", "@mnist-mlp", "--data", "@mnist-test", "--chunk-memory", "0.5"]), "one sample of this model already needs 2^17 rows");
+    assert_fails_with(&zkpot(&dir, &["prove", "--float-model", "@mnist-mlp", "--data", "@mnist-test", "--chunk-memory", "0"]), "--chunk-memory must be a positive number");
     // one proof of the MLP on two real digits (k = 17: the model's 101,770 weights set the size)
     let o = zkpot(&dir, &["prove", "--float-model", "@mnist-mlp", "--data", "@mnist-test", "--samples", "2"]);
     assert!(o.status.success(), "{}", text(&o));

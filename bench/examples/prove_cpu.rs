@@ -4,16 +4,9 @@
 //! `cargo run --release -p zkpot-bench --example prove_cpu -- 500 [runs] [workload]`
 
 use std::time::Instant;
+use zkpot_bench::measure::cpu_seconds;
 use zkpot_circuits::halo2::CircuitShape;
 use zkpot_prover::{Backend, Halo2Backend};
-
-/// User + system CPU seconds of this process so far (Linux `/proc/self/stat`, 100 ticks/s).
-fn cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let fields: Vec<&str> = stat.rsplit(')').next().unwrap_or("").split_whitespace().collect();
-    let tick = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-    (tick(11) + tick(12)) / 100.0
-}
 
 fn main() {
     let mut args = std::env::args().skip(1);

@@ -28,6 +28,10 @@ pub struct Measurement {
     pub srs_seconds: f64,
     pub keygen_seconds: f64,
     pub prove_seconds: f64,
+    /// CPU seconds (user + system, all threads) of this process while proving: comparable when
+    /// other work shares the machine, unlike the wall time (absent in older files: 0).
+    #[serde(default)]
+    pub prove_cpu_seconds: f64,
     pub verify_ms: f64,
     pub proof_bytes: usize,
     pub peak_rss_mib: f64,
@@ -39,6 +43,15 @@ pub struct Measurement {
 
 fn digits_name() -> String {
     "digits".into()
+}
+
+/// User + system CPU seconds of this process so far (Linux `/proc/self/stat`, 100 ticks/s; 0
+/// elsewhere).
+pub fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let fields: Vec<&str> = stat.rsplit(')').next().unwrap_or("").split_whitespace().collect();
+    let tick = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (tick(11) + tick(12)) / 100.0
 }
 
 /// Peak resident memory of this process so far, in MiB (Linux; 0 elsewhere).
@@ -84,6 +97,7 @@ struct Stages {
     score: u64,
     keygen: Duration,
     prove: Duration,
+    prove_cpu: f64,
     verify: Duration,
     proof_bytes: usize,
 }
@@ -96,11 +110,13 @@ fn stages<B: Backend<Proof = ProofFile>>(name: &str, params: &B::Params, shape: 
     let (keys, keygen) = timed(|| B::setup(params, shape));
     let (pk, vk) = keys?;
     progress(&format!("{name} N = {n}: proving"));
+    let cpu = cpu_seconds();
     let (res, prove) = timed(|| B::prove(params, &pk, witness));
+    let prove_cpu = cpu_seconds() - cpu;
     let (statement, proof) = res?;
     progress(&format!("{name} N = {n}: verifying"));
     let verify = verify_time(|| Ok(B::verify(&vk, &statement, &proof)?))?;
-    Ok(Stages { score: statement.score, keygen, prove, verify, proof_bytes: proof.proof.len() })
+    Ok(Stages { score: statement.score, keygen, prove, prove_cpu, verify, proof_bytes: proof.proof.len() })
 }
 
 /// Measures `backend` on `workload` with its first `n` test samples. The development SRS
@@ -139,6 +155,7 @@ pub fn measure(backend: &str, workload: &str, n: usize, cache: &Path, progress: 
         srs_seconds: srs.as_secs_f64(),
         keygen_seconds: st.keygen.as_secs_f64(),
         prove_seconds: st.prove.as_secs_f64(),
+        prove_cpu_seconds: st.prove_cpu,
         verify_ms: st.verify.as_secs_f64() * 1e3,
         proof_bytes: st.proof_bytes,
         peak_rss_mib: peak_rss_mib(),

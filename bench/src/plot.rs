@@ -72,6 +72,7 @@ mod tests {
             srs_seconds: 0.1,
             keygen_seconds: 1.0,
             prove_seconds: prove,
+            prove_cpu_seconds: prove,
             verify_ms: 5.0,
             proof_bytes: 3000,
             peak_rss_mib: mem,

@@ -38,12 +38,12 @@ pub fn size_label(m: &Measurement) -> String {
 /// One markdown table, a row per measurement.
 pub fn markdown(rows: &[Measurement]) -> String {
     let mut t = String::from(
-        "| workload | backend | N | S | circuit | SRS | keygen (setup) | prove | verify | proof | peak memory | native eval | prove / native |\n\
-         |---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
+        "| workload | backend | N | S | circuit | SRS | keygen (setup) | prove | prove CPU | verify | proof | peak memory | native eval | prove / native |\n\
+         |---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
     );
     for m in rows {
         t.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {} | {:.2} s | {:.2} s | {:.1} ms | {} B | {:.0} MiB | {} | {} |\n",
+            "| {} | {} | {} | {} | {} | {} | {:.2} s | {:.2} s | {:.1} s | {:.1} ms | {} B | {:.0} MiB | {} | {} |\n",
             m.workload,
             m.backend,
             m.samples,
@@ -53,6 +53,7 @@ pub fn markdown(rows: &[Measurement]) -> String {
             if m.k.is_some() { format!("{:.2} s", m.srs_seconds) } else { "-".into() },
             m.keygen_seconds,
             m.prove_seconds,
+            m.prove_cpu_seconds,
             m.verify_ms,
             thousands(m.proof_bytes as u64),
             m.peak_rss_mib,

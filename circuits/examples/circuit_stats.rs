@@ -30,16 +30,10 @@ fn main() {
     println!("groth16 constraints {}", zkpot_circuits::groth16::cost::ConstraintCount::of(&shape).total);
     // the largest chunk that fits each k: what to pass as --chunk-size
     for k in shape.k().saturating_sub(2).max(16)..=shape.k() + 3 {
-        let fits = |n: usize| CircuitShape::new(model.architecture(), n).k() <= k;
-        if !fits(1) {
+        let Some(lo) = CircuitShape::max_samples(&model.architecture(), shape.score, k) else {
             println!("k = {k}: no chunk fits (the model alone needs more rows)");
             continue;
-        }
-        let (mut lo, mut hi) = (1usize, 1usize << 20);
-        while lo < hi {
-            let mid = (lo + hi + 1) / 2;
-            if fits(mid) { lo = mid } else { hi = mid - 1 }
-        }
+        };
         println!("k = {k}: chunks of up to {lo} samples");
     }
     println!(

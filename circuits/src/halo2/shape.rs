@@ -164,6 +164,25 @@ impl CircuitShape {
         PoseidonConfig::chain_rows(self.model_elements()) + PoseidonConfig::chain_rows(self.dataset_elements())
     }
 
+    /// The largest number of samples of `arch` under `score` whose circuit fits `2^k` rows
+    /// (`None` when not even one sample fits): the largest chunk a `2^k`-row circuit proves.
+    pub fn max_samples(arch: &Architecture, score: ScoreFunction, k: u32) -> Option<usize> {
+        let fits = |n: usize| CircuitShape::new(arch.clone(), n).with_score(score).k() <= k;
+        if !fits(1) {
+            return None;
+        }
+        let (mut lo, mut hi) = (1usize, 1usize << 24);
+        while lo < hi {
+            let mid = lo + (hi - lo).div_ceil(2);
+            if fits(mid) {
+                lo = mid
+            } else {
+                hi = mid - 1
+            }
+        }
+        Some(lo)
+    }
+
     /// The circuit size: `2^k` rows fit both column groups and the `2^b`-row lookup table.
     pub fn k(&self) -> u32 {
         let need = self
@@ -172,5 +191,22 @@ impl CircuitShape {
             .max(1usize << self.arch.fixed.value_bits)
             + BLINDING_MARGIN;
         need.next_power_of_two().trailing_zeros().max(6)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn max_samples_is_the_largest_n_that_fits() {
+        let model = crate::quantize::quantize_model(&crate::bundled::digits_model().unwrap(), FixedParams::DEFAULT).unwrap();
+        let arch = model.architecture();
+        for k in [16, 17] {
+            let n = CircuitShape::max_samples(&arch, ScoreFunction::Top1, k).unwrap();
+            assert!(CircuitShape::new(arch.clone(), n).k() <= k);
+            assert!(CircuitShape::new(arch.clone(), n + 1).k() > k, "k = {k}: {n} is not the largest");
+        }
+        assert_eq!(CircuitShape::max_samples(&arch, ScoreFunction::Top1, 15), None, "the 2^15-row table alone needs k = 16");
     }
 }
