@@ -37,7 +37,7 @@ fn quantized_accuracy_on_the_first_100_test_digits() {
 }
 
 /// Measured with `cargo test --release -p zkpot-onnx --test mnist_lstm -- --ignored --nocapture`.
-const PINNED_100: (usize, usize) = (0, 0);
+const PINNED_100: (usize, usize) = (95, 95);
 
 #[test]
 #[ignore]
