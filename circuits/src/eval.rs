@@ -150,10 +150,7 @@ pub fn eval_layers(model: &QuantizedModel, start: usize, x: &[i64], sample: usiz
                 LayerValues::linear(accs, layer.relu, &model.fixed, li, sample)?
             }
             Layer::Conv(conv) => LayerValues::linear(conv.accumulate(&cur, s), conv.relu, &model.fixed, li, sample)?,
-            Layer::Recurrent(r) => {
-                let v = r.eval(&cur, &model.fixed, li, sample)?;
-                LayerValues { acc: v.acc, z: v.z, rem: v.rem, out: v.out }
-            }
+            Layer::Recurrent(r) => r.eval(&cur, &model.fixed, li, sample)?,
             Layer::MaxPool(p) => {
                 let out: Vec<i64> = p.max_pool(&cur).iter().map(|o| o.out).collect();
                 LayerValues { acc: Vec::new(), z: out.clone(), rem: Vec::new(), out }

@@ -25,6 +25,7 @@
 
 use crate::activation::{sigmoid, tanh, Activation};
 use crate::error::{CircuitError, Result};
+use crate::eval::LayerValues;
 use crate::fixed::{rescale, FixedParams};
 use serde::{Deserialize, Serialize};
 
@@ -161,17 +162,6 @@ pub struct RecurrentLayer {
     pub rb: Vec<i64>,
 }
 
-/// The values one recurrent layer computed for one sample: per step, the accumulators,
-/// rescaled values and remainders of its rescales (in the order of the module doc), then the
-/// outputs.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct RecurrentValues {
-    pub acc: Vec<i64>,
-    pub z: Vec<i64>,
-    pub rem: Vec<i64>,
-    pub out: Vec<i64>,
-}
-
 impl RecurrentLayer {
     /// Checks sizes and that every parameter is in the bound.
     pub fn validate(&self, li: usize, fixed: &FixedParams) -> Result<()> {
@@ -198,13 +188,14 @@ impl RecurrentLayer {
         m[row * n..(row + 1) * n].iter().zip(x).map(|(a, b)| *a as i128 * *b as i128).sum()
     }
 
-    /// Runs the layer on `x` (`steps * input_size` values), recording every rescale; errors if
-    /// a rescaled value leaves the bound (naming the layer, sample, step and unit).
-    pub fn eval(&self, x: &[i64], fixed: &FixedParams, li: usize, sample: usize) -> Result<RecurrentValues> {
+    /// Runs the layer on `x` (`steps * input_size` values), recording every rescale's
+    /// accumulator, result and remainder (in the order of the module doc) and the outputs;
+    /// errors if a rescaled value leaves the bound (naming the layer, sample, step and unit).
+    pub fn eval(&self, x: &[i64], fixed: &FixedParams, li: usize, sample: usize) -> Result<LayerValues> {
         let RecurrentShape { cell, steps, input_size, hidden: hn, sequence_output } = self.shape;
         let s = fixed.scale_bits;
         let one = 1i128 << s;
-        let mut v = RecurrentValues::default();
+        let mut v = LayerValues { acc: Vec::new(), z: Vec::new(), rem: Vec::new(), out: Vec::new() };
         let mut h = vec![0i64; hn];
         let mut c = vec![0i64; hn];
         let mut push = |acc: i128, t: usize, what: &str, j: usize| -> Result<i64> {
