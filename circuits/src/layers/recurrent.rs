@@ -268,7 +268,7 @@ impl RecurrentLayer {
 /// is made).
 pub fn not_proved(shape: &RecurrentShape, backend: &str) -> CircuitError {
     CircuitError::Shape(format!(
-        "the {backend} circuit does not prove {} layers yet (the reference evaluates them: `zkpot quantize`, `zkpot calibrate` and `zkpot score` work; proving needs dense/conv/pooling models)",
+        "the {backend} circuit does not prove {} layers yet (the reference evaluates them: `zkpot import`, `quantize`, `calibrate` and `commit` work; proving needs a dense/conv/pooling model)",
         shape.cell.name()
     ))
 }
