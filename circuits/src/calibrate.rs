@@ -24,7 +24,8 @@ pub const MSE_TOLERANCE: f64 = 0.01;
 pub struct Candidate {
     pub value_bits: u32,
     pub scale_bits: u32,
-    /// The halo2 circuit size for this format and the test set's N (`None` if out of bound).
+    /// The halo2 circuit size for this format and the test set's N (`None` if out of bound, or
+    /// for a model the halo2 circuit does not prove).
     pub k: Option<u32>,
     pub float_correct: usize,
     /// `None` when some weight or intermediate value leaves `[-2^(b-1), 2^(b-1))`.
@@ -116,7 +117,8 @@ pub fn calibrate(model: &FloatModel, data: &FloatDataset, value_bits: std::ops::
                     Candidate {
                         value_bits: b,
                         scale_bits: s,
-                        k: Some(shape.k()),
+                        // no halo2 size for a model the circuit does not prove (recurrent layers)
+                        k: shape.check_halo2_support().ok().map(|_| shape.k()),
                         float_correct: r.float_correct,
                         quantized_correct: Some(r.quantized_correct),
                         disagreements: Some(r.disagreements),

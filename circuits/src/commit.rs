@@ -6,9 +6,11 @@
 //!   (inputs, outputs, relu) for each of the L dense layers]`, one field element each. Other
 //!   layers write `(inputs, outputs, tag >= 2, geometry...)` instead (conv: tag `2 + relu`, then
 //!   out_channels; max-pool: 4; average-pool: `5 + count_include_pad`; geometry: input
-//!   `[C, H, W]`, kernel, strides, pads), so MLP headers are unchanged ([`LayerArch::header`](crate::layers::LayerArch::header)).
+//!   `[C, H, W]`, kernel, strides, pads; LSTM: 7 and GRU: 8, then steps, input size, hidden
+//!   size, sequence output), so MLP headers are unchanged ([`LayerArch::header`](crate::layers::LayerArch::header)).
 //!   Model values: for each layer, its weights row-major (`w[i][j]`, input-major; conv kernels
-//!   `[out_ch][in_ch][kh][kw]`) then its biases; pooling layers have none.
+//!   `[out_ch][in_ch][kh][kw]`) then its biases; pooling layers have none; a recurrent layer
+//!   its `w`, `r`, `wb`, `rb` (ONNX layout, `crate::layers::recurrent`).
 //! * Data set header: `[2 (domain), 1 (version), b, s, N, input_dim, num_classes]`.
 //!   Data set values: for each sample, its features then its label.
 //!   A regression set (`num_classes = 1`) has domain 4 instead: `[4, 1, b, s, N, input_dim, 1]`,

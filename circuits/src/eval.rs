@@ -13,6 +13,8 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// The values of one layer for one sample. Dense and conv layers fill every field as written;
+/// a recurrent layer records every rescale of every step in `acc`, `z`, `rem` (in the order of
+/// [`crate::layers::recurrent`]) and its outputs in `out`;
 /// max-pool leaves `acc` and `rem` empty with `z = out`; average-pool records the tap sums in
 /// `acc`, the rounded quotients in `z = out` and the remainders `2 sum + d - 2 d out` in `rem`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -148,6 +150,7 @@ pub fn eval_layers(model: &QuantizedModel, start: usize, x: &[i64], sample: usiz
                 LayerValues::linear(accs, layer.relu, &model.fixed, li, sample)?
             }
             Layer::Conv(conv) => LayerValues::linear(conv.accumulate(&cur, s), conv.relu, &model.fixed, li, sample)?,
+            Layer::Recurrent(r) => r.eval(&cur, &model.fixed, li, sample)?,
             Layer::MaxPool(p) => {
                 let out: Vec<i64> = p.max_pool(&cur).iter().map(|o| o.out).collect();
                 LayerValues { acc: Vec::new(), z: out.clone(), rem: Vec::new(), out }

@@ -5,7 +5,8 @@
 //!
 //! # Layout
 //! * [`fixed`]: the fixed-point arithmetic (bound, quantization, rescale, ReLU, argmax).
-//! * [`layers`]: the layer kinds beyond dense (conv, max/average pooling) with their native ops.
+//! * [`activation`]: fixed-point sigmoid and tanh (tables over the whole input domain).
+//! * [`layers`]: the layer kinds beyond dense (conv, max/average pooling, LSTM/GRU) with their native ops.
 //! * [`model`], [`dataset`]: float and quantized formats, with shape checks.
 //! * [`eval`]: the validation function (the spec every backend must match bit for bit).
 //! * [`score`]: the score functions (top-1, the default; top-k).
@@ -20,6 +21,7 @@
 //! The bundled default (the digits MLP and its 500-sample test set) is in [`bundled`]; the
 //! bundled MNIST digits and models in [`mnist`].
 
+pub mod activation;
 pub mod bundled;
 pub mod calibrate;
 pub mod commit;

@@ -7,6 +7,7 @@
 use crate::error::{CircuitError, Result};
 use crate::fixed::FixedParams;
 use crate::layers::conv::conv_float;
+use crate::layers::recurrent::FloatRecurrent;
 use crate::layers::{ConvShape, Layer, LayerArch, PoolLayer, Window2d};
 use serde::{Deserialize, Serialize};
 
@@ -33,6 +34,8 @@ pub enum FloatLayer {
         #[serde(default)]
         count_include_pad: bool,
     },
+    /// LSTM or GRU over `steps` steps of `input_size` values (`crate::layers::recurrent`).
+    Recurrent(FloatRecurrent),
 }
 
 /// A trained float model as exported by `scripts/train_digits.py`.
@@ -110,6 +113,10 @@ impl FloatModel {
                     p.validate(&format!("layers[{li}] (avgpool)"), false)?;
                     LayerArch::AvgPool(p)
                 }
+                FloatLayer::Recurrent(r) => {
+                    r.check(&format!("layers[{li}]"))?;
+                    LayerArch::Recurrent(r.shape)
+                }
                 FloatLayer::Relu => {
                     match shapes.last_mut() {
                         Some(LayerArch::Dense(d)) if !d.relu => d.relu = true,
@@ -167,6 +174,7 @@ impl FloatModel {
                 FloatLayer::AvgPool { window, count_include_pad } => {
                     cur = PoolLayer { window: *window, count_include_pad: *count_include_pad }.pool_float(&cur, false)
                 }
+                FloatLayer::Recurrent(r) => cur = r.forward(&cur),
             }
         }
         cur
@@ -274,6 +282,7 @@ impl QuantizedModel {
                     }
                 }
                 Layer::Conv(c) => c.validate(li, &self.fixed)?,
+                Layer::Recurrent(r) => r.validate(li, &self.fixed)?,
                 Layer::MaxPool(p) => p.validate(&format!("layer {li} (maxpool)"), true)?,
                 Layer::AvgPool(p) => {
                     p.validate(&format!("layer {li} (avgpool)"), false)?;
@@ -367,6 +376,10 @@ impl Architecture {
                     }
                 }
                 LayerArch::MaxPool(p) => p.validate(&what, true)?,
+                LayerArch::Recurrent(r) => {
+                    r.check(&what)?;
+                    crate::activation::check_scale(self.fixed.scale_bits, &what)?;
+                }
                 LayerArch::AvgPool(p) => {
                     p.validate(&what, false)?;
                     if 2 * p.window.kernel[0] * p.window.kernel[1] > 1usize << self.fixed.value_bits {

@@ -25,6 +25,10 @@ pub fn quantize_model(model: &FloatModel, fixed: FixedParams) -> Result<Quantize
         })
         .collect();
     let mut linear = linear.into_iter();
+    let mut recurrent = model.layers.iter().filter_map(|l| match l {
+        FloatLayer::Recurrent(r) => Some(r),
+        _ => None,
+    });
     let mut layers = Vec::with_capacity(shapes.len());
     for (li, shape) in shapes.iter().enumerate() {
         let q_bias = |bias: &Vec<f64>| {
@@ -52,6 +56,10 @@ pub fn quantize_model(model: &FloatModel, fixed: FixedParams) -> Result<Quantize
             }
             LayerArch::MaxPool(p) => Layer::MaxPool(*p),
             LayerArch::AvgPool(p) => Layer::AvgPool(*p),
+            LayerArch::Recurrent(_) => {
+                let Some(r) = recurrent.next() else { return Err(CircuitError::Shape(format!("layer {li}: recurrent weights missing"))) };
+                Layer::Recurrent(r.quantize(&fixed, li)?)
+            }
         };
         layers.push(layer);
     }

@@ -160,3 +160,29 @@ pub fn shift_positive_output(witness: &mut crate::halo2::Witness, i: usize, li: 
     out[j] = v.z[j];
     retrace(witness, i, li, out);
 }
+
+/// A random recurrent model: one `cell` layer (or two stacked, the first with
+/// `sequence_output`) over `steps` steps of `input_size` values with `hidden` units, then a
+/// dense head to `classes`; parameters in `[-w, w]`.
+pub fn random_recurrent_model(
+    seed: u64,
+    fixed: FixedParams,
+    cell: crate::layers::Cell,
+    stacked: bool,
+    [steps, input_size, hidden, classes]: [usize; 4],
+    w: i64,
+) -> QuantizedModel {
+    use crate::layers::{RecurrentLayer, RecurrentShape};
+    let mut rng = SplitMix(seed);
+    let mut draw = |n: usize| -> Vec<i64> { (0..n).map(|_| rng.range(-w, w)).collect() };
+    let mut layers = Vec::new();
+    let mut width = input_size;
+    for k in 0..1 + stacked as usize {
+        let shape = RecurrentShape { cell, steps, input_size: width, hidden, sequence_output: stacked && k == 0 };
+        let [a, b, c, d] = shape.param_lens();
+        layers.push(Layer::Recurrent(RecurrentLayer { shape, w: draw(a), r: draw(b), wb: draw(c), rb: draw(d) }));
+        width = hidden;
+    }
+    layers.push(Layer::Dense(DenseLayer { inputs: hidden, outputs: classes, relu: false, weights: draw(hidden * classes), bias: draw(classes) }));
+    QuantizedModel::new("random-recurrent", fixed, steps * input_size, classes, layers).expect("random recurrent model is valid")
+}

@@ -40,6 +40,7 @@ mod tests {
                 LayerArch::Conv(c) => format!("conv{}{}", c.out_channels, if c.relu { "r" } else { "" }),
                 LayerArch::MaxPool(_) => "maxpool".into(),
                 LayerArch::AvgPool(_) => "avgpool".into(),
+                LayerArch::Recurrent(r) => format!("{:?}{}", r.cell, r.hidden),
             }).collect::<Vec<_>>().join(" ")
         };
         assert_eq!(kinds(&mlp), "dense128r dense10");

@@ -8,13 +8,27 @@
 use crate::error::{OnnxError, Result};
 use crate::ir::{Graph, Op};
 use crate::ir::Window;
-use zkpot_circuits::layers::Window2d;
+use zkpot_circuits::layers::recurrent::FloatRecurrent;
+use zkpot_circuits::layers::{RecurrentShape, Window2d};
 use zkpot_circuits::model::{FloatLayer, FloatModel, FLOAT_MODEL_FORMAT};
 
 /// The circuits' window over an input of per-sample shape `[C, H, W]`.
 fn window2d(w: &Window, input_shape: &[usize]) -> Option<Window2d> {
     let [c, h, wd] = input_shape else { return None };
     Some(Window2d { input: [*c, *h, *wd], kernel: w.kernel, strides: w.strides, pads: w.pads })
+}
+
+/// The circuits' float recurrent layer of an [`Op::Recurrent`] (`None` for any other op).
+pub fn float_recurrent(op: &Op) -> Option<FloatRecurrent> {
+    let Op::Recurrent { cell, steps, input_size, hidden, sequence_output, w, r, wb, rb } = op else { return None };
+    let f = |v: &[f32]| v.iter().map(|x| f64::from(*x)).collect();
+    Some(FloatRecurrent {
+        shape: RecurrentShape { cell: *cell, steps: *steps, input_size: *input_size, hidden: *hidden, sequence_output: *sequence_output },
+        w: f(w),
+        r: f(r),
+        wb: f(wb),
+        rb: f(rb),
+    })
 }
 
 /// Converts a chain of dense/Add/ReLU/conv/pool/reshape layers into a zkpot float model named
@@ -39,12 +53,14 @@ pub fn to_float_model(graph: &Graph, name: &str) -> Result<FloatModel> {
             Op::Relu => match layers.last() {
                 Some(FloatLayer::Dense { .. } | FloatLayer::Conv { .. }) => layers.push(FloatLayer::Relu),
                 Some(FloatLayer::Relu) => {} // relu(relu(x)) = relu(x)
+                Some(FloatLayer::Recurrent(_)) => return Err(not_in_circuits("a ReLU after a recurrent layer")),
                 Some(FloatLayer::MaxPool { .. } | FloatLayer::AvgPool { .. }) => {
                     return Err(not_in_circuits("a ReLU after a pooling layer (put it before the pooling)"))
                 }
                 None => return Err(not_in_circuits("a ReLU before the first dense or conv layer")),
             },
             Op::Reshape => {}
+            Op::Recurrent { .. } => layers.push(FloatLayer::Recurrent(float_recurrent(&layer.op).ok_or_else(|| not_in_circuits("this layer"))?)),
             Op::Conv { in_channels, out_channels, window, weights, bias } => {
                 let w = window2d(window, &layer.input_shape)
                     .filter(|w| w.input[0] == *in_channels)

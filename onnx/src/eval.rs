@@ -33,6 +33,7 @@ pub fn forward(graph: &Graph, x: &[f64]) -> Result<Vec<f64>> {
                 pool(&cur, [s[0], s[1], s[2]], window, &layer.output_shape, Pool::Avg { count_include_pad: *count_include_pad })
             }
             Op::Reshape => cur,
+            Op::Recurrent { .. } => crate::convert::float_recurrent(&layer.op).map(|r| r.forward(&cur)).unwrap_or_default(),
         };
     }
     Ok(cur)

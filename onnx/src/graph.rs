@@ -7,6 +7,8 @@ use crate::ir::{Batch, Graph, Layer};
 use crate::node::Node;
 use crate::ops::{build, unknown_input, Arg, Built, POST_PROCESSING, POST_PROCESSING_START};
 use crate::proto::{data_type, decode_model, ModelProto, ValueInfoProto};
+use crate::recurrent::{self, Derived, In, Rnn, Step};
+use crate::ir::Op;
 use crate::tensor::Constant;
 use std::collections::HashMap;
 use std::path::Path;
@@ -18,6 +20,10 @@ enum Value {
     Const(Constant),
     /// Derived from the class scores by post-processing (dropped).
     Post,
+    /// A recurrent layer's input or output on its way to or from the chain ([`recurrent`]).
+    Rnn(Rnn),
+    /// Computed from the activation's shape (PyTorch's zero initial states).
+    Derived(Derived),
 }
 
 /// Reads and imports an `.onnx` file.
@@ -111,6 +117,65 @@ pub fn import_model(model: &ModelProto, model_dir: Option<&Path>) -> Result<Grap
             values.insert(out.clone(), Value::Const(Constant::from_proto(t, out, model_dir)?));
             continue;
         }
+        let recurrent_side = matches!(node.op(), "LSTM" | "GRU" | "Shape")
+            || proto.input.iter().any(|i| matches!(values.get(i), Some(Value::Rnn(_) | Value::Derived(_))))
+            || (matches!(node.op(), "Transpose" | "Gather") && proto.input.first() == Some(&current));
+        if recurrent_side {
+            let first_out = proto.output.first().filter(|o| !o.is_empty()).ok_or_else(|| node.structure("has no output"))?.clone();
+            let outcome = {
+                let ins = proto
+                    .input
+                    .iter()
+                    .map(|name| match values.get(name) {
+                        _ if name.is_empty() => Ok(In::Absent),
+                        None => Err(unknown_input(&node, name)),
+                        Some(Value::Const(c)) => Ok(In::Const(c)),
+                        Some(Value::Act(s)) if name == &current => Ok(In::Act(s)),
+                        Some(Value::Act(_)) => Err(node.structure(format!("reads '{name}', which is not the output of the layer just before it; zkpot imports a chain of layers"))),
+                        Some(Value::Rnn(r)) => Ok(In::Rnn(r)),
+                        Some(Value::Derived(d)) => Ok(In::Derived(d)),
+                        Some(Value::Post) => Err(node.structure("mixes post-processed values with the model's activations")),
+                    })
+                    .collect::<Result<Vec<In>>>()?;
+                let only_derived = ins.iter().all(|a| matches!(a, In::Const(_) | In::Derived(_) | In::Absent)) && ins.iter().any(|a| matches!(a, In::Derived(_)));
+                if node.op() == "Shape" {
+                    Err(Derived::Shape)
+                } else if only_derived && !matches!(node.op(), "LSTM" | "GRU") {
+                    Err(recurrent::derived(&node, &ins)?)
+                } else {
+                    Ok(recurrent::step(&node, proto, &ins, &layers)?)
+                }
+            };
+            let put = |values: &mut HashMap<String, Value>, outs: Vec<Option<Rnn>>| {
+                for (name, v) in proto.output.iter().zip(outs) {
+                    if let (false, Some(v)) = (name.is_empty(), v) {
+                        values.insert(name.clone(), Value::Rnn(v));
+                    }
+                }
+            };
+            match outcome {
+                Err(derived) => {
+                    values.insert(first_out, Value::Derived(derived));
+                    continue;
+                }
+                Ok(Step::Values(outs)) => put(&mut values, outs),
+                Ok(Step::Layer(layer, outs)) => {
+                    layers.push(layer);
+                    put(&mut values, outs);
+                }
+                Ok(Step::Act { shape, last_step }) => {
+                    if last_step {
+                        if let Some(Layer { op: Op::Recurrent { sequence_output, hidden, .. }, output_shape, .. }) = layers.last_mut() {
+                            *sequence_output = false;
+                            *output_shape = vec![*hidden];
+                        }
+                    }
+                    values.insert(first_out.clone(), Value::Act(shape));
+                }
+            }
+            current = first_out;
+            continue;
+        }
         let mut args = Vec::with_capacity(proto.input.len());
         let mut post_input = false;
         let mut act_input: Option<&str> = None;
@@ -126,6 +191,7 @@ pub fn import_model(model: &ModelProto, model_dir: Option<&Path>) -> Result<Grap
                     post_input = true;
                     args.push(Arg::Absent);
                 }
+                Some(Value::Rnn(_) | Value::Derived(_)) => return Err(node.structure(format!("reads '{name}' (internal: a recurrent value outside the recurrent path)"))),
                 Some(Value::Act(_)) => {
                     if act_input.is_some_and(|a| a != name) || name != &current {
                         return Err(node.structure(format!(
@@ -283,6 +349,12 @@ fn outputs(outs: &[ValueInfoProto], values: &HashMap<String, Value>, current: &s
                 )))
             }
             Some(Value::Const(_)) => return Err(OnnxError::Output(format!("'{}' is a constant", o.name))),
+            Some(Value::Rnn(_) | Value::Derived(_)) => {
+                return Err(OnnxError::Output(format!(
+                    "'{}' is a recurrent layer's state or sequence (or a shape computation); zkpot imports models whose only output is the class scores",
+                    o.name
+                )))
+            }
             None => return Err(OnnxError::Output(format!("'{}' is not computed by any node", o.name))),
         }
     }

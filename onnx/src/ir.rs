@@ -62,6 +62,24 @@ pub enum Op {
     AveragePool { window: Window, count_include_pad: bool },
     /// A change of shape that keeps the row-major order (Flatten, Reshape).
     Reshape,
+    /// LSTM or GRU (forward, zero initial state) over `[T, I]`, ONNX weight layout (`w` is
+    /// `[G H][I]`, `r` is `[G H][H]`, gates in ONNX order); outputs the last hidden state, or every
+    /// hidden state with `sequence_output` (`zkpot_circuits::layers::recurrent`).
+    Recurrent {
+        cell: zkpot_circuits::layers::Cell,
+        steps: usize,
+        input_size: usize,
+        hidden: usize,
+        sequence_output: bool,
+        #[serde(skip)]
+        w: Vec<f32>,
+        #[serde(skip)]
+        r: Vec<f32>,
+        #[serde(skip)]
+        wb: Vec<f32>,
+        #[serde(skip)]
+        rb: Vec<f32>,
+    },
 }
 
 /// A layer: the ONNX node it came from and its per-sample shapes.

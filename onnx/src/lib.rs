@@ -11,6 +11,7 @@
 //! * [`node`]: a node's label, typed attributes, and errors that name the node and operator.
 //! * [`ir`]: the imported graph: layers with per-sample shapes, batch dimension, notes.
 //! * [`ops`]: one builder per supported operator (attributes, weights, shape inference).
+//! * [`recurrent`]: LSTM and GRU nodes and the plumbing PyTorch exports around them.
 //! * [`graph`]: bytes to [`Graph`]: input, the chain of layers, dropped post-processing.
 //! * [`eval`]: the float reference evaluator and float accuracy on a data set.
 //! * [`bundled`]: the bundled MNIST models (ONNX files imported on load).
@@ -28,6 +29,7 @@ pub mod ir;
 pub mod node;
 pub mod ops;
 pub mod proto;
+pub mod recurrent;
 pub mod tensor;
 
 pub use convert::to_float_model;

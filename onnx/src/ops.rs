@@ -66,10 +66,10 @@ pub fn build(node: &Node, args: &[Arg], x: &[usize], batch: &Batch) -> Result<Bu
             "post-processing is only dropped at the end of the model; here it is followed by further layers",
         )),
         "Sub" | "Mul" | "Div" | "BatchNormalization" => Err(node.unsupported_op(
-            " (supported: Gemm, MatMul, Add, Relu, Conv, MaxPool, AveragePool, GlobalAveragePool, Flatten, Reshape, Identity, Dropout; fold normalization into the weights before export)",
+            " (supported: Gemm, MatMul, Add, Relu, Conv, MaxPool, AveragePool, GlobalAveragePool, Flatten, Reshape, Identity, Dropout, LSTM, GRU; fold normalization into the weights before export)",
         )),
         _ => Err(node.unsupported_op(
-            " (supported: Gemm, MatMul, Add, Relu, Conv, MaxPool, AveragePool, GlobalAveragePool, Flatten, Reshape, Identity, Dropout, and trailing Softmax/ArgMax post-processing)",
+            " (supported: Gemm, MatMul, Add, Relu, Conv, MaxPool, AveragePool, GlobalAveragePool, Flatten, Reshape, Identity, Dropout, LSTM, GRU, and trailing Softmax/ArgMax post-processing)",
         )),
     }
 }

@@ -37,6 +37,7 @@ impl Backend for Halo2Backend {
     const NAME: &'static str = HALO2_BACKEND;
 
     fn setup(params: &ParamsKZG<Bn256>, shape: &CircuitShape) -> Result<(Halo2ProvingKey, VerifierKey), ProveError> {
+        shape.check_halo2_support()?;
         let vk = zkpot_params::keys::verifying_key(params, shape)?;
         let pk = zkpot_params::keys::proving_key(params, shape, vk.clone())?;
         let provenance = zkpot_params::srs::provenance(params);

@@ -99,6 +99,11 @@ impl Groth16Circuit {
                 LayerArch::Conv(c) => Layer::Conv(ConvLayer { window: c.window, out_channels: c.out_channels, relu: c.relu, weights: vec![0; c.kernel_len()], bias: vec![0; c.out_channels] }),
                 LayerArch::MaxPool(p) => Layer::MaxPool(*p),
                 LayerArch::AvgPool(p) => Layer::AvgPool(*p),
+                // refused by support::check above
+                LayerArch::Recurrent(r) => {
+                    let [w, rr, wb, rb] = r.param_lens().map(|n| vec![0; n]);
+                    Layer::Recurrent(crate::layers::RecurrentLayer { shape: *r, w, r: rr, wb, rb })
+                }
             })
             .collect();
         let model = QuantizedModel::new("keygen", arch.fixed, arch.input_dim, arch.num_classes, layers)?;
@@ -191,7 +196,7 @@ impl ConstraintSynthesizer<ArkFr> for Groth16Circuit {
                     let m = c.expanded().iter().map(|e| e.map(|t| kernel[t].clone())).collect();
                     Some((m, (0..c.outputs()).map(|j| bias[c.channel_of(j)].clone()).collect()))
                 }
-                LayerArch::MaxPool(_) | LayerArch::AvgPool(_) => None,
+                LayerArch::MaxPool(_) | LayerArch::AvgPool(_) | LayerArch::Recurrent(_) => None,
             });
         }
 
@@ -234,6 +239,8 @@ impl ConstraintSynthesizer<ArkFr> for Groth16Circuit {
                     }
                     LayerArch::MaxPool(p) => max_pool(&cs, p, &x, values, fixed)?,
                     LayerArch::AvgPool(p) => avg_pool(&cs, p, &x, values, fixed)?,
+                    // refused by support::check before any key or proof
+                    LayerArch::Recurrent(_) => return Err(SynthesisError::Unsatisfiable),
                 };
             }
             logits.push(x);

@@ -61,6 +61,7 @@ impl ConstraintCount {
             layers += match l {
                 LayerArch::MaxPool(p) => pool::max_constraints(p, fixed),
                 LayerArch::AvgPool(p) => pool::avg_constraints(p, fixed),
+                LayerArch::Recurrent(_) => 0, // refused by support::check
                 LayerArch::Dense(_) | LayerArch::Conv(_) => dense::constraints(&LayerShape { inputs: l.inputs(), outputs: l.outputs(), relu: l.relu() }, fixed),
             };
             match Sparsity::of(l) {

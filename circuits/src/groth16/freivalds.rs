@@ -106,7 +106,7 @@ impl Sparsity {
                 }
                 Some(s)
             }
-            LayerArch::MaxPool(_) | LayerArch::AvgPool(_) => None,
+            LayerArch::MaxPool(_) | LayerArch::AvgPool(_) | LayerArch::Recurrent(_) => None,
         }
     }
 

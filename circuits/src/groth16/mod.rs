@@ -17,6 +17,8 @@
 //! * [`conv`]: a conv layer's products tap by tap, for the conv layers where that is cheaper
 //!   than Freivalds' test (chosen from the shape).
 //! * [`pool`]: max and average pooling of [`crate::layers::pool`].
+//! * [`recurrent`]: one LSTM/GRU layer of [`crate::layers::recurrent`] with sigmoid/tanh checked
+//!   by one-hot breakpoint intervals (stand-alone; not yet in [`circuit`]).
 //! * [`argmax`]: argmax (lowest index on ties) and the per-sample top-1 bit.
 //! * [`topk`]: the label's rank ([`crate::score::label_rank`]) and the per-sample top-k bit.
 //! * [`mse`]: the mean squared error of a single-output regression model
@@ -44,6 +46,7 @@ pub mod freivalds;
 pub mod mse;
 pub mod num;
 pub mod pool;
+pub mod recurrent;
 pub mod poseidon;
 pub mod r1cs_export;
 pub mod support;

@@ -24,6 +24,7 @@ pub fn check(shape: &CircuitShape) -> Result<()> {
         // every layer kind has its gadget; a new kind must be added here (and to the circuit)
         match l {
             LayerArch::Dense(_) | LayerArch::Conv(_) | LayerArch::MaxPool(_) | LayerArch::AvgPool(_) => {}
+            LayerArch::Recurrent(r) => return Err(crate::layers::recurrent::not_proved(r, "Groth16")),
         }
     }
     Ok(())

@@ -75,6 +75,7 @@ impl ValidationCircuit {
     /// top-1, or MSE for a regression set).
     pub fn new(model: QuantizedModel, data: QuantizedDataset) -> Result<Self> {
         let shape = CircuitShape::new(model.architecture(), data.len()).with_score(data.default_score());
+        shape.check_halo2_support()?;
         let witness = Witness::new(model, data)?;
         Ok(ValidationCircuit { shape, witness: Some(witness) })
     }
@@ -82,6 +83,7 @@ impl ValidationCircuit {
     /// The circuit for proving `model` on `data` under score function `score`.
     pub fn with_score(model: QuantizedModel, data: QuantizedDataset, score: ScoreFunction) -> Result<Self> {
         let shape = CircuitShape::new(model.architecture(), data.len()).with_score(score);
+        shape.check_halo2_support()?;
         let witness = Witness::with_score(model, data, score)?;
         Ok(ValidationCircuit { shape, witness: Some(witness) })
     }
@@ -98,7 +100,7 @@ fn matrix(layer: &Layer) -> Vec<i64> {
             m.extend((0..shape.outputs()).map(|j| c.bias[shape.channel_of(j)]));
             m
         }
-        Layer::MaxPool(_) | Layer::AvgPool(_) => Vec::new(),
+        Layer::MaxPool(_) | Layer::AvgPool(_) | Layer::Recurrent(_) => Vec::new(),
     }
 }
 
@@ -396,6 +398,8 @@ impl ValidationCircuit {
                     }
                     cur = next;
                 }
+                // refused by CircuitShape::check_halo2_support before any key or proof
+                LayerArch::Recurrent(_) => return Err(Error::Synthesis),
                 LayerArch::AvgPool(p) => {
                     prev_out_rows = None;
                     let windows = p.windows();

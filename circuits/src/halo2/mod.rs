@@ -6,6 +6,8 @@
 //! * [`config`]: columns, gates and lookups.
 //! * [`mse`]: the mean-squared-error gadget (configured for MSE shapes only).
 //! * [`circuit`]: the circuit and its row layout (one description for keygen and proving).
+//! * [`recurrent`]: the LSTM/GRU gadget (sigmoid/tanh lookups, product and rescale gates) as a
+//!   stand-alone circuit over one layer; not yet part of the validation circuit.
 //!
 //! How the circuit checks the model (details in `docs/circuit.md`): every value is a 15-bit (in
 //! general `b`-bit) signed integer, range-checked through lookups while being packed for
@@ -20,6 +22,7 @@
 pub mod circuit;
 pub mod config;
 pub mod mse;
+pub mod recurrent;
 pub mod shape;
 
 pub use circuit::{ValidationCircuit, Witness};

@@ -66,6 +66,18 @@ impl CircuitShape {
         self.check_mse_samples()
     }
 
+    /// Checks that the halo2 circuit can prove this shape: recurrent layers are refused by name
+    /// (the reference evaluates them; no backend proves them yet).
+    pub fn check_halo2_support(&self) -> crate::error::Result<()> {
+        match self.arch.layers.iter().find_map(|l| match l {
+            LayerArch::Recurrent(r) => Some(r),
+            _ => None,
+        }) {
+            Some(r) => Err(crate::layers::recurrent::not_proved(r, "halo2")),
+            None => Ok(()),
+        }
+    }
+
     /// For mse, `N <= 2^b`: halo2 range-checks the remainder of the mean, `r in [0, N)`, in the
     /// `2^b`-row table; the Groth16 circuit keeps the same bound so both backends accept the
     /// same mse shapes. Other score functions pass.
@@ -134,6 +146,7 @@ impl CircuitShape {
             }
             LayerArch::MaxPool(p) => p.window.input[0] * p.window.total_taps(),
             LayerArch::AvgPool(p) => p.window.input[0] * p.window.total_taps() + 2 * p.outputs(),
+            LayerArch::Recurrent(_) => 0, // refused by check_halo2_support
         }
     }
 

@@ -2,15 +2,18 @@
 //! [`crate::model`], unchanged since the MLP format), [`conv`] (2-D convolution), [`pool`] (max
 //! and average pooling), over the [`window`] geometry. Flatten and Reshape are not layers:
 //! every value vector is the row-major flattening of its `[C, H, W]` tensor, so they change
-//! nothing. Their halo2 gadgets are in [`crate::halo2::config`] (tabled there), their R1CS
+//! nothing. [`recurrent`] holds LSTM and GRU (reference only: neither backend proves them
+//! yet, and both refuse them by name). The others' halo2 gadgets are in [`crate::halo2::config`] (tabled there), their R1CS
 //! gadgets in [`crate::groth16`] (`freivalds`/`conv` for convolutions, `pool`).
 
 pub mod conv;
 pub mod pool;
+pub mod recurrent;
 pub mod window;
 
 pub use conv::{ConvLayer, ConvShape};
 pub use pool::PoolLayer;
+pub use recurrent::{Cell, RecurrentLayer, RecurrentShape};
 pub use window::Window2d;
 
 use crate::model::{DenseLayer, LayerShape};
@@ -25,6 +28,8 @@ pub enum Layer {
     Conv(ConvLayer),
     MaxPool(PoolLayer),
     AvgPool(PoolLayer),
+    /// LSTM or GRU ([`recurrent`]).
+    Recurrent(RecurrentLayer),
     #[serde(untagged)]
     Dense(DenseLayer),
 }
@@ -36,6 +41,7 @@ pub enum LayerArch {
     Conv(ConvShape),
     MaxPool(PoolLayer),
     AvgPool(PoolLayer),
+    Recurrent(RecurrentShape),
     #[serde(untagged)]
     Dense(LayerShape),
 }
@@ -48,6 +54,7 @@ impl Layer {
             Layer::Conv(c) => LayerArch::Conv(c.shape()),
             Layer::MaxPool(p) => LayerArch::MaxPool(*p),
             Layer::AvgPool(p) => LayerArch::AvgPool(*p),
+            Layer::Recurrent(r) => LayerArch::Recurrent(r.shape),
         }
     }
 
@@ -74,6 +81,7 @@ impl Layer {
             Layer::Dense(d) => d.weights.iter().chain(&d.bias).copied().collect(),
             Layer::Conv(c) => c.weights.iter().chain(&c.bias).copied().collect(),
             Layer::MaxPool(_) | Layer::AvgPool(_) => Vec::new(),
+            Layer::Recurrent(r) => r.values(),
         }
     }
 }
@@ -85,6 +93,7 @@ impl LayerArch {
             LayerArch::Dense(d) => d.inputs,
             LayerArch::Conv(c) => c.window.input_len(),
             LayerArch::MaxPool(p) | LayerArch::AvgPool(p) => p.window.input_len(),
+            LayerArch::Recurrent(r) => r.inputs(),
         }
     }
 
@@ -94,6 +103,7 @@ impl LayerArch {
             LayerArch::Dense(d) => d.outputs,
             LayerArch::Conv(c) => c.outputs(),
             LayerArch::MaxPool(p) | LayerArch::AvgPool(p) => p.outputs(),
+            LayerArch::Recurrent(r) => r.outputs(),
         }
     }
 
@@ -102,6 +112,7 @@ impl LayerArch {
     pub fn window_cells(&self) -> Option<usize> {
         let w = match self {
             LayerArch::Dense(_) => return Some(0),
+            LayerArch::Recurrent(r) => return r.check("").is_ok().then_some(0),
             LayerArch::Conv(c) => &c.window,
             LayerArch::MaxPool(p) | LayerArch::AvgPool(p) => &p.window,
         };
@@ -139,6 +150,7 @@ impl LayerArch {
             LayerArch::Dense(d) => d.inputs * d.outputs + d.outputs,
             LayerArch::Conv(c) => c.kernel_len() + c.out_channels,
             LayerArch::MaxPool(_) | LayerArch::AvgPool(_) => 0,
+            LayerArch::Recurrent(r) => r.values(),
         }
     }
 
@@ -166,6 +178,11 @@ impl LayerArch {
             LayerArch::AvgPool(p) => {
                 let mut h = vec![i, o, 5 + p.count_include_pad as u64];
                 h.extend(geometry(&p.window));
+                h
+            }
+            LayerArch::Recurrent(r) => {
+                let mut h = vec![i, o, r.cell.header_tag()];
+                h.extend(r.header_tail());
                 h
             }
         }
