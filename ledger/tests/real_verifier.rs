@@ -249,3 +249,53 @@ fn a_cluster_that_is_not_a_development_network_refuses_development_keys() {
     assert!(genesis.development_network);
     let _ = std::fs::remove_dir_all(&base);
 }
+
+/// The attack trust anchors exist for: a Groth16 key whose trapdoor the attacker chose, for
+/// the network's shape id, "proves" a false score. The ledger never takes that key (genesis
+/// pins the honest key's digest, so a node holding the rogue key refuses to start), and the
+/// forged proof fails against the key genesis names.
+#[test]
+fn the_ledger_rejects_a_forged_proof_of_a_false_score_under_a_rogue_key() {
+    use ark_ec::{AffineRepr, CurveGroup};
+    use ark_ff::Field;
+    use zkpot_verifier::groth16::{public_inputs, Groth16Key, Groth16Proof, Groth16Vk};
+    use zkpot_verifier::provenance::{Provenance, Source};
+    let (statement, proof, honest_vk) = groth16_proof();
+    let AnyKey::Groth16(honest) = AnyKey::from_bytes(&honest_vk).unwrap() else { panic!("a Groth16 key") };
+    let mut false_claim = statement.clone();
+    false_claim.score = (statement.score + 1) % (statement.samples + 1);
+    // the rogue key: every scalar chosen, so C is solved for any public inputs
+    let fr = |v: u64| ark_bn254::Fr::from(v);
+    let (alpha, beta, gamma, delta) = (fr(3), fr(5), fr(7), fr(11));
+    let s: Vec<_> = (0..=public_inputs(&false_claim).unwrap().len() as u64).map(|i| fr(13 + i)).collect();
+    let (g1, g2) = (ark_bn254::G1Affine::generator(), ark_bn254::G2Affine::generator());
+    let vk = Groth16Vk {
+        alpha_g1: (g1 * alpha).into_affine(),
+        beta_g2: (g2 * beta).into_affine(),
+        gamma_g2: (g2 * gamma).into_affine(),
+        delta_g2: (g2 * delta).into_affine(),
+        gamma_abc_g1: s.iter().map(|si| (g1 * si).into_affine()).collect(),
+    };
+    let x = public_inputs(&false_claim).unwrap();
+    let ic = s[0] + x.iter().zip(&s[1..]).map(|(xi, si)| *xi * si).sum::<ark_bn254::Fr>();
+    let (a, b) = (fr(17), fr(19));
+    let c = (a * b - alpha * beta - gamma * ic) * delta.inverse().unwrap();
+    let forged = Groth16Proof { a: (g1 * a).into_affine(), b: (g2 * b).into_affine(), c: (g1 * c).into_affine() }.to_file().to_bytes();
+    let rogue = Groth16Key { shape: honest.shape.clone(), vk, provenance: Provenance::new(Source::CeremonyZkey, "made up") }.to_bytes();
+    // the rogue key does "verify" the false claim: this is the attack
+    SnarkChecker::from_key_bytes(&rogue).unwrap().check(&false_claim, &forged).unwrap();
+
+    let genesis = Genesis { development_network: true, ..genesis_with(&[&honest_vk]) };
+    let dir = zkpot_ledger::local_cluster::scratch_dir("rogue-key");
+    std::fs::create_dir_all(&dir).unwrap();
+    // a node whose key directory holds the rogue key for the genesis shape refuses to start
+    std::fs::write(dir.join("shape.vk"), &rogue).unwrap();
+    let e = SnarkChecker::for_genesis(&dir, &genesis).unwrap_err().to_string();
+    assert!(e.contains("different verifying key") && e.contains("shape.vk"), "{e}");
+    // with the genesis key, the forged proof of the false score is rejected; the honest proof passes
+    std::fs::write(dir.join("shape.vk"), &honest_vk).unwrap();
+    let checker = SnarkChecker::for_genesis(&dir, &genesis).unwrap();
+    assert!(checker.check(&false_claim, &forged).unwrap_err().contains("does not verify"));
+    checker.check(&statement, &proof).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}
