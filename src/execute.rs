@@ -173,7 +173,12 @@ pub fn run(command: Command) -> Result<()> {
             }
             println!("{}", serde_json::to_string_pretty(&c)?);
         }
-        Command::Setup { inputs, params, vk } if params.backend == BackendKind::Groth16 => {
+        Command::Setup { inputs, params, chunk_size: Some(m), keys, .. } => {
+            let (model, data) = load_inputs(&inputs)?;
+            let score = score_of(&inputs, &data)?;
+            crate::chunk_verbs::setup(&model, &data, m, score, &params, &keys.keys)?;
+        }
+        Command::Setup { inputs, params, vk, .. } if params.backend == BackendKind::Groth16 => {
             let (model, data) = load_inputs(&inputs)?;
             let shape = CircuitShape::new(model.architecture(), data.len()).with_score(score_of(&inputs, &data)?);
             let (pk, took) = groth16_keys(&params, &shape)?;
@@ -190,7 +195,7 @@ pub fn run(command: Command) -> Result<()> {
                 }))?
             );
         }
-        Command::Setup { inputs, params, vk } => {
+        Command::Setup { inputs, params, vk, .. } => {
             let (model, data) = load_inputs(&inputs)?;
             let shape = CircuitShape::new(model.architecture(), data.len()).with_score(score_of(&inputs, &data)?);
             shape.validate()?;
@@ -206,6 +211,12 @@ pub fn run(command: Command) -> Result<()> {
                 }))?
             );
         }
+        Command::Prove { inputs, params, chunk_size: Some(m), chunk: Some(i), chunk_out, keys, .. } => {
+            let (model, data) = load_inputs(&inputs)?;
+            let score = score_of(&inputs, &data)?;
+            crate::chunk_verbs::prove_one(&model, &data, m, i, score, &params, &keys.keys, chunk_out.as_deref())?;
+        }
+        Command::Bundle(args) => crate::chunk_verbs::bundle(&args)?,
         Command::Prove { inputs, params, chunk_size: Some(m), bundle, .. } => {
             if params.backend != BackendKind::Halo2 {
                 bail!("--chunk-size is only supported with --backend halo2 for now");
