@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use zkpot_circuits::halo2::CircuitShape;
 use zkpot_params::{cache, srs};
 use zkpot_prover::halo2::Halo2ProvingKey;
-use zkpot_prover::{Backend, Halo2Backend};
+use zkpot_prover::Halo2Backend;
 use zkpot_verifier::{AnyKey, VerifierKey};
 
 /// Where KZG parameters come from: a ceremony file, or the cached INSECURE development SRS.
@@ -39,12 +39,13 @@ impl KeySource {
     }
 }
 
-/// Makes the keys of `shape`, writes the verifying key to `dir/vk-<digest>.key` and returns
+/// Makes the verifying key of `shape`, writes the verifying key to `dir/vk-<digest>.key` and returns
 /// its digest.
 pub fn make_key(source: &KeySource, shape: &CircuitShape, dir: &Path) -> Result<String, JobError> {
     shape.validate()?;
     let params = source.params(shape.k())?;
-    let (_, vk) = Halo2Backend::setup(&params, shape)?;
+    // the verifying key only: each worker rebuilds the proving key from it (KeyCache)
+    let vk = VerifierKey::new(shape.clone(), &params, zkpot_params::keys::verifying_key(&params, shape)?);
     let digest = AnyKey::Halo2(Box::new(vk.clone())).digest_hex();
     crate::error::write_file(&key_path(dir, &digest), &vk.to_bytes())?;
     Ok(digest)
