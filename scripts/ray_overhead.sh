@@ -41,7 +41,7 @@ print(json.dumps({
     "chunks": r["chunks"], "chunk_size": r["chunk_size"], "samples": r["samples"], "score": r["score"],
     "one_process_wall_s": round(one, 2), "one_process_prove_s": round(o["prove_seconds"], 2), "one_process_keygen_s": round(o["keygen_seconds"], 2),
     "one_process_peak_rss_mib": round(one_rss),
-    "ray_wall_s": round(ray, 2), "ray_setup_s": round(r["setup_seconds"], 2), "ray_tasks_s": round(r["tasks_seconds"], 2),
+    "ray_wall_s": round(ray, 2), "ray_setup_s": round(r["setup_seconds"], 2), "ray_init_s": round(r["ray_init_seconds"], 2), "ray_tasks_s": round(r["tasks_seconds"], 2),
     "ray_assemble_verify_s": round(r["assemble_verify_seconds"], 2), "ray_driver_peak_rss_mib": round(ray_rss),
     "ray_worker_peak_rss_mib": round(r["peak_rss_mib_per_worker"] or 0),
     "ray_prove_s_per_chunk": [round(x, 2) for x in r["prove_seconds_per_chunk"]], "ray_key_s_per_chunk": [round(x, 2) for x in r["key_seconds_per_chunk"]],

@@ -10,14 +10,7 @@ use common::{assert_fails_with, empty_dir, text, zkpot};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
-const MODEL: &str = r#"{"format":"zkpot-float-model","version":1,"name":"tiny","input_dim":3,"num_classes":3,
- "layers":[{"type":"dense","weights":[[0.5,-0.25,0.125,1.0],[-0.5,0.75,0.25,-0.125],[0.25,0.5,-0.75,0.5]],"bias":[0.125,-0.25,0.0,0.25]},
-           {"type":"relu"},
-           {"type":"dense","weights":[[0.5,-0.5,0.25],[0.25,0.75,-0.5],[-0.25,0.5,0.75],[0.75,-0.25,0.5]],"bias":[0.0,0.125,-0.125]}]}"#;
-
-const DATA: &str = r#"{"format":"zkpot-dataset","version":1,"name":"tiny","num_classes":3,
- "features":[[1.0,0.5,-0.5],[0.25,-1.0,2.0],[-1.5,0.75,0.5],[2.0,1.0,1.0],[0.0,0.0,0.5]],
- "labels":[0,2,1,0,2]}"#;
+use common::{TINY_DATA as DATA, TINY_MODEL as MODEL};
 
 /// The same samples, the last one changed: a foreign data set whose first chunks agree.
 const OTHER_DATA: &str = r#"{"format":"zkpot-dataset","version":1,"name":"tiny","num_classes":3,

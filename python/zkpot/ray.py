@@ -27,10 +27,12 @@ from typing import Any, Callable, Dict, List, Optional
 import zkpot
 from zkpot import ZkpotError
 
-#: Memory declared per task: a base for the process and the keys, plus a share per sample
-#: (measured on the digits MLP; docs/distributed.md). Override with ``memory_mib``.
-BASE_MEMORY_MIB = 400
-MEMORY_MIB_PER_SAMPLE = 4
+#: Memory declared per task: a base for the worker process, the KZG parameters and the keys,
+#: plus a share per sample of the chunk. A worker proving chunks of 500 digits samples (k = 16)
+#: peaked at 765 MiB (docs/distributed.md), so 512 + 1 x 500 leaves a third in reserve. Larger
+#: circuits (larger models, k > 16) need more: pass ``memory_mib``.
+BASE_MEMORY_MIB = 512
+MEMORY_MIB_PER_SAMPLE = 1
 
 
 def task_memory_mib(chunk_size: int) -> int:
@@ -151,6 +153,7 @@ def prove_on_ray(model: Any, data: Any, chunk_size: int, work: str = "zkpot-ray"
     if kept:
         progress(f"resuming: {len(kept)} chunk(s) already proved in {os.path.join(work, 'chunks')} are kept: {kept}")
     started_ray = False
+    t_init = time.time()
     if not ray.is_initialized():
         if address:
             ray.init(address=address, log_to_driver=False)
@@ -207,7 +210,7 @@ def prove_on_ray(model: Any, data: Any, chunk_size: int, work: str = "zkpot-ray"
         "result": "accept", "bundle": out, "score": v["score"], "samples": v["samples"], "chunks": m, "chunk_size": chunk_size,
         "model_commitment": b["model_commitment"], "dataset_commitment": b["dataset_commitment"],
         "proved": sorted(results), "kept": kept, "workers": sorted({(r["node"], r["pid"]) for r in results.values()}),
-        "setup_seconds": t_ray - t0, "tasks_seconds": t_tasks - t_ray, "assemble_verify_seconds": t_end - t_tasks, "wall_seconds": t_end - t0,
+        "setup_seconds": t_ray - t0, "ray_init_seconds": t_ray - t_init, "tasks_seconds": t_tasks - t_ray, "assemble_verify_seconds": t_end - t_tasks, "wall_seconds": t_end - t0,
         "prove_seconds_per_chunk": per_chunk, "key_seconds_per_chunk": [results[i]["key_seconds"] for i in sorted(results)],
         "peak_rss_mib_per_worker": max((r["peak_rss_mib"] or 0) for r in results.values()) if results else None,
     }

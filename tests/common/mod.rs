@@ -36,3 +36,14 @@ pub fn empty_dir(prefix: &str, name: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).expect("work directory");
     dir
 }
+
+/// A tiny float model (3 inputs, 4 hidden, 3 classes): with 8-bit values its circuit has k = 9.
+pub const TINY_MODEL: &str = r#"{"format":"zkpot-float-model","version":1,"name":"tiny","input_dim":3,"num_classes":3,
+ "layers":[{"type":"dense","weights":[[0.5,-0.25,0.125,1.0],[-0.5,0.75,0.25,-0.125],[0.25,0.5,-0.75,0.5]],"bias":[0.125,-0.25,0.0,0.25]},
+           {"type":"relu"},
+           {"type":"dense","weights":[[0.5,-0.5,0.25],[0.25,0.75,-0.5],[-0.25,0.5,0.75],[0.75,-0.25,0.5]],"bias":[0.0,0.125,-0.125]}]}"#;
+
+/// Five samples for [`TINY_MODEL`].
+pub const TINY_DATA: &str = r#"{"format":"zkpot-dataset","version":1,"name":"tiny","num_classes":3,
+ "features":[[1.0,0.5,-0.5],[0.25,-1.0,2.0],[-1.5,0.75,0.5],[2.0,1.0,1.0],[0.0,0.0,0.5]],
+ "labels":[0,2,1,0,2]}"#;
