@@ -72,6 +72,14 @@ def test_chunks_bundle_and_refusals(work, zkpot_bin):
     # the CLI reads what Python wrote
     cli = subprocess.run([zkpot_bin, "verify", "--bundle", "out/bundle.json"], capture_output=True, text=True)
     assert cli.returncode == 0, cli.stderr
+    # ... and a chunk the CLI proves (a retry of chunk 1) assembles with Python's
+    (work / "model.json").write_text(json.dumps(TINY_MODEL))
+    (work / "data.json").write_text(json.dumps(zkpot.dataset(np.array(TINY_FEATURES), np.array(TINY_LABELS))))
+    cli = subprocess.run([zkpot_bin, "prove", "--float-model", "model.json", "--data", "data.json", "--scale-bits", "3", "--value-bits", "8",
+                          "--chunk-size", "2", "--chunk", "1", "--keys", "keys", "--chunk-out", "c1-cli.json"], capture_output=True, text=True)
+    assert cli.returncode == 0, cli.stderr
+    assert zkpot.bundle([files[0], "c1-cli.json", files[2]], "keys", 2, out="mixed/bundle.json")["score"] == b["score"]
+    assert zkpot.verify_bundle("mixed/bundle.json")["result"] == "accept"
 
 
 def test_import_onnx(work):
