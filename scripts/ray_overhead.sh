@@ -18,11 +18,17 @@ echo "N = $N, C = $C, $CPUS CPUs, work $W; load average before: $(cut -d' ' -f1-
 # the development SRS, cached for both runs
 target/release/zkpot commit --data @digits-full --samples "$N" >/dev/null
 target/release/zkpot setup --data @digits-full --samples 1 --vk "$W/warm.key" >/dev/null 2>&1
-rm -f "$ZKPOT_CACHE"/*.vk
-/usr/bin/time -v -o "$W/one.time" target/release/zkpot prove --data @digits-full --samples "$N" --chunk-size "$C" --bundle "$W/one/bundle.json" > "$W/one.json" 2> "$W/one.err"
-rm -f "$ZKPOT_CACHE"/*.vk
-/usr/bin/time -v -o "$W/ray.time" "$PY" -m zkpot.ray prove --model @digits --data @digits-full --samples "$N" --chunk-size "$C" \
-    --cpus-per-task "$CPUS" --work "$W/ray" > "$W/ray.json" 2> "$W/ray.err"
+one() {
+    rm -f "$ZKPOT_CACHE"/*.vk
+    /usr/bin/time -v -o "$W/one.time" target/release/zkpot prove --data @digits-full --samples "$N" --chunk-size "$C" --bundle "$W/one/bundle.json" > "$W/one.json" 2> "$W/one.err"
+}
+on_ray() {
+    rm -f "$ZKPOT_CACHE"/*.vk
+    /usr/bin/time -v -o "$W/ray.time" "$PY" -m zkpot.ray prove --model @digits --data @digits-full --samples "$N" --chunk-size "$C" \
+        --cpus-per-task "$CPUS" --work "$W/ray" > "$W/ray.json" 2> "$W/ray.err"
+}
+# RAY_FIRST=1 swaps the order, to see how much of the difference is the machine's load moving
+if [ -n "${RAY_FIRST:-}" ]; then on_ray; one; else one; on_ray; fi
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 "$PY" - "$W" <<'PY'
 import json, re, sys
@@ -35,7 +41,7 @@ def wall(f):
     return (int(h or 0) * 3600 + int(mi) * 60 + float(s)), rss
 one, one_rss = wall(f"{w}/one.time")
 ray, ray_rss = wall(f"{w}/ray.time")
-o = json.load(open(f"{w}/one.json")); r = json.load(open(f"{w}/ray.json"))
+o = json.load(open(f"{w}/one.json")); r = json.load(open(f"{w}/ray/summary.json"))
 assert o["score"] == r["score"] and o["dataset_commitment"] == r["dataset_commitment"]
 print(json.dumps({
     "chunks": r["chunks"], "chunk_size": r["chunk_size"], "samples": r["samples"], "score": r["score"],

@@ -75,11 +75,11 @@ pub fn assemble(keys_dir: &Path, chunk_size: usize, inputs: &[ChunkInput], out: 
         })?;
         let proof_name = format!("{stem}-chunk-{i:03}.proof.bin");
         write_file(&dir.join(&proof_name), &proof.to_bytes())?;
-        let vk_name = format!("{stem}-vk-{}.key", &c.vk_digest[..16.min(c.vk_digest.len())]);
+        let vk_name = format!("{stem}-vk-{}.key", &c.vk_digest[..16]); // a digest: 64 hex digits
         entries.push(BundleChunk { statement: c.statement.clone(), proof: proof_name, vk: vk_name });
     }
     for (digest, key) in &keys {
-        write_file(&dir.join(format!("{stem}-vk-{}.key", &digest[..16.min(digest.len())])), &key.to_bytes())?;
+        write_file(&dir.join(format!("{stem}-vk-{}.key", &digest[..16])), &key.to_bytes())?;
     }
     let bundle = Bundle::new(entries)?;
     bundle.check()?;

@@ -59,6 +59,11 @@ pub struct ChunkPlan {
     pub chunks: Vec<PlannedChunk>,
 }
 
+/// Whether `s` is a key digest: 64 lowercase hex digits (also what makes it safe as a file name).
+pub fn is_digest(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
 /// Where the verifying key with `digest` lives in a keys directory.
 pub fn key_path(dir: &Path, digest: &str) -> PathBuf {
     dir.join(format!("vk-{digest}.key"))
@@ -80,6 +85,9 @@ impl ChunkPlan {
         }
         if p.chunks.is_empty() || p.chunk_size == 0 {
             return Err(JobError::Invalid("the chunk plan has no chunks".into()));
+        }
+        if let Some((i, c)) = p.chunks.iter().enumerate().find(|(_, c)| !is_digest(&c.vk_digest)) {
+            return Err(JobError::Invalid(format!("chunk {i}: `{}` is not a key digest (64 hex digits)", c.vk_digest)));
         }
         Ok(p)
     }
@@ -163,5 +171,31 @@ impl ChunkFile {
     pub fn proof_file(&self) -> Result<ProofFile, JobError> {
         let bytes = hex::decode(&self.proof).map_err(|e| JobError::Invalid(format!("the proof is not hex: {e}")))?;
         Ok(ProofFile::from_bytes(&bytes)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(digest: &str) -> String {
+        format!(
+            r#"{{"format":"zkpot-chunk-plan","version":1,"backend":"halo2-kzg-bn254","chunk_size":2,"samples":2,
+               "model_commitment":"0x1","dataset_commitment":"0x2","chunks":[{{"samples":2,"dataset_commitment":"0x3","vk_digest":"{digest}"}}]}}"#
+        )
+    }
+
+    #[test]
+    fn plans_name_keys_by_digest_only() {
+        let good = "ab".repeat(32);
+        let p = ChunkPlan::from_json(&plan(&good)).unwrap();
+        assert_eq!(key_path(Path::new("k"), &p.chunks[0].vk_digest), Path::new("k").join(format!("vk-{good}.key")));
+        assert_eq!(ChunkPlan::from_json(&p.to_json()).unwrap(), p);
+        // a digest is never a path: the key file's name cannot leave the keys directory
+        for bad in ["../../etc/passwd", &"AB".repeat(32), &"ab".repeat(31), &format!("{}é", "a".repeat(62))] {
+            let err = ChunkPlan::from_json(&plan(bad)).unwrap_err().to_string();
+            assert!(err.contains("is not a key digest"), "{bad}: {err}");
+        }
+        assert!(ChunkPlan::from_json(&plan(&good).replace("zkpot-chunk-plan", "zkpot-bundle")).unwrap_err().to_string().contains("expected format"));
     }
 }

@@ -206,7 +206,7 @@ def prove_on_ray(model: Any, data: Any, chunk_size: int, work: str = "zkpot-ray"
     t_end = time.time()
     progress(f"bundle {out}: S/N = {v['score']}/{v['samples']} over {m} chunks, verified in {v['verify_ms']:.0f} ms")
     per_chunk = [results[i]["prove_seconds"] for i in sorted(results)]
-    return {
+    summary = {
         "result": "accept", "bundle": out, "score": v["score"], "samples": v["samples"], "chunks": m, "chunk_size": chunk_size,
         "model_commitment": b["model_commitment"], "dataset_commitment": b["dataset_commitment"],
         "proved": sorted(results), "kept": kept, "workers": sorted({(r["node"], r["pid"]) for r in results.values()}),
@@ -214,6 +214,10 @@ def prove_on_ray(model: Any, data: Any, chunk_size: int, work: str = "zkpot-ray"
         "prove_seconds_per_chunk": per_chunk, "key_seconds_per_chunk": [results[i]["key_seconds"] for i in sorted(results)],
         "peak_rss_mib_per_worker": max((r["peak_rss_mib"] or 0) for r in results.values()) if results else None,
     }
+    # also as a file: Ray's own daemons may print to the driver's stdout (an OOM kill notice, say)
+    with open(os.path.join(work, "summary.json"), "w") as f:
+        json.dump(summary, f, indent=1)
+    return summary
 
 
 def main(argv: Optional[List[str]] = None) -> int:
