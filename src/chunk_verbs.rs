@@ -64,6 +64,7 @@ pub fn setup(model: &QuantizedModel, data: &QuantizedDataset, chunk_size: usize,
 }
 
 /// `prove --chunk-size C --chunk I`: proves chunk I alone and writes its chunk file.
+#[allow(clippy::too_many_arguments)]
 pub fn prove_one(model: &QuantizedModel, data: &QuantizedDataset, chunk_size: usize, index: usize, score: ScoreFunction, params: &ParamsArgs, keys: &Path, out: Option<&Path>) -> Result<()> {
     let source = key_source(params)?;
     if !keys.join(PLAN_FILE).exists() {

@@ -23,14 +23,21 @@ pub enum JobError {
     Refused(String),
     #[error(transparent)]
     Circuit(#[from] zkpot_circuits::error::CircuitError),
+    /// Boxed: an ONNX error is large, and every result of this crate would carry its size.
     #[error(transparent)]
-    Onnx(#[from] zkpot_onnx::error::OnnxError),
+    Onnx(Box<zkpot_onnx::error::OnnxError>),
     #[error(transparent)]
     Params(#[from] zkpot_params::error::ParamsError),
     #[error(transparent)]
     Prove(#[from] zkpot_prover::error::ProveError),
     #[error(transparent)]
     Verify(#[from] zkpot_verifier::VerifyError),
+}
+
+impl From<zkpot_onnx::error::OnnxError> for JobError {
+    fn from(e: zkpot_onnx::error::OnnxError) -> Self {
+        JobError::Onnx(Box::new(e))
+    }
 }
 
 impl JobError {

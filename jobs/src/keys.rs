@@ -59,7 +59,7 @@ pub fn read_key(dir: &Path, digest: &str) -> Result<VerifierKey, JobError> {
     if found != digest {
         return Err(JobError::Invalid(format!("{} has digest {found}, not the {digest} its name and the plan promise", path.display())));
     }
-    Ok(VerifierKey::from_bytes(&bytes).map_err(|e| JobError::Invalid(format!("{}: {e}", path.display())))?)
+    VerifierKey::from_bytes(&bytes).map_err(|e| JobError::Invalid(format!("{}: {e}", path.display())))
 }
 
 /// Parameters, proving key and verifying key of one shape, ready to prove.
