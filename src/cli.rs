@@ -77,12 +77,40 @@ pub struct ParamsArgs {
     /// instead of the cached development keys.
     #[arg(long)]
     pub pk: Option<PathBuf>,
-    /// A KZG ceremony file in halo2's format; without it an INSECURE development SRS is used.
+    /// Groth16 (setup, prove): the final `.zkey` of a snarkjs phase-2 ceremony for this circuit
+    /// (run over `zkpot export-r1cs`), used as the proving and verifying key.
+    #[arg(long, conflicts_with = "pk")]
+    pub zkey: Option<PathBuf>,
+    /// A powers-of-tau ceremony file: snarkjs `.ptau` or halo2's format (checked, trimmed to
+    /// the circuit); without it an INSECURE development SRS is used.
     #[arg(long)]
     pub srs: Option<PathBuf>,
     /// Cache directory for development SRS files and keys (default: $ZKPOT_CACHE or .zkpot-cache).
     #[arg(long)]
     pub cache: Option<PathBuf>,
+}
+
+/// How `verify` pins the verifying key it is handed (docs/trust.md).
+#[derive(Debug, Args, Clone, Default)]
+pub struct TrustArgs {
+    /// Accept only a key with this digest (printed by `setup`, in settings.json; repeat for a
+    /// bundle with several chunk sizes).
+    #[arg(long = "vk-digest", value_name = "HEX")]
+    pub vk_digest: Vec<String>,
+    /// Accept only keys found in this directory of keys you obtained yourself (also for --bundle).
+    #[arg(long, value_name = "DIR")]
+    pub trusted_keys: Option<PathBuf>,
+    /// Re-derive the halo2 verifying key for the statement's circuit from this ceremony file and
+    /// accept only that key.
+    #[arg(long, value_name = "FILE")]
+    pub srs: Option<PathBuf>,
+    /// Accept the key file as it is, unpinned (local use only; reported in the output).
+    #[arg(long, conflicts_with_all = ["vk_digest", "trusted_keys", "srs"])]
+    pub trust_key_as_is: bool,
+    /// Accept INSECURE development keys (development SRS or Groth16 seed): anyone can forge
+    /// proofs under them. For local testing only.
+    #[arg(long)]
+    pub allow_insecure_dev: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -205,7 +233,9 @@ pub enum Command {
     /// Assemble chunk files (from `prove --chunk`) into the bundle `verify --bundle` checks,
     /// refusing a missing, duplicated, foreign or corrupt chunk, or one proved with another key.
     Bundle(crate::chunk_verbs::BundleArgs),
-    /// Verify a proof of a statement against a verifying key (exit 0 accept, 1 reject).
+    /// Verify a proof of a statement against a verifying key (exit 0 accept, 1 reject). The key
+    /// must be pinned (--vk-digest, --trusted-keys or --srs) or explicitly trusted as given
+    /// (--trust-key-as-is); development keys are refused without --allow-insecure-dev.
     Verify {
         #[arg(long, default_value = "statement.json")]
         statement: PathBuf,
@@ -219,6 +249,31 @@ pub enum Command {
         /// Insist on this backend (default: whichever the statement and key name).
         #[arg(long, value_enum)]
         backend: Option<BackendKind>,
+        #[command(flatten)]
+        trust: TrustArgs,
+    },
+    /// Write the Groth16 circuit's R1CS in iden3's `.r1cs` format, for a snarkjs phase-2
+    /// ceremony (`snarkjs groth16 setup`, `zkey contribute`, `zkey beacon`, `zkey verify`);
+    /// import the final `.zkey` with `setup --backend groth16 --zkey`.
+    ExportR1cs {
+        #[command(flatten)]
+        inputs: Inputs,
+        /// Where to write the `.r1cs` file.
+        #[arg(long, default_value = "circuit.r1cs")]
+        out: PathBuf,
+    },
+    /// Read a powers-of-tau ceremony file (snarkjs `.ptau` of any power, or halo2's format),
+    /// check it (every point decoded and the same-ratio pairing check), print its fingerprint,
+    /// and write it trimmed to 2^k powers in halo2's format.
+    ImportSrs {
+        /// The ceremony file.
+        file: PathBuf,
+        /// The circuit size to trim to (`zkpot setup` prints k; 2^k powers are kept).
+        #[arg(long)]
+        k: u32,
+        /// Where to write the trimmed parameters (halo2's format, usable as `--srs`).
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// Measure the provers on the bundled digits MLP: for each backend and N, SRS, key
     /// generation, proving, verification, proof size, peak memory and circuit size; prints a

@@ -10,7 +10,7 @@ use common::{assert_fails_with, empty_dir, text, zkpot};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
-use common::{TINY_DATA as DATA, TINY_MODEL as MODEL};
+use common::{DATA, MODEL};
 
 /// The same samples, the last one changed: a foreign data set whose first chunks agree.
 const OTHER_DATA: &str = r#"{"format":"zkpot-dataset","version":1,"name":"tiny","num_classes":3,
@@ -38,6 +38,16 @@ fn prove_chunk(dir: &Path, data: &str, keys: &str, i: usize, out: &str, extra: &
     args.extend(["--chunk-size", "2", "--chunk", &i, "--keys", keys, "--chunk-out", out]);
     args.extend(extra);
     zkpot(dir, &args)
+}
+
+/// `verify --bundle out/bundle.json` pinned to the plan's key digests (development keys: the
+/// tests use the development SRS).
+fn verify_pinned(dir: &Path, digests: &[Value]) -> Value {
+    let mut args = vec!["verify", "--bundle", "out/bundle.json", "--allow-insecure-dev"];
+    for d in digests {
+        args.extend(["--vk-digest", d.as_str().unwrap()]);
+    }
+    run_json(dir, &args)
 }
 
 fn bundle(dir: &Path, keys: &str, files: &[&str]) -> std::process::Output {
@@ -68,15 +78,19 @@ fn chunks_proved_one_by_one_assemble_into_the_bundle_of_the_full_run() {
     let c = run_json(&dir, &[&["commit"][..], &q, &["--chunk-size", "2"]].concat());
     assert_eq!(b["dataset_commitment"], c["chunked_dataset_commitment"], "the same chunks as the full run");
     assert_eq!(b["chunks"], 3);
-    let v = run_json(&dir, &["verify", "--bundle", "out/bundle.json"]);
+    let v = verify_pinned(&dir, digests);
     assert_eq!(v["result"], "accept");
+    // the keys beside the bundle are not trusted because they are there: unpinned, refused
+    assert_fails_with(&zkpot(&dir, &["verify", "--bundle", "out/bundle.json", "--allow-insecure-dev"]), "is not pinned");
+    // and the plan's keys are development material: refused without --allow-insecure-dev
+    assert_fails_with(&zkpot(&dir, &["verify", "--bundle", "out/bundle.json", "--trusted-keys", "keys"]), "INSECURE development");
     // the score of the full chunked run
     let full = run_json(&dir, &[&["prove"][..], &q, &["--chunk-size", "2", "--bundle", "full/bundle.json"]].concat());
     assert_eq!(b["score"], full["score"]);
     // the retried chunk assembles as well
     let o = bundle(&dir, "keys", &["c0.json", "c1-retry.json", "c2.json"]);
     assert!(o.status.success(), "{}", text(&o));
-    assert_eq!(run_json(&dir, &["verify", "--bundle", "out/bundle.json"])["result"], "accept");
+    assert_eq!(verify_pinned(&dir, digests)["result"], "accept");
 }
 
 #[test]

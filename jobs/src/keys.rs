@@ -26,10 +26,19 @@ pub struct KeySource {
 }
 
 impl KeySource {
-    /// KZG parameters of size `k`.
+    /// KZG parameters of size `k` (`zkpot setup`/`prove` load theirs here too): a ceremony
+    /// file, its fingerprint printed (and the development warning if it is development
+    /// material), or the cached development SRS, announced loudly.
     pub fn params(&self, k: u32) -> Result<ParamsKZG<Bn256>, JobError> {
         match &self.srs {
-            Some(p) => Ok(srs::load_ceremony(p, k)?),
+            Some(p) => {
+                let params = srs::load_ceremony(p, k)?;
+                eprintln!("  SRS fingerprint (2^{k} powers): {}", srs::fingerprint(&params));
+                if srs::is_development(&params) {
+                    eprintln!("{}", srs::DEV_SRS_WARNING);
+                }
+                Ok(params)
+            }
             None => {
                 eprintln!("{}", srs::DEV_SRS_WARNING);
                 let dir = self.cache.clone().unwrap_or_else(cache::default_dir);
@@ -45,7 +54,7 @@ pub fn make_key(source: &KeySource, shape: &CircuitShape, dir: &Path) -> Result<
     shape.validate()?;
     let params = source.params(shape.k())?;
     // the verifying key only: each worker rebuilds the proving key from it (KeyCache)
-    let vk = VerifierKey::new(shape.clone(), &params, zkpot_params::keys::verifying_key(&params, shape)?);
+    let vk = VerifierKey::new(shape.clone(), &params, zkpot_params::keys::verifying_key(&params, shape)?, srs::provenance(&params));
     let digest = AnyKey::Halo2(Box::new(vk.clone())).digest_hex();
     crate::error::write_file(&key_path(dir, &digest), &vk.to_bytes())?;
     Ok(digest)

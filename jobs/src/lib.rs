@@ -13,6 +13,8 @@
 //! * [`chunk`]: making the plan, and proving one chunk of it.
 //! * [`assemble`]: chunk files to the bundle `zkpot verify --bundle` checks, refusing a missing,
 //!   duplicated, foreign or corrupt chunk, or one proved with another key.
+//! * [`trust`]: a verifier's trust settings (pinned key digests, trusted keys, a ceremony file
+//!   to re-derive keys from), shared by `zkpot verify` and the Python package.
 //! * [`error`]: the crate's error type.
 
 pub mod assemble;
@@ -21,5 +23,6 @@ pub mod error;
 pub mod keys;
 pub mod plan;
 pub mod sources;
+pub mod trust;
 
 pub use error::JobError;

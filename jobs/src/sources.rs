@@ -22,25 +22,45 @@ fn in_file<T>(source: &str, r: zkpot_circuits::error::Result<T>) -> Result<T, Jo
     r.map_err(|e| if source.trim_start().starts_with('{') { e.into() } else { JobError::Invalid(format!("in {source}: {e}")) })
 }
 
-/// A float model: `@digits`, `@breast-cancer`, `@diabetes`, a file or JSON text.
-pub fn float_model(source: &str) -> Result<FloatModel, JobError> {
-    Ok(match source {
-        "@digits" => bundled::digits_model()?,
-        "@breast-cancer" => bundled::breast_cancer_model()?,
-        "@diabetes" => bundled::diabetes_model()?,
-        s => in_file(s, FloatModel::from_json(&text_of(s, "model")?))?,
-    })
+/// The bundled float model `name` names (`@digits`, `@breast-cancer`, `@diabetes`), if it
+/// names one: the one list of bundled models, used by the command line and the Python package.
+pub fn bundled_model(name: &str) -> Option<Result<FloatModel, JobError>> {
+    let m = match name {
+        "@digits" => bundled::digits_model(),
+        "@breast-cancer" => bundled::breast_cancer_model(),
+        "@diabetes" => bundled::diabetes_model(),
+        _ => return None,
+    };
+    Some(m.map_err(Into::into))
 }
 
-/// A float data set: `@digits-test`, `@digits-full`, `@breast-cancer-test`, `@diabetes-test`,
-/// a file or JSON text; its first `samples` samples when given.
+/// The bundled float data set `name` names (`@digits-test`, `@digits-full`,
+/// `@breast-cancer-test`, `@diabetes-test`), if it names one (see [`bundled_model`]).
+pub fn bundled_data(name: &str) -> Option<Result<FloatDataset, JobError>> {
+    let d = match name {
+        "@digits-test" => bundled::digits_test(),
+        "@digits-full" => bundled::digits_full(),
+        "@breast-cancer-test" => bundled::breast_cancer_test(),
+        "@diabetes-test" => bundled::diabetes_test(),
+        _ => return None,
+    };
+    Some(d.map_err(Into::into))
+}
+
+/// A float model: a bundled `@name` ([`bundled_model`]), a file or JSON text.
+pub fn float_model(source: &str) -> Result<FloatModel, JobError> {
+    match bundled_model(source) {
+        Some(m) => m,
+        None => in_file(source, FloatModel::from_json(&text_of(source, "model")?)),
+    }
+}
+
+/// A float data set: a bundled `@name` ([`bundled_data`]), a file or JSON text; its first
+/// `samples` samples when given.
 pub fn float_data(source: &str, samples: Option<usize>) -> Result<FloatDataset, JobError> {
-    let d = match source {
-        "@digits-test" => bundled::digits_test()?,
-        "@digits-full" => bundled::digits_full()?,
-        "@breast-cancer-test" => bundled::breast_cancer_test()?,
-        "@diabetes-test" => bundled::diabetes_test()?,
-        s => in_file(s, FloatDataset::from_json(&text_of(s, "data set")?))?,
+    let d = match bundled_data(source) {
+        Some(d) => d?,
+        None => in_file(source, FloatDataset::from_json(&text_of(source, "data set")?))?,
     };
     Ok(match samples {
         Some(n) => d.take(n)?,

@@ -1,7 +1,8 @@
 //! Reproduces the PoT paper's Table 4 on loopback: latency from client send to f+1
 //! matching replies for one request carrying 1 order + k validations (k = 10, 50,
-//! 100; each validation a signed transaction with a realistic statement and a
-//! 1,536-byte proof), for n = 4, 10, 30, 100 replicas over real loopback TCP (in
+//! 100; each validation the reveal transaction of a commit-then-reveal validation,
+//! with a realistic statement and a 1,536-byte proof; the k commitments are made
+//! during setup), for n = 4, 10, 30, 100 replicas over real loopback TCP (in
 //! this process up to n = 30; above, spread over `ZKPOT_BENCH_PROCS` = 4 child
 //! processes of this binary, because a full mesh of 100 replicas needs more sockets
 //! than one process may open here); median and p95 over RUNS runs. For in-process
@@ -78,7 +79,16 @@ fn genesis() -> Genesis {
     Genesis {
         params: Params::default(),
         allocations,
+        verifying_keys: zkpot_ledger::demo::stand_in_keys(SHAPE),
+        development_network: true,
     }
+}
+
+/// Validator `i`'s commitment salt.
+fn vsalt(i: usize) -> Bytes32 {
+    let mut b = [0x5au8; 32];
+    b[..8].copy_from_slice(&(i as u64).to_be_bytes());
+    Bytes32(b)
 }
 
 fn model(r: usize) -> Bytes32 {
@@ -101,17 +111,18 @@ fn statement(r: usize) -> Statement {
     }
 }
 
-fn spec(now: u64, training_ms: u64) -> OrderSpec {
+fn spec(now: u64, training_ms: u64, validation_ms: u64) -> OrderSpec {
     OrderSpec {
         reward: 1000,
         shape_id: SHAPE.into(),
         dataset_commitment: Bytes32([0x22; 32]),
         samples: SAMPLES,
         training_deadline: now + training_ms,
-        validation_deadline: now + training_ms + 3_600_000,
-        challenge_deadline: now + training_ms + 7_200_000,
+        validation_deadline: now + training_ms + validation_ms,
+        reveal_deadline: now + training_ms + validation_ms + 3_600_000,
+        challenge_deadline: now + training_ms + validation_ms + 7_200_000,
         mode: Mode::Optimistic,
-        min_validator_stake: 10,
+        min_validator_stake: 50,
         score_function: Default::default(),
     }
 }
@@ -124,7 +135,7 @@ struct Signer {
 impl Signer {
     fn sign(&mut self, seed: &str, body: TxBody) -> SignedTx {
         let n = self.nonces.entry(seed.to_string()).or_insert(0);
-        let tx = SignedTx::sign(&signing_key_from_seed(seed), *n, body);
+        let tx = SignedTx::sign(&signing_key_from_seed(seed), genesis().network_id(), *n, body);
         *n += 1;
         tx
     }
@@ -544,10 +555,22 @@ async fn bench_n(
     // setup round takes seconds, so the window scales with the measured round
     // (a fixed 2 s window made every order of the n = 100 run fail its deadline).
     let round_ms = t_setup.elapsed().as_millis() as u64;
+    // Validation commitments of every run are made in setup, one batch of k per run,
+    // after the claims are revealed. Time one batch of MAX_K commitments first (refused:
+    // no such order; same signatures and consensus), so the commitment window fits this
+    // machine and n without a long idle wait (the wait is setup, not measured).
+    let probe: Vec<SignedTx> = (0..MAX_K)
+        .map(|i| s.sign(&validator_seed(i), TxBody::ValidateCommit { order: u64::MAX, claim: 0, commitment: Bytes32([0; 32]), stake: 50 }))
+        .collect();
+    let t_probe = Instant::now();
+    client.submit_raw(Op::Batch(probe).encode()).await.unwrap();
+    let batch_ms = t_probe.elapsed().as_millis() as u64;
+    // twice the probe per batch, plus slack for a busy machine
+    let validation_ms = 2_000u64.max(8 * round_ms) + 2_000 + 2 * batch_ms.max(round_ms) * total_runs as u64;
     let now = ledger_time(&mut client).await.unwrap();
     let training_ms = 2_000u64.max(8 * round_ms);
     let orders: Vec<SignedTx> = (0..total_runs)
-        .map(|_| s.sign("bench/requester", TxBody::PutOrder(spec(now, training_ms))))
+        .map(|_| s.sign("bench/requester", TxBody::PutOrder(spec(now, training_ms, validation_ms))))
         .collect();
     let first_order = 1u64;
     check_batch(&client.submit_raw(Op::Batch(orders).encode()).await.unwrap());
@@ -591,6 +614,30 @@ async fn bench_n(
             .unwrap(),
     );
     assert_eq!(revealed, total_runs, "setup reveals");
+    // Commit every run's k validations (validation ids follow in commit order).
+    let network = genesis().network_id();
+    let mut validation_ids: Vec<Vec<u64>> = Vec::new();
+    let mut next_validation = 1u64;
+    let mut r = 0usize;
+    for &k in ks {
+        for _ in 0..runs + warmup {
+            let (order, claim, st) = (first_order + r as u64, 1 + r as u64, statement(r));
+            let proof = FakeSnarkChecker::prove(&st, PROOF_BYTES);
+            let commits: Vec<SignedTx> = (0..k)
+                .map(|i| {
+                    let v = account_of(&signing_key_from_seed(&validator_seed(i)));
+                    let commitment = zkpot_ledger::validation::validation_commitment(&network, &v, order, claim, &st, &proof, &vsalt(i));
+                    s.sign(&validator_seed(i), TxBody::ValidateCommit { order, claim, commitment, stake: 50 })
+                })
+                .collect();
+            let ok = check_batch(&client.submit_raw(Op::Batch(commits).encode()).await.unwrap());
+            assert_eq!(ok, k, "setup validation commitments");
+            validation_ids.push((next_validation..next_validation + k as u64).collect());
+            next_validation += k as u64;
+            r += 1;
+        }
+    }
+    wait_until(&mut client, now + training_ms + validation_ms).await.unwrap();
     eprintln!("n={n}: setup done at {:.1}s", t0.elapsed().as_secs_f64());
 
     // Table 4: one request = 1 new order + k validations of a prepared claim.
@@ -605,16 +652,16 @@ async fn bench_n(
             let claim = 1 + r as u64; // claim ids follow order ids one to one here
             let st = statement(r);
             let proof = FakeSnarkChecker::prove(&st, PROOF_BYTES);
-            let mut txs = vec![s.sign("bench/requester", TxBody::PutOrder(spec(now, 60_000)))];
-            for i in 0..k {
+            let mut txs = vec![s.sign("bench/requester", TxBody::PutOrder(spec(now, 60_000, 60_000)))];
+            let _ = (order, claim);
+            for (i, &validation) in validation_ids[r].iter().enumerate().take(k) {
                 txs.push(s.sign(
                     &validator_seed(i),
-                    TxBody::Validate {
-                        order,
-                        claim,
+                    TxBody::ValidateReveal {
+                        validation,
                         statement: st.clone(),
                         proof: proof.clone(),
-                        stake: 10,
+                        salt: vsalt(i),
                     },
                 ));
             }
@@ -683,6 +730,7 @@ async fn bench_n(
                         .with_timeouts(Duration::from_secs(10), Duration::from_secs(60));
                     let key = signing_key_from_seed(&seed);
                     let to = account_of(&signing_key_from_seed("bench/sink"));
+                    let network = genesis().network_id();
                     // Warm the connections (not timed), then start together.
                     ledger_time(&mut l).await.unwrap();
                     barrier.wait().await;
@@ -692,7 +740,7 @@ async fn bench_n(
                     while start.elapsed().as_secs_f64() < secs {
                         let txs: Vec<SignedTx> = (0..per_request as u64)
                             .map(|i| {
-                                SignedTx::sign(&key, nonce + i, TxBody::Transfer { to, amount: 1 })
+                                SignedTx::sign(&key, network, nonce + i, TxBody::Transfer { to, amount: 1 })
                             })
                             .collect();
                         let op = if per_request == 1 {

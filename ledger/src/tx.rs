@@ -1,7 +1,9 @@
 //! Transactions (postcard-encoded, so enums are externally tagged): the signed operations that change PoT state, the read-only queries,
 //! and `Op`, the bytes a PBFT client submits (postcard with a version byte). Every
 //! transaction is signed by its account's ed25519 key over
-//! `TX_DOMAIN || postcard(signer, nonce, body)`; the state machine verifies it.
+//! `TX_DOMAIN || postcard(network, signer, nonce, body)`, where `network` is the genesis
+//! digest of the network it is meant for; the state machine verifies the signature and
+//! refuses a transaction signed for another network.
 
 use crate::account::Role;
 use crate::bytes32::Bytes32;
@@ -12,9 +14,10 @@ use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use serde::{Deserialize, Serialize};
 
 /// Domain separator for transaction signatures.
-pub const TX_DOMAIN: &[u8] = b"zkpot-ledger/tx/v1";
-/// Version byte in front of every encoded `Op`.
-pub const OP_VERSION: u8 = 2;
+pub const TX_DOMAIN: &[u8] = b"zkpot-ledger/tx/v2";
+/// Version byte in front of every encoded `Op` (3: network id in transactions,
+/// commit-then-reveal validations).
+pub const OP_VERSION: u8 = 3;
 
 /// What a transaction does.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -36,13 +39,22 @@ pub enum TxBody {
         model_commitment: Bytes32,
         salt: Bytes32,
     },
-    /// Validate a revealed claim with a statement and proof, escrowing a stake.
-    Validate {
+    /// Commit to a validation of a revealed claim, escrowing a stake, before the
+    /// validation deadline: `commitment` is
+    /// [`crate::validation::validation_commitment`].
+    ValidateCommit {
         order: u64,
         claim: u64,
+        commitment: Bytes32,
+        stake: u64,
+    },
+    /// Reveal a committed validation (statement, proof, salt) between the validation
+    /// and reveal deadlines; only the committing account can.
+    ValidateReveal {
+        validation: u64,
         statement: Statement,
         proof: Vec<u8>,
-        stake: u64,
+        salt: Bytes32,
     },
     /// Challenge a validation, escrowing a stake; resolved at once.
     Challenge { validation: u64, stake: u64 },
@@ -60,7 +72,8 @@ impl TxBody {
             Self::PutOrder(_) => "put_order",
             Self::ClaimCommit { .. } => "claim_commit",
             Self::ClaimReveal { .. } => "claim_reveal",
-            Self::Validate { .. } => "validate",
+            Self::ValidateCommit { .. } => "validate_commit",
+            Self::ValidateReveal { .. } => "validate_reveal",
             Self::Challenge { .. } => "challenge",
             Self::Finalize { .. } => "finalize",
         }
@@ -70,6 +83,8 @@ impl TxBody {
 /// A signed transaction.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignedTx {
+    /// The network it is signed for (genesis digest).
+    pub network: Bytes32,
     /// The account's ed25519 public key.
     pub signer: Bytes32,
     /// Must equal the account's current nonce.
@@ -82,6 +97,7 @@ pub struct SignedTx {
 
 #[derive(Serialize)]
 struct SigningPayload<'a> {
+    network: &'a Bytes32,
     signer: &'a Bytes32,
     nonce: u64,
     body: &'a TxBody,
@@ -89,11 +105,12 @@ struct SigningPayload<'a> {
 
 impl SignedTx {
     /// The bytes that are signed.
-    pub fn signing_bytes(signer: &Bytes32, nonce: u64, body: &TxBody) -> Vec<u8> {
+    pub fn signing_bytes(network: &Bytes32, signer: &Bytes32, nonce: u64, body: &TxBody) -> Vec<u8> {
         let mut out = TX_DOMAIN.to_vec();
         // Serializing plain data into a Vec cannot fail; fall back to empty on the
         // impossible error rather than panic (verification would then fail).
         if let Ok(p) = postcard::to_allocvec(&SigningPayload {
+            network,
             signer,
             nonce,
             body,
@@ -103,11 +120,12 @@ impl SignedTx {
         out
     }
 
-    /// Signs `body` with `key` at `nonce`.
-    pub fn sign(key: &SigningKey, nonce: u64, body: TxBody) -> Self {
+    /// Signs `body` with `key` at `nonce` for the network `network` (its genesis digest).
+    pub fn sign(key: &SigningKey, network: Bytes32, nonce: u64, body: TxBody) -> Self {
         let signer = Bytes32(key.verifying_key().to_bytes());
-        let sig = key.sign(&Self::signing_bytes(&signer, nonce, &body));
+        let sig = key.sign(&Self::signing_bytes(&network, &signer, nonce, &body));
         Self {
+            network,
             signer,
             nonce,
             body,
@@ -129,39 +147,34 @@ impl SignedTx {
             .as_slice()
             .try_into()
             .map_err(|_| Reject::BadSignature)?;
-        Ok((key, Self::signing_bytes(&self.signer, self.nonce, &self.body), Signature::from_bytes(&sig_bytes)))
+        Ok((key, Self::signing_bytes(&self.network, &self.signer, self.nonce, &self.body), Signature::from_bytes(&sig_bytes)))
     }
 }
 
 /// What one signature check needs: the key, the signed bytes and the signature.
 type SigParts = (VerifyingKey, Vec<u8>, Signature);
 
-/// The signature checks of a batch of transactions, in order: one Ed25519 batch
-/// verification over all well-formed ones (about a third of the cost of checking them
-/// one by one for 100 transactions), and only if that fails, [`SignedTx::verify`] on each.
-///
-/// Deterministic on every replica: the batch's random coefficients come from a
-/// transcript of its own keys, messages and signatures (ed25519-dalek), so the same
-/// transactions get the same answers everywhere. Batch acceptance can differ from
-/// strict verification only for a signature its own signer crafted with a torsion
-/// component (it cannot forge anyone else's), and weak (small-order) keys are never
-/// batched, so they are refused exactly as [`SignedTx::verify`] refuses them.
+/// The signature checks of a batch of transactions, in order: one batch equation over
+/// all well-formed ones and, only if that fails, each on its own, under the single
+/// acceptance rule of [`zkpot_pbft::sigcheck`] (cofactored Ed25519, canonical `s`,
+/// small-order keys refused). A transaction's answer never depends on the other
+/// transactions of its batch, so replicas cannot be split by a signature crafted with
+/// a torsion component. It equals strict verification's answer for every signature
+/// except those whose own signer added torsion to `R` (accepted here, refused by
+/// `verify_strict`).
 pub fn verify_all(txs: &[SignedTx]) -> Vec<Result<(), Reject>> {
     let parts: Vec<Result<SigParts, Reject>> = txs.iter().map(SignedTx::parts).collect();
-    let batchable: Vec<&SigParts> =
-        parts.iter().filter_map(|p| p.as_ref().ok()).filter(|(k, _, _)| !k.is_weak()).collect();
-    let all_batchable = batchable.len() == txs.len();
-    if all_batchable && batchable.len() >= 2 {
-        let msgs: Vec<&[u8]> = batchable.iter().map(|(_, m, _)| m.as_slice()).collect();
-        let sigs: Vec<Signature> = batchable.iter().map(|(_, _, s)| *s).collect();
-        let keys: Vec<VerifyingKey> = batchable.iter().map(|(k, _, _)| *k).collect();
-        if ed25519_dalek::verify_batch(&msgs, &sigs, &keys).is_ok() {
-            return vec![Ok(()); txs.len()];
-        }
-    }
+    // One acceptance rule for every signature, alone or batched (zkpot_pbft::sigcheck:
+    // cofactored, small-order keys refused): a transaction's answer never depends on
+    // the others in its batch.
+    let items: Vec<(&VerifyingKey, &[u8], &Signature)> =
+        parts.iter().filter_map(|p| p.as_ref().ok()).map(|(k, m, s)| (k, m.as_slice(), s)).collect();
+    let mut answers = zkpot_pbft::sigcheck::verify_each(&items).into_iter();
     parts
         .into_iter()
-        .map(|p| p.and_then(|(key, msg, sig)| key.verify_strict(&msg, &sig).map_err(|_| Reject::BadSignature)))
+        .map(|p| {
+            p.and_then(|_| if answers.next() == Some(true) { Ok(()) } else { Err(Reject::BadSignature) })
+        })
         .collect()
 }
 
@@ -229,8 +242,11 @@ mod tests {
     #[test]
     fn sign_verify_and_tamper() {
         let k = signing_key_from_seed("alice");
-        let tx = SignedTx::sign(&k, 3, TxBody::Finalize { order: 1 });
+        let tx = SignedTx::sign(&k, Bytes32([7; 32]), 3, TxBody::Finalize { order: 1 });
         tx.verify().unwrap();
+        let mut bad = tx.clone();
+        bad.network = Bytes32([8; 32]);
+        assert_eq!(bad.verify(), Err(Reject::BadSignature), "the network id is signed");
         let mut bad = tx.clone();
         bad.nonce = 4;
         assert_eq!(bad.verify(), Err(Reject::BadSignature));
@@ -250,7 +266,7 @@ mod tests {
     #[test]
     fn batch_checks_equal_one_by_one_checks() {
         let txs: Vec<SignedTx> = (0..6)
-            .map(|i| SignedTx::sign(&signing_key_from_seed(&format!("v{i}")), i, TxBody::Finalize { order: i }))
+            .map(|i| SignedTx::sign(&signing_key_from_seed(&format!("v{i}")), Bytes32::default(), i, TxBody::Finalize { order: i }))
             .collect();
         assert_eq!(verify_all(&txs), vec![Ok(()); 6]);
         assert_eq!(verify_all(&txs[..1]), vec![Ok(())]);

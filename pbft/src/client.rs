@@ -50,6 +50,11 @@ impl ClientCore {
         self.id
     }
 
+    /// The timestamp of the request waiting for replies, if any.
+    pub fn outstanding_timestamp(&self) -> Option<u64> {
+        self.outstanding.as_ref().map(|r| r.body.timestamp)
+    }
+
     /// True while a request waits for f+1 replies.
     pub fn busy(&self) -> bool {
         self.outstanding.is_some()

@@ -79,10 +79,25 @@ impl ClusterConfig {
             .collect()
     }
 
+    /// Size of a quorum, `n - f` ([`quorum`]).
+    pub fn quorum(&self) -> usize {
+        quorum(self.n(), self.f)
+    }
+
     /// Primary of view `v` (§4.1).
     pub fn primary(&self, v: View) -> ReplicaId {
         primary_of(v, self.n())
     }
+}
+
+/// Size of every quorum: prepared certificates (the pre-prepare plus `quorum - 1`
+/// prepares), commit certificates, stable-checkpoint proofs and the view-changes of a
+/// new-view. With `n = 3f+1` this is the paper's `2f+1`; for any `n >= 3f+1` it is
+/// `n - f`, so that any two quorums share at least `2(n-f) - n = n - 2f >= f+1`
+/// replicas, at least one of them correct (with `2f+1` and `n = 5, f = 1` two
+/// quorums of 3 could share a single, faulty replica). See `docs/pbft.md`.
+pub fn quorum(n: usize, f: usize) -> usize {
+    n.saturating_sub(f)
 }
 
 /// Primary of view `v` in a cluster of `n` replicas.
@@ -112,6 +127,42 @@ pub struct Params {
     pub status_interval_ms: u64,
     /// Client retransmission timeout (broadcast to all replicas on expiry).
     pub client_retry_ms: u64,
+    /// How far (ms) a pre-prepare's batch time may be ahead of a backup's own clock.
+    /// Backups refuse a pre-prepare whose time is not above the previous batch's or
+    /// is further ahead than this, and change views if the primary does not make
+    /// progress otherwise; so a committed time is never more than this ahead of some
+    /// correct replica's clock.
+    #[serde(default = "default_skew")]
+    pub max_clock_skew_ms: u64,
+    /// Largest operation a request may carry (bytes). Bigger requests are refused at
+    /// ingress (the runtime answers the client with a rejection) and a pre-prepare
+    /// holding one is refused by backups.
+    #[serde(default = "default_max_request")]
+    pub max_request_bytes: usize,
+    /// Largest total of operation bytes in one batch; the primary stops filling a
+    /// batch before it, backups refuse a pre-prepare above it.
+    #[serde(default = "default_max_batch_bytes")]
+    pub max_batch_bytes: usize,
+    /// Most clients with a request waiting at one replica; requests of further
+    /// clients are dropped until some execute (the client retransmits).
+    #[serde(default = "default_max_pending")]
+    pub max_pending_clients: usize,
+}
+
+fn default_max_pending() -> usize {
+    4096
+}
+
+fn default_skew() -> u64 {
+    5_000
+}
+fn default_max_request() -> usize {
+    256 << 10
+}
+fn default_max_batch_bytes() -> usize {
+    // A new-view re-proposes up to log_window batches; with L = 256 and the
+    // certificates of n = 100 replicas it must still fit one frame (`crate::limits`).
+    384 << 10
 }
 
 impl Default for Params {
@@ -129,6 +180,10 @@ impl Default for Params {
             view_change_timeout_max_ms: 64_000,
             status_interval_ms: 300,
             client_retry_ms: 1000,
+            max_clock_skew_ms: default_skew(),
+            max_request_bytes: default_max_request(),
+            max_batch_bytes: default_max_batch_bytes(),
+            max_pending_clients: default_max_pending(),
         }
     }
 }
@@ -142,6 +197,9 @@ impl Params {
         }
         if self.max_batch == 0 || self.max_in_flight == 0 {
             return Err(PbftError::Config("max_batch and max_in_flight must be > 0".into()));
+        }
+        if self.max_request_bytes == 0 || self.max_batch_bytes < self.max_request_bytes {
+            return Err(PbftError::Config("need 0 < max_request_bytes <= max_batch_bytes".into()));
         }
         Ok(())
     }
@@ -168,6 +226,7 @@ impl ReplicaConfig {
     pub fn load(path: &std::path::Path) -> Result<Self> {
         let c: ReplicaConfig = serde_json::from_str(&std::fs::read_to_string(path)?)?;
         c.params.validate()?;
+        crate::limits::check(c.cluster.n(), c.cluster.f, &c.params)?;
         c.signing_key()?;
         Ok(c)
     }

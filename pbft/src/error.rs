@@ -41,6 +41,9 @@ pub enum PbftError {
     /// JSON (configuration files).
     #[error("json: {0}")]
     Json(#[from] serde_json::Error),
+    /// f+1 replicas refused the request at ingress (too large, ...).
+    #[error("refused by f+1 replicas: {0}")]
+    Rejected(String),
     /// The client gave up waiting for f+1 matching replies.
     #[error("timed out waiting for f+1 matching replies")]
     Timeout,

@@ -81,7 +81,7 @@ pub enum PersistOp {
     Accepted(Signed<PrePrepare>),
     /// A prepared certificate (P set entry, kept across view changes).
     Prepared(PreparedCert),
-    /// A committed entry (2f+1 commits); re-executed after a restart.
+    /// A committed entry (`n - f` commits); re-executed after a restart.
     Committed(CommittedEntry),
     /// The last executed sequence number.
     Executed(SeqNo),
@@ -91,7 +91,7 @@ pub enum PersistOp {
     /// A new stable checkpoint with its snapshot; everything at or below
     /// `proof.seq` may be discarded.
     Stable {
-        /// Proof (2f+1 checkpoint messages).
+        /// Proof (`n - f` checkpoint messages).
         proof: CheckpointProof,
         /// Snapshot whose SHA-256 is `proof.digest`.
         snapshot: Vec<u8>,

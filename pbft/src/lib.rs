@@ -6,6 +6,10 @@
 //! - [`app`]: the [`App`] trait the replicated service implements, and [`ExecCtx`].
 //! - [`types`], [`message`], [`crypto`]: identifiers, the signed protocol
 //!   messages, Ed25519 signing and key derivation.
+//! - [`sigcheck`]: the one Ed25519 acceptance rule (cofactored, batchable), also
+//!   used by the ledger for transaction signatures.
+//! - [`limits`]: worst-case message sizes; parameters whose new-view could exceed
+//!   one frame are refused.
 //! - [`verify`]: checks every signature (batch-verified) and stateless rule of an
 //!   incoming message; the core only accepts [`verify::Verified`] messages.
 //! - [`replica`]: the pure protocol core, [`Replica::handle`]`(now, Event) ->
@@ -42,9 +46,11 @@ pub mod config;
 pub mod crypto;
 pub mod error;
 pub mod event;
+pub mod limits;
 pub mod message;
 pub mod net;
 pub mod replica;
+pub mod sigcheck;
 pub mod storage;
 pub mod types;
 pub mod verify;

@@ -104,27 +104,27 @@ pub struct Checkpoint {
     pub replica: ReplicaId,
 }
 
-/// A prepared certificate: a pre-prepare and 2f matching prepares from distinct
-/// backups (an element of the P set of §4.4).
+/// A prepared certificate: a pre-prepare and `n - f - 1` matching prepares from
+/// distinct backups (an element of the P set of §4.4).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PreparedCert {
     /// The pre-prepare (signed by the primary of its view).
     pub pre_prepare: Signed<PrePrepare>,
-    /// 2f prepares matching it.
+    /// `n - f - 1` prepares matching it.
     pub prepares: Vec<Signed<Prepare>>,
 }
 
-/// A committed entry: a pre-prepare and 2f+1 matching commits. Self-certifying, so
+/// A committed entry: a pre-prepare and `n - f` matching commits. Self-certifying, so
 /// a lagging replica can take it from a single peer (state transfer).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CommittedEntry {
     /// The pre-prepare.
     pub pre_prepare: Signed<PrePrepare>,
-    /// 2f+1 commits matching it.
+    /// `n - f` commits matching it.
     pub commits: Vec<Signed<Commit>>,
 }
 
-/// A stable-checkpoint proof: 2f+1 matching checkpoint messages (empty for the
+/// A stable-checkpoint proof: `n - f` matching checkpoint messages (empty for the
 /// genesis checkpoint at seq 0).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CheckpointProof {
@@ -132,7 +132,7 @@ pub struct CheckpointProof {
     pub seq: SeqNo,
     /// State digest.
     pub digest: Digest,
-    /// 2f+1 checkpoint messages (empty when `seq == 0`).
+    /// `n - f` checkpoint messages (empty when `seq == 0`).
     pub messages: Vec<Signed<Checkpoint>>,
 }
 
@@ -208,7 +208,7 @@ impl Signed<ViewChange> {
 pub struct NewView {
     /// The new view.
     pub view: View,
-    /// 2f+1 view-change messages for `view` (V).
+    /// `n - f` view-change messages for `view` (V).
     pub view_changes: Vec<Signed<ViewChange>>,
     /// Pre-prepares for `view` computed from V (O).
     pub pre_prepares: Vec<Signed<PrePrepare>>,
@@ -247,13 +247,60 @@ pub struct StateReply {
     pub to: ReplicaId,
 }
 
-/// First frame a replica sends on each connection it opens to a peer, so the
-/// peer knows the connection carries replica traffic (client replies are never
-/// routed to it). Carries no protocol meaning; the core ignores it.
+/// A replica's answer to the [`Challenge`] that opens every connection it makes to a
+/// peer: it proves the connection carries replica traffic (client replies are never
+/// routed to it, and its frames may be up to the replica frame limit instead of the
+/// client one). Signed over the acceptor's fresh nonce, so a recorded hello cannot be
+/// replayed on another connection. Carries no protocol meaning; the core ignores it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Hello {
     /// Sender.
     pub replica: ReplicaId,
+    /// The nonce of the acceptor's challenge on this connection.
+    pub nonce: [u8; 32],
+}
+
+/// First frame the acceptor of a connection sends (unsigned): the nonce a replica
+/// must sign in its [`Hello`]. Clients ignore it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Challenge {
+    /// Fresh, unpredictable per connection.
+    pub nonce: [u8; 32],
+}
+
+/// Why a replica's runtime refused input from a connection (sent back, unsigned, so
+/// the sender learns what went wrong; a client gives up only when f+1 replicas say so).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Rejection {
+    /// A frame above the connection's limit (bytes); the connection is closed.
+    FrameTooLarge {
+        /// The limit.
+        limit: u64,
+    },
+    /// A request whose operation is above `max_request_bytes`.
+    RequestTooLarge {
+        /// The limit.
+        limit: u64,
+        /// The client's timestamp of the refused request.
+        timestamp: u64,
+    },
+    /// Too many connections from this address; the connection is closed.
+    TooManyConnections {
+        /// The limit per address.
+        limit: u64,
+    },
+}
+
+impl std::fmt::Display for Rejection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Rejection::FrameTooLarge { limit } => write!(f, "frame larger than the limit of {limit} bytes"),
+            Rejection::RequestTooLarge { limit, timestamp } => {
+                write!(f, "request {timestamp}: operation larger than the limit of {limit} bytes")
+            }
+            Rejection::TooManyConnections { limit } => write!(f, "more than {limit} connections from one address"),
+        }
+    }
 }
 
 /// Everything that travels on the wire.
@@ -281,6 +328,10 @@ pub enum Message {
     StateReply(Signed<StateReply>),
     /// Connection set-up between replicas.
     Hello(Signed<Hello>),
+    /// Connection set-up: the acceptor's nonce.
+    Challenge(Challenge),
+    /// Input refused at ingress (runtime to sender).
+    Rejected(Rejection),
 }
 
 impl Message {
@@ -298,6 +349,8 @@ impl Message {
             Message::FetchState(_) => "fetch-state",
             Message::StateReply(_) => "state-reply",
             Message::Hello(_) => "hello",
+            Message::Challenge(_) => "challenge",
+            Message::Rejected(_) => "rejected",
         }
     }
 }
@@ -358,4 +411,4 @@ impl Signable for ViewChange {
 signable!(NewView, b"pbft/new-view/v1", |s| Signer::Replica(s.primary));
 signable!(FetchState, b"pbft/fetch-state/v1", |s| Signer::Replica(s.replica));
 signable!(StateReply, b"pbft/state-reply/v1", |s| Signer::Replica(s.replica));
-signable!(Hello, b"pbft/hello/v1", |s| Signer::Replica(s.replica));
+signable!(Hello, b"pbft/hello/v2", |s| Signer::Replica(s.replica));

@@ -6,8 +6,9 @@
 //! certificates and checkpoint proofs inside view-changes, view-changes inside
 //! new-views, commit certificates in state transfer) and the structural rules that
 //! need no replica state (quorum sizes, distinct senders, matching digests,
-//! primary of the view). Several signatures are checked together with Ed25519
-//! batch verification. Only a [`Verified`] message can be fed to the core.
+//! primary of the view). Several signatures are checked together with one batch
+//! equation, under the acceptance rule of [`crate::sigcheck`] (cofactored, so a batch
+//! never answers differently from a check alone). Only a [`Verified`] message can be fed to the core.
 //!
 //! An optional cache remembers signatures that verified (keyed by SHA-256 of
 //! key, message and signature), so certificates that embed messages already seen
@@ -57,22 +58,18 @@ fn check_sigs(sigs: &[Pending]) -> Result<()> {
     check_refs(&sigs.iter().collect::<Vec<_>>())
 }
 
-/// Verify signatures (cached ones were already left out by `push`): one alone
-/// with strict verification, several with one batch verification.
+/// Verify signatures (cached ones were already left out by `push`) under the one
+/// rule of [`crate::sigcheck`]: batched when there are several, and the answer for
+/// each signature never depends on which others share its batch.
 fn check_refs(todo: &[&Pending]) -> Result<()> {
-    match todo {
-        [] => Ok(()),
-        [one] => one
-            .key
-            .verify_strict(&one.bytes, &one.sig)
-            .map_err(|_| PbftError::BadSignature("signature does not verify")),
-        _ => {
-            let msgs: Vec<&[u8]> = todo.iter().map(|p| p.bytes.as_slice()).collect();
-            let sigs: Vec<Signature> = todo.iter().map(|p| p.sig).collect();
-            let keys: Vec<VerifyingKey> = todo.iter().map(|p| p.key).collect();
-            ed25519_dalek::verify_batch(&msgs, &sigs, &keys)
-                .map_err(|_| PbftError::BadSignature("batch does not verify"))
-        }
+    let items: Vec<(&VerifyingKey, &[u8], &Signature)> =
+        todo.iter().map(|p| (&p.key, p.bytes.as_slice(), &p.sig)).collect();
+    if crate::sigcheck::verify_each(&items).iter().all(|ok| *ok) {
+        Ok(())
+    } else if todo.len() == 1 {
+        Err(PbftError::BadSignature("signature does not verify"))
+    } else {
+        Err(PbftError::BadSignature("batch does not verify"))
     }
 }
 
@@ -94,7 +91,7 @@ impl Verifier {
     }
 
     fn quorum(&self) -> usize {
-        2 * self.f + 1
+        crate::config::quorum(self.n(), self.f)
     }
 
     /// Check `msg`; on success it may be handed to [`crate::Replica::handle`].
@@ -175,6 +172,8 @@ impl Verifier {
             Message::ViewChange(s) => self.view_change(s, sigs),
             Message::NewView(s) => self.new_view(s, sigs),
             Message::StateReply(s) => self.state_reply(s, sigs),
+            // Unsigned runtime-to-peer notes; the core ignores them.
+            Message::Challenge(_) | Message::Rejected(_) => Ok(()),
         }
     }
 
@@ -270,7 +269,7 @@ impl Verifier {
             self.push(m, out)?;
         }
         if senders.len() < self.quorum() || senders.len() != p.messages.len() {
-            return Err(PbftError::Invalid("checkpoint proof needs 2f+1 distinct senders"));
+            return Err(PbftError::Invalid("checkpoint proof needs n-f distinct senders"));
         }
         Ok(())
     }
@@ -292,8 +291,8 @@ impl Verifier {
             senders.insert(b.replica);
             self.push(p, out)?;
         }
-        if senders.len() < 2 * self.f || senders.len() != c.prepares.len() {
-            return Err(PbftError::Invalid("prepared certificate needs 2f distinct prepares"));
+        if senders.len() + 1 < self.quorum() || senders.len() != c.prepares.len() {
+            return Err(PbftError::Invalid("prepared certificate needs n-f-1 distinct prepares"));
         }
         Ok(())
     }
@@ -311,7 +310,7 @@ impl Verifier {
             self.push(m, out)?;
         }
         if senders.len() < self.quorum() || senders.len() != c.commits.len() {
-            return Err(PbftError::Invalid("commit certificate needs 2f+1 distinct commits"));
+            return Err(PbftError::Invalid("commit certificate needs n-f distinct commits"));
         }
         Ok(())
     }
@@ -333,7 +332,7 @@ impl Verifier {
         Ok(())
     }
 
-    /// §4.4: 2f+1 distinct valid view-changes for this view, O signed by the new
+    /// §4.4: n-f distinct valid view-changes for this view, O signed by the new
     /// primary. That O is the right one is checked by the core (it recomputes it).
     fn new_view(&self, s: &Signed<NewView>, out: &mut Vec<Pending>) -> Result<()> {
         let nv = &s.body;
@@ -350,7 +349,7 @@ impl Verifier {
             self.view_change(vc, out)?;
         }
         if senders.len() < self.quorum() || senders.len() != nv.view_changes.len() {
-            return Err(PbftError::Invalid("new-view needs 2f+1 distinct view-changes"));
+            return Err(PbftError::Invalid("new-view needs n-f distinct view-changes"));
         }
         for pp in &nv.pre_prepares {
             if pp.body.view != nv.view {

@@ -2,16 +2,22 @@
 //!
 //! No tokio and no real time: a discrete-event network that drops, delays,
 //! reorders, duplicates and partitions; replicas that crash (possibly between
-//! persisting and sending) and restart from their simulated disk; up to f
-//! Byzantine replicas (equivocating primary, silent); an adversary that forges
-//! signatures, tampers with bodies and replays old messages. After the fault
-//! phase the network heals and every client request must complete.
+//! persisting and sending) and restart from their simulated disk; clusters of
+//! n = 4, 5, 6, 7 and 10 replicas; one Byzantine replica per run (equivocating
+//! primary, silent, lying voter, a twin running with the same key on the other
+//! side of the network (Twins), a skewed or frozen clock, a primary padding its
+//! batches with oversized requests); an adversary that forges signatures, tampers
+//! with bodies, replays old (stale-view) messages and injects oversized requests.
+//! After the fault phase the network heals and every client request must complete.
 //!
-//! Checked: no two honest replicas commit different batches at one sequence
-//! number, honest checkpoint digests agree, no request executes twice, forged
-//! messages are never accepted, and liveness after healing.
+//! Checked on every run: no two honest replicas commit different batches at one
+//! sequence number, honest checkpoint digests agree and honest replicas at the same
+//! sequence number hold the same state, no request executes twice, forged messages
+//! are never accepted, no committed batch time is more than `max_clock_skew_ms`
+//! ahead of the true clock, no oversized request is ever committed, and liveness
+//! after healing.
 //!
-//! `PBFT_SIM_SEEDS=N` sets the number of seeds (default 2000, split over two
+//! `PBFT_SIM_SEEDS=N` sets the number of seeds (default 800, split over two
 //! tests), `PBFT_SIM_FIRST_SEED` the first one; `PBFT_SEED=S` replays one seed
 //! (`PBFT_TRACE=1` prints every event).
 
@@ -25,8 +31,8 @@ use ed25519_dalek::SigningKey;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use zkpot_pbft::client::{ClientAction, ClientCore};
-use zkpot_pbft::crypto::Signed;
-use zkpot_pbft::message::{Batch, Message, PrePrepare};
+use zkpot_pbft::crypto::{client_id, Signed};
+use zkpot_pbft::message::{Batch, Message, PrePrepare, Request};
 use zkpot_pbft::{
     Action, ClusterConfig, Digest, Event, Params, PersistOp, PersistedState, Replica, ReplicaId, SeqNo, TimerId,
     Verifier,
@@ -54,7 +60,28 @@ enum Byz {
     /// Runs the protocol but sends half its peers prepares, commits and
     /// checkpoints with wrong digests (validly signed with its own key).
     Liar(ReplicaId),
+    /// Two honest instances share this replica's key (Twins, DiemBFT): each message
+    /// for it reaches one, the other or both; both send as it.
+    Twins(ReplicaId),
+    /// Its clock is far ahead (as primary it proposes far-future times).
+    Skewed(ReplicaId),
+    /// Its clock never moves.
+    Frozen(ReplicaId),
+    /// As primary it adds an oversized request to every batch.
+    Bloat(ReplicaId),
 }
+
+impl Byz {
+    fn who(self) -> Option<ReplicaId> {
+        match self {
+            Byz::None => None,
+            Byz::Silent(b) | Byz::Equivocate(b) | Byz::Liar(b) | Byz::Twins(b) | Byz::Skewed(b) | Byz::Frozen(b) | Byz::Bloat(b) => Some(b),
+        }
+    }
+}
+
+/// How far ahead a skewed clock runs (far beyond any allowed skew).
+const SKEW_MS: u64 = 50_000_000;
 
 struct SimClient {
     core: ClientCore,
@@ -104,8 +131,8 @@ const MAX_TIME_MS: u64 = 120_000;
 impl Sim {
     fn new(seed: u64) -> Self {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        let f = if rng.gen_bool(0.15) { 2 } else { 1 };
-        let n = 3 * f + 1;
+        let n = [4usize, 5, 6, 7, 10][rng.gen_range(0..5)];
+        let f = (n - 1) / 3;
         let keys = replica_keys(n);
         let addr = "127.0.0.1:1".parse().unwrap();
         let cluster = ClusterConfig::new(f, keys.iter().map(|k| (addr, k.verifying_key())).collect());
@@ -118,16 +145,32 @@ impl Sim {
             view_change_timeout_max_ms: 3_200,
             status_interval_ms: 100,
             client_retry_ms: 500,
+            max_clock_skew_ms: 1_000,
+            max_request_bytes: 64,
+            max_batch_bytes: 160,
+            ..Params::default()
         };
-        let byz = match rng.gen_range(0..5) {
+        // Mostly the primary of view 0 (where most of the ordering happens).
+        let who = if rng.gen_bool(0.6) { 0 } else { rng.gen_range(0..n as u32) };
+        let byz = match rng.gen_range(0..11) {
             0 => Byz::None,
-            1 => Byz::Silent(rng.gen_range(0..n as u32)),
-            2 => Byz::Liar(rng.gen_range(0..n as u32)),
-            _ => Byz::Equivocate(if rng.gen_bool(0.7) { 0 } else { rng.gen_range(0..n as u32) }),
+            1 => Byz::Silent(who),
+            2 => Byz::Liar(who),
+            3 | 4 => Byz::Twins(who),
+            5 => Byz::Skewed(who),
+            6 => Byz::Frozen(who),
+            7 => Byz::Bloat(who),
+            _ => Byz::Equivocate(who),
         };
         let vkeys: Vec<_> = keys.iter().map(|k| k.verifying_key()).collect();
-        let replicas = (0..n)
-            .map(|i| Some(Replica::new(i as u32, &cluster, params.clone(), keys[i].clone(), TestApp::default()).unwrap()))
+        // Slot n holds the twin (same id and key as replica `who`) when there is one.
+        let replicas = (0..=n)
+            .map(|i| {
+                let id = if i < n { i } else { who as usize };
+                (i < n || matches!(byz, Byz::Twins(_))).then(|| {
+                    Replica::new(id as u32, &cluster, params.clone(), keys[id].clone(), TestApp::default()).unwrap()
+                })
+            })
             .collect();
         let nclients = rng.gen_range(1..4);
         let ops = rng.gen_range(3..9);
@@ -149,8 +192,8 @@ impl Sim {
             params,
             keys,
             replicas,
-            disks: vec![PersistedState::genesis(); n],
-            timer_gen: vec![HashMap::new(); n],
+            disks: vec![PersistedState::genesis(); n + 1],
+            timer_gen: vec![HashMap::new(); n + 1],
             verifier: Verifier::new(vkeys, f).with_cache(1 << 16),
             clients,
             byz,
@@ -168,8 +211,27 @@ impl Sim {
         }
     }
 
+    /// Whether the replica in slot `r` is honest (the twin slot n never is).
     fn honest(&self, r: ReplicaId) -> bool {
-        !matches!(self.byz, Byz::Silent(b) | Byz::Equivocate(b) | Byz::Liar(b) if b == r)
+        (r as usize) < self.n && self.byz.who() != Some(r)
+    }
+
+    /// The replica id of slot `r` (slot n is the twin).
+    fn id_of(&self, r: ReplicaId) -> ReplicaId {
+        if (r as usize) < self.n {
+            r
+        } else {
+            self.byz.who().unwrap_or(r)
+        }
+    }
+
+    /// What the clock of slot `r` reads at true time `t`.
+    fn clock(&self, r: ReplicaId, t: u64) -> u64 {
+        match self.byz {
+            Byz::Skewed(b) if self.id_of(r) == b => t + SKEW_MS,
+            Byz::Frozen(b) if self.id_of(r) == b => 0,
+            _ => t,
+        }
     }
 
     fn push(&mut self, at: u64, item: Item) {
@@ -207,18 +269,23 @@ impl Sim {
             }
         }
         // A crash "at any moment": after persisting, before sending.
-        if !self.healed && self.rng.gen_bool(0.002) && self.down_count() < self.f {
+        if !self.healed && (r as usize) < self.n && self.rng.gen_bool(0.002) && self.down_count() < self.f {
             self.crash(r);
             return;
         }
         if matches!(self.byz, Byz::Silent(b) if b == r) {
             return;
         }
+        let slot = r;
+        let r = self.id_of(slot);
         let from = Node::Replica(r);
         for a in actions {
             match a {
                 Action::Persist(_) => {}
-                Action::Send { to, msg } => self.send(from, Node::Replica(to), msg),
+                Action::Send { to, msg } => {
+                    let msg = self.maybe_equivocate(r, to, &msg);
+                    self.send(from, Node::Replica(to), msg)
+                }
                 Action::Broadcast(msg) => {
                     for to in 0..self.n as u32 {
                         if to == r {
@@ -226,7 +293,7 @@ impl Sim {
                         }
                         let msg = self.maybe_equivocate(r, to, &msg);
                         if let Message::Checkpoint(c) = &msg {
-                            if self.honest(r) {
+                            if self.honest(slot) {
                                 let prev = *self.checkpoints.entry(c.body.seq).or_insert(c.body.digest);
                                 assert_eq!(prev, c.body.digest, "honest checkpoint digests differ at {}", c.body.seq);
                             }
@@ -240,13 +307,13 @@ impl Sim {
                     }
                 }
                 Action::SetTimer { timer, after_ms } => {
-                    let g = self.timer_gen[r as usize].entry(timer).or_insert(0);
+                    let g = self.timer_gen[slot as usize].entry(timer).or_insert(0);
                     *g += 1;
                     let g = *g;
-                    self.push(self.now + after_ms, Item::Timer(r, timer, g));
+                    self.push(self.now + after_ms, Item::Timer(slot, timer, g));
                 }
                 Action::CancelTimer(timer) => {
-                    *self.timer_gen[r as usize].entry(timer).or_insert(0) += 1;
+                    *self.timer_gen[slot as usize].entry(timer).or_insert(0) += 1;
                 }
             }
         }
@@ -274,6 +341,16 @@ impl Sim {
                     return Message::Checkpoint(Signed::sign(body, key));
                 }
                 _ => {}
+            }
+        }
+        if let (Byz::Bloat(b), Message::PrePrepare(pp)) = (self.byz, msg) {
+            if b == r {
+                let mut batch: Batch = pp.body.batch.clone();
+                let k = client_key(90);
+                let op = vec![0xb1; self.params.max_request_bytes + 1];
+                batch.requests.push(Signed::sign(Request { client: client_id(&k), timestamp: 1, op }, &k));
+                let body = PrePrepare { digest: batch.digest(), batch, ..pp.body.clone() };
+                return Message::PrePrepare(Signed::sign(body, &self.keys[r as usize]));
             }
         }
         if let (Byz::Equivocate(b), Message::PrePrepare(pp)) = (self.byz, msg) {
@@ -305,11 +382,22 @@ impl Sim {
             let (seq, d) = (e.pre_prepare.body.seq, e.pre_prepare.body.digest);
             let prev = *self.committed.entry(seq).or_insert(d);
             assert_eq!(prev, d, "SAFETY: replica {r} committed a different batch at seq {seq}");
+            let b = &e.pre_prepare.body.batch;
+            assert!(
+                b.time_ms <= self.now + self.params.max_clock_skew_ms,
+                "TIME: replica {r} committed time {} at true time {}",
+                b.time_ms,
+                self.now
+            );
+            assert!(
+                b.requests.iter().all(|q| q.body.op.len() <= self.params.max_request_bytes),
+                "SIZE: replica {r} committed an oversized request at seq {seq}"
+            );
         }
     }
 
     fn down_count(&self) -> usize {
-        self.replicas.iter().filter(|r| r.is_none()).count()
+        self.replicas[..self.n].iter().filter(|r| r.is_none()).count()
     }
 
     fn crash(&mut self, r: ReplicaId) {
@@ -329,7 +417,8 @@ impl Sim {
         )
         .unwrap();
         self.replicas[r as usize] = Some(rep);
-        let acts = self.replicas[r as usize].as_mut().unwrap().start(self.now);
+        let now = self.clock(r, self.now);
+        let acts = self.replicas[r as usize].as_mut().unwrap().start(now);
         self.perform(r, acts);
     }
 
@@ -371,6 +460,16 @@ impl Sim {
             return;
         }
         let to = Node::Replica(self.rng.gen_range(0..self.n as u32));
+        if self.rng.gen_bool(0.1) {
+            // an oversized request from some client: refused, never ordered
+            let k = client_key(80 + self.rng.gen_range(0..3));
+            let op = vec![0x0f; self.params.max_request_bytes + 1 + self.rng.gen_range(0..100)];
+            let req = Signed::sign(Request { client: client_id(&k), timestamp: 1, op }, &k);
+            let idx2 = self.msgs.len();
+            self.msgs.push(Message::Request(req));
+            self.push(self.now + 1, Item::Deliver(to, idx2));
+            return;
+        }
         if self.rng.gen_bool(0.5) {
             let idx2 = self.msgs.len();
             let m = self.msgs[idx].clone();
@@ -448,10 +547,29 @@ impl Sim {
         }
     }
 
+    /// Hand message `idx` to the replica in slot `slot`.
+    fn deliver(&mut self, slot: ReplicaId, idx: usize, t: u64) {
+        let now = self.clock(slot, t);
+        let Some(rep) = self.replicas[slot as usize].as_mut() else { return };
+        // as the runtime does: surplus prepares/commits are dropped unverified
+        if rep.wanted(std::slice::from_ref(&self.msgs[idx])) == [false] {
+            return;
+        }
+        let Ok(v) = self.verifier.verify(self.msgs[idx].clone()) else {
+            self.rejected += 1;
+            return;
+        };
+        let acts = self.replicas[slot as usize].as_mut().unwrap().handle(now, Event::Message(v));
+        self.perform(slot, acts);
+    }
+
     fn run(&mut self) {
-        for r in 0..self.n as u32 {
-            let acts = self.replicas[r as usize].as_mut().unwrap().start(0);
-            self.perform(r, acts);
+        for r in 0..self.replicas.len() as u32 {
+            let now = self.clock(r, 0);
+            if let Some(rep) = self.replicas[r as usize].as_mut() {
+                let acts = rep.start(now);
+                self.perform(r, acts);
+            }
         }
         for i in 0..self.clients.len() {
             self.next_op(i);
@@ -478,8 +596,9 @@ impl Sim {
                     if self.timer_gen[r as usize].get(&id) != Some(&g) {
                         continue;
                     }
+                    let now = self.clock(r, t);
                     if let Some(rep) = self.replicas[r as usize].as_mut() {
-                        let acts = rep.handle(t, Event::Timer(id));
+                        let acts = rep.handle(now, Event::Timer(id));
                         self.perform(r, acts);
                     }
                 }
@@ -502,29 +621,36 @@ impl Sim {
                     }
                 }
                 Item::Deliver(Node::Replica(r), idx) => {
-                    let Some(rep) = self.replicas[r as usize].as_mut() else { continue };
-                    // as the runtime does: surplus prepares/commits are dropped unverified
-                    if rep.wanted(std::slice::from_ref(&self.msgs[idx])) == [false] {
-                        continue;
+                    if matches!(self.byz, Byz::Twins(b) if b == r) {
+                        // Twins: one instance, the other, or both get it.
+                        let (a, b) = match self.rng.gen_range(0..3) {
+                            0 => (true, false),
+                            1 => (false, true),
+                            _ => (true, true),
+                        };
+                        if a {
+                            self.deliver(r, idx, t);
+                        }
+                        if b {
+                            self.deliver(self.n as u32, idx, t);
+                        }
+                    } else {
+                        self.deliver(r, idx, t);
                     }
-                    let Ok(v) = self.verifier.verify(self.msgs[idx].clone()) else {
-                        self.rejected += 1;
-                        continue;
-                    };
-                    let acts = self.replicas[r as usize].as_mut().unwrap().handle(t, Event::Message(v));
-                    self.perform(r, acts);
                 }
             }
             for r in 0..self.n {
                 if let Some(rep) = &self.replicas[r] {
-                    assert_eq!(rep.app().duplicate_executions, 0, "replica {r} executed a request twice");
+                    if self.honest(r as u32) {
+                        assert_eq!(rep.app().duplicate_executions, 0, "replica {r} executed a request twice");
+                    }
                 }
             }
         }
     }
 
     fn summary(&self) -> String {
-        let mut out = format!("f={} byz={:?} drop={} params={:?}\n", self.f, self.byz, self.drop_p, self.params);
+        let mut out = format!("n={} f={} byz={:?} drop={} params={:?}\n", self.n, self.f, self.byz, self.drop_p, self.params);
         for (r, rep) in self.replicas.iter().enumerate() {
             match rep {
                 Some(rep) => out += &format!(
@@ -586,6 +712,8 @@ fn short(m: &Message) -> String {
         Message::NewView(s) => format!("new-view v{} O{}", s.body.view, s.body.pre_prepares.len()),
         Message::FetchState(s) => format!("fetch from {} exec {} v{}", s.body.replica, s.body.last_executed, s.body.view),
         Message::Hello(s) => format!("hello from {}", s.body.replica),
+        Message::Challenge(_) => "challenge".into(),
+        Message::Rejected(r) => format!("rejected: {r}"),
         Message::StateReply(s) => format!("state-reply from {} to {} cp {} entries {} nv {}", s.body.replica, s.body.to, s.body.checkpoint.is_some(), s.body.entries.len(), s.body.new_view.is_some()),
     }
 }
@@ -601,6 +729,9 @@ struct Totals {
     bad_new_views: u64,
     duplicates: u64,
     committed: u64,
+    bad_times: u64,
+    oversized: u64,
+    by_n: BTreeMap<usize, u64>,
     slowest: (u128, u64),
 }
 
@@ -629,7 +760,10 @@ fn run_seed(seed: u64, t: &mut Totals) {
         t.conflicting += rep.stats.conflicting_pre_prepares;
         t.bad_new_views += rep.stats.bad_new_views;
         t.duplicates += rep.stats.duplicate_requests;
+        t.bad_times += rep.stats.bad_times;
+        t.oversized += rep.stats.oversized;
     }
+    *t.by_n.entry(sim.n).or_insert(0) += 1;
     let el = start.elapsed().as_millis();
     if el > t.slowest.0 {
         t.slowest = (el, seed);
@@ -640,7 +774,7 @@ fn seeds(part: u64) -> Vec<u64> {
     if let Ok(s) = std::env::var("PBFT_SEED") {
         return if part == 0 { vec![s.parse().expect("PBFT_SEED")] } else { vec![] };
     }
-    let total: u64 = std::env::var("PBFT_SIM_SEEDS").ok().and_then(|s| s.parse().ok()).unwrap_or(2000);
+    let total: u64 = std::env::var("PBFT_SIM_SEEDS").ok().and_then(|s| s.parse().ok()).unwrap_or(800);
     let first: u64 = std::env::var("PBFT_SIM_FIRST_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0);
     (first..first + total).filter(|s| s % 2 == part).collect()
 }

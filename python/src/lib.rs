@@ -19,8 +19,10 @@ use zkpot_jobs::assemble::{assemble, ChunkInput};
 use zkpot_jobs::chunk::{make_plan, prove_chunk};
 use zkpot_jobs::keys::KeySource;
 use zkpot_jobs::sources;
+use zkpot_jobs::trust::{Trust, TrustOptions};
 use zkpot_jobs::JobError;
 use zkpot_prover::{Backend, Halo2Backend};
+use zkpot_verifier::pin::DEV_KEY_WARNING;
 use zkpot_verifier::{verify_any, AnyKey, Bundle, ProofFile, Statement};
 
 pyo3::create_exception!(_zkpot, ZkpotError, PyException, "A zkpot operation failed; the message names what is wrong.");
@@ -203,12 +205,13 @@ fn prove(
         let start = Instant::now();
         Halo2Backend::verify(&key, &st, &pf).map_err(|e| JobError::Invalid(format!("the fresh proof did not verify: {e}")))?;
         let verify = start.elapsed();
+        let key = AnyKey::Halo2(Box::new(key));
         write(&proof, &pf.to_bytes())?;
-        write(&statement, st.to_json().as_bytes())?;
+        write(&statement, st.to_json_with_vk_digest(&key.digest_hex()).as_bytes())?;
         write(&vk, &key.to_bytes())?;
         Ok::<_, JobError>(json!({
             "statement": st, "statement_file": statement, "proof_file": proof, "verifying_key": vk,
-            "vk_digest": AnyKey::Halo2(Box::new(key)).digest_hex(), "proof_bytes": pf.proof.len(),
+            "vk_digest": key.digest_hex(), "development_key": key.is_development(), "proof_bytes": pf.proof.len(),
             "keygen_seconds": keygen.as_secs_f64(), "prove_seconds": prove.as_secs_f64(), "verify_ms": verify.as_secs_f64() * 1e3,
         }))
     })
@@ -262,34 +265,88 @@ fn bundle(py: Python<'_>, chunks: Vec<String>, keys: String, chunk_size: usize, 
     .and_then(to_json)
 }
 
-/// Verifies a proof of a statement against a verifying key (files); raises RejectedError.
+/// The trust settings of the pin arguments (the `verify` flags of the command line), validated;
+/// a bad setting (a directory without keys, `trust_key_as_is` with a pin) is a rejection, as
+/// at the command line.
+fn trust_of(vk_digest: Vec<String>, trusted_keys: Option<String>, srs: Option<String>, trust_key_as_is: bool, allow_insecure_dev: bool) -> Result<Trust, String> {
+    let o = TrustOptions { vk_digest, trusted_keys: trusted_keys.map(PathBuf::from), srs: srs.map(PathBuf::from), trust_key_as_is, allow_insecure_dev };
+    Trust::new(&o).map_err(|e| e.to_string())
+}
+
+/// Verifies a proof of a statement against a verifying key (files), the key pinned as
+/// `zkpot verify` pins it (`vk_digest`, `trusted_keys`, `srs`, or `trust_key_as_is`;
+/// development keys only with `allow_insecure_dev`, announced on stderr); raises RejectedError.
 #[pyfunction]
-fn verify(py: Python<'_>, statement: String, proof: String, vk: String) -> PyResult<String> {
+#[pyo3(signature = (statement, proof, vk, vk_digest=Vec::new(), trusted_keys=None, srs=None, trust_key_as_is=false, allow_insecure_dev=false))]
+#[allow(clippy::too_many_arguments)]
+fn verify(
+    py: Python<'_>, statement: String, proof: String, vk: String, vk_digest: Vec<String>, trusted_keys: Option<String>, srs: Option<String>,
+    trust_key_as_is: bool, allow_insecure_dev: bool,
+) -> PyResult<String> {
     let res = py.detach(|| -> Result<Value, String> {
         let s = std::fs::read_to_string(&statement).map_err(|e| format!("cannot read the statement file {statement}: {e}"))?;
-        let s = Statement::from_json(&s).map_err(|e| format!("in {statement}: {e}"))?;
+        let (s, named) = Statement::from_json_with_vk_digest(&s).map_err(|e| format!("in {statement}: {e}"))?;
         let p = std::fs::read(&proof).map_err(|e| format!("cannot read the proof file {proof}: {e}"))?;
         let p = ProofFile::from_bytes(&p).map_err(|e| format!("in {proof}: {e}"))?;
         let key = AnyKey::read(Path::new(&vk)).map_err(|e| format!("in {vk}: {e}"))?;
+        if let Some(named) = named {
+            if named != key.digest_hex() {
+                return Err(format!("key mismatch: the statement names verifying key {named}, the key {vk} has digest {}", key.digest_hex()));
+            }
+        }
+        let trust = trust_of(vk_digest, trusted_keys, srs, trust_key_as_is, allow_insecure_dev)?;
+        let pinned = trust.check(&key, Path::new(&vk)).map_err(|e| e.to_string())?;
+        if trust.as_is() {
+            eprintln!("{}", zkpot_jobs::trust::as_is_warning(&format!("the verifying key {vk} is")));
+        }
+        if pinned.development {
+            eprintln!("{}", DEV_KEY_WARNING);
+        }
         let start = Instant::now();
         verify_any(&s, &p, &key).map_err(|e| e.to_string())?;
         Ok(json!({
             "result": "accept", "backend": s.backend, "score": s.score, "samples": s.samples, "model_commitment": s.model_commitment,
-            "dataset_commitment": s.dataset_commitment, "vk_digest": key.digest_hex(), "verify_ms": start.elapsed().as_secs_f64() * 1e3,
+            "dataset_commitment": s.dataset_commitment, "vk_digest": pinned.digest, "key_pinned_by": pinned.how,
+            "development_key": pinned.development, "verify_ms": start.elapsed().as_secs_f64() * 1e3,
         }))
     });
     to_json(res.map_err(|m| RejectedError::new_err(format!("REJECTED: {m}")))?)
 }
 
-/// Verifies a bundle file with the proofs and keys beside it; raises RejectedError.
+/// Verifies a bundle file with the proofs and keys beside it, every chunk's key pinned as in
+/// [`verify`]; raises RejectedError.
 #[pyfunction]
-fn verify_bundle(py: Python<'_>, path: String) -> PyResult<String> {
+#[pyo3(signature = (path, vk_digest=Vec::new(), trusted_keys=None, srs=None, trust_key_as_is=false, allow_insecure_dev=false))]
+fn verify_bundle(
+    py: Python<'_>, path: String, vk_digest: Vec<String>, trusted_keys: Option<String>, srs: Option<String>, trust_key_as_is: bool,
+    allow_insecure_dev: bool,
+) -> PyResult<String> {
     let start = Instant::now();
-    let b = py.detach(|| Bundle::verify_files(Path::new(&path))).map_err(|e| RejectedError::new_err(format!("REJECTED: {path}: {e}")))?;
-    to_json(json!({
-        "result": "accept", "score": b.score, "score_function": b.score_function, "samples": b.samples, "chunks": b.chunks.len(),
-        "model_commitment": b.model_commitment, "dataset_commitment": b.dataset_commitment, "verify_ms": start.elapsed().as_secs_f64() * 1e3,
-    }))
+    let res = py.detach(|| -> Result<Value, String> {
+        let trust = trust_of(vk_digest, trusted_keys, srs, trust_key_as_is, allow_insecure_dev)?;
+        let pins = std::sync::Mutex::new(Vec::new());
+        let check = |p: &Path, k: &AnyKey| {
+            let pinned = trust.check(k, p)?;
+            if let Ok(mut pins) = pins.lock() {
+                pins.push(json!({ "key": p, "digest": pinned.digest, "pinned_by": pinned.how, "development_key": pinned.development }));
+            }
+            Ok(())
+        };
+        let b = Bundle::verify_files(Path::new(&path), &check).map_err(|e| format!("{path}: {e}"))?;
+        let keys: Vec<Value> = pins.into_inner().unwrap_or_default();
+        if trust.as_is() {
+            eprintln!("{}", zkpot_jobs::trust::as_is_warning(&format!("the verifying keys of {path} are")));
+        }
+        if keys.iter().any(|k| k["development_key"] == true) {
+            eprintln!("{}", DEV_KEY_WARNING);
+        }
+        Ok(json!({
+            "result": "accept", "score": b.score, "score_function": b.score_function, "samples": b.samples, "chunks": b.chunks.len(),
+            "model_commitment": b.model_commitment, "dataset_commitment": b.dataset_commitment, "keys": keys,
+            "verify_ms": start.elapsed().as_secs_f64() * 1e3,
+        }))
+    });
+    to_json(res.map_err(|m| RejectedError::new_err(format!("REJECTED: {m}")))?)
 }
 
 #[pymodule]

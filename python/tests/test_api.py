@@ -33,13 +33,33 @@ def test_prove_verify_and_rejection(work):
     r = zkpot.prove(TINY_MODEL, data(), **Q)
     assert r["statement"]["samples"] == 5 and r["score"] == r["statement"]["score"]
     assert r["prove_seconds"] > 0 and len(r["vk_digest"]) == 64
-    v = zkpot.verify("statement.json", "proof.bin", "vk.key")
-    assert v["result"] == "accept" and v["score"] == r["score"]
+    v = zkpot.verify("statement.json", "proof.bin", "vk.key", vk_digest=r["vk_digest"], allow_insecure_dev=True)
+    assert v["result"] == "accept" and v["score"] == r["score"] and v["development_key"] and v["key_pinned_by"] == "pinned digest"
     st = json.loads((work / "statement.json").read_text())
     st["score"] = (st["score"] + 1) % 6
     (work / "forged.json").write_text(json.dumps(st))
     with pytest.raises(zkpot.RejectedError, match="REJECTED"):
-        zkpot.verify("forged.json", "proof.bin", "vk.key")
+        zkpot.verify("forged.json", "proof.bin", "vk.key", vk_digest=r["vk_digest"], allow_insecure_dev=True)
+
+
+def test_verify_requires_a_pinned_key_like_the_command_line(work, zkpot_bin):
+    r = zkpot.prove(TINY_MODEL, data(), **Q)
+    cases = [
+        ({}, [], "is not pinned"),
+        ({"vk_digest": "00" * 32, "allow_insecure_dev": True}, ["--vk-digest", "00" * 32, "--allow-insecure-dev"], "not the pinned"),
+        ({"vk_digest": r["vk_digest"]}, ["--vk-digest", r["vk_digest"]], "INSECURE development"),
+        ({"trusted_keys": "empty"}, ["--trusted-keys", "empty"], "holds no verifying key"),
+    ]
+    (work / "empty").mkdir()
+    for kwargs, flags, needle in cases:
+        with pytest.raises(zkpot.RejectedError, match=needle) as e:
+            zkpot.verify("statement.json", "proof.bin", "vk.key", **kwargs)
+        cli = subprocess.run([zkpot_bin, "verify", *flags], capture_output=True, text=True)
+        assert cli.returncode == 1 and cli.stderr.splitlines()[0] == f"error: {e.value}", (cli.stderr, str(e.value))
+    with pytest.raises(zkpot.RejectedError, match="cannot be combined"):
+        zkpot.verify("statement.json", "proof.bin", "vk.key", vk_digest=r["vk_digest"], trust_key_as_is=True)
+    v = zkpot.verify("statement.json", "proof.bin", "vk.key", trust_key_as_is=True, allow_insecure_dev=True)
+    assert "NOT pinned" in v["key_pinned_by"]
 
 
 def test_errors_carry_the_command_lines_message(work, zkpot_bin):
@@ -62,7 +82,14 @@ def test_chunks_bundle_and_refusals(work, zkpot_bin):
         files.append(f"c{i}.json")
     b = zkpot.bundle(files, "keys", 2, out="out/bundle.json")
     assert b["chunks"] == 3 and b["samples"] == 5
-    assert zkpot.verify_bundle("out/bundle.json")["result"] == "accept"
+    digests = sorted({c["vk_digest"] for c in s["plan"]["chunks"]})
+    v = zkpot.verify_bundle("out/bundle.json", vk_digest=digests, allow_insecure_dev=True)
+    assert v["result"] == "accept" and {k["digest"] for k in v["keys"]} == set(digests)
+    # the keys beside a bundle are not trusted for being there; development keys need the opt-in
+    with pytest.raises(zkpot.RejectedError, match="is not pinned"):
+        zkpot.verify_bundle("out/bundle.json", allow_insecure_dev=True)
+    with pytest.raises(zkpot.RejectedError, match="INSECURE development"):
+        zkpot.verify_bundle("out/bundle.json", trusted_keys="keys")
     with pytest.raises(zkpot.ZkpotError, match="chunk 1 missing") as e:
         zkpot.bundle([files[0], files[2]], "keys", 2, out="out/bundle.json")
     cli = subprocess.run([zkpot_bin, "bundle", "--chunk-size", "2", "--keys", "keys", files[0], files[2]], capture_output=True, text=True)
@@ -70,7 +97,8 @@ def test_chunks_bundle_and_refusals(work, zkpot_bin):
     with pytest.raises(zkpot.ZkpotError, match="chunk 0 is given twice"):
         zkpot.bundle(files + [files[0]], "keys", 2)
     # the CLI reads what Python wrote
-    cli = subprocess.run([zkpot_bin, "verify", "--bundle", "out/bundle.json"], capture_output=True, text=True)
+    cli = subprocess.run([zkpot_bin, "verify", "--bundle", "out/bundle.json", "--trusted-keys", "keys", "--allow-insecure-dev"],
+                         capture_output=True, text=True)
     assert cli.returncode == 0, cli.stderr
     # ... and a chunk the CLI proves (a retry of chunk 1) assembles with Python's
     (work / "model.json").write_text(json.dumps(TINY_MODEL))
@@ -79,7 +107,7 @@ def test_chunks_bundle_and_refusals(work, zkpot_bin):
                           "--chunk-size", "2", "--chunk", "1", "--keys", "keys", "--chunk-out", "c1-cli.json"], capture_output=True, text=True)
     assert cli.returncode == 0, cli.stderr
     assert zkpot.bundle([files[0], "c1-cli.json", files[2]], "keys", 2, out="mixed/bundle.json")["score"] == b["score"]
-    assert zkpot.verify_bundle("mixed/bundle.json")["result"] == "accept"
+    assert zkpot.verify_bundle("mixed/bundle.json", trusted_keys="keys", allow_insecure_dev=True)["result"] == "accept"
 
 
 def test_import_onnx(work):

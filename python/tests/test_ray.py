@@ -64,7 +64,7 @@ def test_killed_worker_is_retried_and_the_bundle_verifies(local_ray, tmp_path):
     proofs, b = chunk_indices(r["bundle"])
     assert len(proofs) == M and len(set(proofs)) == M, "one proof per chunk"
     assert b["dataset_commitment"] == zkpot.commit(MODEL, DATA, chunk_size=CHUNK, **RUN)["chunked_dataset_commitment"]
-    assert zkpot.verify_bundle(r["bundle"])["score"] == r["score"]
+    assert zkpot.verify_bundle(r["bundle"], vk_digest=r["vk_digests"], allow_insecure_dev=True)["score"] == r["score"]
 
 
 def test_unreadable_key_fails_its_chunk_and_the_rerun_proves_only_it(local_ray, tmp_path):
@@ -87,7 +87,7 @@ def test_unreadable_key_fails_its_chunk_and_the_rerun_proves_only_it(local_ray, 
     r = zray.prove_on_ray(MODEL, DATA, CHUNK, str(work), keys=str(keys), progress=lambda m: None, **run)
     assert r["kept"] == list(range(M - 1)) and r["proved"] == [M - 1], r
     assert {i: os.stat(work / "chunks" / f"chunk-{i:03d}.json").st_mtime_ns for i in range(M - 1)} == kept, "kept chunks are not redone"
-    assert zkpot.verify_bundle(r["bundle"])["result"] == "accept"
+    assert zkpot.verify_bundle(r["bundle"], vk_digest=r["vk_digests"], allow_insecure_dev=True)["result"] == "accept"
 
 
 def test_driver_command_line(local_ray, tmp_path, capsys):
@@ -98,3 +98,5 @@ def test_driver_command_line(local_ray, tmp_path, capsys):
     r = json.loads(out.out)
     assert r["result"] == "accept" and r["chunks"] == 2 and r["samples"] == 30
     assert "[2/2]" in out.err and "bundle" in out.err
+    # verified pinned to the plan's keys, which are development material: said loudly
+    assert r["development_keys"] and len(r["vk_digests"]) == 1 and "INSECURE development SRS" in out.err

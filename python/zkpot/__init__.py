@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, Mapping, Optional, Sequence, Union
+from typing import Any, List, Mapping, Optional, Sequence, Union
 
 from . import _zkpot
 from ._zkpot import RejectedError, ZkpotError
@@ -142,11 +142,29 @@ def bundle(chunks: Sequence[PathLike], keys: PathLike, chunk_size: int, out: Pat
     return json.loads(_zkpot.bundle([os.fspath(c) for c in chunks], os.fspath(keys), chunk_size, os.fspath(out)))
 
 
-def verify(statement: PathLike = "statement.json", proof: PathLike = "proof.bin", vk: PathLike = "vk.key") -> dict:
-    """Verifies a proof; raises :class:`RejectedError` if it does not prove the statement."""
-    return json.loads(_zkpot.verify(os.fspath(statement), os.fspath(proof), os.fspath(vk)))
+def _pins(vk_digest: Union[None, str, Sequence[str]]) -> List[str]:
+    if vk_digest is None:
+        return []
+    return [vk_digest] if isinstance(vk_digest, str) else list(vk_digest)
 
 
-def verify_bundle(path: PathLike) -> dict:
-    """Verifies a bundle with its chunk proofs and keys; raises :class:`RejectedError`."""
-    return json.loads(_zkpot.verify_bundle(os.fspath(path)))
+def verify(statement: PathLike = "statement.json", proof: PathLike = "proof.bin", vk: PathLike = "vk.key", *,
+           vk_digest: Union[None, str, Sequence[str]] = None, trusted_keys: Optional[PathLike] = None, srs: Optional[PathLike] = None,
+           trust_key_as_is: bool = False, allow_insecure_dev: bool = False) -> dict:
+    """Verifies a proof; raises :class:`RejectedError` if it does not prove the statement.
+
+    The verifying key must be pinned, as ``zkpot verify`` requires (docs/trust.md): by its
+    digest (``vk_digest``, published with the setup), by a directory of keys you obtained
+    yourself (``trusted_keys``), or by re-deriving it from a ceremony file you trust (``srs``);
+    ``trust_key_as_is=True`` accepts the key file as given (local use only, announced).
+    Development keys are refused unless ``allow_insecure_dev=True`` (announced on stderr)."""
+    return json.loads(_zkpot.verify(os.fspath(statement), os.fspath(proof), os.fspath(vk), _pins(vk_digest), _opt(trusted_keys), _opt(srs),
+                                    trust_key_as_is, allow_insecure_dev))
+
+
+def verify_bundle(path: PathLike, *, vk_digest: Union[None, str, Sequence[str]] = None, trusted_keys: Optional[PathLike] = None,
+                  srs: Optional[PathLike] = None, trust_key_as_is: bool = False, allow_insecure_dev: bool = False) -> dict:
+    """Verifies a bundle with its chunk proofs and keys; raises :class:`RejectedError`. Every
+    chunk's key must be pinned as in :func:`verify` (a bundle may need one digest per chunk
+    size: pass them all in ``vk_digest``)."""
+    return json.loads(_zkpot.verify_bundle(os.fspath(path), _pins(vk_digest), _opt(trusted_keys), _opt(srs), trust_key_as_is, allow_insecure_dev))

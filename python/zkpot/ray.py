@@ -202,14 +202,20 @@ def prove_on_ray(model: Any, data: Any, chunk_size: int, work: str = "zkpot-ray"
     files = [_chunk_path(work, i) for i in range(m)]
     out = os.path.join(work, "bundle.json")
     b = zkpot.bundle(files, keys_dir, chunk_size, out=out)
-    v = zkpot.verify_bundle(out)
+    # pinned to the keys this run made (or kept): the plan's digests, not whatever lies beside the bundle
+    digests = sorted({c["vk_digest"] for c in plan["chunks"]})
+    development = srs is None
+    if development:
+        progress("WARNING: the keys were made from the INSECURE development SRS (no --srs): anyone can forge a proof of any score "
+                 "under them; this bundle is for local testing only. Use --srs CEREMONY_FILE for proofs that mean something (docs/trust.md).")
+    v = zkpot.verify_bundle(out, vk_digest=digests, allow_insecure_dev=development)
     t_end = time.time()
     progress(f"bundle {out}: S/N = {v['score']}/{v['samples']} over {m} chunks, verified in {v['verify_ms']:.0f} ms")
     per_chunk = [results[i]["prove_seconds"] for i in sorted(results)]
     summary = {
         "result": "accept", "bundle": out, "score": v["score"], "samples": v["samples"], "chunks": m, "chunk_size": chunk_size,
         "model_commitment": b["model_commitment"], "dataset_commitment": b["dataset_commitment"],
-        "proved": sorted(results), "kept": kept, "workers": sorted({(r["node"], r["pid"]) for r in results.values()}),
+        "vk_digests": digests, "development_keys": development, "proved": sorted(results), "kept": kept, "workers": sorted({(r["node"], r["pid"]) for r in results.values()}),
         "setup_seconds": t_ray - t0, "ray_init_seconds": t_ray - t_init, "tasks_seconds": t_tasks - t_ray, "assemble_verify_seconds": t_end - t_tasks, "wall_seconds": t_end - t0,
         "prove_seconds_per_chunk": per_chunk, "key_seconds_per_chunk": [results[i]["key_seconds"] for i in sorted(results)],
         "peak_rss_mib_per_worker": max((r["peak_rss_mib"] or 0) for r in results.values()) if results else None,

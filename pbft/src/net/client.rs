@@ -3,9 +3,12 @@
 //! It keeps one connection per replica (reconnecting with backoff), multicasts
 //! each request to all replicas (so every replica has a route back to it),
 //! retransmits on timeout and returns the first result vouched for by f+1
-//! replicas (see [`ClientCore`]). Usable from any process that has the
+//! replicas (see [`ClientCore`]). A request that f+1 replicas refuse at ingress
+//! (operation or frame above their limits) fails at once with
+//! [`PbftError::Rejected`] naming the limit. Usable from any process that has the
 //! cluster's JSON configuration.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -20,16 +23,17 @@ use super::codec::{decode, encode, framed};
 use crate::client::{ClientAction, ClientCore};
 use crate::config::ClusterConfig;
 use crate::error::{PbftError, Result};
-use crate::message::Message;
+use crate::message::{Message, Rejection};
 use crate::types::ClientId;
 use crate::verify::Verifier;
 
 /// A PBFT client.
 pub struct Client {
     core: ClientCore,
+    f: usize,
     verifier: Verifier,
     senders: Vec<mpsc::Sender<Bytes>>,
-    inbound: mpsc::Receiver<Bytes>,
+    inbound: mpsc::Receiver<(usize, Bytes)>,
     retry: Duration,
     deadline: Duration,
     _tasks: JoinSet<()>,
@@ -51,13 +55,14 @@ impl Client {
         let (in_tx, inbound) = mpsc::channel(4096);
         let mut tasks = JoinSet::new();
         let mut senders = Vec::new();
-        for r in &cluster.replicas {
+        for (i, r) in cluster.replicas.iter().enumerate() {
             let (tx, rx) = mpsc::channel(256);
-            tasks.spawn(conn_task(r.addr, rx, in_tx.clone()));
+            tasks.spawn(conn_task(i, r.addr, rx, in_tx.clone()));
             senders.push(tx);
         }
         Ok(Client {
             core,
+            f: cluster.f,
             verifier: Verifier::new(keys, cluster.f),
             senders,
             inbound,
@@ -90,11 +95,28 @@ impl Client {
         }
         let give_up = tokio::time::Instant::now() + self.deadline;
         let mut retry_at = tokio::time::Instant::now() + self.retry;
+        // Replicas that refused this request at ingress (unsigned notes: f+1 of them
+        // include a correct replica, so the request can never be ordered).
+        let mut refused: BTreeMap<usize, Rejection> = BTreeMap::new();
         loop {
             tokio::select! {
                 frame = self.inbound.recv() => {
-                    let Some(frame) = frame else { return Err(PbftError::Timeout) };
+                    let Some((from, frame)) = frame else { return Err(PbftError::Timeout) };
                     let Ok(msg) = decode(&frame) else { continue };
+                    if let Message::Rejected(why) = msg {
+                        let ours = match &why {
+                            Rejection::RequestTooLarge { timestamp, .. } => Some(*timestamp) == self.core.outstanding_timestamp(),
+                            Rejection::FrameTooLarge { .. } => true,
+                            Rejection::TooManyConnections { .. } => false,
+                        };
+                        if ours {
+                            refused.insert(from, why.clone());
+                            if refused.len() > self.f {
+                                return Err(PbftError::Rejected(why.to_string()));
+                            }
+                        }
+                        continue;
+                    }
                     let Ok(v) = self.verifier.verify(msg) else { continue };
                     if let Message::Reply(r) = v.message() {
                         if let Some(result) = self.core.on_reply(r) {
@@ -125,7 +147,7 @@ impl Client {
     }
 }
 
-async fn conn_task(addr: SocketAddr, mut rx: mpsc::Receiver<Bytes>, in_tx: mpsc::Sender<Bytes>) {
+async fn conn_task(index: usize, addr: SocketAddr, mut rx: mpsc::Receiver<Bytes>, in_tx: mpsc::Sender<(usize, Bytes)>) {
     let mut backoff = Duration::from_millis(50);
     loop {
         let Ok(stream) = TcpStream::connect(addr).await else {
@@ -145,7 +167,7 @@ async fn conn_task(addr: SocketAddr, mut rx: mpsc::Receiver<Bytes>, in_tx: mpsc:
                     None => return,
                 },
                 frame = source.next() => match frame {
-                    Some(Ok(f)) => { if in_tx.send(f.freeze()).await.is_err() { return; } }
+                    Some(Ok(f)) => { if in_tx.send((index, f.freeze())).await.is_err() { return; } }
                     _ => break,
                 },
             }

@@ -1,6 +1,11 @@
 //! Wire framing: each frame is `u32 length || version byte || postcard(Message)`
 //! (tokio-util `LengthDelimitedCodec`). Decoding errors are returned, never
 //! panicked on; the runtime counts and drops bad frames.
+//!
+//! Two frame limits: [`MAX_FRAME`] on connections whose peer proved to be a replica
+//! (challenge and signed hello), [`client_frame_limit`] on every other connection
+//! (one request at most), so an unauthenticated peer can never make a replica read a
+//! large frame.
 
 use bytes::Bytes;
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -9,10 +14,19 @@ use tokio_util::codec::{Framed, LengthDelimitedCodec};
 use crate::error::{PbftError, Result};
 use crate::message::Message;
 
-/// Current wire-format version.
-pub const VERSION: u8 = 2;
-/// Largest accepted frame (snapshots travel in state-transfer replies).
+/// Current wire-format version (3: challenge/hello handshake, rejections).
+pub const VERSION: u8 = 3;
+/// Largest frame between replicas (snapshots travel in state-transfer replies).
 pub const MAX_FRAME: usize = 256 << 20;
+/// Room in a client frame for everything but the operation (version, enum tags,
+/// client id, timestamp, signature, length prefixes).
+pub const REQUEST_OVERHEAD: usize = 1024;
+
+/// Largest frame accepted from a connection that has not proved to be a replica:
+/// one request with an operation of `max_request_bytes`.
+pub fn client_frame_limit(max_request_bytes: usize) -> usize {
+    max_request_bytes.saturating_add(REQUEST_OVERHEAD)
+}
 
 /// Encode one message as a frame payload.
 pub fn encode(msg: &Message) -> Result<Bytes> {
@@ -30,9 +44,14 @@ pub fn decode(frame: &[u8]) -> Result<Message> {
     }
 }
 
-/// Wrap a stream in the length-delimited codec.
+/// Wrap a stream in the length-delimited codec, frames up to [`MAX_FRAME`].
 pub fn framed<T: AsyncRead + AsyncWrite>(io: T) -> Framed<T, LengthDelimitedCodec> {
-    let codec = LengthDelimitedCodec::builder().max_frame_length(MAX_FRAME).new_codec();
+    framed_with_limit(io, MAX_FRAME)
+}
+
+/// Wrap a stream in the length-delimited codec, frames up to `limit` bytes both ways.
+pub fn framed_with_limit<T: AsyncRead + AsyncWrite>(io: T, limit: usize) -> Framed<T, LengthDelimitedCodec> {
+    let codec = LengthDelimitedCodec::builder().max_frame_length(limit).new_codec();
     Framed::new(io, codec)
 }
 

@@ -13,4 +13,4 @@ mod peers;
 mod replica_runtime;
 
 pub use client::Client;
-pub use replica_runtime::{run_replica, run_replica_with_stats, RuntimeStats};
+pub use replica_runtime::{max_conns_per_ip, run_replica, run_replica_with_stats, RuntimeStats, CLIENT_INPUT_BUDGET};

@@ -1,5 +1,13 @@
 //! [`run_replica`]: a PBFT replica as a tokio task.
 //!
+//! Ingress: every accepted connection first gets a [`Challenge`]; a peer that answers
+//! with a [`Hello`](crate::message::Hello) signed by a replica key over that nonce is a replica connection
+//! (frames up to [`MAX_FRAME`]); any other is a client connection, whose frames are
+//! limited to one request ([`client_frame_limit`]) and whose unprocessed input shares
+//! one byte budget ([`CLIENT_INPUT_BUDGET`]), so unauthenticated peers can never make
+//! the replica buffer more than a fixed amount. Connections per address are capped
+//! ([`max_conns_per_ip`]). What is refused is answered with a [`Rejection`].
+//!
 //! Flow: frames → decode → [`Replica::wanted`] (surplus prepares/commits dropped) →
 //! [`Verifier::verify_many`] → [`Replica::handle`] →
 //! actions. The runtime takes every frame already queued (up to 64) at once:
@@ -13,29 +21,31 @@
 //! The returned future owns all the tasks it spawns (a `JoinSet`): dropping or
 //! aborting it stops the replica and closes its database.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
+use ed25519_dalek::VerifyingKey;
 use futures::{SinkExt, StreamExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-use super::codec::{decode, encode, framed};
-use super::peers::{peer_task, PEER_QUEUE};
+use super::codec::{client_frame_limit, decode, encode, framed_with_limit, MAX_FRAME};
+use super::peers::{peer_task, PeerIdentity, PEER_QUEUE};
 use crate::app::App;
 use crate::config::ReplicaConfig;
+use crate::crypto::Signable;
 use crate::error::Result;
 use crate::event::{Action, Event, PersistOp, TimerId};
-use crate::crypto::Signed;
-use crate::message::{Hello, Message};
+use crate::message::{Challenge, Message, Rejection};
 use crate::replica::Replica;
 use crate::storage::RedbStore;
-use crate::types::ClientId;
+use crate::types::{sha256, ClientId, ReplicaId};
 use crate::verify::Verifier;
 
 /// Counters a running replica publishes (shared, lock-free).
@@ -49,6 +59,12 @@ pub struct RuntimeStats {
     pub rejected: AtomicU64,
     /// Surplus prepares and commits dropped unverified (`replica::surplus`).
     pub surplus: AtomicU64,
+    /// Frames and requests refused at ingress for their size (answered with a [`Rejection`]).
+    pub oversized_in: AtomicU64,
+    /// Outgoing frames dropped because they exceed the frame limit (never sent).
+    pub oversized_out: AtomicU64,
+    /// Connections refused because their address already had [`max_conns_per_ip`].
+    pub refused_connections: AtomicU64,
     /// Current view of the replica.
     pub view: AtomicU64,
     /// Last executed sequence number.
@@ -61,7 +77,84 @@ type ConnId = u64;
 
 /// Most frames taken from the input queue for one batch verification.
 const VERIFY_BATCH: usize = 64;
+/// Bytes of client (unauthenticated) frames read but not yet processed, all
+/// connections together; a client connection waits for room before reading on.
+pub const CLIENT_INPUT_BUDGET: usize = 64 << 20;
+/// Most client routes remembered; above it, routes of closed connections are dropped.
+const MAX_ROUTES: usize = 1 << 16;
+/// Frames queued for writing on one accepted connection (replies).
+const CONN_QUEUE: usize = 1024;
+
+/// Most simultaneous connections accepted from one IP address: every other replica
+/// (an in-process cluster shares 127.0.0.1) plus room for clients.
+pub fn max_conns_per_ip(n: usize) -> usize {
+    64 + 4 * n
+}
+
 type Conns = Arc<Mutex<HashMap<ConnId, mpsc::Sender<Bytes>>>>;
+
+/// Authenticated connections accepted per replica (a reconnecting peer may overlap
+/// its old connection for a moment).
+const CONNS_PER_REPLICA: usize = 2;
+/// Unprocessed input bytes one replica connection may have queued.
+const REPLICA_CONN_BUDGET: usize = 2 * MAX_FRAME;
+
+/// Where an input frame came from. Each holds its share of an input budget until
+/// the event loop has handled the frame.
+enum Origin {
+    /// A connection whose peer signed our challenge with a replica's key; its share
+    /// of that connection's [`REPLICA_CONN_BUDGET`].
+    Replica(#[allow(dead_code)] OwnedSemaphorePermit),
+    /// Any other connection; its share of [`CLIENT_INPUT_BUDGET`].
+    Client(#[allow(dead_code)] OwnedSemaphorePermit),
+}
+
+type Inbound = (Bytes, ConnId, Origin);
+
+/// What the accept loop and the connection tasks share.
+struct Ingress {
+    keys: Vec<VerifyingKey>,
+    nonce_secret: [u8; 32],
+    next_nonce: AtomicU64,
+    client_limit: usize,
+    budget: Arc<Semaphore>,
+    per_ip: Mutex<HashMap<IpAddr, usize>>,
+    max_per_ip: usize,
+    per_replica: Mutex<HashMap<ReplicaId, usize>>,
+    conns: Conns,
+    stats: Arc<RuntimeStats>,
+}
+
+impl Ingress {
+    /// A fresh, unpredictable nonce (keyed by a secret derived from our key).
+    fn nonce(&self) -> [u8; 32] {
+        let i = self.next_nonce.fetch_add(1, Ordering::Relaxed);
+        let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+        let mut b = self.nonce_secret.to_vec();
+        b.extend_from_slice(&i.to_le_bytes());
+        b.extend_from_slice(&t.to_le_bytes());
+        sha256(&b)
+    }
+
+    /// The replica whose hello over `nonce` this frame is, if it is one.
+    fn replica_hello(&self, frame: &[u8], nonce: &[u8; 32]) -> Option<ReplicaId> {
+        let Ok(Message::Hello(h)) = decode(frame) else { return None };
+        let key = self.keys.get(h.body.replica as usize)?;
+        let sig = ed25519_dalek::Signature::from_slice(&h.sig).ok()?;
+        (h.body.nonce == *nonce && crate::sigcheck::verify(key, &h.body.signing_bytes(), &sig)).then_some(h.body.replica)
+    }
+
+    fn release_ip(&self, ip: IpAddr) {
+        if let Ok(mut m) = self.per_ip.lock() {
+            if let Some(c) = m.get_mut(&ip) {
+                *c = c.saturating_sub(1);
+                if *c == 0 {
+                    m.remove(&ip);
+                }
+            }
+        }
+    }
+}
 
 /// Run a replica until an unrecoverable error (bind failure, disk failure).
 ///
@@ -82,26 +175,45 @@ pub async fn run_replica_with_stats<A: App + Send + 'static>(
     let keys = config.cluster.keys()?;
     let mut store = RedbStore::open(&config.db_path)?;
     let state = store.load()?;
-    let mut replica = Replica::recover(config.id, &config.cluster, config.params.clone(), key, app, state)?;
-    let mut verifier = Verifier::new(keys, config.cluster.f).with_cache(1 << 16);
+    let max_request = config.params.max_request_bytes;
+    let mut replica = Replica::recover(config.id, &config.cluster, config.params.clone(), key.clone(), app, state)?;
+    let mut verifier = Verifier::new(keys.clone(), config.cluster.f).with_cache(1 << 16);
 
     let me = config.cluster.replicas.get(config.id as usize).map(|r| r.addr);
     let listener = TcpListener::bind(me.ok_or_else(|| crate::PbftError::Config("no address".into()))?).await?;
     let mut tasks = JoinSet::new();
 
-    let hello = encode(&Message::Hello(Signed::sign(Hello { replica: config.id }, &config.signing_key()?)))?;
+    let identity = PeerIdentity {
+        id: config.id,
+        key: key.clone(),
+        max_frame: MAX_FRAME,
+        dropped: Arc::new(AtomicU64::new(0)),
+    };
     let mut peers: HashMap<u32, mpsc::Sender<Bytes>> = HashMap::new();
     for (i, r) in config.cluster.replicas.iter().enumerate() {
         if i as u32 != config.id {
             let (tx, rx) = mpsc::channel(PEER_QUEUE);
-            tasks.spawn(peer_task(r.addr, hello.clone(), rx));
+            tasks.spawn(peer_task(r.addr, identity.clone(), rx));
             peers.insert(i as u32, tx);
         }
     }
 
-    let (in_tx, mut in_rx) = mpsc::channel::<(Bytes, ConnId)>(8192);
+    let (in_tx, mut in_rx) = mpsc::channel::<Inbound>(8192);
     let conns: Conns = Arc::new(Mutex::new(HashMap::new()));
-    tasks.spawn(accept_loop(listener, in_tx, conns.clone()));
+    let client_limit = client_frame_limit(max_request);
+    let ingress = Arc::new(Ingress {
+        keys,
+        nonce_secret: sha256(&[b"zkpot-pbft nonce".as_slice(), key.as_bytes()].concat()),
+        next_nonce: AtomicU64::new(0),
+        client_limit,
+        budget: Arc::new(Semaphore::new(CLIENT_INPUT_BUDGET.max(2 * client_limit))),
+        per_ip: Mutex::new(HashMap::new()),
+        max_per_ip: max_conns_per_ip(config.cluster.n()),
+        per_replica: Mutex::new(HashMap::new()),
+        conns: conns.clone(),
+        stats: stats.clone(),
+    });
+    tasks.spawn(accept_loop(listener, in_tx, ingress));
 
     // Milliseconds since the Unix epoch (read once, then advanced by the monotonic clock), so
     // the primary-assigned timestamps the application sees keep moving after a full cluster
@@ -114,16 +226,15 @@ pub async fn run_replica_with_stats<A: App + Send + 'static>(
     let now_ms = move || epoch_ms + start.elapsed().as_millis() as u64;
     let mut timers: HashMap<TimerId, Instant> = HashMap::new();
     let mut routes: HashMap<ClientId, ConnId> = HashMap::new();
-    // Connections opened by other replicas (they said Hello): requests relayed
-    // over them must not redirect a client's replies there.
-    let mut replica_conns: HashSet<ConnId> = HashSet::new();
 
     let actions = replica.start(now_ms());
-    perform(actions, &mut store, &peers, &conns, &routes, &mut timers)?;
+    perform(actions, &mut store, &peers, &conns, &routes, &mut timers, &stats)?;
 
     loop {
         let next = timers.values().min().copied().unwrap_or_else(|| Instant::now() + Duration::from_secs(3600));
         let mut events = Vec::new();
+        // Client frames keep their share of the input budget until handled.
+        let mut holding = Vec::new();
         tokio::select! {
             got = in_rx.recv() => {
                 let Some(first) = got else { return Ok(()) };
@@ -139,12 +250,19 @@ pub async fn run_replica_with_stats<A: App + Send + 'static>(
                 }
                 let mut msgs = Vec::with_capacity(frames.len());
                 let mut from = Vec::with_capacity(frames.len());
-                for (frame, conn) in frames {
+                for (frame, conn, origin) in frames {
                     stats.frames_in.fetch_add(1, Ordering::Relaxed);
+                    let client = matches!(origin, Origin::Client(_));
+                    holding.push(origin);
                     match decode(&frame) {
+                        Ok(Message::Request(r)) if r.body.op.len() > max_request => {
+                            stats.oversized_in.fetch_add(1, Ordering::Relaxed);
+                            let why = Rejection::RequestTooLarge { limit: max_request as u64, timestamp: r.body.timestamp };
+                            send_to_conn(&conns, conn, &Message::Rejected(why));
+                        }
                         Ok(m) => {
                             msgs.push(m);
-                            from.push(conn);
+                            from.push((conn, client));
                         }
                         Err(_) => {
                             stats.malformed.fetch_add(1, Ordering::Relaxed);
@@ -156,25 +274,22 @@ pub async fn run_replica_with_stats<A: App + Send + 'static>(
                 let want = replica.wanted(&msgs);
                 let results = verifier.verify_wanted(msgs, &want);
                 stats.surplus.fetch_add(results.iter().filter(|r| r.is_none()).count() as u64, Ordering::Relaxed);
-                for (verified, conn) in results.into_iter().zip(from) {
+                for (verified, (conn, client)) in results.into_iter().zip(from) {
                     let Some(verified) = verified else { continue };
                     let Ok(verified) = verified else {
                         stats.rejected.fetch_add(1, Ordering::Relaxed);
                         continue;
                     };
-                    match verified.message() {
-                        Message::Hello(_) => {
-                            if replica_conns.len() > 1024 {
-                                let open = conns.lock().map(|m| m.keys().copied().collect()).unwrap_or_default();
-                                replica_conns = open;
-                            }
-                            replica_conns.insert(conn);
-                            continue;
+                    // Requests relayed by replicas must not redirect a client's replies.
+                    if let (Message::Request(r), true) = (verified.message(), client) {
+                        if routes.len() >= MAX_ROUTES {
+                            let open: std::collections::HashSet<ConnId> =
+                                conns.lock().map(|m| m.keys().copied().collect()).unwrap_or_default();
+                            routes.retain(|_, c| open.contains(c));
                         }
-                        Message::Request(r) if !replica_conns.contains(&conn) => {
+                        if routes.len() < MAX_ROUTES || routes.contains_key(&r.body.client) {
                             routes.insert(r.body.client, conn);
                         }
-                        _ => {}
                     }
                     events.push(Event::Message(verified));
                 }
@@ -193,14 +308,34 @@ pub async fn run_replica_with_stats<A: App + Send + 'static>(
         for event in events {
             actions.extend(replica.handle(now_ms(), event));
         }
+        drop(holding);
         if actions.is_empty() {
             continue;
         }
-        perform(actions, &mut store, &peers, &conns, &routes, &mut timers)?;
+        perform(actions, &mut store, &peers, &conns, &routes, &mut timers, &stats)?;
         stats.view.store(replica.view(), Ordering::Relaxed);
         stats.last_executed.store(replica.last_executed(), Ordering::Relaxed);
         stats.stable_seq.store(replica.stable_seq(), Ordering::Relaxed);
+        stats.oversized_out.store(identity.dropped.load(Ordering::Relaxed), Ordering::Relaxed);
     }
+}
+
+/// Queue a message on an accepted connection (dropped if its queue is full).
+fn send_to_conn(conns: &Conns, conn: ConnId, msg: &Message) {
+    let tx = conns.lock().ok().and_then(|m| m.get(&conn).cloned());
+    if let (Some(tx), Ok(frame)) = (tx, encode(msg)) {
+        let _ = tx.try_send(frame);
+    }
+}
+
+/// Encode for a peer link; a frame above [`MAX_FRAME`] is counted and not sent.
+fn encode_for_link(msg: &Message, stats: &RuntimeStats) -> Option<Bytes> {
+    let frame = encode(msg).ok()?;
+    if frame.len() > MAX_FRAME {
+        stats.oversized_out.fetch_add(1, Ordering::Relaxed);
+        return None;
+    }
+    Some(frame)
 }
 
 /// Persist first (one durable transaction), then send and set timers.
@@ -211,6 +346,7 @@ fn perform(
     conns: &Conns,
     routes: &HashMap<ClientId, ConnId>,
     timers: &mut HashMap<TimerId, Instant>,
+    stats: &RuntimeStats,
 ) -> Result<()> {
     let ops: Vec<&PersistOp> = actions
         .iter()
@@ -230,22 +366,20 @@ fn perform(
         match a {
             Action::Persist(_) => {}
             Action::Send { to, msg } => {
-                if let (Some(tx), Ok(frame)) = (peers.get(&to), encode(&msg)) {
+                if let (Some(tx), Some(frame)) = (peers.get(&to), encode_for_link(&msg, stats)) {
                     let _ = tx.try_send(frame);
                 }
             }
             Action::Broadcast(msg) => {
-                if let Ok(frame) = encode(&msg) {
+                if let Some(frame) = encode_for_link(&msg, stats) {
                     for tx in peers.values() {
                         let _ = tx.try_send(frame.clone());
                     }
                 }
             }
             Action::Reply { client, msg } => {
-                let Some(conn) = routes.get(&client) else { continue };
-                let tx = conns.lock().ok().and_then(|m| m.get(conn).cloned());
-                if let (Some(tx), Ok(frame)) = (tx, encode(&msg)) {
-                    let _ = tx.try_send(frame);
+                if let Some(conn) = routes.get(&client) {
+                    send_to_conn(conns, *conn, &msg);
                 }
             }
             Action::SetTimer { timer, after_ms } => {
@@ -259,12 +393,12 @@ fn perform(
     Ok(())
 }
 
-async fn accept_loop(listener: TcpListener, in_tx: mpsc::Sender<(Bytes, ConnId)>, conns: Conns) {
+async fn accept_loop(listener: TcpListener, in_tx: mpsc::Sender<Inbound>, ingress: Arc<Ingress>) {
     let mut next_id: ConnId = 0;
     let mut tasks = JoinSet::new();
     loop {
-        let stream = match listener.accept().await {
-            Ok((stream, _)) => stream,
+        let (stream, peer) = match listener.accept().await {
+            Ok(x) => x,
             Err(_) => {
                 // Out of file descriptors (EMFILE) or a transient error: the
                 // listener stays readable, so retrying at once would spin and
@@ -273,34 +407,158 @@ async fn accept_loop(listener: TcpListener, in_tx: mpsc::Sender<(Bytes, ConnId)>
                 continue;
             }
         };
+        let ip = peer.ip();
+        let admitted = ingress.per_ip.lock().is_ok_and(|mut m| {
+            let c = m.entry(ip).or_insert(0);
+            *c += 1;
+            *c <= ingress.max_per_ip
+        });
         next_id += 1;
-        tasks.spawn(connection(stream, next_id, in_tx.clone(), conns.clone()));
+        if admitted {
+            tasks.spawn(connection(stream, next_id, ip, in_tx.clone(), ingress.clone()));
+        } else {
+            ingress.release_ip(ip);
+            ingress.stats.refused_connections.fetch_add(1, Ordering::Relaxed);
+            let why = Rejection::TooManyConnections { limit: ingress.max_per_ip as u64 };
+            tasks.spawn(refuse(stream, why));
+        }
         while tasks.try_join_next().is_some() {}
     }
 }
 
-/// One inbound connection (from a replica's peer task or from a client): frames
-/// read go to the event loop; replies routed to this connection are written back.
-async fn connection(stream: TcpStream, id: ConnId, in_tx: mpsc::Sender<(Bytes, ConnId)>, conns: Conns) {
+/// Tell the peer why, then close.
+async fn refuse(stream: TcpStream, why: Rejection) {
+    tell(&mut framed_with_limit(stream, MAX_FRAME), why).await;
+}
+
+/// Send a [`Rejection`] (best effort, one second at most).
+async fn tell<S: futures::Sink<Bytes> + Unpin>(sink: &mut S, why: Rejection) {
+    if let Ok(frame) = encode(&Message::Rejected(why)) {
+        let _ = tokio::time::timeout(Duration::from_secs(1), sink.send(frame)).await;
+    }
+}
+
+/// One inbound connection (from a replica's peer task or from a client): challenge,
+/// then frames read go to the event loop; replies routed to this connection are
+/// written back.
+async fn connection(stream: TcpStream, id: ConnId, ip: IpAddr, in_tx: mpsc::Sender<Inbound>, ingress: Arc<Ingress>) {
+    serve(stream, id, &in_tx, &ingress).await;
+    if let Ok(mut m) = ingress.conns.lock() {
+        m.remove(&id);
+    }
+    ingress.release_ip(ip);
+}
+
+async fn serve(stream: TcpStream, id: ConnId, in_tx: &mpsc::Sender<Inbound>, ingress: &Ingress) {
     let _ = stream.set_nodelay(true);
-    let (mut sink, mut source) = framed(stream).split();
-    let (tx, mut rx) = mpsc::channel::<Bytes>(1024);
-    if let Ok(mut m) = conns.lock() {
+    let mut framed = framed_with_limit(stream, ingress.client_limit);
+    let nonce = ingress.nonce();
+    let Ok(challenge) = encode(&Message::Challenge(Challenge { nonce })) else { return };
+    if framed.send(challenge).await.is_err() {
+        return;
+    }
+    // The first frame decides: a replica's hello over our nonce, or client traffic.
+    let first = match framed.next().await {
+        Some(Ok(f)) => f.freeze(),
+        Some(Err(_)) => {
+            ingress.stats.oversized_in.fetch_add(1, Ordering::Relaxed);
+            tell(&mut framed, Rejection::FrameTooLarge { limit: ingress.client_limit as u64 }).await;
+            return;
+        }
+        None => return,
+    };
+    let replica = ingress.replica_hello(&first, &nonce);
+    if let Some(r) = replica {
+        let admitted = ingress.per_replica.lock().is_ok_and(|mut m| {
+            let c = m.entry(r).or_insert(0);
+            *c += 1;
+            *c <= CONNS_PER_REPLICA
+        });
+        if admitted {
+            serve_authenticated(framed, id, in_tx, ingress).await;
+        } else {
+            ingress.stats.refused_connections.fetch_add(1, Ordering::Relaxed);
+            tell(&mut framed, Rejection::TooManyConnections { limit: CONNS_PER_REPLICA as u64 }).await;
+        }
+        if let Ok(mut m) = ingress.per_replica.lock() {
+            if let Some(c) = m.get_mut(&r) {
+                *c = c.saturating_sub(1);
+            }
+        }
+        return;
+    }
+    serve_frames(framed, id, in_tx, ingress, Some(first), None).await;
+}
+
+/// A replica connection: frames up to [`MAX_FRAME`], at most [`REPLICA_CONN_BUDGET`]
+/// bytes unprocessed.
+async fn serve_authenticated(mut framed: Conn, id: ConnId, in_tx: &mpsc::Sender<Inbound>, ingress: &Ingress) {
+    framed.codec_mut().set_max_frame_length(MAX_FRAME);
+    let budget = Arc::new(Semaphore::new(REPLICA_CONN_BUDGET));
+    serve_frames(framed, id, in_tx, ingress, None, Some(budget)).await;
+}
+
+type Conn = tokio_util::codec::Framed<TcpStream, tokio_util::codec::LengthDelimitedCodec>;
+
+/// Read frames into the event loop (each waiting for its share of the input budget:
+/// the connection's own for a replica, the shared client one otherwise) and write
+/// back what is routed to this connection.
+async fn serve_frames(
+    framed: Conn,
+    id: ConnId,
+    in_tx: &mpsc::Sender<Inbound>,
+    ingress: &Ingress,
+    first: Option<Bytes>,
+    replica_budget: Option<Arc<Semaphore>>,
+) {
+    let replica = replica_budget.is_some();
+    let limit = if replica { MAX_FRAME } else { ingress.client_limit };
+    let (mut sink, mut source) = framed.split();
+    let (tx, mut rx) = mpsc::channel::<Bytes>(CONN_QUEUE);
+    if let Ok(mut m) = ingress.conns.lock() {
         m.insert(id, tx);
     }
+    let mut pending = first;
     loop {
-        tokio::select! {
-            frame = source.next() => match frame {
-                Some(Ok(f)) => { if in_tx.send((f.freeze(), id)).await.is_err() { break; } }
-                _ => break,
+        let frame = match pending.take() {
+            Some(f) => Ok(f),
+            None => tokio::select! {
+                frame = source.next() => match frame {
+                    Some(Ok(f)) => Ok(f.freeze()),
+                    Some(Err(_)) => Err(true),
+                    None => Err(false),
+                },
+                out = rx.recv() => match out {
+                    Some(f) => { if sink.send(f).await.is_err() { return; } continue; }
+                    None => return,
+                },
             },
-            out = rx.recv() => match out {
-                Some(f) => { if sink.send(f).await.is_err() { break; } }
-                None => break,
+        };
+        let frame = match frame {
+            Ok(f) => f,
+            Err(too_large) => {
+                // Over the limit (or a broken stream): say why, then close.
+                if too_large {
+                    ingress.stats.oversized_in.fetch_add(1, Ordering::Relaxed);
+                    tell(&mut sink, Rejection::FrameTooLarge { limit: limit as u64 }).await;
+                }
+                return;
+            }
+        };
+        // Wait for room in the input budget.
+        let n = u32::try_from(frame.len()).unwrap_or(u32::MAX);
+        let origin = match &replica_budget {
+            Some(b) => match b.clone().acquire_many_owned(n).await {
+                Ok(p) => Origin::Replica(p),
+                Err(_) => return,
             },
+            None => match ingress.budget.clone().acquire_many_owned(n).await {
+                Ok(p) => Origin::Client(p),
+                Err(_) => return,
+            },
+        };
+        if in_tx.send((frame, id, origin)).await.is_err() {
+            return;
         }
-    }
-    if let Ok(mut m) = conns.lock() {
-        m.remove(&id);
     }
 }

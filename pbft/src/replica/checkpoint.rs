@@ -1,7 +1,7 @@
 //! Checkpoints and garbage collection (§4.3).
 //!
 //! Every K executed sequence numbers a replica snapshots its state and multicasts
-//! `<CHECKPOINT, n, d, i>`. With 2f+1 matching messages the checkpoint is stable:
+//! `<CHECKPOINT, n, d, i>`. With n-f matching messages the checkpoint is stable:
 //! the low water mark h moves to n, and log entries, certificates and older
 //! checkpoints at or below n are discarded.
 
@@ -48,7 +48,7 @@ impl<A: App> Replica<A> {
         self.check_stable(seq, out);
     }
 
-    /// If 2f+1 matching checkpoint messages exist for `seq`, build the proof.
+    /// If n-f matching checkpoint messages exist for `seq`, build the proof.
     fn check_stable(&mut self, seq: SeqNo, out: &mut Out) {
         let Some(msgs) = self.checkpoint_msgs.get(&seq) else { return };
         let mut by_digest: std::collections::BTreeMap<_, Vec<Signed<Checkpoint>>> = Default::default();

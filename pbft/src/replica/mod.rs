@@ -58,6 +58,17 @@ pub struct Stats {
     pub missing_batches: u64,
     /// Prepares and commits [`Replica::wanted`] found surplus (the runtime drops them unverified).
     pub surplus: u64,
+    /// Pre-prepares refused for their batch time (not above the previous batch's, or
+    /// more than `Params::max_clock_skew_ms` ahead of this replica's clock).
+    pub bad_times: u64,
+    /// Requests over `max_request_bytes`, and pre-prepares over `max_batch` requests or
+    /// `max_batch_bytes`, refused.
+    pub oversized: u64,
+    /// Requests dropped because `max_pending_clients` clients were already waiting.
+    pub pending_full: u64,
+    /// State requests answered without the snapshot because it exceeds one frame
+    /// (snapshots are not split; see `docs/pbft.md`).
+    pub snapshot_too_large: u64,
 }
 
 /// The last reply sent to a client (part of the checkpointed state, §4.1).
@@ -113,6 +124,10 @@ pub struct Replica<A: App> {
     pub(crate) vc_timeout: u64,
     pub(crate) vc_timer_armed: bool,
     pub(crate) vc_stall: bool,
+    /// Lowest sequence number of this view whose pre-prepare we refused (batch time or
+    /// size):
+    /// until execution passes it, the view-change timer runs (the primary is suspect).
+    pub(crate) refused_at: Option<SeqNo>,
     pub(crate) view_changes: BTreeMap<View, BTreeMap<ReplicaId, Signed<ViewChange>>>,
 
     // Normal case (§4.2).
@@ -157,6 +172,7 @@ impl<A: App> Replica<A> {
     /// be in the same initial state on every replica.
     pub fn new(id: ReplicaId, cluster: &ClusterConfig, params: Params, key: SigningKey, app: A) -> Result<Self> {
         params.validate()?;
+        crate::limits::check(cluster.n(), cluster.f, &params)?;
         let keys = cluster.keys()?;
         if keys.get(id as usize) != Some(&key.verifying_key()) {
             return Err(PbftError::Config(format!("key of replica {id} does not match the cluster")));
@@ -178,6 +194,7 @@ impl<A: App> Replica<A> {
             vc_timeout,
             vc_timer_armed: false,
             vc_stall: false,
+            refused_at: None,
             view_changes: BTreeMap::new(),
             next_seq: 0,
             log: BTreeMap::new(),
@@ -241,7 +258,9 @@ impl<A: App> Replica<A> {
             Message::FetchState(s) => self.on_fetch_state(s, out),
             Message::StateReply(s) => self.on_state_reply(s, out),
             // Replies are for clients; a replica ignores them.
-            Message::Reply(_) | Message::Hello(_) => self.stats.ignored += 1,
+            Message::Reply(_) | Message::Hello(_) | Message::Challenge(_) | Message::Rejected(_) => {
+                self.stats.ignored += 1
+            }
         }
     }
 
@@ -311,8 +330,15 @@ impl<A: App> Replica<A> {
         seq > self.stable.seq && seq <= self.stable.seq + self.params.log_window
     }
 
+    /// Commits, checkpoint messages and view-changes needed: `n - f` ([`crate::config::quorum`]).
     pub(crate) fn quorum(&self) -> usize {
-        2 * self.f + 1
+        crate::config::quorum(self.n, self.f)
+    }
+
+    /// Prepares (from distinct backups) that, with the pre-prepare, make a prepared
+    /// certificate: `quorum - 1`.
+    pub(crate) fn prepare_quorum(&self) -> usize {
+        self.quorum() - 1
     }
 
     pub(crate) fn persist(&self, op: PersistOp, out: &mut Out) {

@@ -17,6 +17,10 @@ impl<A: App> Replica<A> {
     /// view-change timer (§4.5.2).
     pub(crate) fn on_request(&mut self, req: Signed<Request>, out: &mut Out) {
         let (client, ts) = (req.body.client, req.body.timestamp);
+        if req.body.op.len() > self.params.max_request_bytes {
+            self.stats.oversized += 1;
+            return;
+        }
         if let Some(cached) = self.replies.get(&client) {
             if ts <= cached.timestamp {
                 self.stats.duplicate_requests += 1;
@@ -28,6 +32,10 @@ impl<A: App> Replica<A> {
             }
         }
         let newer = self.pending.get(&client).is_none_or(|p| p.body.timestamp < ts);
+        if newer && !self.pending.contains_key(&client) && self.pending.len() >= self.params.max_pending_clients {
+            self.stats.pending_full += 1;
+            return;
+        }
         if newer {
             self.pending.insert(client, req.clone());
         } else if self.pending.get(&client).is_some_and(|p| p.body.timestamp > ts) {
@@ -76,17 +84,23 @@ impl<A: App> Replica<A> {
                 return;
             }
             let in_flight = self.in_flight_requests();
+            let mut bytes = 0usize;
             let requests: Vec<Signed<Request>> = self
                 .pending
                 .values()
                 .filter(|r| in_flight.get(&r.body.client).is_none_or(|t| *t < r.body.timestamp))
+                .take_while(|r| {
+                    bytes += r.body.op.len();
+                    bytes <= self.params.max_batch_bytes
+                })
                 .take(self.params.max_batch)
                 .cloned()
                 .collect();
             if requests.is_empty() {
                 return;
             }
-            let batch = Batch { time_ms: self.now.max(self.last_time), requests };
+            // Strictly above every earlier batch's time (backups check it).
+            let batch = Batch { time_ms: self.now.max(self.time_floor(seq).saturating_add(1)), requests };
             let pp = PrePrepare { view: self.view, seq, digest: batch.digest(), batch, primary: self.id };
             let pp = Signed::sign(pp, &self.key);
             self.next_seq = seq;
@@ -98,9 +112,30 @@ impl<A: App> Replica<A> {
         }
     }
 
+    /// Whether a batch breaks the size limits (`max_batch` requests, `max_batch_bytes`
+    /// in all, `max_request_bytes` each).
+    fn oversized(&self, batch: &Batch) -> bool {
+        let p = &self.params;
+        batch.requests.len() > p.max_batch
+            || batch.requests.iter().any(|r| r.body.op.len() > p.max_request_bytes)
+            || batch.requests.iter().map(|r| r.body.op.len()).sum::<usize>() > p.max_batch_bytes
+    }
+
+    /// The time a batch at `seq` must exceed: the agreed clock of what was executed and
+    /// the times of the batches at lower sequence numbers this replica holds.
+    pub(crate) fn time_floor(&self, seq: SeqNo) -> u64 {
+        let logged = self.log.range(..seq).filter_map(|(_, s)| s.pre_prepare.as_ref());
+        let committed = self.committed.range(..seq).map(|(_, e)| &e.pre_prepare);
+        logged.chain(committed).map(|p| p.body.batch.time_ms).fold(self.last_time, u64::max)
+    }
+
     /// §4.2: a backup accepts a pre-prepare if it is in view v, the signature is
     /// right (checked by `verify`), it has not accepted a different one for (v, n),
-    /// and n is between the water marks; then it multicasts a prepare.
+    /// and n is between the water marks; then it multicasts a prepare. The batch
+    /// time must be above the previous batch's and at most `max_clock_skew_ms` ahead
+    /// of our clock; otherwise the pre-prepare is refused and the view-change timer
+    /// runs until execution passes that sequence number (a primary that keeps
+    /// proposing bad times is replaced).
     pub(crate) fn on_pre_prepare(&mut self, pp: Signed<PrePrepare>, out: &mut Out) {
         let b = &pp.body;
         self.saw_seq(b.primary, b.seq);
@@ -109,6 +144,20 @@ impl<A: App> Replica<A> {
             return;
         }
         let seq = b.seq;
+        if self.log.get(&seq).is_none_or(|s| s.pre_prepare.is_none()) {
+            let t = b.batch.time_ms;
+            let bad_time = t <= self.time_floor(seq) || t > self.now.saturating_add(self.params.max_clock_skew_ms);
+            let oversized = self.oversized(&b.batch);
+            if bad_time || oversized {
+                self.stats.bad_times += u64::from(bad_time);
+                self.stats.oversized += u64::from(oversized);
+                self.refused_at = Some(self.refused_at.map_or(seq, |s| s.min(seq)));
+                if !self.vc_timer_armed {
+                    self.arm_vc_timer(out);
+                }
+                return;
+            }
+        }
         let now = self.now;
         let slot = self.log.entry(seq).or_default();
         if let Some(existing) = &slot.pre_prepare {
@@ -151,7 +200,7 @@ impl<A: App> Replica<A> {
         self.check_prepared(seq, out);
     }
 
-    /// prepared(m, v, n, i) (§4.2): pre-prepare plus 2f matching prepares from
+    /// prepared(m, v, n, i) (§4.2): pre-prepare plus `n - f - 1` (2f when n = 3f+1) matching prepares from
     /// distinct backups. The certificate joins P (persisted before the commit is
     /// sent, so it survives a crash and reaches the next view-change).
     pub(crate) fn check_prepared(&mut self, seq: SeqNo, out: &mut Out) {
@@ -159,8 +208,8 @@ impl<A: App> Replica<A> {
         let (Some(pp), false) = (slot.pre_prepare.clone(), slot.prepared) else { return };
         let d = pp.body.digest;
         let prepares: Vec<Signed<Prepare>> =
-            slot.prepares.values().filter(|p| p.body.digest == d).take(2 * self.f).cloned().collect();
-        if prepares.len() < 2 * self.f {
+            slot.prepares.values().filter(|p| p.body.digest == d).take(self.prepare_quorum()).cloned().collect();
+        if prepares.len() < self.prepare_quorum() {
             return;
         }
         let cert = PreparedCert { pre_prepare: pp.clone(), prepares };
@@ -188,7 +237,7 @@ impl<A: App> Replica<A> {
         self.check_committed(seq, out);
     }
 
-    /// committed-local(m, v, n, i) (§4.2): prepared plus 2f+1 matching commits.
+    /// committed-local(m, v, n, i) (§4.2): prepared plus `n - f` (2f+1 when n = 3f+1) matching commits.
     /// The commit certificate is persisted, then executed in order.
     pub(crate) fn check_committed(&mut self, seq: SeqNo, out: &mut Out) {
         let Some(slot) = self.log.get(&seq) else { return };
@@ -240,7 +289,10 @@ impl<A: App> Replica<A> {
         if fresh {
             self.vc_timeout = self.params.view_change_timeout_ms;
         }
-        if self.pending.is_empty() {
+        if self.refused_at.is_some_and(|s| self.last_executed >= s) {
+            self.refused_at = None;
+        }
+        if self.pending.is_empty() && self.refused_at.is_none() {
             self.cancel_vc_timer(out);
         } else if self.active && !self.is_primary() {
             self.arm_vc_timer(out);

@@ -1,5 +1,5 @@
 //! Surplus prepares, commits and checkpoints: which messages of a batch about to be verified
-//! can still change this replica's state. A slot needs 2f prepares and 2f+1 commits
+//! can still change this replica's state. A slot needs `n - f - 1` prepares and `n - f` commits
 //! (§4.2); the other f it receives (a third of all prepares and commits) change
 //! nothing once the quorum is there, yet each costs a signature check. The runtime
 //! asks [`Replica::wanted`] before verifying a batch and checks only the wanted
@@ -47,7 +47,7 @@ impl<A: App> Replica<A> {
                     (slot.committed, slot.commits.contains_key(&from), have, self.quorum())
                 } else {
                     let have = slot.prepares.values().filter(|p| p.body.digest == digest).count();
-                    (slot.prepared, slot.prepares.contains_key(&from), have, 2 * self.f)
+                    (slot.prepared, slot.prepares.contains_key(&from), have, self.prepare_quorum())
                 };
                 let senders = earlier.entry((commit, seq)).or_default();
                 let surplus = done || held || have + senders.len() >= need;

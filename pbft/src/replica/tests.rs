@@ -16,6 +16,8 @@ use crate::storage::PersistedState;
 use crate::types::ReplicaId;
 use crate::verify::Verifier;
 
+mod byzantine;
+
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 struct Counter {
     ops: Vec<Vec<u8>>,
@@ -455,7 +457,7 @@ fn replayed_request_is_executed_once() {
     net.run();
     assert_eq!(net.replies.len(), 4, "cached replies resent");
     // A Byzantine primary re-proposing the old request in a new batch: skipped.
-    let batch = Batch { time_ms: 1, requests: vec![req.clone()] };
+    let batch = Batch { time_ms: 2, requests: vec![req.clone()] };
     let pp = PrePrepare { view: 0, seq: 2, digest: batch.digest(), batch, primary: 0 };
     net.queue.push_back((Some(0), 1, Message::PrePrepare(Signed::sign(pp.clone(), &test_key("replica-0")))));
     net.queue.push_back((Some(0), 2, Message::PrePrepare(Signed::sign(pp.clone(), &test_key("replica-0")))));
@@ -539,7 +541,7 @@ fn retransmission_backs_off_while_stuck() {
     let mut r = Replica::new(1, &cluster, p, keys[1].clone(), Counter::default()).unwrap();
     let ck = test_key("client-0");
     let req = Signed::sign(Request { client: crate::crypto::client_id(&ck), timestamp: 1, op: b"x".to_vec() }, &ck);
-    let batch = Batch { time_ms: 0, requests: vec![req.clone()] };
+    let batch = Batch { time_ms: 1, requests: vec![req.clone()] };
     let pp = Signed::sign(PrePrepare { view: 0, seq: 1, digest: batch.digest(), batch, primary: 0 }, &keys[0]);
     r.handle(0, Event::Message(v.verify(Message::Request(req)).unwrap()));
     r.handle(0, Event::Message(v.verify(Message::PrePrepare(pp)).unwrap()));

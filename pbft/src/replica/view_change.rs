@@ -1,7 +1,7 @@
 //! View changes (§4.4) and their liveness rules (§4.5.2).
 //!
 //! A backup whose timer expires multicasts `<VIEW-CHANGE, v+1, n, C, P, i>`;
-//! the primary of v+1 gathers 2f+1 of them (V), computes O (for each sequence
+//! the primary of v+1 gathers n-f of them (V), computes O (for each sequence
 //! number between the latest stable checkpoint in V and the highest prepared one,
 //! the prepared batch with the highest view, or a null request) and multicasts
 //! `<NEW-VIEW, v+1, V, O>`. Backups recompute O and accept only if it matches.
@@ -75,7 +75,7 @@ impl<A: App> Replica<A> {
     pub(crate) fn on_view_change_timer(&mut self, out: &mut Out) {
         self.vc_timer_armed = false;
         if self.active {
-            if !self.pending.is_empty() {
+            if !self.pending.is_empty() || self.refused_at.is_some() {
                 let next = self.view + 1;
                 self.start_view_change(next, out);
             }
@@ -117,6 +117,7 @@ impl<A: App> Replica<A> {
             return;
         }
         self.stats.view_changes += 1;
+        self.refused_at = None;
         self.view = new_view;
         self.active = false;
         self.log.clear();
@@ -128,7 +129,7 @@ impl<A: App> Replica<A> {
     }
 
     /// §4.5.2 (first technique): a replica waiting for a new-view starts its
-    /// doubling timer (T, 2T, 4T, ...) only once it has 2f+1 view-changes for
+    /// doubling timer (T, 2T, 4T, ...) only once it has n-f view-changes for
     /// that view, so a replica that timed out alone does not run ahead through
     /// views. Without a quorum it arms a non-doubling "stall" wait instead (see
     /// `on_view_change_timer`), upgraded once the quorum arrives.
@@ -189,6 +190,20 @@ impl<A: App> Replica<A> {
             self.stats.ignored += 1;
             return;
         }
+        // Bounded memory: above our view, keep only each replica's highest view-change
+        // (all that the join rule and the stall rule below look at), so a replica
+        // naming view after view holds at most two slots here (ours and its highest).
+        if v > self.view {
+            if self.view_changes.range(v + 1..).any(|(_, m)| m.contains_key(&from)) {
+                self.stats.ignored += 1;
+                return;
+            }
+            let above = self.view.saturating_add(1);
+            for (_, m) in self.view_changes.range_mut(above..v) {
+                m.remove(&from);
+            }
+            self.view_changes.retain(|_, m| !m.is_empty());
+        }
         // Keep the form with batches when the stripped one of the same message
         // arrives after it.
         let held = self.view_changes.entry(v).or_default();
@@ -219,7 +234,7 @@ impl<A: App> Replica<A> {
         self.view_changes.retain(|view, _| *view <= limit);
     }
 
-    /// New primary (§4.4): once it holds 2f+1 view-changes for its view, including
+    /// New primary (§4.4): once it holds n-f view-changes for its view, including
     /// its own, it multicasts the new-view and installs it.
     pub(crate) fn try_new_view(&mut self, out: &mut Out) {
         if self.active || primary_of(self.view, self.n) != self.id {
@@ -277,6 +292,7 @@ impl<A: App> Replica<A> {
         let v = nv.body.view;
         self.view = v;
         self.active = true;
+        self.refused_at = None;
         self.log.clear();
         self.view_changes.retain(|view, _| *view > v);
         self.persist(PersistOp::View { view: v, active: true }, out);

@@ -1,6 +1,8 @@
 //! Shared test helpers: a deterministic test application and cluster keys.
 #![allow(dead_code)]
 
+pub mod net;
+
 use std::collections::BTreeMap;
 
 use ed25519_dalek::SigningKey;
