@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{assert_fails_with, empty_dir, text, zkpot};
+use common::{assert_fails_with, empty_dir, text, write_srs, zkpot};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -125,14 +125,9 @@ fn assembly_refuses_missing_duplicated_foreign_corrupt_and_other_key_chunks() {
     std::fs::write(dir.join("flipped.json"), c1.to_string()).unwrap();
     let o = bundle(&dir, "keys", &["c0.json", "flipped.json", "c2.json"]);
     assert_fails_with(&o, "chunk 1 (flipped.json)");
-    // another key: a plan made from other KZG parameters (another SRS seed) has other key digests
-    let other_cache = dir.join("other-cache");
-    std::fs::create_dir_all(&other_cache).unwrap();
-    for k in 4..=12 {
-        let params = zkpot_params::srs::dev_srs(k, [7u8; 32]);
-        std::fs::write(other_cache.join(format!("srs-dev-k{k}.bin")), zkpot_params::srs::to_bytes(&params)).unwrap();
-    }
-    let o = prove_chunk(&dir, "data.json", "keys-other-srs", 1, "otherkey1.json", &["--cache", other_cache.to_str().unwrap()]);
+    // another key: a plan made from other KZG parameters (a ceremony file) has other key digests
+    write_srs(&dir.join("other.srs"), 10, 7);
+    let o = prove_chunk(&dir, "data.json", "keys-other-srs", 1, "otherkey1.json", &["--srs", "other.srs"]);
     assert!(o.status.success(), "{}", text(&o));
     let plan: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("keys/plan.json")).unwrap()).unwrap();
     let want = plan["chunks"][1]["vk_digest"].as_str().unwrap().to_string();
