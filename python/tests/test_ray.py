@@ -98,5 +98,7 @@ def test_driver_command_line(local_ray, tmp_path, capsys):
     r = json.loads(out.out)
     assert r["result"] == "accept" and r["chunks"] == 2 and r["samples"] == 30
     assert "[2/2]" in out.err and "bundle" in out.err
-    # verified pinned to the plan's keys, which are development material: said loudly
-    assert r["development_keys"] and len(r["vk_digests"]) == 1 and "INSECURE development SRS" in out.err
+    # verified pinned to the plan's keys (chunks of 20 and 10: two), development material: said loudly
+    plan = json.loads((tmp_path / "cli" / "keys" / "plan.json").read_text())
+    assert r["vk_digests"] == sorted({c["vk_digest"] for c in plan["chunks"]}) and len(r["vk_digests"]) == 2
+    assert r["development_keys"] and "made from the INSECURE development SRS" in out.err
