@@ -56,6 +56,13 @@ def test_verify_requires_a_pinned_key_like_the_command_line(work, zkpot_bin):
             zkpot.verify("statement.json", "proof.bin", "vk.key", **kwargs)
         cli = subprocess.run([zkpot_bin, "verify", *flags], capture_output=True, text=True)
         assert cli.returncode == 1 and cli.stderr.splitlines()[0] == f"error: {e.value}", (cli.stderr, str(e.value))
+    # the statement names its key: another key file is refused before any pin is consulted
+    st = json.loads((work / "statement.json").read_text())
+    assert st["vk_digest"] == r["vk_digest"]
+    st["vk_digest"] = "11" * 32
+    (work / "other-key.json").write_text(json.dumps(st))
+    with pytest.raises(zkpot.RejectedError, match="key mismatch: the statement names verifying key 1111"):
+        zkpot.verify("other-key.json", "proof.bin", "vk.key", trust_key_as_is=True, allow_insecure_dev=True)
     with pytest.raises(zkpot.RejectedError, match="cannot be combined"):
         zkpot.verify("statement.json", "proof.bin", "vk.key", vk_digest=r["vk_digest"], trust_key_as_is=True)
     v = zkpot.verify("statement.json", "proof.bin", "vk.key", trust_key_as_is=True, allow_insecure_dev=True)
