@@ -200,6 +200,11 @@ pub enum Command {
         /// Where to write the verifying key.
         #[arg(long, default_value = "vk.key")]
         vk: PathBuf,
+        /// Instead: the plan of a run in chunks of this many samples and its keys, in --keys.
+        #[arg(long)]
+        chunk_size: Option<usize>,
+        #[command(flatten)]
+        keys: crate::chunk_verbs::KeysDir,
     },
     /// Prove the model's score on the test set; writes the proof and the statement.
     Prove {
@@ -226,7 +231,19 @@ pub enum Command {
         /// The bundle file written with --chunk-size.
         #[arg(long, default_value = "bundle.json")]
         bundle: PathBuf,
+        /// With --chunk-size: prove chunk I alone (0-based) with the keys of the plan in --keys,
+        /// and write its chunk file (--chunk-out); `zkpot bundle` assembles chunk files.
+        #[arg(long, requires = "chunk_size")]
+        chunk: Option<usize>,
+        /// The chunk file written with --chunk (default: chunk-III.json).
+        #[arg(long, requires = "chunk")]
+        chunk_out: Option<PathBuf>,
+        #[command(flatten)]
+        keys: crate::chunk_verbs::KeysDir,
     },
+    /// Assemble chunk files (from `prove --chunk`) into the bundle `verify --bundle` checks,
+    /// refusing a missing, duplicated, foreign or corrupt chunk, or one proved with another key.
+    Bundle(crate::chunk_verbs::BundleArgs),
     /// Verify a proof of a statement against a verifying key (exit 0 accept, 1 reject). The key
     /// must be pinned (--vk-digest, --trusted-keys or --srs) or explicitly trusted as given
     /// (--trust-key-as-is); development keys are refused without --allow-insecure-dev.

@@ -2,7 +2,6 @@
 
 use crate::cli::{BackendKind, Command, Inputs, ParamsArgs};
 use crate::groth16_keys::groth16_keys;
-use crate::trust::Trust;
 use crate::report::{fmt_duration, peak_rss_mib, step};
 use anyhow::{bail, Context, Result};
 use halo2_proofs::halo2curves::bn256::Bn256;
@@ -76,25 +75,20 @@ fn fixed_of(inputs: &Inputs) -> FixedParams {
 
 fn float_model(path: Option<&PathBuf>) -> Result<FloatModel> {
     Ok(match path {
-        Some(p) if p.as_os_str() == "@digits" => bundled::digits_model()?,
-        Some(p) if p.as_os_str() == "@breast-cancer" => bundled::breast_cancer_model()?,
-        Some(p) if p.as_os_str() == "@diabetes" => bundled::diabetes_model()?,
-        Some(p) if p.as_os_str() == "@mnist-mlp" => zkpot_onnx::bundled::mnist_mlp()?,
-        Some(p) if p.as_os_str() == "@mnist-cnn" => zkpot_onnx::bundled::mnist_cnn()?,
-        Some(p) => FloatModel::from_json(&read_text(p, "model")?).with_context(|| format!("in {}", p.display()))?,
+        Some(p) => match p.to_str().and_then(zkpot_jobs::sources::bundled_model) {
+            Some(m) => m?,
+            None => FloatModel::from_json(&read_text(p, "model")?).with_context(|| format!("in {}", p.display()))?,
+        },
         None => bundled::digits_model()?,
     })
 }
 
 fn float_data(path: Option<&PathBuf>, samples: Option<usize>) -> Result<FloatDataset> {
     let d = match path {
-        Some(p) if p.as_os_str() == "@digits-test" => bundled::digits_test()?,
-        Some(p) if p.as_os_str() == "@digits-full" => bundled::digits_full()?,
-        Some(p) if p.as_os_str() == "@breast-cancer-test" => bundled::breast_cancer_test()?,
-        Some(p) if p.as_os_str() == "@diabetes-test" => bundled::diabetes_test()?,
-        Some(p) if p.as_os_str() == "@mnist-test" => mnist::mnist_test()?,
-        Some(p) if p.as_os_str() == "@mnist-train" => mnist::mnist_train()?,
-        Some(p) => FloatDataset::from_json(&read_text(p, "data set")?).with_context(|| format!("in {}", p.display()))?,
+        Some(p) => match p.to_str().and_then(zkpot_jobs::sources::bundled_data) {
+            Some(d) => d?,
+            None => FloatDataset::from_json(&read_text(p, "data set")?).with_context(|| format!("in {}", p.display()))?,
+        },
         None => bundled::digits_test()?,
     };
     Ok(match samples {
@@ -114,25 +108,16 @@ fn load_inputs(inputs: &Inputs) -> Result<(QuantizedModel, QuantizedDataset)> {
     Ok((model, data))
 }
 
-/// KZG parameters of size `k`: a ceremony file, or the cached development SRS (with a warning).
+/// KZG parameters of size `k`: a ceremony file, or the cached development SRS (with a warning);
+/// the same loading as the chunk jobs' (`zkpot_jobs::keys::KeySource::params`).
 pub(crate) fn load_params(args: &ParamsArgs, k: u32) -> Result<ParamsKZG<Bn256>> {
-    match &args.srs {
-        Some(p) => {
-            let (params, _) = step(&format!("loading and checking the ceremony file {} (k = {k})", p.display()), || srs::load_ceremony(p, k));
-            let params = params?;
-            eprintln!("  SRS fingerprint (2^{k} powers): {}", srs::fingerprint(&params));
-            if srs::is_development(&params) {
-                eprintln!("{}", srs::DEV_SRS_WARNING);
-            }
-            Ok(params)
-        }
-        None => {
-            eprintln!("{}", srs::DEV_SRS_WARNING);
-            let dir = args.cache.clone().unwrap_or_else(cache::default_dir);
-            let (res, _) = step(&format!("development SRS for k = {k}"), || cache::dev_srs_cached(&dir, k));
-            Ok(res?.0)
-        }
-    }
+    let source = zkpot_jobs::keys::KeySource { srs: args.srs.clone(), cache: args.cache.clone() };
+    let what = match &args.srs {
+        Some(p) => format!("loading and checking the ceremony file {} (k = {k})", p.display()),
+        None => format!("development SRS for k = {k}"),
+    };
+    let (params, _) = step(&what, || source.params(k));
+    Ok(params?)
 }
 
 /// Keys for `shape`: the verifying key from the cache when one was made for this shape and
@@ -193,7 +178,12 @@ pub fn run(command: Command) -> Result<()> {
             }
             println!("{}", serde_json::to_string_pretty(&c)?);
         }
-        Command::Setup { inputs, params, vk } if params.backend == BackendKind::Groth16 => {
+        Command::Setup { inputs, params, chunk_size: Some(m), keys, .. } => {
+            let (model, data) = load_inputs(&inputs)?;
+            let score = score_of(&inputs, &data)?;
+            crate::chunk_verbs::setup(&model, &data, m, score, &params, &keys.keys)?;
+        }
+        Command::Setup { inputs, params, vk, .. } if params.backend == BackendKind::Groth16 => {
             let (model, data) = load_inputs(&inputs)?;
             let shape = CircuitShape::new(model.architecture(), data.len()).with_score(score_of(&inputs, &data)?);
             let (pk, took) = groth16_keys(&params, &shape)?;
@@ -212,7 +202,7 @@ pub fn run(command: Command) -> Result<()> {
                 }))?
             );
         }
-        Command::Setup { inputs, params, vk } => {
+        Command::Setup { inputs, params, vk, .. } => {
             let (model, data) = load_inputs(&inputs)?;
             let shape = CircuitShape::new(model.architecture(), data.len()).with_score(score_of(&inputs, &data)?);
             shape.validate()?;
@@ -231,6 +221,12 @@ pub fn run(command: Command) -> Result<()> {
                 }))?
             );
         }
+        Command::Prove { inputs, params, chunk_size: Some(m), chunk: Some(i), chunk_out, keys, .. } => {
+            let (model, data) = load_inputs(&inputs)?;
+            let score = score_of(&inputs, &data)?;
+            crate::chunk_verbs::prove_one(&model, &data, m, i, score, &params, &keys.keys, chunk_out.as_deref())?;
+        }
+        Command::Bundle(args) => crate::chunk_verbs::bundle(&args)?,
         Command::Prove { inputs, params, chunk_size, chunk_memory, bundle, .. } if chunk_size.is_some() || chunk_memory.is_some() => {
             if params.backend != BackendKind::Halo2 {
                 bail!("--chunk-size is only supported with --backend halo2 for now");
@@ -260,7 +256,7 @@ pub fn run(command: Command) -> Result<()> {
             println!("{}", serde_json::to_string_pretty(&summary)?);
         }
         Command::Verify { bundle: Some(path), trust, .. } => {
-            let trust = Trust::from_args(&trust).map_err(|e| Rejected(format!("{e:#}")))?;
+            let trust = crate::trust::from_args(&trust).map_err(|e| Rejected(format!("{e:#}")))?;
             let pins = std::cell::RefCell::new(Vec::new());
             let check = |p: &Path, k: &AnyKey| {
                 let pinned = trust.check(k, p)?;
@@ -269,12 +265,19 @@ pub fn run(command: Command) -> Result<()> {
             };
             let (res, took) = step("verifying the bundle", || Bundle::verify_files(&path, &check));
             let b = res.map_err(|e| Rejected(format!("{}: {e}", path.display())))?;
+            let pins = pins.into_inner();
+            if trust.as_is() {
+                eprintln!("{}", zkpot_jobs::trust::as_is_warning(&format!("the verifying keys of {} are", path.display())));
+            }
+            if pins.iter().any(|k| k["development_key"] == true) {
+                eprintln!("{}", zkpot_verifier::pin::DEV_KEY_WARNING);
+            }
             println!(
                 "{}",
                 serde_json::to_string_pretty(&json!({
                     "result": "accept", "score": b.score, "score_function": b.score_function, "samples": b.samples, "chunks": b.chunks.len(),
                     "model_commitment": b.model_commitment, "dataset_commitment": b.dataset_commitment,
-                    "verify_ms": took.as_secs_f64() * 1e3, "keys": pins.into_inner(),
+                    "verify_ms": took.as_secs_f64() * 1e3, "keys": pins,
                 }))?
             );
         }
@@ -293,9 +296,9 @@ pub fn run(command: Command) -> Result<()> {
                 Ok((s, p, key))
             };
             let (s, p, key) = load().map_err(|e| Rejected(format!("{e:#}")))?;
-            let pinned = Trust::from_args(&trust).and_then(|t| Ok(t.check(&key, &vk)?)).map_err(|e| Rejected(format!("{e:#}")))?;
+            let pinned = crate::trust::from_args(&trust).and_then(|t| Ok(t.check(&key, &vk)?)).map_err(|e| Rejected(format!("{e:#}")))?;
             if trust.trust_key_as_is {
-                eprintln!("WARNING: --trust-key-as-is: the verifying key {} is NOT pinned; a prover who made it can make it accept any score", vk.display());
+                eprintln!("{}", zkpot_jobs::trust::as_is_warning(&format!("the verifying key {} is", vk.display())));
             }
             if pinned.development {
                 eprintln!("{}", zkpot_verifier::pin::DEV_KEY_WARNING);

@@ -8,8 +8,7 @@ mod common;
 
 use ark_ec::{AffineRepr, CurveGroup};
 use ark_ff::Field;
-use common::{assert_fails_with, text, tiny_workdir, zkpot};
-use halo2_proofs::SerdeFormat;
+use common::{assert_fails_with, text, tiny_workdir, write_srs, zkpot};
 use std::path::Path;
 use zkpot_verifier::groth16::{Groth16Key, Groth16Proof, Groth16Vk};
 use zkpot_verifier::provenance::{Provenance, Source};
@@ -20,15 +19,6 @@ const B: [&str; 2] = ["--value-bits", "8"];
 
 fn args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
     extra.iter().copied().chain(Q).chain(B).collect()
-}
-
-/// A non-development SRS of 2^k powers from `seed`, written in halo2's format (a stand-in for a
-/// ceremony file; `tests/ceremony.rs` uses a real snarkjs ceremony).
-fn write_srs(path: &Path, k: u32, seed: u8) {
-    let p = zkpot_params::srs::dev_srs(k, [seed; 32]);
-    let mut bytes = Vec::new();
-    p.write_custom(&mut bytes, SerdeFormat::RawBytes).unwrap();
-    std::fs::write(path, bytes).unwrap();
 }
 
 fn json(o: &std::process::Output) -> serde_json::Value {

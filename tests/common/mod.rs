@@ -64,3 +64,12 @@ pub fn tiny_workdir(prefix: &str, name: &str) -> PathBuf {
     dir
 }
 
+
+/// A non-development SRS of 2^k powers from `seed`, written in halo2's format (a stand-in for a
+/// ceremony file; `tests/ceremony.rs` uses a real snarkjs ceremony).
+pub fn write_srs(path: &Path, k: u32, seed: u8) {
+    let p = zkpot_params::srs::dev_srs(k, [seed; 32]);
+    let mut bytes = Vec::new();
+    p.write_custom(&mut bytes, halo2_proofs::SerdeFormat::RawBytes).unwrap();
+    std::fs::write(path, bytes).unwrap();
+}
