@@ -295,7 +295,7 @@ pub fn run(command: Command) -> Result<()> {
         Command::ExportVerifier { backend, vk, proof, statement, out } => {
             export_verifier(&backend, vk.as_deref(), proof.as_deref(), statement.as_deref(), &out)?
         }
-        Command::Node(args) => zkpot_ledger::node::run_node_blocking(&args, &zkpot_ledger::config::builtin_checker)?,
+        Command::Node(args) => zkpot_ledger::node::run_node_builtin(&args)?,
         Command::Cluster(args) => println!("{}", serde_json::to_string_pretty(&zkpot_ledger::cluster::run_cluster(&args)?)?),
         Command::Ledger { command } => {
             let out = zkpot_ledger::cli::run(command)?;

@@ -1,8 +1,8 @@
 //! The demo's ledger part: the demo's real proof goes through a fresh 4-node PBFT cluster
 //! (in-process replicas over loopback TCP) whose proof checker is zkpot's verifier: order,
-//! two-phase claim, an eager validation, a failed and a successful challenge, finalization.
+//! two-phase claim, commit-then-reveal validations, a failed and a successful challenge, finalization.
 //! The replicas' checker is the ledger's `SnarkChecker`, so the demo runs with either backend's
-//! proof.
+//! proof. It is a development network (public-seed keys), and says so when it starts.
 
 use crate::report::step;
 use anyhow::Result;
@@ -15,8 +15,11 @@ use zkpot_verifier::{ProofFile, Statement};
 /// transcript to `out`.
 pub fn run(statement: &Statement, proof: &ProofFile, vk: &[u8], out: &Path) -> Result<()> {
     let checker = Arc::new(SnarkChecker::from_key_bytes(vk)?);
+    // the demo's network accepts exactly this key (genesis lists its digest)
+    let key = zkpot_verifier::AnyKey::from_bytes(vk)?;
+    let keys = std::collections::BTreeMap::from([(key.shape_id(), zkpot_ledger::Bytes32(key.digest()))]);
     let (res, _) = step("ledger: order, claim, validation, two challenges, finalize on a 4-node PBFT cluster", || {
-        zkpot_ledger::demo::run_demo_cluster_blocking(statement, &proof.to_bytes(), checker)
+        zkpot_ledger::demo::run_demo_cluster_blocking(statement, &proof.to_bytes(), checker, keys)
     });
     let summary = res?;
     zkpot_params::cache::write_atomic(out, serde_json::to_string_pretty(&summary)?.as_bytes())?;

@@ -1,7 +1,8 @@
 //! Reproduces the PoT paper's Table 4 on loopback: latency from client send to f+1
 //! matching replies for one request carrying 1 order + k validations (k = 10, 50,
-//! 100; each validation a signed transaction with a realistic statement and a
-//! 1,536-byte proof), for n = 4, 10, 30, 100 replicas over real loopback TCP (in
+//! 100; each validation the reveal transaction of a commit-then-reveal validation,
+//! with a realistic statement and a 1,536-byte proof; the k commitments are made
+//! during setup), for n = 4, 10, 30, 100 replicas over real loopback TCP (in
 //! this process up to n = 30; above, spread over `ZKPOT_BENCH_PROCS` = 4 child
 //! processes of this binary, because a full mesh of 100 replicas needs more sockets
 //! than one process may open here); median and p95 over RUNS runs. For in-process
@@ -78,7 +79,16 @@ fn genesis() -> Genesis {
     Genesis {
         params: Params::default(),
         allocations,
+        verifying_keys: zkpot_ledger::demo::stand_in_keys(SHAPE),
+        development_network: true,
     }
+}
+
+/// Validator `i`'s commitment salt.
+fn vsalt(i: usize) -> Bytes32 {
+    let mut b = [0x5au8; 32];
+    b[..8].copy_from_slice(&(i as u64).to_be_bytes());
+    Bytes32(b)
 }
 
 fn model(r: usize) -> Bytes32 {
@@ -101,17 +111,18 @@ fn statement(r: usize) -> Statement {
     }
 }
 
-fn spec(now: u64, training_ms: u64) -> OrderSpec {
+fn spec(now: u64, training_ms: u64, validation_ms: u64) -> OrderSpec {
     OrderSpec {
         reward: 1000,
         shape_id: SHAPE.into(),
         dataset_commitment: Bytes32([0x22; 32]),
         samples: SAMPLES,
         training_deadline: now + training_ms,
-        validation_deadline: now + training_ms + 3_600_000,
-        challenge_deadline: now + training_ms + 7_200_000,
+        validation_deadline: now + training_ms + validation_ms,
+        reveal_deadline: now + training_ms + validation_ms + 3_600_000,
+        challenge_deadline: now + training_ms + validation_ms + 7_200_000,
         mode: Mode::Optimistic,
-        min_validator_stake: 10,
+        min_validator_stake: 50,
         score_function: Default::default(),
     }
 }
@@ -124,7 +135,7 @@ struct Signer {
 impl Signer {
     fn sign(&mut self, seed: &str, body: TxBody) -> SignedTx {
         let n = self.nonces.entry(seed.to_string()).or_insert(0);
-        let tx = SignedTx::sign(&signing_key_from_seed(seed), *n, body);
+        let tx = SignedTx::sign(&signing_key_from_seed(seed), genesis().network_id(), *n, body);
         *n += 1;
         tx
     }
@@ -546,8 +557,10 @@ async fn bench_n(
     let round_ms = t_setup.elapsed().as_millis() as u64;
     let now = ledger_time(&mut client).await.unwrap();
     let training_ms = 2_000u64.max(8 * round_ms);
+    // validation commitments of every run are made in setup, one batch per run
+    let validation_ms = 2_000u64.max(8 * round_ms) + 4 * round_ms * total_runs as u64;
     let orders: Vec<SignedTx> = (0..total_runs)
-        .map(|_| s.sign("bench/requester", TxBody::PutOrder(spec(now, training_ms))))
+        .map(|_| s.sign("bench/requester", TxBody::PutOrder(spec(now, training_ms, validation_ms))))
         .collect();
     let first_order = 1u64;
     check_batch(&client.submit_raw(Op::Batch(orders).encode()).await.unwrap());
@@ -591,6 +604,30 @@ async fn bench_n(
             .unwrap(),
     );
     assert_eq!(revealed, total_runs, "setup reveals");
+    // Commit every run's k validations (validation ids follow in commit order).
+    let network = genesis().network_id();
+    let mut validation_ids: Vec<Vec<u64>> = Vec::new();
+    let mut next_validation = 1u64;
+    let mut r = 0usize;
+    for &k in ks {
+        for _ in 0..runs + warmup {
+            let (order, claim, st) = (first_order + r as u64, 1 + r as u64, statement(r));
+            let proof = FakeSnarkChecker::prove(&st, PROOF_BYTES);
+            let commits: Vec<SignedTx> = (0..k)
+                .map(|i| {
+                    let v = account_of(&signing_key_from_seed(&validator_seed(i)));
+                    let commitment = zkpot_ledger::validation::validation_commitment(&network, &v, order, claim, &st, &proof, &vsalt(i));
+                    s.sign(&validator_seed(i), TxBody::ValidateCommit { order, claim, commitment, stake: 50 })
+                })
+                .collect();
+            let ok = check_batch(&client.submit_raw(Op::Batch(commits).encode()).await.unwrap());
+            assert_eq!(ok, k, "setup validation commitments");
+            validation_ids.push((next_validation..next_validation + k as u64).collect());
+            next_validation += k as u64;
+            r += 1;
+        }
+    }
+    wait_until(&mut client, now + training_ms + validation_ms).await.unwrap();
     eprintln!("n={n}: setup done at {:.1}s", t0.elapsed().as_secs_f64());
 
     // Table 4: one request = 1 new order + k validations of a prepared claim.
@@ -605,16 +642,16 @@ async fn bench_n(
             let claim = 1 + r as u64; // claim ids follow order ids one to one here
             let st = statement(r);
             let proof = FakeSnarkChecker::prove(&st, PROOF_BYTES);
-            let mut txs = vec![s.sign("bench/requester", TxBody::PutOrder(spec(now, 60_000)))];
+            let mut txs = vec![s.sign("bench/requester", TxBody::PutOrder(spec(now, 60_000, 60_000)))];
+            let _ = (order, claim);
             for i in 0..k {
                 txs.push(s.sign(
                     &validator_seed(i),
-                    TxBody::Validate {
-                        order,
-                        claim,
+                    TxBody::ValidateReveal {
+                        validation: validation_ids[r][i],
                         statement: st.clone(),
                         proof: proof.clone(),
-                        stake: 10,
+                        salt: vsalt(i),
                     },
                 ));
             }
@@ -683,6 +720,7 @@ async fn bench_n(
                         .with_timeouts(Duration::from_secs(10), Duration::from_secs(60));
                     let key = signing_key_from_seed(&seed);
                     let to = account_of(&signing_key_from_seed("bench/sink"));
+                    let network = genesis().network_id();
                     // Warm the connections (not timed), then start together.
                     ledger_time(&mut l).await.unwrap();
                     barrier.wait().await;
@@ -692,7 +730,7 @@ async fn bench_n(
                     while start.elapsed().as_secs_f64() < secs {
                         let txs: Vec<SignedTx> = (0..per_request as u64)
                             .map(|i| {
-                                SignedTx::sign(&key, nonce + i, TxBody::Transfer { to, amount: 1 })
+                                SignedTx::sign(&key, network, nonce + i, TxBody::Transfer { to, amount: 1 })
                             })
                             .collect();
                         let op = if per_request == 1 {

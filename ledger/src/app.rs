@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use zkpot_pbft::{App, AppError, ExecCtx};
 
 /// Version byte in front of every snapshot.
-pub const SNAPSHOT_VERSION: u8 = 2;
+pub const SNAPSHOT_VERSION: u8 = 3;
 
 /// A read-only window on a running replica's state (updated after every execute),
 /// for local queries and tests. Reads may be stale relative to the cluster.
@@ -120,6 +120,7 @@ mod tests {
         let mut app = PotApp::new(&g, Arc::new(MarkerChecker::new())).unwrap();
         let tx = SignedTx::sign(
             &signing_key_from_seed("a"),
+            g.network_id(),
             0,
             TxBody::Transfer {
                 to: account_from_seed("b"),

@@ -1,15 +1,31 @@
 //! `ProofChecker`: the seam where the real SNARK verifier plugs in. Every replica runs
 //! it while applying a transaction, so it must be deterministic: same statement and
-//! proof, same answer, on every machine. `MarkerChecker` is a stand-in for tests,
-//! benchmarks and demos without a verifier.
+//! proof, same answer, on every machine. "Cannot check" ([`ProofChecker::can_check`]) is
+//! never "invalid": the ledger refuses to judge such a proof rather than slash anyone.
+//!
+//! `MarkerChecker`, `FakeSnarkChecker` and `AcceptAll` are stand-ins for tests,
+//! benchmarks and demos without a verifier; the command line reaches them only behind
+//! the explicit development flag (see `config::builtin_checker`).
 
 use crate::statement::Statement;
 
 /// Checks a validation proof against its statement. Object-safe; passed into the
 /// state machine at construction as `Arc<dyn ProofChecker>`.
 pub trait ProofChecker: Send + Sync {
-    /// `Ok(())` iff `proof` proves `statement`; `Err(reason)` otherwise.
+    /// `Ok(())` iff `proof` proves `statement`; `Err(reason)` otherwise. Only called
+    /// after [`ProofChecker::can_check`] said yes.
     fn check(&self, statement: &Statement, proof: &[u8]) -> Result<(), String>;
+
+    /// `Ok(())` if this checker can judge proofs of `statement` (it has the verifying
+    /// key of its circuit); `Err(reason)` if it cannot, which is not a verdict.
+    fn can_check(&self, _statement: &Statement) -> Result<(), String> {
+        Ok(())
+    }
+
+    /// True for the stand-ins that do not verify proofs (announced loudly by nodes).
+    fn is_stand_in(&self) -> bool {
+        true
+    }
 }
 
 /// Accepts a proof iff it starts with `marker` (so "realistic" 1.5 KB proofs can carry

@@ -1,16 +1,21 @@
-//! Client command line: `zkpot ledger <command> --cluster DIR --key-seed SEED ...`.
+//! Client command line: `zkpot ledger <command> --cluster DIR --key FILE ...`.
 //! Each transaction type and query is a subcommand; output is JSON. A transaction's
 //! JSON has `"ok": false` and a `"reason"` when the ledger rejected it (see
 //! [`exit_code`]). Arguments are validated into typed values before anything is sent.
+//!
+//! Transactions are signed with the key in `--key FILE` (made by `zkpot ledger keygen
+//! --out FILE`, mode 0600). `--key-seed dev/<name>` signs with a development account's
+//! PUBLIC-seed key instead (development clusters only; a warning is printed).
 
 use crate::account::Role;
 use crate::bytes32::Bytes32;
 use crate::claim::claim_commitment;
-use crate::client::{ledger_time, query, send_tx};
+use crate::client::{ledger_time, query, reveal_validation, send_tx, validation_commit_body};
 use crate::cluster::stop_cluster;
 use crate::config::ClusterDir;
 use crate::error::LedgerError;
-use crate::keys::{account_of, signing_key_from_seed};
+use crate::keys::{account_of, generate_key, read_key_file, signing_key_from_seed, write_key_file};
+use ed25519_dalek::SigningKey;
 use crate::net_client::PbftLedger;
 use crate::order::{Mode, OrderSpec, ScoreFunction};
 use crate::statement::{Statement, StatementChecks};
@@ -24,9 +29,31 @@ pub struct ClientOpts {
     /// Cluster directory (reads DIR/cluster.json).
     #[arg(long)]
     pub cluster: PathBuf,
-    /// Seed of the signing account (e.g. `dev/requester`; see `zkpot cluster` output).
-    #[arg(long, default_value = "dev/requester")]
-    pub key_seed: String,
+    /// Key file of the signing account (`zkpot ledger keygen --out FILE`, or
+    /// `DIR/keys/<name>.key` of a `zkpot cluster`).
+    #[arg(long, conflicts_with = "key_seed")]
+    pub key: Option<PathBuf>,
+    /// DEVELOPMENT ONLY: sign with the public-seed key of a development account
+    /// (`dev/<name>` of `zkpot cluster --dev`); anyone can sign with these keys.
+    #[arg(long)]
+    pub key_seed: Option<String>,
+}
+
+impl ClientOpts {
+    /// The signing key: `--key FILE`, or a `dev/...` seed (with a warning).
+    pub fn signing_key(&self) -> Result<SigningKey, LedgerError> {
+        match (&self.key, &self.key_seed) {
+            (Some(path), _) => read_key_file(path),
+            (None, Some(seed)) if seed.starts_with("dev/") => {
+                eprintln!("WARNING: --key-seed {seed}: a development account whose key comes from a public seed; anyone can sign for it");
+                Ok(signing_key_from_seed(seed))
+            }
+            (None, Some(seed)) => Err(LedgerError::Usage(format!(
+                "--key-seed is only for the development accounts (dev/<name>), got {seed:?}; use --key FILE"
+            ))),
+            (None, None) => Err(LedgerError::Usage("give --key FILE (the signing account's key file)".into())),
+        }
+    }
 }
 
 /// `zkpot ledger` subcommands.
@@ -61,6 +88,8 @@ pub enum LedgerCommand {
         amount: u64,
     },
     /// Put an order; deadlines are phase lengths from the current ledger time.
+    /// Phases: training (claim commits), validation (claim reveals, validation
+    /// commitments), reveal (validation reveals), challenge.
     Order {
         #[command(flatten)]
         opts: ClientOpts,
@@ -81,10 +110,14 @@ pub enum LedgerCommand {
         /// Training phase length (ms of ledger time).
         #[arg(long, default_value_t = 60_000)]
         training_ms: u64,
-        /// Validation phase length (ms).
+        /// Validation phase length (ms): claim reveals and validation commitments.
         #[arg(long, default_value_t = 60_000)]
         validation_ms: u64,
-        /// Challenge phase length (ms).
+        /// Reveal phase length (ms): validation reveals (at least the network minimum).
+        #[arg(long, default_value_t = 30_000)]
+        reveal_ms: u64,
+        /// Challenge phase length after the reveal deadline (ms; at least the network
+        /// minimum).
         #[arg(long, default_value_t = 60_000)]
         challenge_ms: u64,
         /// eager | optimistic
@@ -121,7 +154,8 @@ pub enum LedgerCommand {
         #[arg(long)]
         salt: String,
     },
-    /// Validate a revealed claim with statement.json and the proof file.
+    /// Validate a revealed claim with statement.json and the proof file: commit now,
+    /// wait until the order's validation deadline, reveal (both steps in one command).
     Validate {
         #[command(flatten)]
         opts: ClientOpts,
@@ -136,6 +170,41 @@ pub enum LedgerCommand {
         proof: PathBuf,
         #[arg(long)]
         stake: u64,
+    },
+    /// Commit to a validation only (reveal later with `validate-reveal` and the same
+    /// salt); prints the validation id and the salt.
+    ValidateCommit {
+        #[command(flatten)]
+        opts: ClientOpts,
+        #[arg(long)]
+        order: u64,
+        #[arg(long)]
+        claim: u64,
+        #[arg(long)]
+        statement: PathBuf,
+        #[arg(long)]
+        proof: PathBuf,
+        #[arg(long)]
+        stake: u64,
+        /// Salt (0x + 64 hex); default: random (printed; keep it for the reveal).
+        #[arg(long)]
+        salt: Option<String>,
+    },
+    /// Reveal a committed validation; waits until the order's validation deadline.
+    ValidateReveal {
+        #[command(flatten)]
+        opts: ClientOpts,
+        /// The order (its validation deadline is when reveals open).
+        #[arg(long)]
+        order: u64,
+        #[arg(long)]
+        validation: u64,
+        #[arg(long)]
+        statement: PathBuf,
+        #[arg(long)]
+        proof: PathBuf,
+        #[arg(long)]
+        salt: String,
     },
     /// Challenge a validation.
     Challenge {
@@ -169,7 +238,7 @@ pub enum LedgerCommand {
     Account {
         #[command(flatten)]
         opts: ClientOpts,
-        /// Account id (0x + 64 hex); default: the --key-seed account.
+        /// Account id (0x + 64 hex); default: the signer's account.
         #[arg(long)]
         account: Option<String>,
     },
@@ -185,10 +254,15 @@ pub enum LedgerCommand {
         #[command(flatten)]
         opts: ClientOpts,
     },
-    /// Print the account id of a seed (no network).
+    /// Make a random account key (OS generator) into a key file (mode 0600) and print
+    /// its account id; no network.
     Keygen {
-        #[arg(long)]
-        seed: String,
+        /// Key file to write (refused if it exists).
+        #[arg(long, required_unless_present = "seed")]
+        out: Option<PathBuf>,
+        /// DEVELOPMENT ONLY: print the account of a public seed instead (no file).
+        #[arg(long, conflicts_with = "out")]
+        seed: Option<String>,
     },
     /// Kill the node processes started by `zkpot cluster --dir DIR`.
     Stop {
@@ -214,20 +288,76 @@ fn read_statement(path: &std::path::Path) -> Result<Statement, LedgerError> {
     crate::config::read_json(path)
 }
 
-fn connect(opts: &ClientOpts) -> Result<PbftLedger, LedgerError> {
+/// Connects as the PBFT client of account key `key` (its client key is derived from
+/// the account secret), or as a fresh random client for queries.
+fn connect(opts: &ClientOpts, key: Option<&SigningKey>) -> Result<PbftLedger, LedgerError> {
+    use sha2::{Digest, Sha256};
     let cluster = ClusterDir(opts.cluster.clone()).load_cluster()?;
-    PbftLedger::connect(&cluster, &opts.key_seed)
+    let client_key = match key {
+        Some(k) => {
+            let mut h = Sha256::new();
+            h.update(b"zkpot-ledger/pbft-client/v1");
+            h.update(k.to_bytes());
+            SigningKey::from_bytes(&h.finalize().into())
+        }
+        None => generate_key(),
+    };
+    PbftLedger::connect_with_key(&cluster, client_key)
+}
+
+/// The signing key and a connection as its client.
+fn signer(opts: &ClientOpts) -> Result<(SigningKey, PbftLedger), LedgerError> {
+    let key = opts.signing_key()?;
+    let l = connect(opts, Some(&key))?;
+    Ok((key, l))
 }
 
 async fn tx(opts: &ClientOpts, body: TxBody) -> Result<Value, LedgerError> {
-    let mut l = connect(opts)?;
-    let key = signing_key_from_seed(&opts.key_seed);
+    let (key, mut l) = signer(opts)?;
     Ok(serde_json::to_value(send_tx(&mut l, &key, body).await?)?)
 }
 
 async fn ask(opts: &ClientOpts, q: Query) -> Result<Value, LedgerError> {
-    let mut l = connect(opts)?;
+    let mut l = connect(opts, None)?;
     query(&mut l, q).await
+}
+
+fn read_proof(path: &std::path::Path) -> Result<Vec<u8>, LedgerError> {
+    std::fs::read(path).map_err(|e| LedgerError::io(path.display().to_string(), e))
+}
+
+/// A random salt.
+fn random_salt() -> Bytes32 {
+    Bytes32(generate_key().to_bytes())
+}
+
+/// The validation deadline of the order a validation belongs to (from its listing).
+async fn validation_opens(l: &mut PbftLedger, order: u64) -> Result<u64, LedgerError> {
+    let o = query(l, Query::GetOrder { order }).await?;
+    o["spec"]["validation_deadline"]
+        .as_u64()
+        .ok_or_else(|| LedgerError::Usage(format!("order {order}: {}", o["error"])))
+}
+
+/// Commits a validation; returns the outcome JSON and the validation id if accepted.
+#[allow(clippy::too_many_arguments)]
+async fn commit_validation(
+    l: &mut PbftLedger,
+    key: &SigningKey,
+    order: u64,
+    claim: u64,
+    statement: &Statement,
+    proof: &[u8],
+    salt: &Bytes32,
+    stake: u64,
+) -> Result<(Value, Option<u64>), LedgerError> {
+    let body = validation_commit_body(l, key, order, claim, statement, proof, salt, stake).await?;
+    let o = send_tx(l, key, body).await?;
+    let id = match &o.receipt {
+        Some(crate::state::Receipt::ValidationCommitted { validation, .. }) => Some(*validation),
+        _ => None,
+    };
+    Ok((serde_json::to_value(o)?, id))
 }
 
 /// Runs one client command (async).
@@ -251,7 +381,10 @@ pub async fn run_async(cmd: LedgerCommand) -> Result<Value, LedgerError> {
         } => {
             let to = match (to, to_seed) {
                 (Some(t), _) => hex32("to", &t)?,
-                (None, Some(s)) => account_of(&signing_key_from_seed(&s)),
+                (None, Some(s)) => {
+                    eprintln!("WARNING: --to-seed {s}: an account whose key comes from a public seed");
+                    account_of(&signing_key_from_seed(&s))
+                }
                 (None, None) => return Err(LedgerError::Usage("give --to or --to-seed".into())),
             };
             tx(&opts, TxBody::Transfer { to, amount }).await
@@ -265,6 +398,7 @@ pub async fn run_async(cmd: LedgerCommand) -> Result<Value, LedgerError> {
             samples,
             training_ms,
             validation_ms,
+            reveal_ms,
             challenge_ms,
             mode,
             min_validator_stake,
@@ -294,10 +428,11 @@ pub async fn run_async(cmd: LedgerCommand) -> Result<Value, LedgerError> {
             let mode = Mode::parse(&mode).ok_or_else(|| {
                 LedgerError::Usage(format!("--mode must be eager|optimistic, got {mode}"))
             })?;
-            let mut l = connect(&opts)?;
+            let (key, mut l) = signer(&opts)?;
             let now = ledger_time(&mut l).await?;
             let training_deadline = now.saturating_add(training_ms);
             let validation_deadline = training_deadline.saturating_add(validation_ms);
+            let reveal_deadline = validation_deadline.saturating_add(reveal_ms);
             let spec = OrderSpec {
                 reward,
                 shape_id,
@@ -305,12 +440,12 @@ pub async fn run_async(cmd: LedgerCommand) -> Result<Value, LedgerError> {
                 samples,
                 training_deadline,
                 validation_deadline,
-                challenge_deadline: validation_deadline.saturating_add(challenge_ms),
+                reveal_deadline,
+                challenge_deadline: reveal_deadline.saturating_add(challenge_ms),
                 mode,
                 min_validator_stake,
                 score_function,
             };
-            let key = signing_key_from_seed(&opts.key_seed);
             Ok(serde_json::to_value(
                 send_tx(&mut l, &key, TxBody::PutOrder(spec)).await?,
             )?)
@@ -322,7 +457,7 @@ pub async fn run_async(cmd: LedgerCommand) -> Result<Value, LedgerError> {
             salt,
         } => {
             let (model, salt) = (hex32("model", &model)?, hex32("salt", &salt)?);
-            let me = account_of(&signing_key_from_seed(&opts.key_seed));
+            let me = account_of(&opts.signing_key()?);
             let commitment = claim_commitment(&model, &salt, &me);
             tx(&opts, TxBody::ClaimCommit { order, commitment }).await
         }
@@ -351,20 +486,53 @@ pub async fn run_async(cmd: LedgerCommand) -> Result<Value, LedgerError> {
             proof,
             stake,
         } => {
-            let statement = read_statement(&statement)?;
-            let proof = std::fs::read(&proof)
-                .map_err(|e| LedgerError::io(proof.display().to_string(), e))?;
-            tx(
-                &opts,
-                TxBody::Validate {
-                    order,
-                    claim,
-                    statement,
-                    proof,
-                    stake,
-                },
-            )
-            .await
+            let (statement, proof) = (read_statement(&statement)?, read_proof(&proof)?);
+            let (key, mut l) = signer(&opts)?;
+            let salt = random_salt();
+            let (committed, id) = commit_validation(&mut l, &key, order, claim, &statement, &proof, &salt, stake).await?;
+            let Some(validation) = id else {
+                return Ok(committed);
+            };
+            let opens = validation_opens(&mut l, order).await?;
+            let mut revealed = serde_json::to_value(
+                reveal_validation(&mut l, &key, opens, validation, &statement, &proof, &salt).await?,
+            )?;
+            revealed["commit"] = committed;
+            Ok(revealed)
+        }
+        C::ValidateCommit {
+            opts,
+            order,
+            claim,
+            statement,
+            proof,
+            stake,
+            salt,
+        } => {
+            let (statement, proof) = (read_statement(&statement)?, read_proof(&proof)?);
+            let salt = match salt {
+                Some(s) => hex32("salt", &s)?,
+                None => random_salt(),
+            };
+            let (key, mut l) = signer(&opts)?;
+            let (mut out, _) = commit_validation(&mut l, &key, order, claim, &statement, &proof, &salt, stake).await?;
+            out["salt"] = json!(salt);
+            Ok(out)
+        }
+        C::ValidateReveal {
+            opts,
+            order,
+            validation,
+            statement,
+            proof,
+            salt,
+        } => {
+            let (statement, proof, salt) = (read_statement(&statement)?, read_proof(&proof)?, hex32("salt", &salt)?);
+            let (key, mut l) = signer(&opts)?;
+            let opens = validation_opens(&mut l, order).await?;
+            Ok(serde_json::to_value(
+                reveal_validation(&mut l, &key, opens, validation, &statement, &proof, &salt).await?,
+            )?)
         }
         C::Challenge {
             opts,
@@ -377,15 +545,28 @@ pub async fn run_async(cmd: LedgerCommand) -> Result<Value, LedgerError> {
         C::Account { opts, account } => {
             let account = match account {
                 Some(a) => hex32("account", &a)?,
-                None => account_of(&signing_key_from_seed(&opts.key_seed)),
+                None => account_of(&opts.signing_key()?),
             };
             ask(&opts, Query::GetAccount { account }).await
         }
         C::Validations { opts, order } => ask(&opts, Query::GetValidations { order }).await,
         C::Totals { opts } => ask(&opts, Query::Totals).await,
-        C::Keygen { seed } => {
-            Ok(json!({"seed": seed, "account": account_of(&signing_key_from_seed(&seed))}))
-        }
+        C::Keygen { out, seed } => match (out, seed) {
+            (Some(path), _) => {
+                if path.exists() {
+                    return Err(LedgerError::Usage(format!("{} exists; not overwriting a key", path.display())));
+                }
+                let key = generate_key();
+                write_key_file(&path, &key)?;
+                Ok(json!({"key_file": path, "account": account_of(&key)}))
+            }
+            (None, Some(seed)) => Ok(json!({
+                "seed": seed,
+                "account": account_of(&signing_key_from_seed(&seed)),
+                "warning": "a public-seed development key: anyone can sign for this account",
+            })),
+            (None, None) => Err(LedgerError::Usage("give --out FILE".into())),
+        },
         C::Stop { cluster } => stop_cluster(&cluster),
     }
 }

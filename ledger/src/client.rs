@@ -8,7 +8,9 @@ use crate::checker::ProofChecker;
 use crate::error::LedgerError;
 use crate::execute::{execute, Reply, TxOutcome};
 use crate::state::{Genesis, PotState, TxContext};
+use crate::statement::Statement;
 use crate::tx::{Op, Query, SignedTx, TxBody};
+use crate::validation::validation_commitment;
 use ed25519_dalek::SigningKey;
 use serde_json::Value;
 use std::future::Future;
@@ -45,8 +47,74 @@ pub async fn ledger_time<L: LedgerClient>(l: &mut L) -> Result<u64, LedgerError>
 
 /// The next nonce of `account`.
 pub async fn nonce_of<L: LedgerClient>(l: &mut L, account: Bytes32) -> Result<u64, LedgerError> {
+    Ok(network_and_nonce(l, account).await?.1)
+}
+
+/// The network id (genesis digest) the ledger answers for, and `account`'s next nonce,
+/// in one query (the answer is f+1-matched like any reply).
+pub async fn network_and_nonce<L: LedgerClient>(
+    l: &mut L,
+    account: Bytes32,
+) -> Result<(Bytes32, u64), LedgerError> {
     let a = query(l, Query::GetAccount { account }).await?;
-    Ok(a["nonce"].as_u64().unwrap_or(0))
+    let network: Bytes32 = serde_json::from_value(a["network"].clone())
+        .map_err(|e| LedgerError::Consensus(format!("account answer without a network id: {e}")))?;
+    Ok((network, a["nonce"].as_u64().unwrap_or(0)))
+}
+
+/// The network id (genesis digest) of the ledger.
+pub async fn network_id<L: LedgerClient>(l: &mut L) -> Result<Bytes32, LedgerError> {
+    Ok(network_and_nonce(l, Bytes32::default()).await?.0)
+}
+
+/// The commit transaction of a validation by `key` of `claim` on `order` with
+/// `statement` and `proof` (keep `salt` secret until the reveal).
+#[allow(clippy::too_many_arguments)]
+pub async fn validation_commit_body<L: LedgerClient>(
+    l: &mut L,
+    key: &SigningKey,
+    order: u64,
+    claim: u64,
+    statement: &Statement,
+    proof: &[u8],
+    salt: &Bytes32,
+    stake: u64,
+) -> Result<TxBody, LedgerError> {
+    let network = network_id(l).await?;
+    let validator = Bytes32(key.verifying_key().to_bytes());
+    let commitment = validation_commitment(&network, &validator, order, claim, statement, proof, salt);
+    Ok(TxBody::ValidateCommit {
+        order,
+        claim,
+        commitment,
+        stake,
+    })
+}
+
+/// Reveals validation `validation` once the ledger's time has reached the order's
+/// validation deadline `opens` (never earlier: a reveal sent before commitments close
+/// would show the proof to others while they can still commit to it).
+pub async fn reveal_validation<L: LedgerClient>(
+    l: &mut L,
+    key: &SigningKey,
+    opens: u64,
+    validation: u64,
+    statement: &Statement,
+    proof: &[u8],
+    salt: &Bytes32,
+) -> Result<TxOutcome, LedgerError> {
+    wait_until(l, opens).await?;
+    send_tx(
+        l,
+        key,
+        TxBody::ValidateReveal {
+            validation,
+            statement: statement.clone(),
+            proof: proof.to_vec(),
+            salt: *salt,
+        },
+    )
+    .await
 }
 
 /// Waits until the ledger's agreed time is at least `t` (ms).
@@ -68,8 +136,8 @@ pub async fn send_tx<L: LedgerClient>(
     body: TxBody,
 ) -> Result<TxOutcome, LedgerError> {
     let account = Bytes32(key.verifying_key().to_bytes());
-    let nonce = nonce_of(l, account).await?;
-    match l.submit(Op::Tx(SignedTx::sign(key, nonce, body))).await? {
+    let (network, nonce) = network_and_nonce(l, account).await?;
+    match l.submit(Op::Tx(SignedTx::sign(key, network, nonce, body))).await? {
         Reply::Tx(o) => Ok(o),
         other => Err(LedgerError::Consensus(format!(
             "unexpected reply to a transaction: {other:?}"

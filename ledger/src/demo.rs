@@ -1,13 +1,17 @@
 //! The PoT demo scenario, over any [`LedgerClient`]: register accounts, put an
 //! optimistic order for the given statement's architecture/dataset/N, claim commit and
-//! reveal the statement's model, post a validation with the real proof and one with a
-//! tampered proof, challenge both (the first challenge fails, the second slashes),
-//! finalize, and summarize as JSON. `cluster::run_demo_cluster` runs it on a fresh
-//! 4-node loopback cluster; tests run it on a `LocalLedger`.
+//! reveal the statement's model, commit a validation with the real proof and one with
+//! a tampered proof, reveal both once commitments close, challenge both (the first
+//! challenge fails, the second slashes), finalize, and summarize as JSON.
+//! [`run_demo_cluster`] runs it on a fresh 4-node loopback cluster; tests run it on a
+//! `LocalLedger`.
+//!
+//! The demo is a DEVELOPMENT network: its actors' keys come from public seeds
+//! (`demo/...`), and so do its replicas' keys; it says so when it starts.
 
 use crate::account::Role;
 use crate::bytes32::Bytes32;
-use crate::client::{ledger_time, query, send_ok, wait_until, LedgerClient};
+use crate::client::{ledger_time, query, reveal_validation, send_ok, validation_commit_body, wait_until, LedgerClient};
 use crate::error::LedgerError;
 use crate::keys::{account_of, signing_key_from_seed};
 use crate::order::{Mode, OrderSpec};
@@ -31,8 +35,9 @@ pub const DEMO_ACTORS: &[(&str, Option<Role>)] = &[
 /// Initial balance of each demo actor.
 pub const DEMO_FUNDS: u64 = 10_000;
 
-/// Genesis funding every demo actor.
-pub fn demo_genesis() -> Genesis {
+/// The development genesis funding every demo actor and accepting `verifying_keys`
+/// (shape id -> key digest).
+pub fn demo_genesis(verifying_keys: BTreeMap<String, Bytes32>) -> Genesis {
     let allocations: BTreeMap<Bytes32, u64> = DEMO_ACTORS
         .iter()
         .map(|(s, _)| (account_of(&signing_key_from_seed(s)), DEMO_FUNDS))
@@ -40,7 +45,24 @@ pub fn demo_genesis() -> Genesis {
     Genesis {
         params: Params::default(),
         allocations,
+        verifying_keys,
+        development_network: true,
     }
+}
+
+/// The "key digest" a development genesis lists for a shape checked by a stand-in
+/// checker (which has no key): `SHA-256("zkpot-ledger/stand-in-key/v1" || shape)`.
+pub fn stand_in_key_digest(shape: &str) -> Bytes32 {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(b"zkpot-ledger/stand-in-key/v1");
+    h.update(shape.as_bytes());
+    Bytes32(h.finalize().into())
+}
+
+/// The verifying keys of a development genesis whose shape `shape` is checked by a stand-in.
+pub fn stand_in_keys(shape: &str) -> BTreeMap<String, Bytes32> {
+    BTreeMap::from([(shape.to_string(), stand_in_key_digest(shape))])
 }
 
 /// Phase lengths of the demo order, ledger milliseconds.
@@ -50,6 +72,8 @@ pub struct DemoTiming {
     pub training_ms: u64,
     /// From training to validation deadline.
     pub validation_ms: u64,
+    /// From validation to reveal deadline.
+    pub reveal_ms: u64,
     /// From validation to challenge deadline.
     pub challenge_ms: u64,
 }
@@ -59,6 +83,7 @@ impl Default for DemoTiming {
         Self {
             training_ms: 1500,
             validation_ms: 1500,
+            reveal_ms: 1000,
             challenge_ms: 1000,
         }
     }
@@ -123,14 +148,18 @@ pub async fn run_demo<L: LedgerClient>(
     let dataset = statement.dataset().map_err(LedgerError::Rejected)?;
     let model = statement.model().map_err(LedgerError::Rejected)?;
     let t0 = ledger_time(ledger).await?;
+    let training_deadline = t0 + timing.training_ms;
+    let validation_deadline = training_deadline + timing.validation_ms;
+    let reveal_deadline = validation_deadline + timing.reveal_ms;
     let spec = OrderSpec {
         reward: 1000,
         shape_id: statement.shape_id.clone(),
         dataset_commitment: dataset,
         samples: statement.samples,
-        training_deadline: t0 + timing.training_ms,
-        validation_deadline: t0 + timing.training_ms + timing.validation_ms,
-        challenge_deadline: t0 + timing.training_ms + timing.validation_ms + timing.challenge_ms,
+        training_deadline,
+        validation_deadline,
+        reveal_deadline,
+        challenge_deadline: reveal_deadline + timing.challenge_ms,
         mode: Mode::Optimistic,
         min_validator_stake: 100,
         score_function: statement.score_function,
@@ -188,47 +217,29 @@ pub async fn run_demo<L: LedgerClient>(
     .await?;
     log("claim reveal", serde_json::to_value(&o)?);
 
-    let validate = |proof: Vec<u8>| TxBody::Validate {
-        order,
-        claim,
-        statement: statement.clone(),
-        proof,
-        stake: 150,
-    };
-    let o = send_ok(
-        ledger,
-        &key("demo/validator-honest"),
-        validate(proof.to_vec()),
-    )
-    .await?;
-    let Receipt::Validated {
-        validation: honest, ..
-    } = receipt(&o)?.clone()
-    else {
-        return Err(LedgerError::Consensus(
-            "validate: unexpected receipt".into(),
-        ));
-    };
-    log("validation with the real proof", serde_json::to_value(&o)?);
-    let o = send_ok(
-        ledger,
-        &key("demo/validator-tamper"),
-        validate(tamper(proof)),
-    )
-    .await?;
-    let Receipt::Validated {
-        validation: tampered,
-        ..
-    } = receipt(&o)?.clone()
-    else {
-        return Err(LedgerError::Consensus(
-            "validate: unexpected receipt".into(),
-        ));
-    };
-    log(
-        "validation with a tampered proof",
-        serde_json::to_value(&o)?,
-    );
+    // Validate: commit now, reveal once commitments are closed.
+    let tampered_proof = tamper(proof);
+    let mut validations = Vec::new();
+    for (seed, proof, salt, what) in [
+        ("demo/validator-honest", proof, Bytes32([0x61; 32]), "the real proof"),
+        ("demo/validator-tamper", tampered_proof.as_slice(), Bytes32([0x62; 32]), "a tampered proof"),
+    ] {
+        let body = validation_commit_body(ledger, &key(seed), order, claim, statement, proof, &salt, 150).await?;
+        let o = send_ok(ledger, &key(seed), body).await?;
+        let Receipt::ValidationCommitted { validation, .. } = receipt(&o)?.clone() else {
+            return Err(LedgerError::Consensus("validation commit: unexpected receipt".into()));
+        };
+        log(&format!("validation commitment to {what}"), serde_json::to_value(&o)?);
+        validations.push((seed, proof, salt, what, validation));
+    }
+    for (seed, proof, salt, what, validation) in &validations {
+        let o = reveal_validation(ledger, &key(seed), spec.validation_deadline, *validation, statement, proof, salt).await?;
+        if !o.ok {
+            return Err(LedgerError::Rejected(o.reject.clone().unwrap_or(Reject::Malformed { detail: "reveal refused".into() })));
+        }
+        log(&format!("validation reveal of {what}"), serde_json::to_value(&o)?);
+    }
+    let (honest, tampered) = (validations[0].4, validations[1].4);
 
     let o = send_ok(
         ledger,
@@ -325,20 +336,25 @@ pub async fn run_demo_cluster(
     statement: &Statement,
     proof: &[u8],
     checker: std::sync::Arc<dyn crate::checker::ProofChecker>,
+    verifying_keys: BTreeMap<String, Bytes32>,
 ) -> Result<Value, LedgerError> {
+    eprintln!(
+        "WARNING: the demo runs a DEVELOPMENT network: its replica and account keys come from public seeds (replica-<i>, demo/...){}",
+        if checker.is_stand_in() { ", and its proof checker is a stand-in that does not verify proofs" } else { "" }
+    );
     let dir = crate::local_cluster::scratch_dir("demo");
     let params = zkpot_pbft::Params {
         view_change_timeout_ms: 2000,
         ..zkpot_pbft::Params::default()
     };
     let mut cluster =
-        crate::local_cluster::LocalCluster::start(4, dir.clone(), &demo_genesis(), checker, params)
+        crate::local_cluster::LocalCluster::start(4, dir.clone(), &demo_genesis(verifying_keys), checker, params)
             .await?;
     let result = async {
         let mut client = cluster.client("demo")?;
         crate::cluster::wait_ready_client(&mut client, std::time::Duration::from_secs(20)).await?;
         let mut summary = run_demo(&mut client, statement, proof, DemoTiming::default()).await?;
-        summary["cluster"] = json!({"replicas": 4, "f": 1, "transport": "in-process tokio replicas over loopback TCP"});
+        summary["cluster"] = json!({"replicas": 4, "f": 1, "transport": "in-process tokio replicas over loopback TCP", "development": true});
         Ok::<Value, LedgerError>(summary)
     }
     .await;
@@ -353,12 +369,13 @@ pub fn run_demo_cluster_blocking(
     statement: &Statement,
     proof: &[u8],
     checker: std::sync::Arc<dyn crate::checker::ProofChecker>,
+    verifying_keys: BTreeMap<String, Bytes32>,
 ) -> Result<Value, LedgerError> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| LedgerError::io("tokio runtime", e))?;
-    rt.block_on(run_demo_cluster(statement, proof, checker))
+    rt.block_on(run_demo_cluster(statement, proof, checker, verifying_keys))
 }
 
 /// A sample statement (as the verifier would emit) for demos without a real proof.
@@ -384,6 +401,7 @@ pub fn run_fake_demo_blocking() -> Result<Value, LedgerError> {
         &s,
         &proof,
         std::sync::Arc::new(crate::checker::FakeSnarkChecker),
+        stand_in_keys(&s.shape_id),
     )
 }
 
@@ -410,7 +428,7 @@ mod tests {
 
     #[tokio::test]
     async fn demo_runs_on_a_local_ledger() {
-        let mut l = LocalLedger::new(&demo_genesis(), Arc::new(FakeSnarkChecker), 1_000).unwrap();
+        let mut l = LocalLedger::new(&demo_genesis(stand_in_keys("0badc0de")), Arc::new(FakeSnarkChecker), 1_000).unwrap();
         let proof = FakeSnarkChecker::prove(&statement(), 1500);
         let before = l.state.totals().total();
         let s = run_demo(&mut l, &statement(), &proof, DemoTiming::default())

@@ -23,6 +23,9 @@ pub mod reputation {
     pub const WIN: i64 = 10;
     /// Provider who committed but never revealed (counted at finalize).
     pub const UNREVEALED_CLAIM: i64 = -2;
+    /// Validator who committed a validation but never revealed it (its stake goes to
+    /// the treasury at finalize).
+    pub const UNREVEALED_VALIDATION: i64 = -2;
     /// Validator whose validation was valid at finalize.
     pub const VALID_VALIDATION: i64 = 1;
     /// Validator slashed by a successful challenge.

@@ -16,9 +16,15 @@ pub struct PbftLedger {
 }
 
 impl PbftLedger {
-    /// Connects to `cluster`; the PBFT client key is derived from `client_seed`.
+    /// Connects to `cluster`; the PBFT client key is derived from `client_seed`
+    /// (a public label: fine for the PBFT client identity, which signs requests but
+    /// holds no value; transactions are signed by account keys).
     pub fn connect(cluster: &ClusterConfig, client_seed: &str) -> Result<Self, LedgerError> {
-        let key = signing_key_from_seed(&format!("pbft-client/{client_seed}"));
+        Self::connect_with_key(cluster, signing_key_from_seed(&format!("pbft-client/{client_seed}")))
+    }
+
+    /// Connects to `cluster` with the PBFT client key `key`.
+    pub fn connect_with_key(cluster: &ClusterConfig, key: ed25519_dalek::SigningKey) -> Result<Self, LedgerError> {
         let client =
             Client::connect(cluster, key).map_err(|e| LedgerError::Consensus(e.to_string()))?;
         Ok(Self { client })

@@ -1,9 +1,14 @@
 //! Running one node: load a [`NodeConfig`], build the PoT app with a proof checker,
 //! run the PBFT replica until it stops. `zkpot node --config node.json`.
+//!
+//! A node refuses to start if its proof checker does not hold exactly the genesis
+//! verifying keys, or if it would use a stand-in checker without being a development
+//! node; a node with any development setting prints a warning on every start.
 
 use crate::app::PotApp;
 use crate::checker::ProofChecker;
-use crate::config::{builtin_checker, NodeConfig};
+use crate::config::{builtin_checker, development_warning, NodeConfig};
+use crate::state::Genesis;
 use crate::error::LedgerError;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -21,9 +26,18 @@ pub async fn run_node(
     config: NodeConfig,
     checker: Arc<dyn ProofChecker>,
 ) -> Result<(), LedgerError> {
+    if checker.is_stand_in() && !config.development {
+        return Err(LedgerError::Config(format!(
+            "the proof checker {:?} is a stand-in: only a development node (\"development\": true) may use it",
+            config.checker
+        )));
+    }
+    if let Some(w) = development_warning(&config, checker.as_ref()) {
+        eprintln!("{w}");
+    }
     let app = PotApp::new(&config.genesis, checker)?;
     eprintln!(
-        "zkpot-ledger node {} of {} listening on {:?}, checker {}",
+        "zkpot-ledger node {} of {} listening on {:?}, network {}, checker {}",
         config.replica.id,
         config.replica.cluster.n(),
         config
@@ -32,6 +46,7 @@ pub async fn run_node(
             .replicas
             .get(config.replica.id as usize)
             .map(|r| r.addr),
+        config.genesis.network_id().to_hex(),
         config.checker
     );
     zkpot_pbft::run_replica(config.replica, app)
@@ -39,15 +54,16 @@ pub async fn run_node(
         .map_err(|e| LedgerError::Consensus(e.to_string()))
 }
 
-/// Maps a checker name from a node config to a checker.
-pub type CheckerResolver = dyn Fn(&str) -> Result<Arc<dyn ProofChecker>, LedgerError>;
+/// Maps a checker name from a node config (with its genesis and development flag) to a
+/// checker.
+pub type CheckerResolver = dyn Fn(&str, &Genesis, bool) -> Result<Arc<dyn ProofChecker>, LedgerError>;
 
 /// Blocking entry point: loads `args.config`, resolves its checker name with
 /// `resolve` (use [`builtin_checker`] or wrap it to add the real verifier), and runs
 /// the node on a new multi-threaded tokio runtime. Do not call from inside a runtime.
 pub fn run_node_blocking(args: &NodeArgs, resolve: &CheckerResolver) -> Result<(), LedgerError> {
     let config = NodeConfig::load(&args.config)?;
-    let checker = resolve(&config.checker)?;
+    let checker = resolve(&config.checker, &config.genesis, config.development)?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -1,6 +1,13 @@
 //! `Order` (paper: the requester's training task): escrowed reward, architecture id
-//! (= circuit shape id), dataset commitment, N, the three deadlines, the mode, and the
-//! minimum validator stake; plus the outcome once finalized.
+//! (= circuit shape id), dataset commitment, N, the four deadlines, the mode, and the
+//! minimum validator stake; and `Settlement`, what the state keeps of it once finalized.
+//!
+//! The phases (the paper's Eqs. 1-3 are the claim, validate and verify steps):
+//! ```text
+//! created ── train ──> training ── validate ──> validation ── reveal ──> reveal ── challenge ──> challenge ── finalize
+//!          claim commits       claim reveals,             validation reveals         challenges
+//!                              validation commits         (challenges may start)
+//! ```
 
 use crate::bytes32::Bytes32;
 use serde::{Deserialize, Serialize};
@@ -38,15 +45,21 @@ pub struct OrderSpec {
     pub dataset_commitment: Bytes32,
     /// Test-set size N.
     pub samples: u64,
-    /// Claims commit before this; reveals from this on.
+    /// Claims commit before this; claim reveals from this on.
     pub training_deadline: u64,
-    /// Reveals and validations before this.
+    /// Claim reveals and validation commitments before this; validation reveals from
+    /// this on (so no proof is public while commitments are open).
     pub validation_deadline: u64,
-    /// Challenges before this; finalize from this on.
+    /// Validation reveals before this; at least the genesis minimum reveal window after
+    /// the validation deadline.
+    pub reveal_deadline: u64,
+    /// Challenges before this; finalize from this on; at least the genesis minimum
+    /// challenge window after the reveal deadline.
     pub challenge_deadline: u64,
     /// Eager or optimistic checking.
     pub mode: Mode,
-    /// Minimum stake a validator escrows with each validation.
+    /// Minimum stake a validator escrows with each validation (at least the genesis
+    /// `min_validation_stake`).
     pub min_validator_stake: u64,
     /// What the score counts (`top-1`, `top-k`, `mse`): validations must name this
     /// score function, and finalize picks the highest score, or the lowest for `mse`.
@@ -103,13 +116,45 @@ pub struct Order {
     pub escrow: u64,
     /// Claim ids, in commit order.
     pub claims: Vec<u64>,
-    /// Set by finalize.
-    pub outcome: Option<Outcome>,
 }
 
-impl Order {
-    /// True once finalized.
-    pub fn is_finalized(&self) -> bool {
-        self.outcome.is_some()
+/// What the state keeps of a finalized order (its claims, validations and proofs are
+/// pruned; the `Finalized` receipt and this summary are what auditors read).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Settlement {
+    /// Order id.
+    pub id: u64,
+    /// Who put it.
+    pub requester: Bytes32,
+    /// Ledger time it was accepted.
+    pub created_at: u64,
+    /// Ledger time it was finalized.
+    pub finalized_at: u64,
+    /// The requested task.
+    pub spec: OrderSpec,
+    /// Claims made on it.
+    pub claims: u64,
+    /// Validations revealed on it.
+    pub validations: u64,
+    /// Validations found invalid (slashed).
+    pub slashed_validations: Vec<u64>,
+    /// Validation commitments never revealed (stake forfeited).
+    pub unrevealed_validations: Vec<u64>,
+    /// The outcome (winner or refund).
+    pub outcome: Outcome,
+}
+
+/// Longest accepted architecture (shape) id, hex characters.
+pub const MAX_SHAPE_ID_LEN: usize = 128;
+
+/// A shape id is 1..=[`MAX_SHAPE_ID_LEN`] lowercase hex digits (the verifier's form, so
+/// it names exactly one genesis key).
+pub fn check_shape_id(shape: &str) -> Result<(), String> {
+    if shape.is_empty()
+        || shape.len() > MAX_SHAPE_ID_LEN
+        || !shape.chars().all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
+    {
+        return Err(format!("a shape id must be 1..={MAX_SHAPE_ID_LEN} lowercase hex digits, got {:?}", crate::statement::clip(shape)));
     }
+    Ok(())
 }

@@ -1,7 +1,9 @@
 //! Read-only views of the PoT state, as JSON. The same functions answer queries sent
 //! through consensus (`Op::Query`, linearizable: the reply is f+1-matched like any
 //! operation) and local reads of one replica's state (fast, possibly stale). Proof bytes
-//! are never returned, only their length and SHA-256.
+//! are never returned, only their length and SHA-256. A finalized order answers with its
+//! settlement summary (its claims and validations were pruned), or, once that summary
+//! was dropped too, says so.
 
 use crate::bytes32::Bytes32;
 use crate::state::PotState;
@@ -14,32 +16,56 @@ impl PotState {
     pub fn query(&self, q: &Query) -> Value {
         match q {
             Query::GetOrder { order } => self.order_view(*order),
-            Query::ListOrders => Value::Array(
-                self.orders
-                    .values()
-                    .map(|o| {
-                        json!({
-                            "id": o.id,
-                            "requester": o.requester,
-                            "reward": o.spec.reward,
-                            "mode": o.spec.mode,
-                            "claims": o.claims.len(),
-                            "finalized": o.is_finalized(),
-                            "outcome": o.outcome,
-                        })
-                    })
-                    .collect(),
-            ),
+            Query::ListOrders => {
+                let open = self.orders.values().map(|o| {
+                    (o.id, json!({
+                        "id": o.id,
+                        "requester": o.requester,
+                        "reward": o.spec.reward,
+                        "mode": o.spec.mode,
+                        "claims": o.claims.len(),
+                        "finalized": false,
+                        "outcome": Value::Null,
+                    }))
+                });
+                let settled = self.settled.values().map(|s| {
+                    (s.id, json!({
+                        "id": s.id,
+                        "requester": s.requester,
+                        "reward": s.spec.reward,
+                        "mode": s.spec.mode,
+                        "claims": s.claims,
+                        "finalized": true,
+                        "outcome": s.outcome,
+                    }))
+                });
+                let mut all: Vec<(u64, Value)> = open.chain(settled).collect();
+                all.sort_by_key(|(id, _)| *id);
+                Value::Array(all.into_iter().map(|(_, v)| v).collect())
+            }
             Query::GetAccount { account } => self.account_view(account),
             Query::GetValidations { order } => match self.orders.get(order) {
+                None if self.is_settled(*order) => json!({"error": format!("order {order} is finalized: its validations were pruned (see its settlement)")}),
                 None => json!({"error": format!("order {order} does not exist")}),
                 Some(o) => Value::Array(
                     o.claims
                         .iter()
                         .filter_map(|c| self.claims.get(c))
                         .flat_map(|c| c.validations.iter())
-                        .filter_map(|v| self.validations.get(v))
-                        .map(validation_view)
+                        .filter_map(|v| {
+                            self.validations.get(v).map(validation_view).or_else(|| {
+                                self.validation_commits.get(v).map(|c| json!({
+                                    "id": c.id,
+                                    "order": c.order,
+                                    "claim": c.claim,
+                                    "validator": c.validator,
+                                    "commitment": c.commitment,
+                                    "stake": c.stake,
+                                    "committed_at": c.committed_at,
+                                    "status": "committed",
+                                }))
+                            })
+                        })
                         .collect(),
                 ),
             },
@@ -55,6 +81,7 @@ impl PotState {
                     "applied": self.applied,
                     "last_seq": self.last_seq,
                     "last_time": self.last_time,
+                    "network": self.network,
                 })
             }
         }
@@ -62,7 +89,31 @@ impl PotState {
 
     fn order_view(&self, id: u64) -> Value {
         let Some(o) = self.orders.get(&id) else {
-            return json!({"error": format!("order {id} does not exist")});
+            return match self.settled.get(&id) {
+                Some(s) => {
+                    let winner = match &s.outcome {
+                        crate::order::Outcome::Won(w) => serde_json::to_value(w).unwrap_or(Value::Null),
+                        _ => Value::Null,
+                    };
+                    json!({
+                        "id": s.id,
+                        "requester": s.requester,
+                        "created_at": s.created_at,
+                        "finalized_at": s.finalized_at,
+                        "spec": s.spec,
+                        "escrow": 0,
+                        "claims": s.claims,
+                        "validations": s.validations,
+                        "slashed_validations": s.slashed_validations,
+                        "unrevealed_validations": s.unrevealed_validations,
+                        "finalized": true,
+                        "outcome": s.outcome,
+                        "winner": winner,
+                    })
+                }
+                None if self.is_settled(id) => json!({"error": format!("order {id} was finalized and its summary pruned (see its Finalized receipt)")}),
+                None => json!({"error": format!("order {id} does not exist")}),
+            };
         };
         let claims: Vec<Value> = o
             .claims
@@ -81,10 +132,6 @@ impl PotState {
                 })
             })
             .collect();
-        let winner = match &o.outcome {
-            Some(crate::order::Outcome::Won(w)) => serde_json::to_value(w).unwrap_or(Value::Null),
-            _ => Value::Null,
-        };
         json!({
             "id": o.id,
             "requester": o.requester,
@@ -92,16 +139,17 @@ impl PotState {
             "spec": o.spec,
             "escrow": o.escrow,
             "claims": claims,
-            "finalized": o.is_finalized(),
-            "outcome": o.outcome,
-            "winner": winner,
+            "finalized": false,
+            "outcome": Value::Null,
+            "winner": Value::Null,
         })
     }
 
     fn account_view(&self, id: &Bytes32) -> Value {
         match self.accounts.get(id) {
-            None => json!({"account": id, "exists": false}),
+            None => json!({"network": self.network, "account": id, "exists": false}),
             Some(a) => json!({
+                "network": self.network,
                 "account": id,
                 "exists": true,
                 "balance": a.balance,
@@ -123,10 +171,11 @@ fn validation_view(v: &Validation) -> Value {
         "score": v.statement.score,
         "proof_len": v.proof_len,
         "proof_sha256": v.proof_sha256,
-        "proof_retained": !v.proof.is_empty(),
         "stake": v.stake,
         "posted_stake": v.posted_stake,
-        "submitted_at": v.submitted_at,
+        "commitment": v.commitment,
+        "committed_at": v.committed_at,
+        "revealed_at": v.revealed_at,
         "status": v.status,
         "challenges": v.challenges,
     })

@@ -23,6 +23,8 @@ pub enum Reject {
     UnknownAccount { account: String },
     /// The nonce is not the account's next nonce.
     BadNonce { expected: u64, got: u64 },
+    /// The transaction was signed for another network (genesis digest).
+    WrongNetwork { expected: String, got: String },
     // --- money ---
     /// An amount that must be positive was zero.
     ZeroAmount { what: String },
@@ -40,8 +42,13 @@ pub enum Reject {
     /// The node still has unfinished claims, validations or orders.
     OpenCommitments { count: u64 },
     // --- orders ---
-    /// Deadlines must satisfy now < training <= validation <= challenge, training < validation.
+    /// Deadlines must satisfy now < training < validation < reveal < challenge, with
+    /// the genesis minimum reveal and challenge windows.
     BadDeadlines { detail: String },
+    /// The order names a circuit (shape id) the network has no verifying key for.
+    UnknownCircuit { shape_id: String },
+    /// The order's minimum validation stake is below the genesis minimum.
+    OrderStakeBelowMinimum { min: u64, got: u64 },
     /// N (samples) must be positive.
     ZeroSamples,
     /// The architecture (shape) id must be non-empty hex.
@@ -74,10 +81,22 @@ pub enum Reject {
     ClaimNotInOrder { claim: u64, order: u64 },
     /// The claim has not been revealed, so there is no model to validate.
     ClaimNotRevealed { claim: u64 },
-    /// Validations are accepted only before the validation deadline.
+    /// Validation commitments are accepted only before the validation deadline.
     ValidationWindowClosed { deadline: u64, now: u64 },
     /// One validation per validator per claim.
     DuplicateValidation { validation: u64 },
+    /// Validation reveals are accepted only from the validation deadline on.
+    ValidationRevealTooEarly { opens: u64, now: u64 },
+    /// Validation reveals are accepted only before the reveal deadline.
+    ValidationRevealWindowClosed { deadline: u64, now: u64 },
+    /// The validation commitment was made by another account.
+    NotYourCommitment { validation: u64 },
+    /// The validation is already revealed.
+    ValidationAlreadyRevealed { validation: u64 },
+    /// The revealed statement, proof and salt do not hash to the commitment.
+    ValidationRevealMismatch { validation: u64 },
+    /// The validation is committed but not revealed, so there is nothing to challenge.
+    ValidationNotRevealed { validation: u64 },
     /// The validation stake is below the order's minimum validator stake.
     ValidatorStakeBelowMinimum { min: u64, got: u64 },
     /// The statement is not a zkpot statement this ledger understands.
@@ -92,6 +111,9 @@ pub enum Reject {
     ScoreExceedsSamples { score: u64, samples: u64 },
     /// The proof checker refused the proof (eager mode).
     ProofRejected { detail: String },
+    /// The ledger cannot check this proof (no verifying key for it). Not a verdict:
+    /// nobody is slashed and nothing changes.
+    CannotCheck { detail: String },
     /// The proof is larger than the ledger accepts.
     ProofTooLarge { max: u64, got: u64 },
     // --- challenges ---
@@ -129,6 +151,10 @@ impl fmt::Display for Reject {
             BadSignature => write!(f, "signature does not verify for the signer's key"),
             UnknownAccount { account } => write!(f, "account {account} does not exist"),
             BadNonce { expected, got } => write!(f, "bad nonce: expected {expected}, got {got}"),
+            WrongNetwork { expected, got } => write!(
+                f,
+                "transaction signed for network {got}, this network is {expected}"
+            ),
             ZeroAmount { what } => write!(f, "{what} must be positive"),
             InsufficientBalance { needed, available } => {
                 write!(f, "insufficient balance: needs {needed}, has {available}")
@@ -143,6 +169,14 @@ impl fmt::Display for Reject {
                 write!(f, "node has {count} unfinished claims/validations/orders")
             }
             BadDeadlines { detail } => write!(f, "bad deadlines: {detail}"),
+            UnknownCircuit { shape_id } => write!(
+                f,
+                "the network has no verifying key for circuit shape {shape_id} (genesis lists the accepted keys)"
+            ),
+            OrderStakeBelowMinimum { min, got } => write!(
+                f,
+                "the order's minimum validation stake {got} is below the network minimum {min}"
+            ),
             ZeroSamples => write!(f, "N (samples) must be positive"),
             BadShapeId { detail } => write!(f, "bad architecture id: {detail}"),
             UnknownOrder { order } => write!(f, "order {order} does not exist"),
@@ -184,7 +218,7 @@ impl fmt::Display for Reject {
             ValidationWindowClosed { deadline, now } => {
                 write!(
                     f,
-                    "validations closed at the validation deadline {deadline} (now {now})"
+                    "validation commitments closed at the validation deadline {deadline} (now {now})"
                 )
             }
             DuplicateValidation { validation } => {
@@ -193,10 +227,33 @@ impl fmt::Display for Reject {
                     "this validator already validated this claim (validation {validation})"
                 )
             }
+            ValidationRevealTooEarly { opens, now } => write!(
+                f,
+                "validation reveals open at the validation deadline {opens} (now {now})"
+            ),
+            ValidationRevealWindowClosed { deadline, now } => write!(
+                f,
+                "validation reveals closed at the reveal deadline {deadline} (now {now})"
+            ),
+            NotYourCommitment { validation } => write!(
+                f,
+                "validation {validation} was committed by another account; a reveal must match the signer's own commitment"
+            ),
+            ValidationAlreadyRevealed { validation } => {
+                write!(f, "validation {validation} is already revealed")
+            }
+            ValidationRevealMismatch { validation } => write!(
+                f,
+                "reveal does not match the commitment of validation {validation}: \
+                 H(network, validator, order, claim, statement, proof, salt) differs"
+            ),
+            ValidationNotRevealed { validation } => {
+                write!(f, "validation {validation} has not been revealed")
+            }
             ValidatorStakeBelowMinimum { min, got } => {
                 write!(
                     f,
-                    "validation stake {got} is below the order's minimum {min}"
+                    "validation stake {got} is below the minimum {min}"
                 )
             }
             BadStatement { detail } => write!(f, "bad statement: {detail}"),
@@ -211,6 +268,10 @@ impl fmt::Display for Reject {
                 write!(f, "score {score} exceeds N = {samples}")
             }
             ProofRejected { detail } => write!(f, "proof rejected: {detail}"),
+            CannotCheck { detail } => write!(
+                f,
+                "the ledger cannot check this proof ({detail}); nothing was changed and nobody is slashed"
+            ),
             ProofTooLarge { max, got } => write!(f, "proof is {got} bytes, at most {max} accepted"),
             UnknownValidation { validation } => write!(f, "validation {validation} does not exist"),
             ChallengeWindowClosed { deadline, now } => {

@@ -6,23 +6,34 @@
 //! Time is only `TxContext::now`, the primary-assigned timestamp agreed through
 //! consensus; the state keeps it monotonic (`max(now, last_time)`).
 //!
-//! Conservation: `sum(balances) + node stakes + order escrows + validation stakes +
-//! treasury` equals the genesis total after every transaction ([`PotState::totals`]).
+//! Conservation: `sum(balances) + node stakes + order escrows + validation stakes
+//! (committed and revealed) + treasury` equals the genesis total after every transaction
+//! ([`PotState::totals`]).
+//!
+//! The network id is the genesis digest ([`Genesis::network_id`]): every transaction is
+//! signed for it, so a transaction cannot be replayed on another network. Genesis also
+//! fixes which verifying keys the network accepts (by digest, keyed by circuit shape id).
+//!
+//! The state stays bounded: a finalized order's claims, validations and commitments are
+//! pruned, and the order itself is reduced to a [`Settlement`]; only the newest
+//! `Params::max_settled_orders` settlements are kept.
 
 use crate::account::{Account, NodeInfo, Role};
 use crate::bytes32::Bytes32;
 use crate::checker::ProofChecker;
 use crate::claim::Claim;
 use crate::error::LedgerError;
-use crate::order::Order;
+use crate::order::{Order, Settlement};
 use crate::reject::Reject;
 use crate::tx::{SignedTx, TxBody};
-use crate::validation::Validation;
+use crate::validation::{Validation, ValidationCommit};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 
-/// Protocol parameters fixed at genesis.
+/// Protocol parameters fixed at genesis (absent fields in JSON take their defaults).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Params {
     /// Minimum registration stake of a provider.
     pub min_provider_stake: u64,
@@ -34,6 +45,17 @@ pub struct Params {
     pub min_challenge_stake: u64,
     /// Largest proof accepted, bytes.
     pub max_proof_bytes: u64,
+    /// Smallest stake a validation may escrow; an order may ask for more, never less.
+    pub min_validation_stake: u64,
+    /// Shortest reveal window an order may have (validation deadline to reveal
+    /// deadline), ledger ms.
+    pub min_reveal_window_ms: u64,
+    /// Shortest challenge window an order may have (reveal deadline to challenge
+    /// deadline), ledger ms: every revealed validation can be challenged for at least
+    /// this long.
+    pub min_challenge_window_ms: u64,
+    /// Settled orders whose summaries the state keeps (the oldest are dropped first).
+    pub max_settled_orders: u64,
 }
 
 impl Default for Params {
@@ -44,6 +66,10 @@ impl Default for Params {
             min_verifier_stake: 100,
             min_challenge_stake: 10,
             max_proof_bytes: 1 << 20,
+            min_validation_stake: 50,
+            min_reveal_window_ms: 1_000,
+            min_challenge_window_ms: 1_000,
+            max_settled_orders: 1_024,
         }
     }
 }
@@ -59,13 +85,45 @@ impl Params {
     }
 }
 
-/// Genesis: parameters and initial balances.
+/// Genesis: parameters, initial balances, and the verifying keys the network accepts.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Genesis {
     /// Protocol parameters.
     pub params: Params,
     /// Initial balances by account (ed25519 public key).
     pub allocations: BTreeMap<Bytes32, u64>,
+    /// The verifying keys the network accepts: circuit shape id (lowercase hex) -> key
+    /// digest ([`zkpot_verifier::AnyKey::digest`]). Orders may only name these shapes,
+    /// and every node's proof checker must hold exactly these keys.
+    #[serde(default)]
+    pub verifying_keys: BTreeMap<String, Bytes32>,
+    /// A development network: may accept development keys (see
+    /// [`crate::snark::admit_key`]). Never set for a network that holds value.
+    #[serde(default)]
+    pub development_network: bool,
+}
+
+/// Domain tag of the genesis digest (the network id).
+pub const GENESIS_DOMAIN: &[u8] = b"zkpot-ledger/genesis/v1";
+
+impl Genesis {
+    /// The network id: `SHA-256(GENESIS_DOMAIN || postcard(genesis))` (BTreeMaps, so
+    /// canonical). Every transaction is signed for it.
+    pub fn network_id(&self) -> Bytes32 {
+        let mut h = Sha256::new();
+        h.update(GENESIS_DOMAIN);
+        h.update(postcard::to_allocvec(self).unwrap_or_default());
+        Bytes32(h.finalize().into())
+    }
+
+    /// Checks the parts a replica must agree on before it starts: shape ids are
+    /// 1..=[`crate::order::MAX_SHAPE_ID_LEN`] lowercase hex digits.
+    pub fn validate(&self) -> Result<(), LedgerError> {
+        for shape in self.verifying_keys.keys() {
+            crate::order::check_shape_id(shape).map_err(|e| LedgerError::Config(format!("genesis verifying_keys: {e}")))?;
+        }
+        Ok(())
+    }
 }
 
 /// The consensus-agreed context of one transaction.
@@ -97,7 +155,13 @@ pub enum Receipt {
         claim: u64,
         model_commitment: Bytes32,
     },
-    /// Validation accepted.
+    /// Validation committed (stake escrowed; reveal after the validation deadline).
+    ValidationCommitted {
+        order: u64,
+        claim: u64,
+        validation: u64,
+    },
+    /// Validation revealed and accepted.
     Validated {
         order: u64,
         claim: u64,
@@ -134,7 +198,7 @@ pub struct Totals {
     pub node_stakes: u128,
     /// Escrowed order rewards.
     pub order_escrows: u128,
-    /// Escrowed validation stakes.
+    /// Escrowed validation stakes (committed and revealed).
     pub validation_stakes: u128,
     /// Treasury.
     pub treasury: u128,
@@ -156,13 +220,24 @@ impl Totals {
 pub struct PotState {
     /// Genesis parameters.
     pub params: Params,
+    /// The network id (genesis digest) every transaction must be signed for.
+    pub network: Bytes32,
+    /// Accepted verifying keys: shape id -> key digest (from genesis).
+    pub verifying_keys: BTreeMap<String, Bytes32>,
+    /// From genesis: a development network.
+    pub development_network: bool,
     /// Accounts and node records.
     pub accounts: BTreeMap<Bytes32, Account>,
-    /// Orders by id.
+    /// Open (not yet finalized) orders by id.
     pub orders: BTreeMap<u64, Order>,
-    /// Claims by id.
+    /// Summaries of the newest finalized orders by id (at most
+    /// `params.max_settled_orders`).
+    pub settled: BTreeMap<u64, Settlement>,
+    /// Claims of open orders by id.
     pub claims: BTreeMap<u64, Claim>,
-    /// Validations by id.
+    /// Validation commitments not revealed yet, by validation id.
+    pub validation_commits: BTreeMap<u64, ValidationCommit>,
+    /// Revealed validations of open orders by id (same id as their commitment).
     pub validations: BTreeMap<u64, Validation>,
     /// Protocol treasury (half of slashed stakes).
     pub treasury: u64,
@@ -181,8 +256,9 @@ pub struct PotState {
 }
 
 impl PotState {
-    /// The state at genesis. Fails if the allocations overflow u64.
+    /// The state at genesis. Fails if the allocations overflow u64 or genesis is invalid.
     pub fn new(genesis: &Genesis) -> Result<Self, LedgerError> {
+        genesis.validate()?;
         let mut total: u64 = 0;
         let mut accounts = BTreeMap::new();
         for (id, bal) in &genesis.allocations {
@@ -199,6 +275,9 @@ impl PotState {
         }
         Ok(Self {
             params: genesis.params.clone(),
+            network: genesis.network_id(),
+            verifying_keys: genesis.verifying_keys.clone(),
+            development_network: genesis.development_network,
             accounts,
             next_order: 1,
             next_claim: 1,
@@ -232,6 +311,12 @@ impl PotState {
         self.last_seq = self.last_seq.max(ctx.seq);
         let now = self.last_time;
         signature?;
+        if tx.network != self.network {
+            return Err(Reject::WrongNetwork {
+                expected: self.network.to_hex(),
+                got: tx.network.to_hex(),
+            });
+        }
         let signer = tx.signer;
         let acct = self
             .accounts
@@ -259,15 +344,18 @@ impl PotState {
                 model_commitment,
                 salt,
             } => self.claim_reveal(signer, *order, *model_commitment, *salt, now),
-            TxBody::Validate {
+            TxBody::ValidateCommit {
                 order,
                 claim,
+                commitment,
+                stake,
+            } => self.validate_commit(signer, *order, *claim, *commitment, *stake, now),
+            TxBody::ValidateReveal {
+                validation,
                 statement,
                 proof,
-                stake,
-            } => self.validate(
-                signer, *order, *claim, statement, proof, *stake, now, checker,
-            ),
+                salt,
+            } => self.validate_reveal(signer, *validation, statement, proof, salt, now, checker),
             TxBody::Challenge { validation, stake } => {
                 self.challenge(signer, *validation, *stake, now, checker)
             }
@@ -288,7 +376,8 @@ impl PotState {
             }
         }
         t.order_escrows = self.orders.values().map(|o| o.escrow as u128).sum();
-        t.validation_stakes = self.validations.values().map(|v| v.stake as u128).sum();
+        t.validation_stakes = self.validations.values().map(|v| v.stake as u128).sum::<u128>()
+            + self.validation_commits.values().map(|v| v.stake as u128).sum::<u128>();
         t
     }
 
@@ -350,13 +439,15 @@ impl PotState {
 
     /// The order, not finalized.
     pub(crate) fn open_order(&self, id: u64) -> Result<&Order, Reject> {
-        let o = self
-            .orders
-            .get(&id)
-            .ok_or(Reject::UnknownOrder { order: id })?;
-        if o.is_finalized() {
-            return Err(Reject::OrderFinalized { order: id });
+        match self.orders.get(&id) {
+            Some(o) => Ok(o),
+            None if self.is_settled(id) => Err(Reject::OrderFinalized { order: id }),
+            None => Err(Reject::UnknownOrder { order: id }),
         }
-        Ok(o)
+    }
+
+    /// True if order `id` was finalized (its summary may have been dropped since).
+    pub fn is_settled(&self, id: u64) -> bool {
+        id < self.next_order && !self.orders.contains_key(&id)
     }
 }

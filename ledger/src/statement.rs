@@ -1,7 +1,9 @@
 //! `Statement`: what a validation proof claims, mirrored from the verifier crate's
 //! public statement (`{"format":"zkpot-statement","version":1,...}`), plus the field
 //! checks the ledger does against an order and a revealed claim before (eager) or
-//! instead of (optimistic) running the proof checker.
+//! instead of (optimistic) running the proof checker. Every string a stored statement
+//! holds is checked and bounded: the format and shape id equal known values, the
+//! commitments are 32 bytes in hex, the backend is a short lowercase name.
 
 use crate::bytes32::Bytes32;
 use crate::order::ScoreFunction;
@@ -12,6 +14,22 @@ pub use zkpot_verifier::Statement;
 
 /// The statement version this ledger understands.
 pub const STATEMENT_VERSION: u32 = 1;
+
+/// Longest backend name accepted (`halo2-kzg-bn254`, `groth16-bn254`, ...).
+pub const MAX_BACKEND_LEN: usize = 32;
+
+/// Longest free text (a checker's reason) the state stores or echoes, characters.
+pub const MAX_DETAIL_LEN: usize = 256;
+
+/// `s` cut to [`MAX_DETAIL_LEN`] characters (with a marker when cut).
+pub fn clip(s: &str) -> String {
+    if s.chars().count() <= MAX_DETAIL_LEN {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(MAX_DETAIL_LEN).collect();
+    out.push_str("...");
+    out
+}
 
 /// The ledger's checks of a statement (the type itself is the verifier's).
 pub trait StatementChecks {
@@ -55,7 +73,21 @@ impl StatementChecks for Statement {
     ) -> Result<(), Reject> {
         if self.format != STATEMENT_FORMAT {
             return Err(Reject::BadStatement {
-                detail: format!("format is {:?}, expected {STATEMENT_FORMAT:?}", self.format),
+                detail: format!("format is {:?}, expected {STATEMENT_FORMAT:?}", clip(&self.format)),
+            });
+        }
+        if self.backend.is_empty()
+            || self.backend.len() > MAX_BACKEND_LEN
+            || !self
+                .backend
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        {
+            return Err(Reject::BadStatement {
+                detail: format!(
+                    "backend must be 1..={MAX_BACKEND_LEN} characters of a-z, 0-9 and -, got {:?}",
+                    clip(&self.backend)
+                ),
             });
         }
         if self.version != STATEMENT_VERSION {
@@ -63,7 +95,8 @@ impl StatementChecks for Statement {
                 detail: format!("version is {}, expected {STATEMENT_VERSION}", self.version),
             });
         }
-        if !self.shape_id.eq_ignore_ascii_case(shape_id) {
+        // exactly the order's (lowercase) id, so the checker finds the genesis key
+        if self.shape_id != shape_id {
             return Err(mismatch("shape_id", shape_id, &self.shape_id));
         }
         if self.dataset()? != *dataset {
@@ -109,7 +142,7 @@ fn mismatch(field: &str, expected: &str, got: &str) -> Reject {
     Reject::StatementMismatch {
         field: field.to_string(),
         expected: expected.to_string(),
-        got: got.to_string(),
+        got: clip(got),
     }
 }
 
@@ -125,8 +158,12 @@ mod tests {
         assert_eq!(s.samples, 500);
         assert_eq!(s.score, 457);
         assert!(s
-            .check_fields("AB12", &Bytes32([2; 32]), 500, ScoreFunction::Top1, &Bytes32([1; 32]))
+            .check_fields("ab12", &Bytes32([2; 32]), 500, ScoreFunction::Top1, &Bytes32([1; 32]))
             .is_ok());
+        // the shape id must be the order's exactly (the genesis key is found by it)
+        assert!(s
+            .check_fields("AB12", &Bytes32([2; 32]), 500, ScoreFunction::Top1, &Bytes32([1; 32]))
+            .is_err());
     }
 
     #[test]
@@ -170,6 +207,23 @@ mod tests {
             bad.check_fields("ab12", &Bytes32([2; 32]), 500, ScoreFunction::Top1, &Bytes32([1; 32])),
             Err(Reject::BadStatement { .. })
         ));
+        for backend in ["", "Halo2", &"x".repeat(MAX_BACKEND_LEN + 1), "a b"] {
+            let mut bad = s.clone();
+            bad.backend = backend.to_string();
+            assert!(
+                matches!(
+                    bad.check_fields("ab12", &Bytes32([2; 32]), 500, ScoreFunction::Top1, &Bytes32([1; 32])),
+                    Err(Reject::BadStatement { .. })
+                ),
+                "backend {backend:?}"
+            );
+        }
+        let mut bad = s.clone();
+        bad.shape_id = "f".repeat(100_000);
+        match bad.check_fields("ab12", &Bytes32([2; 32]), 500, ScoreFunction::Top1, &Bytes32([1; 32])) {
+            Err(Reject::StatementMismatch { got, .. }) => assert!(got.len() <= MAX_DETAIL_LEN + 3),
+            other => panic!("{other:?}"),
+        }
         let mut bad = s;
         bad.score = 501;
         assert!(matches!(

@@ -1,7 +1,9 @@
 //! Transactions (postcard-encoded, so enums are externally tagged): the signed operations that change PoT state, the read-only queries,
 //! and `Op`, the bytes a PBFT client submits (postcard with a version byte). Every
 //! transaction is signed by its account's ed25519 key over
-//! `TX_DOMAIN || postcard(signer, nonce, body)`; the state machine verifies it.
+//! `TX_DOMAIN || postcard(network, signer, nonce, body)`, where `network` is the genesis
+//! digest of the network it is meant for; the state machine verifies the signature and
+//! refuses a transaction signed for another network.
 
 use crate::account::Role;
 use crate::bytes32::Bytes32;
@@ -12,9 +14,10 @@ use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use serde::{Deserialize, Serialize};
 
 /// Domain separator for transaction signatures.
-pub const TX_DOMAIN: &[u8] = b"zkpot-ledger/tx/v1";
-/// Version byte in front of every encoded `Op`.
-pub const OP_VERSION: u8 = 2;
+pub const TX_DOMAIN: &[u8] = b"zkpot-ledger/tx/v2";
+/// Version byte in front of every encoded `Op` (3: network id in transactions,
+/// commit-then-reveal validations).
+pub const OP_VERSION: u8 = 3;
 
 /// What a transaction does.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -36,13 +39,22 @@ pub enum TxBody {
         model_commitment: Bytes32,
         salt: Bytes32,
     },
-    /// Validate a revealed claim with a statement and proof, escrowing a stake.
-    Validate {
+    /// Commit to a validation of a revealed claim, escrowing a stake, before the
+    /// validation deadline: `commitment` is
+    /// [`crate::validation::validation_commitment`].
+    ValidateCommit {
         order: u64,
         claim: u64,
+        commitment: Bytes32,
+        stake: u64,
+    },
+    /// Reveal a committed validation (statement, proof, salt) between the validation
+    /// and reveal deadlines; only the committing account can.
+    ValidateReveal {
+        validation: u64,
         statement: Statement,
         proof: Vec<u8>,
-        stake: u64,
+        salt: Bytes32,
     },
     /// Challenge a validation, escrowing a stake; resolved at once.
     Challenge { validation: u64, stake: u64 },
@@ -60,7 +72,8 @@ impl TxBody {
             Self::PutOrder(_) => "put_order",
             Self::ClaimCommit { .. } => "claim_commit",
             Self::ClaimReveal { .. } => "claim_reveal",
-            Self::Validate { .. } => "validate",
+            Self::ValidateCommit { .. } => "validate_commit",
+            Self::ValidateReveal { .. } => "validate_reveal",
             Self::Challenge { .. } => "challenge",
             Self::Finalize { .. } => "finalize",
         }
@@ -70,6 +83,8 @@ impl TxBody {
 /// A signed transaction.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignedTx {
+    /// The network it is signed for (genesis digest).
+    pub network: Bytes32,
     /// The account's ed25519 public key.
     pub signer: Bytes32,
     /// Must equal the account's current nonce.
@@ -82,6 +97,7 @@ pub struct SignedTx {
 
 #[derive(Serialize)]
 struct SigningPayload<'a> {
+    network: &'a Bytes32,
     signer: &'a Bytes32,
     nonce: u64,
     body: &'a TxBody,
@@ -89,11 +105,12 @@ struct SigningPayload<'a> {
 
 impl SignedTx {
     /// The bytes that are signed.
-    pub fn signing_bytes(signer: &Bytes32, nonce: u64, body: &TxBody) -> Vec<u8> {
+    pub fn signing_bytes(network: &Bytes32, signer: &Bytes32, nonce: u64, body: &TxBody) -> Vec<u8> {
         let mut out = TX_DOMAIN.to_vec();
         // Serializing plain data into a Vec cannot fail; fall back to empty on the
         // impossible error rather than panic (verification would then fail).
         if let Ok(p) = postcard::to_allocvec(&SigningPayload {
+            network,
             signer,
             nonce,
             body,
@@ -103,11 +120,12 @@ impl SignedTx {
         out
     }
 
-    /// Signs `body` with `key` at `nonce`.
-    pub fn sign(key: &SigningKey, nonce: u64, body: TxBody) -> Self {
+    /// Signs `body` with `key` at `nonce` for the network `network` (its genesis digest).
+    pub fn sign(key: &SigningKey, network: Bytes32, nonce: u64, body: TxBody) -> Self {
         let signer = Bytes32(key.verifying_key().to_bytes());
-        let sig = key.sign(&Self::signing_bytes(&signer, nonce, &body));
+        let sig = key.sign(&Self::signing_bytes(&network, &signer, nonce, &body));
         Self {
+            network,
             signer,
             nonce,
             body,
@@ -129,7 +147,7 @@ impl SignedTx {
             .as_slice()
             .try_into()
             .map_err(|_| Reject::BadSignature)?;
-        Ok((key, Self::signing_bytes(&self.signer, self.nonce, &self.body), Signature::from_bytes(&sig_bytes)))
+        Ok((key, Self::signing_bytes(&self.network, &self.signer, self.nonce, &self.body), Signature::from_bytes(&sig_bytes)))
     }
 }
 
@@ -224,8 +242,11 @@ mod tests {
     #[test]
     fn sign_verify_and_tamper() {
         let k = signing_key_from_seed("alice");
-        let tx = SignedTx::sign(&k, 3, TxBody::Finalize { order: 1 });
+        let tx = SignedTx::sign(&k, Bytes32([7; 32]), 3, TxBody::Finalize { order: 1 });
         tx.verify().unwrap();
+        let mut bad = tx.clone();
+        bad.network = Bytes32([8; 32]);
+        assert_eq!(bad.verify(), Err(Reject::BadSignature), "the network id is signed");
         let mut bad = tx.clone();
         bad.nonce = 4;
         assert_eq!(bad.verify(), Err(Reject::BadSignature));
@@ -245,7 +266,7 @@ mod tests {
     #[test]
     fn batch_checks_equal_one_by_one_checks() {
         let txs: Vec<SignedTx> = (0..6)
-            .map(|i| SignedTx::sign(&signing_key_from_seed(&format!("v{i}")), i, TxBody::Finalize { order: i }))
+            .map(|i| SignedTx::sign(&signing_key_from_seed(&format!("v{i}")), Bytes32::default(), i, TxBody::Finalize { order: i }))
             .collect();
         assert_eq!(verify_all(&txs), vec![Ok(()); 6]);
         assert_eq!(verify_all(&txs[..1]), vec![Ok(())]);

@@ -1,6 +1,8 @@
-//! The command line end to end, as a user runs it: `zkpot-ledger cluster` spawns four
-//! separate node processes, client subcommands walk an order through every PoT
+//! The command line end to end, as a user runs it: `zkpot-ledger cluster --dev` spawns
+//! four separate node processes, client subcommands walk an order through every PoT
 //! phase (including a rejected transaction and its reason), `ledger stop` ends them.
+//! And the secure defaults: no stand-in checker without `--dev`, secrets written 0600,
+//! random keys from `keygen`, warnings on development nodes.
 
 use serde_json::Value;
 use std::path::Path;
@@ -54,10 +56,20 @@ impl Drop for Stop<'_> {
 #[test]
 fn cluster_and_client_commands() {
     let dir = scratch_dir("cli");
-    let (rc, v) = bin(&["cluster", "--nodes", "4", "--dir", dir.to_str().unwrap()]);
+    let (rc, v) = bin(&[
+        "cluster", "--nodes", "4", "--dir", dir.to_str().unwrap(), "--dev", "--checker", "fake-snark", "--shape", "abcd",
+    ]);
     let _stop = Stop(&dir);
     assert_eq!(rc, 0, "{v}");
     assert_eq!(v["pids"].as_array().unwrap().len(), 4);
+    assert_eq!(v["development"], true);
+    // every development node says so loudly when it starts
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    for i in 0..4 {
+        let log = std::fs::read_to_string(dir.join(format!("node-{i}.log"))).unwrap();
+        assert!(log.contains("WARNING: DEVELOPMENT NODE"), "node {i}: {log}");
+        assert!(log.contains("stand-in") && log.contains("public-seed key replica-"), "node {i}: {log}");
+    }
 
     let model = format!("0x{}", "11".repeat(32));
     let dataset = format!("0x{}", "22".repeat(32));
@@ -123,8 +135,10 @@ fn cluster_and_client_commands() {
             "2000",
             "--validation-ms",
             "5000",
+            "--reveal-ms",
+            "1000",
             "--challenge-ms",
-            "500",
+            "1000",
             "--mode",
             "eager",
         ],
@@ -166,7 +180,10 @@ fn cluster_and_client_commands() {
         ],
     );
     assert_eq!(rc, 0, "{v}");
+    assert_eq!(v["commit"]["receipt"]["receipt"], "validation_committed", "{v}");
     assert_eq!(v["receipt"]["verified"], true);
+    let (_, vals) = ledger(&dir, "dev/requester", "validations", &["--order", &order]);
+    assert_eq!(vals[0]["status"], "verified");
     let (rc, v) = ledger(&dir, "dev/requester", "finalize", &["--order", &order]);
     assert_eq!(rc, 1);
     assert_eq!(v["code"], "finalize_too_early");
@@ -177,12 +194,71 @@ fn cluster_and_client_commands() {
     assert_eq!(v["winner"]["score"], 457);
     let (_, v) = ledger(&dir, "dev/provider-1", "account", &[]);
     assert_eq!(v["node"]["record"]["wins"], 1);
+    // finalized: the validations were pruned, the summary stays
     let (_, v) = ledger(&dir, "dev/requester", "validations", &["--order", &order]);
-    assert_eq!(v[0]["status"], "verified");
+    assert!(v["error"].as_str().unwrap().contains("pruned"), "{v}");
     let (_, v) = ledger(&dir, "dev/requester", "list-orders", &[]);
     assert_eq!(v.as_array().unwrap().len(), 1);
     let (_, v) = ledger(&dir, "dev/requester", "totals", &[]);
     assert_eq!(v["order_escrows"], "0");
     drop(_stop);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn secure_defaults_of_cluster_keygen_and_client() {
+    let dir = scratch_dir("cli-secure");
+    let d = dir.to_str().unwrap();
+    // the stand-in checkers are unreachable without --dev
+    let out = Command::new(env!("CARGO_BIN_EXE_zkpot-ledger"))
+        .args(["cluster", "--dir", d, "--checker", "fake-snark", "--no-start"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--dev"));
+    // the default checker is the real one, which needs the network's keys
+    let out = Command::new(env!("CARGO_BIN_EXE_zkpot-ledger"))
+        .args(["cluster", "--dir", d, "--no-start"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--keys"));
+
+    // keygen: random keys, written 0600, never overwritten
+    let k1 = dir.join("a.key");
+    let k2 = dir.join("b.key");
+    let (rc, a) = bin(&["ledger", "keygen", "--out", k1.to_str().unwrap()]);
+    assert_eq!(rc, 0, "{a}");
+    let (_, b) = bin(&["ledger", "keygen", "--out", k2.to_str().unwrap()]);
+    assert_ne!(a["account"], b["account"]);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&k1).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_zkpot-ledger"))
+        .args(["ledger", "keygen", "--out", k1.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "an existing key file is never overwritten");
+
+    // node configs hold replica secrets: written 0600
+    let (rc, v) = bin(&["cluster", "--dir", d, "--dev", "--checker", "fake-snark", "--no-start"]);
+    assert_eq!(rc, 0, "{v}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for i in 0..4 {
+            let mode = std::fs::metadata(dir.join(format!("node-{i}.json"))).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "node-{i}.json");
+        }
+    }
+    // client commands: a key file, or a dev/ seed only
+    let out = Command::new(env!("CARGO_BIN_EXE_zkpot-ledger"))
+        .args(["ledger", "transfer", "--cluster", d, "--key-seed", "my passphrase", "--to-seed", "x", "--amount", "1"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--key FILE"));
     let _ = std::fs::remove_dir_all(&dir);
 }

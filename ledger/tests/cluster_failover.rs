@@ -88,7 +88,10 @@ async fn primary_crash_view_change_restart_and_catch_up() {
         nodes: 4,
         dir: dir.clone(),
         base_port: None,
+        keys: None,
         checker: "fake-snark".into(),
+        dev: true,
+        shapes: Vec::new(),
         no_start: false,
         foreground: false,
         view_change_timeout_ms: 1000,
@@ -126,11 +129,11 @@ async fn primary_crash_view_change_restart_and_catch_up() {
     for i in 0..4 {
         nodes.kill(i);
     }
-    let checker = builtin_checker("fake-snark").unwrap();
     let mut views = Vec::new();
     for i in 0..4 {
         let cfg = NodeConfig::load(&ClusterDir(dir.clone()).node(i)).unwrap();
-        let (state, view, executed) = inspect_node_db(&cfg, checker.clone()).unwrap();
+        let checker = builtin_checker(&cfg.checker, &cfg.genesis, cfg.development).unwrap();
+        let (state, view, executed) = inspect_node_db(&cfg, checker).unwrap();
         let sink = state
             .accounts
             .get(&account_from_seed("sink"))

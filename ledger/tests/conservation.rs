@@ -84,7 +84,8 @@ fn run(w: &mut World, a: &Action) {
             );
             s.training_deadline = w.now + 150;
             s.validation_deadline = w.now + 500;
-            s.challenge_deadline = w.now + 800;
+            s.reveal_deadline = w.now + 1_500;
+            s.challenge_deadline = w.now + 2_500;
             w.send(name(*n), TxBody::PutOrder(s))
         }
         Action::Commit(n, o) => {
@@ -112,6 +113,23 @@ fn run(w: &mut World, a: &Action) {
             )
         }
         Action::Validate(n, o, c, score, good, stake) => {
+            // Once an order's commitments are closed, this action reveals its oldest
+            // pending validation instead.
+            let due = w.pending.iter().position(|(_, vid, _)| {
+                w.state
+                    .validation_commits
+                    .get(vid)
+                    .and_then(|vc| w.state.orders.get(&vc.order))
+                    .is_some_and(|o| w.now >= o.spec.validation_deadline)
+            });
+            if let Some(pos) = due {
+                let (v, _, body) = w.pending.remove(pos);
+                let r = w.send(&v, body);
+                if let Err(e) = r {
+                    assert!(!e.to_string().is_empty());
+                }
+                return;
+            }
             let claim = *c as u64;
             let m = w
                 .state
@@ -125,16 +143,14 @@ fn run(w: &mut World, a: &Action) {
                 (0, _) | (_, None) => *o as u64,
                 (_, Some(c)) => c.order,
             };
-            w.send(
-                pick(VALIDATORS, *n),
-                TxBody::Validate {
-                    order,
-                    claim,
-                    statement: statement(m, *score),
-                    proof,
-                    stake: *stake,
-                },
-            )
+            let v = pick(VALIDATORS, *n);
+            let st = statement(m, *score);
+            let commitment = validation::validation_commitment(&w.state.network, &id(v), order, claim, &st, &proof, &vsalt(v, claim));
+            let r = w.send(v, TxBody::ValidateCommit { order, claim, commitment, stake: *stake });
+            if let Ok(Receipt::ValidationCommitted { validation, .. }) = r {
+                w.pending.push((v.to_string(), validation, World::reveal_statement(v, validation, claim, st, proof)));
+            }
+            r
         }
         Action::Challenge(n, v, s) => w.send(
             pick(VERIFIERS, *n),
@@ -164,9 +180,10 @@ proptest! {
         // Node `open` counters match what is really open.
         for (acct, a) in &w.state.accounts {
             if let Some(n) = &a.node {
-                let claims = w.state.claims.values().filter(|c| c.provider == *acct && !w.state.orders[&c.order].is_finalized()).count() as u64;
+                let claims = w.state.claims.values().filter(|c| c.provider == *acct).count() as u64;
                 let vals = w.state.validations.values().filter(|v| v.validator == *acct && v.stake > 0).count() as u64;
-                prop_assert_eq!(n.open, claims + vals);
+                let commits = w.state.validation_commits.values().filter(|v| v.validator == *acct).count() as u64;
+                prop_assert_eq!(n.open, claims + vals + commits);
             }
         }
     }
@@ -226,7 +243,9 @@ fn play(w: &mut World, l: &Lifecycle) {
     let mut s = spec(mode, l.reward);
     s.training_deadline = w.now + 100;
     s.validation_deadline = w.now + 200;
-    s.challenge_deadline = w.now + 300;
+    s.reveal_deadline = w.now + 1_200;
+    s.challenge_deadline = w.now + 2_200;
+    let challenge_deadline = s.challenge_deadline;
     let Ok(Receipt::OrderPut { order }) = w.send("alice", TxBody::PutOrder(s)) else {
         return;
     };
@@ -259,26 +278,29 @@ fn play(w: &mut World, l: &Lifecycle) {
             );
         }
     }
-    let mut vals = Vec::new();
+    let mut commits = Vec::new();
     for (v, c, score, good, stake) in &l.validations {
         let Some((claim, m)) = claims.get(*c as usize).copied() else {
             continue;
         };
         let proof = if *good { good_proof() } else { bad_proof() };
-        let body = TxBody::Validate {
-            order,
-            claim,
-            statement: statement(model(m), *score),
-            proof,
-            stake: *stake,
-        };
-        if let Ok(Receipt::Validated { validation, .. }) =
-            w.send(["v1", "v2", "v3"][*v as usize], body)
+        let who = ["v1", "v2", "v3"][*v as usize];
+        let st = statement(model(m), *score);
+        let commitment = validation::validation_commitment(&w.state.network, &id(who), order, claim, &st, &proof, &vsalt(who, claim));
+        if let Ok(Receipt::ValidationCommitted { validation, .. }) =
+            w.send(who, TxBody::ValidateCommit { order, claim, commitment, stake: *stake })
         {
-            vals.push(validation);
+            commits.push((who, World::reveal_statement(who, validation, claim, st, proof), validation));
         }
     }
     w.now += 100;
+    let mut vals = Vec::new();
+    for (who, body, validation) in commits.clone() {
+        // eager bad proofs are refused at the reveal (their stake is forfeited at finalize)
+        if let Ok(Receipt::Validated { .. }) = w.send(who, body) {
+            vals.push(validation);
+        }
+    }
     for (c, v, stake) in &l.challenges {
         let Some(validation) = vals.get(*v as usize).copied() else {
             continue;
@@ -291,8 +313,9 @@ fn play(w: &mut World, l: &Lifecycle) {
             },
         );
     }
-    w.now += 100;
+    w.now = challenge_deadline;
     let before = w.balance("alice");
+    let state_before = w.state.clone();
     match w.send("bob", TxBody::Finalize { order }) {
         Ok(Receipt::Finalized {
             outcome: Outcome::Refunded { amount },
@@ -312,17 +335,19 @@ fn play(w: &mut World, l: &Lifecycle) {
                 l.reward
             );
             for v in &win.rewarded_validations {
-                assert!(w.state.validations[v].status.is_valid());
-                assert_eq!(w.state.validations[v].statement.score, win.score);
+                assert!(state_before.validations[v].status.is_valid());
+                assert_eq!(state_before.validations[v].statement.score, win.score);
             }
         }
         other => panic!("finalize failed: {other:?}"),
     }
-    // Everything of this order is settled.
-    assert_eq!(w.state.orders[&order].escrow, 0);
-    for v in &vals {
-        assert_eq!(w.state.validations[v].stake, 0);
+    // Everything of this order is settled and pruned.
+    assert!(!w.state.orders.contains_key(&order));
+    for (_, _, v) in &commits {
+        assert!(!w.state.validations.contains_key(v) && !w.state.validation_commits.contains_key(v));
     }
+    let unrevealed = commits.len() - vals.len();
+    assert_eq!(w.state.settled[&order].unrevealed_validations.len(), unrevealed);
 }
 
 proptest! {

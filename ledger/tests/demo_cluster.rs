@@ -1,14 +1,14 @@
 //! The `zkpot demo` helper on a real (in-process, loopback TCP) 4-replica cluster.
 
 use std::sync::Arc;
-use zkpot_ledger::demo::{run_demo_cluster, sample_statement};
+use zkpot_ledger::demo::{run_demo_cluster, sample_statement, stand_in_keys};
 use zkpot_ledger::FakeSnarkChecker;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn demo_on_a_fresh_four_node_cluster() {
     let s = sample_statement();
     let proof = FakeSnarkChecker::prove(&s, 1536);
-    let v = run_demo_cluster(&s, &proof, Arc::new(FakeSnarkChecker))
+    let v = run_demo_cluster(&s, &proof, Arc::new(FakeSnarkChecker), stand_in_keys(&s.shape_id))
         .await
         .unwrap();
     assert_eq!(v["winner"]["score"], 457);

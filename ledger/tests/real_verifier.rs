@@ -12,7 +12,8 @@ use zkpot_ledger::snark::SnarkChecker;
 use zkpot_params::srs::dev_srs;
 use zkpot_prover::groth16::DevSeed;
 use zkpot_prover::{Backend, Groth16Backend, Halo2Backend};
-use zkpot_verifier::Statement;
+use zkpot_ledger::{Bytes32, Genesis};
+use zkpot_verifier::{AnyKey, Statement};
 
 fn real_proof() -> (Statement, Vec<u8>, Vec<u8>) {
     let witness = Witness::new(random_model(3, TINY, &[3, 4, 3], 4), random_dataset(3, TINY, 3, 3, 6, 16)).unwrap();
@@ -46,13 +47,51 @@ fn checker_accepts_real_proofs_and_rejects_tampering() {
     std::fs::write(dir.join("not-a-key.key"), b"junk").unwrap();
     let (g_statement, g_proof, g_vk) = groth16_proof();
     std::fs::write(dir.join("tiny-groth16.vk"), &g_vk).unwrap();
+    let genesis = genesis_with(&[&vk, &g_vk]);
     for prefix in ["snark", "halo2"] {
-        let from_dir = zkpot_ledger::config::builtin_checker(&format!("{prefix}:{}", dir.display())).unwrap();
+        let from_dir = zkpot_ledger::config::builtin_checker(&format!("{prefix}:{}", dir.display()), &genesis, false).unwrap();
         from_dir.check(&statement, &proof).unwrap();
         from_dir.check(&g_statement, &g_proof).unwrap();
     }
+
+    // Keys by consensus: the checker holds exactly the genesis keys.
+    // A genesis listing only the halo2 key: the Groth16 key in the directory is not used.
+    let halo2_only = genesis_with(&[&vk]);
+    let c = SnarkChecker::for_genesis(&dir, &halo2_only).unwrap();
+    c.can_check(&statement).unwrap();
+    assert!(c.can_check(&g_statement).unwrap_err().contains("no verifying key"));
+    assert_eq!(c.shapes(), vec![statement.shape_id.clone()]);
+    // A genesis key the directory lacks: the node refuses to start, naming the shape.
+    let mut missing = halo2_only.clone();
+    missing.verifying_keys.insert("00".repeat(16), Bytes32([5; 32]));
+    let e = SnarkChecker::for_genesis(&dir, &missing).unwrap_err().to_string();
+    assert!(e.contains("no verifying key for genesis shape") && e.contains(&"00".repeat(16)), "{e}");
+    // A different key for a genesis shape: refused, naming the file and both digests.
+    let mut other = halo2_only.clone();
+    other.verifying_keys.insert(statement.shape_id.clone(), Bytes32([9; 32]));
+    let e = SnarkChecker::for_genesis(&dir, &other).unwrap_err().to_string();
+    let got = Bytes32(AnyKey::from_bytes(&vk).unwrap().digest()).to_hex();
+    assert!(e.contains("tiny.vk") && e.contains(&got) && e.contains(&Bytes32([9; 32]).to_hex()), "{e}");
+    // The stand-ins are refused for a node that is not a development node.
+    let e = zkpot_ledger::config::builtin_checker("fake-snark", &genesis, false).err().unwrap().to_string();
+    assert!(e.contains("development"), "{e}");
+    assert!(zkpot_ledger::config::builtin_checker("fake-snark", &genesis, true).is_ok());
+    // The real checker needs its key directory.
+    assert!(zkpot_ledger::config::builtin_checker("snark", &genesis, false).is_err());
     std::fs::remove_dir_all(&dir).unwrap();
-    assert!(zkpot_ledger::config::builtin_checker("halo2:/nonexistent-zkpot-dir").is_err());
+    assert!(zkpot_ledger::config::builtin_checker("halo2:/nonexistent-zkpot-dir", &genesis, false).is_err());
+}
+
+/// A genesis accepting the given verifying key files.
+fn genesis_with(keys: &[&[u8]]) -> Genesis {
+    let verifying_keys = keys
+        .iter()
+        .map(|k| {
+            let k = AnyKey::from_bytes(k).unwrap();
+            (k.shape_id(), Bytes32(k.digest()))
+        })
+        .collect();
+    Genesis { verifying_keys, ..Genesis::default() }
 }
 
 fn groth16_proof() -> (Statement, Vec<u8>, Vec<u8>) {
@@ -83,7 +122,9 @@ fn checker_accepts_real_groth16_proofs_and_rejects_tampering() {
 async fn pot_scenario_settles_on_real_proofs() {
     let (statement, proof, vk) = real_proof();
     let checker = Arc::new(SnarkChecker::from_key_bytes(&vk).unwrap());
-    let mut ledger = LocalLedger::new(&demo_genesis(), checker, 1_000).unwrap();
+    let key = AnyKey::from_bytes(&vk).unwrap();
+    let keys = std::collections::BTreeMap::from([(key.shape_id(), Bytes32(key.digest()))]);
+    let mut ledger = LocalLedger::new(&demo_genesis(keys), checker, 1_000).unwrap();
     let before = ledger.state.totals().total();
     let s = run_demo(&mut ledger, &statement, &proof, DemoTiming::default()).await.unwrap();
     assert_eq!(s["winner"]["score"], statement.score);

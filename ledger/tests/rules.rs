@@ -4,6 +4,7 @@ mod common;
 
 use common::*;
 use zkpot_ledger::keys::signing_key_from_seed;
+use zkpot_ledger::statement::StatementChecks;
 use zkpot_ledger::*;
 
 fn code(r: Reject) -> String {
@@ -59,13 +60,13 @@ fn bad_signature_unknown_account_and_nonce() {
     tx.signer = Bytes32(not_a_point);
     assert_eq!(w.send_tx(&tx), Err(Reject::BadPublicKey));
 
-    let stranger = SignedTx::sign(&signing_key_from_seed("stranger"), 0, TxBody::Unregister);
+    let stranger = SignedTx::sign(&signing_key_from_seed("stranger"), w.state.network, 0, TxBody::Unregister);
     assert!(matches!(
         w.send_tx(&stranger),
         Err(Reject::UnknownAccount { .. })
     ));
 
-    let tx = SignedTx::sign(&signing_key_from_seed("alice"), 7, TxBody::Unregister);
+    let tx = SignedTx::sign(&signing_key_from_seed("alice"), w.state.network, 7, TxBody::Unregister);
     assert_eq!(
         w.send_tx(&tx),
         Err(Reject::BadNonce {
@@ -85,6 +86,31 @@ fn bad_signature_unknown_account_and_nonce() {
             got: 0
         })
     );
+}
+
+/// A transaction signed for network A is refused on network B (another genesis), and
+/// rewriting its network field breaks the signature.
+#[test]
+fn a_transaction_signed_for_another_network_is_rejected() {
+    let mut a = World::new();
+    let mut b = World::new();
+    let mut g = common::genesis();
+    g.params.min_challenge_stake += 1; // any genesis difference is another network
+    b.state = PotState::new(&g).unwrap();
+    assert_ne!(a.state.network, b.state.network);
+    let body = TxBody::Transfer { to: id("bob"), amount: 5 };
+    let tx = a.signed("alice", body.clone());
+    assert_eq!(
+        b.send_tx(&tx),
+        Err(Reject::WrongNetwork { expected: b.state.network.to_hex(), got: a.state.network.to_hex() })
+    );
+    assert_eq!(b.nonce("alice"), 0, "a foreign transaction does not consume the nonce");
+    let mut forged = tx.clone();
+    forged.network = b.state.network;
+    assert_eq!(b.send_tx(&forged), Err(Reject::BadSignature));
+    assert_eq!(a.send_tx(&tx), Ok(Receipt::Transferred { to: id("bob"), amount: 5 }));
+    // the network id is the genesis digest
+    assert_eq!(a.state.network, common::genesis().network_id());
 }
 
 #[test]
@@ -123,16 +149,14 @@ fn malformed_op_gets_a_reply_not_a_panic() {
 #[test]
 fn execute_batch_and_query_replies_are_json() {
     let mut w = World::new();
-    let t1 = SignedTx::sign(
-        &signing_key_from_seed("alice"),
+    let t1 = SignedTx::sign(&signing_key_from_seed("alice"), w.state.network,
         0,
         TxBody::Transfer {
             to: id("bob"),
             amount: 1,
         },
     );
-    let t2 = SignedTx::sign(
-        &signing_key_from_seed("alice"),
+    let t2 = SignedTx::sign(&signing_key_from_seed("alice"), w.state.network,
         1,
         TxBody::Transfer {
             to: id("bob"),
@@ -326,10 +350,58 @@ fn put_order_rejections() {
     let mut t = s.clone();
     t.challenge_deadline = VALID - 1;
     assert_eq!(code(w.err("alice", TxBody::PutOrder(t))), "bad_deadlines");
-    // challenge == validation deadline is fine (no challenge window, e.g. eager).
-    let mut t = s;
-    t.challenge_deadline = VALID;
+    // shape ids are lowercase hex (the verifier's form)
+    let mut t = s.clone();
+    t.shape_id = SHAPE.to_uppercase();
+    assert_eq!(code(w.err("alice", TxBody::PutOrder(t))), "bad_shape_id");
+    // the order may ask for a larger validation stake than genesis's minimum, never less
+    let mut t = s.clone();
+    t.min_validator_stake = Params::default().min_validation_stake - 1;
+    assert_eq!(
+        w.err("alice", TxBody::PutOrder(t)),
+        Reject::OrderStakeBelowMinimum { min: Params::default().min_validation_stake, got: Params::default().min_validation_stake - 1 }
+    );
+    let mut t = s.clone();
+    t.min_validator_stake = 10 * Params::default().min_validation_stake;
     w.ok("alice", TxBody::PutOrder(t));
+    w.ok("alice", TxBody::PutOrder(s));
+}
+
+#[test]
+fn every_order_leaves_the_genesis_minimum_reveal_and_challenge_windows() {
+    let mut w = World::new();
+    let s = spec(Mode::Optimistic, 10);
+    let (rmin, cmin) = (Params::default().min_reveal_window_ms, Params::default().min_challenge_window_ms);
+    // the old rule allowed challenge == validation deadline: a last-moment validation
+    // could not be challenged at all
+    let mut t = s.clone();
+    t.reveal_deadline = VALID;
+    t.challenge_deadline = VALID;
+    assert_eq!(code(w.err("alice", TxBody::PutOrder(t))), "bad_deadlines");
+    let mut t = s.clone();
+    t.reveal_deadline = VALID + rmin - 1;
+    t.challenge_deadline = t.reveal_deadline + cmin;
+    assert_eq!(code(w.err("alice", TxBody::PutOrder(t))), "bad_deadlines");
+    let mut t = s.clone();
+    t.reveal_deadline = VALID + rmin;
+    t.challenge_deadline = t.reveal_deadline + cmin - 1;
+    let e = w.err("alice", TxBody::PutOrder(t));
+    assert!(e.to_string().contains("minimum challenge window"), "{e}");
+    let mut t = s;
+    t.reveal_deadline = VALID + rmin;
+    t.challenge_deadline = t.reveal_deadline + cmin;
+    w.ok("alice", TxBody::PutOrder(t));
+}
+
+#[test]
+fn an_order_for_a_circuit_without_a_genesis_key_is_rejected() {
+    let mut w = World::new();
+    let mut t = spec(Mode::Optimistic, 10);
+    t.shape_id = "ffff".into();
+    assert_eq!(
+        w.err("alice", TxBody::PutOrder(t)),
+        Reject::UnknownCircuit { shape_id: "ffff".into() }
+    );
 }
 
 // ---------------- claims ----------------
@@ -484,32 +556,45 @@ fn revealed_world(mode: Mode) -> (World, u64, u64) {
     (w, o, c)
 }
 
+/// Commits `v`'s validation (model m, score, proof) and returns its id.
+fn commit(w: &mut World, v: &str, o: u64, c: u64, m: u8, score: u64, proof: &[u8]) -> u64 {
+    match w.ok(v, w.commit_body(v, o, c, m, score, proof)) {
+        Receipt::ValidationCommitted { validation, .. } => validation,
+        r => panic!("{r:?}"),
+    }
+}
+
 #[test]
-fn eager_validation_runs_the_checker() {
+fn eager_validation_runs_the_checker_at_the_reveal() {
     let (mut w, o, c) = revealed_world(Mode::Eager);
+    let before = w.balance("v1");
+    let bad = commit(&mut w, "v1", o, c, 1, 400, &bad_proof());
+    let good = commit(&mut w, "v2", o, c, 1, 400, &good_proof());
+    assert_eq!(w.balance("v1"), before - 60, "the stake is escrowed at the commit");
+    w.now = VALID;
     assert!(matches!(
-        w.err("v1", World::validate_body(o, c, 1, 400, bad_proof())),
+        w.err("v1", World::reveal_body("v1", bad, c, 1, 400, bad_proof())),
         Reject::ProofRejected { .. }
     ));
-    let before = w.balance("v1");
-    match w.ok("v1", World::validate_body(o, c, 1, 400, good_proof())) {
+    match w.ok("v2", World::reveal_body("v2", good, c, 1, 400, good_proof())) {
         Receipt::Validated { verified, .. } => assert!(verified),
         r => panic!("{r:?}"),
     }
-    assert_eq!(w.balance("v1"), before - 60);
 }
 
 #[test]
 fn optimistic_validation_skips_the_checker() {
     let (mut w, o, c) = revealed_world(Mode::Optimistic);
-    match w.ok("v1", World::validate_body(o, c, 1, 400, bad_proof())) {
+    let v = commit(&mut w, "v1", o, c, 1, 400, &bad_proof());
+    w.now = VALID;
+    match w.ok("v1", World::reveal_body("v1", v, c, 1, 400, bad_proof())) {
         Receipt::Validated { verified, .. } => assert!(!verified),
         r => panic!("{r:?}"),
     }
 }
 
 #[test]
-fn validation_rejections() {
+fn validation_commit_rejections() {
     let mut w = World::registered();
     let o = w.put_order("alice", Mode::Optimistic, 1000);
     let o2 = w.put_order("bob", Mode::Optimistic, 100);
@@ -518,124 +603,168 @@ fn validation_rejections() {
     w.now = TRAIN;
     w.reveal("p1", o, 1);
     let c2 = w.state.claim_of(o2, &id("p2")).unwrap().id;
+    let body = |w: &World, v: &str, o: u64, c: u64| w.commit_body(v, o, c, 1, 1, &good_proof());
+    assert_eq!(w.err("v1", body(&w, "v1", o2, c2)), Reject::ClaimNotRevealed { claim: c2 });
     assert_eq!(
-        w.err("v1", World::validate_body(o2, c2, 2, 1, good_proof())),
-        Reject::ClaimNotRevealed { claim: c2 }
-    );
-    assert_eq!(
-        w.err("p1", World::validate_body(o, c, 1, 1, good_proof())),
+        w.err("p1", body(&w, "p1", o, c)),
         Reject::WrongRole {
             required: Role::Validator,
             actual: Role::Provider
         }
     );
+    assert_eq!(w.err("alice", body(&w, "alice", o, c)), Reject::NotRegistered);
+    assert_eq!(w.err("v1", body(&w, "v1", 77, c)), Reject::UnknownOrder { order: 77 });
+    assert_eq!(w.err("v1", body(&w, "v1", o, 77)), Reject::UnknownClaim { claim: 77 });
     assert_eq!(
-        w.err("alice", World::validate_body(o, c, 1, 1, good_proof())),
-        Reject::NotRegistered
-    );
-    assert_eq!(
-        w.err("v1", World::validate_body(77, c, 1, 1, good_proof())),
-        Reject::UnknownOrder { order: 77 }
-    );
-    assert_eq!(
-        w.err("v1", World::validate_body(o, 77, 1, 1, good_proof())),
-        Reject::UnknownClaim { claim: 77 }
-    );
-    assert_eq!(
-        w.err("v1", World::validate_body(o2, c, 1, 1, good_proof())),
-        Reject::ClaimNotInOrder {
-            claim: c,
-            order: o2
-        }
+        w.err("v1", body(&w, "v1", o2, c)),
+        Reject::ClaimNotInOrder { claim: c, order: o2 }
     );
     // Stake below the order minimum (50).
-    let low = TxBody::Validate {
-        order: o,
-        claim: c,
-        statement: statement(model(1), 1),
-        proof: good_proof(),
-        stake: 49,
-    };
-    assert_eq!(
-        w.err("v1", low),
-        Reject::ValidatorStakeBelowMinimum { min: 50, got: 49 }
-    );
-    // Too rich a stake.
-    let rich = TxBody::Validate {
-        order: o,
-        claim: c,
-        statement: statement(model(1), 1),
-        proof: good_proof(),
-        stake: FUNDS,
-    };
-    assert!(matches!(
-        w.err("v1", rich),
-        Reject::InsufficientBalance { .. }
-    ));
-    // Proof too large.
-    let big = vec![0u8; (Params::default().max_proof_bytes + 1) as usize];
-    assert!(matches!(
-        w.err("v1", World::validate_body(o, c, 1, 1, big)),
-        Reject::ProofTooLarge { .. }
-    ));
-    // Statement mismatches: model, dataset, samples, shape, format, score > N.
-    assert!(
-        matches!(w.err("v1", World::validate_body(o, c, 9, 1, good_proof())), Reject::StatementMismatch { ref field, .. } if field == "model_commitment")
-    );
-    let mut st = statement(model(1), 1);
-    st.dataset_commitment = Bytes32([8; 32]).to_hex();
-    let body = |st: Statement| TxBody::Validate {
-        order: o,
-        claim: c,
-        statement: st,
-        proof: good_proof(),
-        stake: 60,
-    };
-    assert!(
-        matches!(w.err("v1", body(st)), Reject::StatementMismatch { ref field, .. } if field == "dataset_commitment")
-    );
-    let mut st = statement(model(1), 1);
-    st.samples = 501;
-    assert!(
-        matches!(w.err("v1", body(st)), Reject::StatementMismatch { ref field, .. } if field == "samples")
-    );
-    let mut st = statement(model(1), 1);
-    st.shape_id = "ffff".into();
-    assert!(
-        matches!(w.err("v1", body(st)), Reject::StatementMismatch { ref field, .. } if field == "shape_id")
-    );
-    let mut st = statement(model(1), 1);
-    st.format = "nope".into();
-    assert_eq!(code(w.err("v1", body(st))), "bad_statement");
-    assert_eq!(
-        w.err("v1", World::validate_body(o, c, 1, 501, good_proof())),
-        Reject::ScoreExceedsSamples {
-            score: 501,
-            samples: 500
-        }
-    );
+    let low = w.commit_body_staked("v1", o, c, 1, 1, &good_proof(), 49);
+    assert_eq!(w.err("v1", low), Reject::ValidatorStakeBelowMinimum { min: 50, got: 49 });
+    let rich = w.commit_body_staked("v1", o, c, 1, 1, &good_proof(), FUNDS);
+    assert!(matches!(w.err("v1", rich), Reject::InsufficientBalance { .. }));
     // Duplicate.
     let vid = w.validate("v1", o, c, 1, 400, good_proof());
-    assert_eq!(
-        w.err("v1", World::validate_body(o, c, 1, 400, good_proof())),
-        Reject::DuplicateValidation { validation: vid }
-    );
-    // Window.
+    assert_eq!(w.err("v1", body(&w, "v1", o, c)), Reject::DuplicateValidation { validation: vid });
+    // Window: commitments close at the validation deadline.
     w.now = VALID;
     assert_eq!(
-        w.err("v2", World::validate_body(o, c, 1, 400, good_proof())),
-        Reject::ValidationWindowClosed {
-            deadline: VALID,
-            now: VALID
-        }
+        w.err("v2", body(&w, "v2", o, c)),
+        Reject::ValidationWindowClosed { deadline: VALID, now: VALID }
     );
     // Finalized order.
+    w.reveal_validations();
     w.now = CHALLENGE;
     w.ok("bob", TxBody::Finalize { order: o });
+    assert_eq!(w.err("v2", body(&w, "v2", o, c)), Reject::OrderFinalized { order: o });
+}
+
+#[test]
+fn validation_reveal_rejections() {
+    let (mut w, o, c) = revealed_world(Mode::Optimistic);
+    let v = commit(&mut w, "v1", o, c, 1, 400, &good_proof());
+    let reveal = |m: u8, score: u64, proof: Vec<u8>| World::reveal_body("v1", v, c, m, score, proof);
+    // Too early: no proof is public while commitments are open.
     assert_eq!(
-        w.err("v2", World::validate_body(o, c, 1, 400, good_proof())),
-        Reject::OrderFinalized { order: o }
+        w.err("v1", reveal(1, 400, good_proof())),
+        Reject::ValidationRevealTooEarly { opens: VALID, now: TRAIN }
     );
+    w.now = VALID;
+    assert_eq!(w.err("v1", TxBody::ValidateReveal { validation: 99, statement: statement(model(1), 400), proof: good_proof(), salt: vsalt("v1", c) }), Reject::UnknownValidation { validation: 99 });
+    // Anything but the committed statement, proof and salt does not match.
+    assert_eq!(w.err("v1", reveal(1, 401, good_proof())), Reject::ValidationRevealMismatch { validation: v });
+    assert_eq!(w.err("v1", reveal(1, 400, bad_proof())), Reject::ValidationRevealMismatch { validation: v });
+    let other_salt = TxBody::ValidateReveal { validation: v, statement: statement(model(1), 400), proof: good_proof(), salt: Bytes32([9; 32]) };
+    assert_eq!(w.err("v1", other_salt), Reject::ValidationRevealMismatch { validation: v });
+    // Proof too large is refused before hashing.
+    let big = vec![0u8; (Params::default().max_proof_bytes + 1) as usize];
+    assert!(matches!(w.err("v1", reveal(1, 400, big)), Reject::ProofTooLarge { .. }));
+    w.ok("v1", reveal(1, 400, good_proof()));
+    assert_eq!(w.err("v1", reveal(1, 400, good_proof())), Reject::ValidationAlreadyRevealed { validation: v });
+    // Window: reveals close at the reveal deadline.
+    let v2 = {
+        let (mut w2, o2, c2) = revealed_world(Mode::Optimistic);
+        let v2 = commit(&mut w2, "v2", o2, c2, 1, 400, &good_proof());
+        w2.now = REVEAL;
+        assert_eq!(
+            w2.err("v2", World::reveal_body("v2", v2, c2, 1, 400, good_proof())),
+            Reject::ValidationRevealWindowClosed { deadline: REVEAL, now: REVEAL }
+        );
+        v2
+    };
+    assert!(v2 > 0);
+}
+
+#[test]
+fn revealed_statements_are_checked_against_the_order_and_claim() {
+    let (mut w, o, c) = revealed_world(Mode::Optimistic);
+    // each validator commits to one bad statement; all reveals are refused
+    let cases: Vec<(&str, Statement, &str)> = vec![
+        ("v1", statement(model(9), 1), "model_commitment"),
+        ("v2", { let mut st = statement(model(1), 1); st.dataset_commitment = Bytes32([8; 32]).to_hex(); st }, "dataset_commitment"),
+        ("v3", { let mut st = statement(model(1), 1); st.samples = 501; st }, "samples"),
+    ];
+    let mut ids = Vec::new();
+    for (v, st, _) in &cases {
+        let commitment = zkpot_ledger::validation::validation_commitment(&w.state.network, &id(v), o, c, st, &good_proof(), &vsalt(v, c));
+        match w.ok(v, TxBody::ValidateCommit { order: o, claim: c, commitment, stake: 60 }) {
+            Receipt::ValidationCommitted { validation, .. } => ids.push(validation),
+            r => panic!("{r:?}"),
+        }
+    }
+    w.now = VALID;
+    for ((v, st, field), vid) in cases.into_iter().zip(ids) {
+        let e = w.err(v, World::reveal_statement(v, vid, c, st, good_proof()));
+        assert!(matches!(&e, Reject::StatementMismatch { field: f, .. } if f == field), "{e:?}");
+    }
+}
+
+/// A proof belongs to its validator: v2 copies v1's revealed (statement, proof) and
+/// tries every way to get paid for it.
+#[test]
+fn a_copied_proof_is_rejected() {
+    let (mut w, o, c) = revealed_world(Mode::Optimistic);
+    let v1 = w.validate("v1", o, c, 1, 457, good_proof());
+    // v2 guessed at a commitment before the deadline (it had no proof yet)
+    let v2_guess = commit(&mut w, "v2", o, c, 1, 300, &bad_proof());
+    w.reveal_validations();
+    let copied = (statement(model(1), 457), good_proof());
+
+    // 1. v2 reveals the copy against v1's commitment: not its commitment.
+    assert_eq!(
+        w.err("v2", TxBody::ValidateReveal { validation: v1, statement: copied.0.clone(), proof: copied.1.clone(), salt: vsalt("v1", c) }),
+        Reject::ValidationAlreadyRevealed { validation: v1 }
+    );
+    // 2. v2 reveals the copy against its own earlier commitment: it does not match
+    //    (the commitment binds v2's account, statement, proof and salt).
+    assert_eq!(
+        w.err("v2", World::reveal_statement("v2", v2_guess, c, copied.0.clone(), copied.1.clone())),
+        Reject::ValidationRevealMismatch { validation: v2_guess }
+    );
+    // 3. v3 commits to the copy after seeing the reveal: too late.
+    let late = w.commit_body("v3", o, c, 1, 457, &copied.1);
+    assert_eq!(w.err("v3", late), Reject::ValidationWindowClosed { deadline: VALID, now: VALID });
+
+    // Only v1 is paid; v2's unrevealed guess forfeits its stake to the treasury.
+    w.now = CHALLENGE;
+    let (v1_before, v2_before, treasury) = (w.balance("v1"), w.balance("v2"), w.state.treasury);
+    let Receipt::Finalized { outcome: Outcome::Won(win), .. } = w.ok("bob", TxBody::Finalize { order: o }) else {
+        panic!()
+    };
+    assert_eq!(win.rewarded_validations, vec![v1]);
+    assert_eq!(w.balance("v1"), v1_before + 60 + win.validator_reward_each);
+    assert_eq!(w.balance("v2"), v2_before);
+    assert_eq!(w.state.treasury, treasury + 60);
+    assert_eq!(w.state.settled[&o].unrevealed_validations, vec![v2_guess]);
+}
+
+/// The same, with the reveal in flight: a Byzantine primary that sees v1's reveal
+/// can order a copier's commitment before it only if commitments are still open, and
+/// then v1's reveal is itself too early and refused, so nothing is public yet.
+#[test]
+fn a_reveal_sent_before_commitments_close_is_refused_so_no_proof_leaks_through_the_ledger() {
+    let (mut w, o, c) = revealed_world(Mode::Optimistic);
+    let v1 = commit(&mut w, "v1", o, c, 1, 457, &good_proof());
+    w.now = VALID - 1;
+    assert!(matches!(
+        w.err("v1", World::reveal_body("v1", v1, c, 1, 457, good_proof())),
+        Reject::ValidationRevealTooEarly { .. }
+    ));
+    assert!(w.state.validations.is_empty());
+}
+
+#[test]
+fn a_reveal_by_another_account_is_not_its_commitment() {
+    let (mut w, o, c) = revealed_world(Mode::Optimistic);
+    let v1 = commit(&mut w, "v1", o, c, 1, 457, &good_proof());
+    w.now = VALID;
+    // v2 holds v1's salt, statement and proof (v1 leaked everything): still not v2's
+    assert_eq!(
+        w.err("v2", World::reveal_body("v1", v1, c, 1, 457, good_proof())),
+        Reject::NotYourCommitment { validation: v1 }
+    );
+    w.ok("v1", World::reveal_body("v1", v1, c, 1, 457, good_proof()));
 }
 
 // ---------------- challenges ----------------
@@ -644,6 +773,7 @@ fn validation_rejections() {
 fn failed_challenge_forfeits_to_validator() {
     let (mut w, o, c) = revealed_world(Mode::Optimistic);
     let v = w.validate("v1", o, c, 1, 400, good_proof());
+    w.reveal_validations();
     let (v1, c1) = (w.balance("v1"), w.balance("c1"));
     match w.ok(
         "c1",
@@ -689,6 +819,7 @@ fn failed_challenge_forfeits_to_validator() {
 fn successful_challenge_slashes_validator() {
     let (mut w, o, c) = revealed_world(Mode::Optimistic);
     let v = w.validate("v1", o, c, 1, 499, bad_proof());
+    w.reveal_validations();
     let (c1, t) = (w.balance("c1"), w.state.treasury);
     match w.ok(
         "c1",
@@ -733,6 +864,11 @@ fn successful_challenge_slashes_validator() {
 fn challenge_rejections() {
     let (mut w, o, c) = revealed_world(Mode::Optimistic);
     let v = w.validate("v1", o, c, 1, 400, good_proof());
+    assert_eq!(
+        w.err("c1", TxBody::Challenge { validation: v, stake: 30 }),
+        Reject::ValidationNotRevealed { validation: v }
+    );
+    w.reveal_validations();
     assert_eq!(
         w.err(
             "c1",
@@ -801,6 +937,7 @@ fn challenge_rejections() {
         }
     );
     w.ok("bob", TxBody::Finalize { order: o });
+    // finalized: the validation was pruned with its order
     assert_eq!(
         w.err(
             "c1",
@@ -809,14 +946,51 @@ fn challenge_rejections() {
                 stake: 30
             }
         ),
-        Reject::OrderFinalized { order: o }
+        Reject::UnknownValidation { validation: v }
     );
+}
+
+/// A checker without the key of the statement's circuit: "cannot check" is not "invalid".
+struct NoKeys;
+impl ProofChecker for NoKeys {
+    fn check(&self, _: &Statement, _: &[u8]) -> Result<(), String> {
+        Err("would slash if asked".into())
+    }
+    fn can_check(&self, s: &Statement) -> Result<(), String> {
+        Err(format!("no verifying key for circuit shape {}", s.shape_id))
+    }
+}
+
+#[test]
+fn cannot_check_is_a_distinct_outcome_and_nobody_is_slashed() {
+    let (mut w, o, c) = revealed_world(Mode::Optimistic);
+    let v = w.validate("v1", o, c, 1, 400, bad_proof());
+    w.reveal_validations();
+    let before = w.state.clone();
+    let tx = w.signed("c1", TxBody::Challenge { validation: v, stake: 30 });
+    let r = w.state.apply(&tx, TxContext { seq: 99, now: VALID }, &NoKeys);
+    let Err(e) = r else { panic!("{r:?}") };
+    assert_eq!(e.code(), "cannot_check");
+    assert!(e.to_string().contains("nobody is slashed"), "{e}");
+    assert_eq!(w.state.validations[&v], before.validations[&v], "not slashed");
+    assert_eq!(w.state.totals(), before.totals());
+    assert_eq!(w.balance("c1"), before.accounts[&id("c1")].balance);
+    // an eager reveal the ledger cannot check is refused the same way
+    let (mut w, o, c) = revealed_world(Mode::Eager);
+    let v = w.validate("v1", o, c, 1, 400, good_proof());
+    w.now = VALID;
+    let (_, _, body) = w.pending.pop().unwrap();
+    let tx = w.signed("v1", body);
+    let r = w.state.apply(&tx, TxContext { seq: 99, now: VALID }, &NoKeys);
+    assert!(matches!(r, Err(Reject::CannotCheck { .. })), "{r:?}");
+    assert!(w.state.validation_commits.contains_key(&v));
 }
 
 #[test]
 fn eager_validations_cannot_be_challenged() {
     let (mut w, o, c) = revealed_world(Mode::Eager);
     let v = w.validate("v1", o, c, 1, 400, good_proof());
+    w.reveal_validations();
     assert_eq!(
         w.err(
             "c1",
@@ -843,6 +1017,7 @@ fn finalize_pays_winner_and_validators() {
     let va = w.validate("v1", o, c1, 1, 400, good_proof());
     let vb = w.validate("v2", o, c1, 1, 400, good_proof());
     w.validate("v3", o, c2, 2, 450, good_proof());
+    w.reveal_validations();
     let before: Vec<u64> = ["p1", "p2", "v1", "v2", "v3"]
         .iter()
         .map(|n| w.balance(n))
@@ -879,7 +1054,8 @@ fn finalize_pays_winner_and_validators() {
         w.node("v1").reputation,
         economics::reputation::VALID_VALIDATION
     );
-    assert_eq!(w.state.orders[&o].escrow, 0);
+    assert!(!w.state.orders.contains_key(&o), "the finalized order left the open orders");
+    assert_eq!(w.state.settled[&o].validations, 3);
     let _ = (va, vb);
     assert_eq!(
         w.err("bob", TxBody::Finalize { order: o }),
@@ -909,6 +1085,7 @@ fn ties_go_to_the_earliest_commit() {
     w.reveal("p2", o, 2);
     w.validate("v1", o, c2, 1, 420, good_proof());
     w.validate("v2", o, c1, 2, 420, good_proof());
+    w.reveal_validations();
     w.now = CHALLENGE;
     let Receipt::Finalized {
         outcome: Outcome::Won(win),
@@ -931,6 +1108,7 @@ fn no_valid_claim_refunds_requester_and_marks_unrevealed() {
     w.now = TRAIN;
     w.reveal("p1", o, 1);
     let v = w.validate("v1", o, c1, 1, 480, bad_proof());
+    w.reveal_validations();
     w.ok(
         "c1",
         TxBody::Challenge {
@@ -961,6 +1139,7 @@ fn verified_score_beats_unchallenged_higher_score_on_same_claim() {
     w.reveal("p1", o, 1);
     let honest = w.validate("v1", o, c, 1, 400, good_proof());
     let _liar = w.validate("v2", o, c, 1, 480, good_proof());
+    w.reveal_validations();
     // A failed challenge verifies the honest one.
     w.ok(
         "c1",
@@ -991,6 +1170,7 @@ fn optimistic_end_to_end_with_both_challenge_outcomes() {
     w.reveal("p1", o, 1);
     let good = w.validate("v1", o, c, 1, 457, good_proof());
     let tampered = w.validate("v2", o, c, 1, 499, bad_proof());
+    w.reveal_validations();
     w.now = VALID;
     w.ok(
         "c1",
@@ -1006,6 +1186,10 @@ fn optimistic_end_to_end_with_both_challenge_outcomes() {
             stake: 20,
         },
     );
+    let vals = w.state.query(&Query::GetValidations { order: o });
+    assert_eq!(vals.as_array().unwrap().len(), 2);
+    assert_eq!(vals[1]["status"], "invalid");
+    assert_eq!(vals[0]["proof_len"], 1536);
     w.now = CHALLENGE + 5;
     let Receipt::Finalized {
         outcome: Outcome::Won(win),
@@ -1016,10 +1200,7 @@ fn optimistic_end_to_end_with_both_challenge_outcomes() {
     };
     assert_eq!(win.score, 457);
     assert_eq!(win.rewarded_validations, vec![good]);
-    let vals = w.state.query(&Query::GetValidations { order: o });
-    assert_eq!(vals.as_array().unwrap().len(), 2);
-    assert_eq!(vals[1]["status"], "invalid");
-    assert_eq!(vals[0]["proof_len"], 1536);
+    assert_eq!(w.state.settled[&o].slashed_validations, vec![tampered]);
     let list = w.state.query(&Query::ListOrders);
     assert_eq!(list[0]["finalized"], true);
 }
@@ -1051,18 +1232,82 @@ fn clock_is_monotonic() {
 }
 
 #[test]
-fn finalize_drops_proof_bytes_but_keeps_their_hash() {
+fn finalize_prunes_claims_validations_and_proofs_but_keeps_the_outcome() {
     let (mut w, o, c) = revealed_world(Mode::Optimistic);
     let v = w.validate("v1", o, c, 1, 400, good_proof());
+    w.reveal_validations();
     assert_eq!(w.state.validations[&v].proof.len(), 1536);
     w.now = CHALLENGE;
     w.ok("bob", TxBody::Finalize { order: o });
-    let val = &w.state.validations[&v];
-    assert!(val.proof.is_empty());
-    assert_eq!(val.proof_len, 1536);
+    assert!(w.state.validations.is_empty() && w.state.claims.is_empty() && w.state.orders.is_empty());
+    let s = &w.state.settled[&o];
+    assert_eq!((s.claims, s.validations), (1, 1));
+    let Outcome::Won(win) = &s.outcome else { panic!() };
+    assert_eq!((win.claim, win.score, win.rewarded_validations.clone()), (c, 400, vec![v]));
+    let view = w.state.query(&Query::GetOrder { order: o });
+    assert_eq!(view["winner"]["score"], 400);
+    assert_eq!(view["finalized"], true);
     let view = w.state.query(&Query::GetValidations { order: o });
-    assert_eq!(view[0]["proof_retained"], false);
-    assert_eq!(view[0]["proof_len"], 1536);
+    assert!(view["error"].as_str().unwrap().contains("pruned"));
+    assert_eq!(w.state.query(&Query::ListOrders)[0]["finalized"], true);
+}
+
+/// Replicated state stays bounded: after many finalized orders (each with claims,
+/// validations and 1.5 KB proofs) the snapshot is as large as after a few.
+#[test]
+fn state_size_stays_bounded_across_many_finalized_orders() {
+    let mut genesis = common::genesis();
+    genesis.params.max_settled_orders = 8;
+    let mut w = World::registered();
+    w.state = PotState::new(&genesis).unwrap();
+    for n in NAMES {
+        let role = match n.chars().next().unwrap() {
+            'p' => Role::Provider,
+            'v' => Role::Validator,
+            'c' => Role::Verifier,
+            _ => continue,
+        };
+        w.ok(n, TxBody::Register { role, stake: 100 });
+    }
+    let mut sizes = Vec::new();
+    for round in 0..60u64 {
+        let base = START + round * 10_000;
+        w.now = base;
+        let mut s = spec(Mode::Optimistic, 100);
+        s.training_deadline = base + 1_000;
+        s.validation_deadline = base + 2_000;
+        s.reveal_deadline = base + 3_000;
+        s.challenge_deadline = base + 4_000;
+        let o = match w.ok("alice", TxBody::PutOrder(s)) {
+            Receipt::OrderPut { order } => order,
+            r => panic!("{r:?}"),
+        };
+        let c1 = w.commit("p1", o, 1);
+        let c2 = w.commit("p2", o, 2);
+        w.now = base + 1_000;
+        w.reveal("p1", o, 1);
+        w.reveal("p2", o, 2);
+        w.validate("v1", o, c1, 1, 400, good_proof());
+        w.validate("v2", o, c2, 2, 300, good_proof());
+        commit(&mut w, "v3", o, c1, 1, 1, &good_proof()); // never revealed
+        w.now = base + 2_000;
+        for (v, _, body) in std::mem::take(&mut w.pending) {
+            w.ok(&v, body);
+        }
+        w.now = base + 4_000;
+        w.ok("bob", TxBody::Finalize { order: o });
+        sizes.push(zkpot_ledger::app::PotApp::encode_snapshot(&w.state).len());
+    }
+    assert_eq!(w.state.settled.len(), 8);
+    assert!(w.state.orders.is_empty() && w.state.claims.is_empty());
+    assert!(w.state.validations.is_empty() && w.state.validation_commits.is_empty());
+    // once the settlement history is full, the snapshot no longer grows (but for a
+    // few bytes of varint counters: ids, times, nonces)
+    assert!(sizes[59] <= sizes[15] + 64, "{sizes:?}");
+    assert!(sizes[59] < 16 * 1024, "{} bytes", sizes[59]);
+    // an order whose summary was dropped is still known as finalized
+    assert_eq!(w.err("bob", TxBody::Finalize { order: 1 }), Reject::OrderFinalized { order: 1 });
+    assert!(w.state.query(&Query::GetOrder { order: 1 })["error"].as_str().unwrap().contains("pruned"));
 }
 
 #[test]
@@ -1080,23 +1325,31 @@ fn mse_orders_take_mse_statements_and_the_lowest_error_wins() {
     w.now = TRAIN;
     w.reveal("p1", o, 1);
     w.reveal("p2", o, 2);
-    let mse = |m: u8, score: u64| TxBody::Validate {
-        order: o,
-        claim: if m == 1 { c1 } else { c2 },
-        statement: statement(model(m), score).with_score_function(ScoreFunction::Mse),
-        proof: good_proof(),
-        stake: 60,
+    let mut reveals = Vec::new();
+    let mut mse = |w: &mut World, v: &str, m: u8, score: u64, top1: bool| {
+        let claim = if m == 1 { c1 } else { c2 };
+        let st = if top1 { statement(model(m), score) } else { statement(model(m), score).with_score_function(ScoreFunction::Mse) };
+        let commitment = zkpot_ledger::validation::validation_commitment(&w.state.network, &id(v), o, claim, &st, &good_proof(), &vsalt(v, claim));
+        let Receipt::ValidationCommitted { validation, .. } = w.ok(v, TxBody::ValidateCommit { order: o, claim, commitment, stake: 60 }) else {
+            panic!()
+        };
+        reveals.push((v.to_string(), World::reveal_statement(v, validation, claim, st, good_proof())));
     };
+    // an error above N is fine for mse (it is not a count)
+    mse(&mut w, "v1", 1, 27_689, false);
+    mse(&mut w, "v2", 1, 30_000, false);
+    mse(&mut w, "v3", 2, 28_000, false);
     // a top-1 statement does not fit an mse order
-    let e = w.err("v1", World::validate_body(o, c1, 1, 400, good_proof()));
+    w.now = VALID;
+    for (v, body) in reveals {
+        w.ok(&v, body);
+    }
+    let top1 = statement(model(1), 400);
+    let e = top1.check_fields(SHAPE, &dataset(), 500, ScoreFunction::Mse, &model(1)).unwrap_err();
     assert!(
         matches!(&e, Reject::StatementMismatch { field, expected, got } if field == "score_function" && expected == "mse" && got == "top-1"),
         "{e:?}"
     );
-    // an error above N is fine for mse (it is not a count)
-    w.ok("v1", mse(1, 27_689));
-    w.ok("v2", mse(1, 30_000));
-    w.ok("v3", mse(2, 28_000));
     // claim 1's score is its best (lowest) validation; claim 1 beats claim 2
     assert_eq!(w.state.claim_score(c1), Some(27_689));
     w.now = CHALLENGE;

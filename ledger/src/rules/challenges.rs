@@ -1,6 +1,8 @@
-//! Challenge (paper: Verify phase): a verifier stakes against an unchallenged
-//! validation before the challenge deadline, and the ledger resolves it at once by
-//! running the proof checker. Payouts are in `economics`.
+//! Challenge (paper: Verify phase, Eq. 3): a verifier stakes against an unchallenged,
+//! revealed validation before the challenge deadline, and the ledger resolves it at once
+//! by running the proof checker. Payouts are in `economics`. A proof the ledger cannot
+//! check (no verifying key) is not a verdict: the challenge is refused
+//! (`Reject::CannotCheck`) and nobody is slashed.
 
 use crate::account::Role;
 use crate::bytes32::Bytes32;
@@ -20,10 +22,13 @@ impl PotState {
         checker: &dyn ProofChecker,
     ) -> Result<Receipt, Reject> {
         self.node_with_role(&challenger, Role::Verifier)?;
-        let v = self
-            .validations
-            .get(&validation)
-            .ok_or(Reject::UnknownValidation { validation })?;
+        let Some(v) = self.validations.get(&validation) else {
+            return Err(if self.validation_commits.contains_key(&validation) {
+                Reject::ValidationNotRevealed { validation }
+            } else {
+                Reject::UnknownValidation { validation }
+            });
+        };
         let o = self.open_order(v.order)?;
         if now >= o.spec.challenge_deadline {
             return Err(Reject::ChallengeWindowClosed {
@@ -41,7 +46,12 @@ impl PotState {
             return Err(Reject::ChallengeStakeBelowMinimum { min, got: stake });
         }
         self.can_pay(&challenger, stake)?;
-        let verdict = checker.check(&v.statement, &v.proof);
+        checker
+            .can_check(&v.statement)
+            .map_err(|detail| Reject::CannotCheck { detail: crate::statement::clip(&detail) })?;
+        let verdict = checker
+            .check(&v.statement, &v.proof)
+            .map_err(|detail| crate::statement::clip(&detail));
         let validator = v.validator;
         let slashed = v.stake;
         // Nothing below can fail.

@@ -8,11 +8,17 @@
 //! wins; ties go to the earliest claim commit (lowest claim id). The reward is split per `economics`
 //! between the winner's provider and the validators of the winning claim whose valid
 //! validation reports the winning score. Every valid validation's stake comes back.
-//! No candidate: the reward is refunded to the requester. Proof bytes of the
-//! order's validations are dropped (their SHA-256 and length stay).
+//! No candidate: the reward is refunded to the requester. A validation commitment that
+//! was never revealed forfeits its stake to the treasury.
+//!
+//! Then the order is pruned: its claims, validations (with their proofs) and
+//! commitments leave the state, and the order becomes a [`Settlement`] (task, counts,
+//! slashed and unrevealed validation ids, outcome); only the newest
+//! `params.max_settled_orders` settlements are kept. The `Finalized` receipt carries the
+//! outcome too.
 
 use crate::economics::{reputation, split_reward};
-use crate::order::{Outcome, Winner};
+use crate::order::{Outcome, Settlement, Winner};
 use crate::reject::Reject;
 use crate::state::{PotState, Receipt};
 use crate::validation::{Validation, ValidationStatus};
@@ -36,13 +42,7 @@ impl PotState {
     }
 
     pub(crate) fn finalize(&mut self, order: u64, now: u64) -> Result<Receipt, Reject> {
-        let o = self
-            .orders
-            .get(&order)
-            .ok_or(Reject::UnknownOrder { order })?;
-        if o.is_finalized() {
-            return Err(Reject::OrderFinalized { order });
-        }
+        let o = self.open_order(order)?;
         if now < o.spec.challenge_deadline {
             return Err(Reject::FinalizeTooEarly {
                 opens: o.spec.challenge_deadline,
@@ -64,8 +64,10 @@ impl PotState {
             }
         }
 
-        // Return valid validation stakes; settle validator and provider records.
+        // Return valid validation stakes, forfeit unrevealed ones; settle validator and
+        // provider records.
         let mut winner_validations = Vec::new();
+        let (mut revealed_count, mut slashed, mut unrevealed) = (0u64, Vec::new(), Vec::new());
         for &cid in &claim_ids {
             let Some(c) = self.claims.get(&cid) else {
                 continue;
@@ -73,12 +75,21 @@ impl PotState {
             let provider = c.provider;
             let revealed = c.model_commitment.is_some();
             for vid in c.validations.clone() {
+                if let Some(commit) = self.validation_commits.remove(&vid) {
+                    unrevealed.push(vid);
+                    self.treasury = self.treasury.saturating_add(commit.stake);
+                    if let Some(n) = self.node_mut(&commit.validator) {
+                        n.open = n.open.saturating_sub(1);
+                        n.reputation = n.reputation.saturating_add(reputation::UNREVEALED_VALIDATION);
+                    }
+                    continue;
+                }
                 let Some(v) = self.validations.get_mut(&vid) else {
                     continue;
                 };
-                // No challenge can come after finalize: drop the proof bytes.
-                v.proof = Vec::new();
+                revealed_count += 1;
                 if !v.status.is_valid() {
+                    slashed.push(vid);
                     continue;
                 }
                 let (validator, stake) = (v.validator, v.stake);
@@ -131,9 +142,33 @@ impl PotState {
         if let Some(a) = self.accounts.get_mut(&requester) {
             a.open_orders = a.open_orders.saturating_sub(1);
         }
-        if let Some(o) = self.orders.get_mut(&order) {
-            o.escrow = 0;
-            o.outcome = Some(outcome.clone());
+        // Prune: the order's claims and validations leave the state; a summary stays.
+        for cid in &claim_ids {
+            if let Some(c) = self.claims.remove(cid) {
+                for vid in &c.validations {
+                    self.validations.remove(vid);
+                }
+            }
+        }
+        if let Some(o) = self.orders.remove(&order) {
+            self.settled.insert(
+                order,
+                Settlement {
+                    id: order,
+                    requester,
+                    created_at: o.created_at,
+                    finalized_at: now,
+                    spec: o.spec,
+                    claims: claim_ids.len() as u64,
+                    validations: revealed_count,
+                    slashed_validations: slashed,
+                    unrevealed_validations: unrevealed,
+                    outcome: outcome.clone(),
+                },
+            );
+        }
+        while self.settled.len() as u64 > self.params.max_settled_orders {
+            self.settled.pop_first();
         }
         Ok(Receipt::Finalized { order, outcome })
     }

@@ -1,12 +1,13 @@
 //! Put order: the requester escrows the reward and fixes the task and its deadlines.
+//! The circuit must be one the network has a verifying key for (genesis), the minimum
+//! validation stake at least genesis's, and the reveal and challenge windows at least
+//! genesis's minimums.
 
 use crate::bytes32::Bytes32;
-use crate::order::{Order, OrderSpec};
+use crate::order::{check_shape_id, Order, OrderSpec};
 use crate::reject::Reject;
-use crate::state::{PotState, Receipt};
+use crate::state::{Params, PotState, Receipt};
 
-/// Longest accepted architecture (shape) id, hex characters.
-pub const MAX_SHAPE_ID_LEN: usize = 128;
 
 impl PotState {
     pub(crate) fn put_order(
@@ -23,18 +24,20 @@ impl PotState {
         if spec.samples == 0 {
             return Err(Reject::ZeroSamples);
         }
-        if spec.shape_id.is_empty()
-            || spec.shape_id.len() > MAX_SHAPE_ID_LEN
-            || !spec.shape_id.chars().all(|c| c.is_ascii_hexdigit())
-        {
-            return Err(Reject::BadShapeId {
-                detail: format!(
-                    "must be 1..={MAX_SHAPE_ID_LEN} hex digits, got {:?}",
-                    spec.shape_id
-                ),
+        check_shape_id(&spec.shape_id).map_err(|detail| Reject::BadShapeId { detail })?;
+        if !self.verifying_keys.contains_key(&spec.shape_id) {
+            return Err(Reject::UnknownCircuit {
+                shape_id: spec.shape_id.clone(),
             });
         }
-        check_deadlines(spec, now)?;
+        let min = self.params.min_validation_stake.max(1);
+        if spec.min_validator_stake < min {
+            return Err(Reject::OrderStakeBelowMinimum {
+                min,
+                got: spec.min_validator_stake,
+            });
+        }
+        check_deadlines(spec, &self.params, now)?;
         self.can_pay(&requester, spec.reward)?;
         self.debit(&requester, spec.reward);
         let id = self.next_order;
@@ -51,15 +54,15 @@ impl PotState {
                 spec: spec.clone(),
                 escrow: spec.reward,
                 claims: Vec::new(),
-                outcome: None,
             },
         );
         Ok(Receipt::OrderPut { order: id })
     }
 }
 
-/// `now < training < validation <= challenge`.
-fn check_deadlines(spec: &OrderSpec, now: u64) -> Result<(), Reject> {
+/// `now < training < validation`, `reveal >= validation + min reveal window`,
+/// `challenge >= reveal + min challenge window` (each window at least 1 ms).
+fn check_deadlines(spec: &OrderSpec, params: &Params, now: u64) -> Result<(), Reject> {
     let bad = |detail: String| Err(Reject::BadDeadlines { detail });
     if spec.training_deadline <= now {
         return bad(format!(
@@ -73,10 +76,18 @@ fn check_deadlines(spec: &OrderSpec, now: u64) -> Result<(), Reject> {
             spec.validation_deadline, spec.training_deadline
         ));
     }
-    if spec.challenge_deadline < spec.validation_deadline {
+    let reveal_min = params.min_reveal_window_ms.max(1);
+    if spec.reveal_deadline < spec.validation_deadline.saturating_add(reveal_min) {
         return bad(format!(
-            "challenge deadline {} is before the validation deadline {}",
-            spec.challenge_deadline, spec.validation_deadline
+            "reveal deadline {} leaves less than the network's minimum reveal window of {reveal_min} ms after the validation deadline {}",
+            spec.reveal_deadline, spec.validation_deadline
+        ));
+    }
+    let challenge_min = params.min_challenge_window_ms.max(1);
+    if spec.challenge_deadline < spec.reveal_deadline.saturating_add(challenge_min) {
+        return bad(format!(
+            "challenge deadline {} leaves less than the network's minimum challenge window of {challenge_min} ms after the reveal deadline {}",
+            spec.challenge_deadline, spec.reveal_deadline
         ));
     }
     Ok(())

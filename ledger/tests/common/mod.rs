@@ -9,7 +9,8 @@ use zkpot_ledger::*;
 pub const START: u64 = 1_000;
 pub const TRAIN: u64 = 2_000;
 pub const VALID: u64 = 3_000;
-pub const CHALLENGE: u64 = 4_000;
+pub const REVEAL: u64 = 4_000;
+pub const CHALLENGE: u64 = 5_000;
 pub const SHAPE: &str = "ab12cd";
 pub const FUNDS: u64 = 100_000;
 
@@ -67,6 +68,7 @@ pub fn spec(mode: Mode, reward: u64) -> OrderSpec {
         samples: 500,
         training_deadline: TRAIN,
         validation_deadline: VALID,
+        reveal_deadline: REVEAL,
         challenge_deadline: CHALLENGE,
         mode,
         min_validator_stake: 50,
@@ -74,26 +76,43 @@ pub fn spec(mode: Mode, reward: u64) -> OrderSpec {
     }
 }
 
+/// The genesis of the test world: every name funded, SHAPE accepted.
+pub fn genesis() -> Genesis {
+    let allocations: BTreeMap<Bytes32, u64> = NAMES.iter().map(|n| (id(n), FUNDS)).collect();
+    Genesis {
+        params: Params::default(),
+        allocations,
+        verifying_keys: zkpot_ledger::demo::stand_in_keys(SHAPE),
+        development_network: true,
+    }
+}
+
+/// The salt a test validator uses for validation `n`-th commit.
+pub fn vsalt(validator: &str, claim: u64) -> Bytes32 {
+    let mut b = [0u8; 32];
+    b[..validator.len().min(24)].copy_from_slice(&validator.as_bytes()[..validator.len().min(24)]);
+    b[24..].copy_from_slice(&claim.to_be_bytes());
+    Bytes32(b)
+}
+
 pub struct World {
     pub state: PotState,
     pub now: u64,
     pub checker: MarkerChecker,
     pub seq: u64,
+    /// Committed validations not yet revealed: (validator, validation id, reveal body).
+    pub pending: Vec<(String, u64, TxBody)>,
 }
 
 impl World {
     /// Every name funded with FUNDS, nobody registered.
     pub fn new() -> Self {
-        let allocations: BTreeMap<Bytes32, u64> = NAMES.iter().map(|n| (id(n), FUNDS)).collect();
-        let genesis = Genesis {
-            params: Params::default(),
-            allocations,
-        };
         Self {
-            state: PotState::new(&genesis).unwrap(),
+            state: PotState::new(&genesis()).unwrap(),
             now: START,
             checker: MarkerChecker::new(),
             seq: 0,
+            pending: Vec::new(),
         }
     }
 
@@ -137,7 +156,7 @@ impl World {
     }
 
     pub fn signed(&self, name: &str, body: TxBody) -> SignedTx {
-        SignedTx::sign(&signing_key_from_seed(name), self.nonce(name), body)
+        SignedTx::sign(&signing_key_from_seed(name), self.state.network, self.nonce(name), body)
     }
 
     pub fn send_tx(&mut self, tx: &SignedTx) -> Result<Receipt, Reject> {
@@ -183,6 +202,7 @@ impl World {
             }
         }
         before.applied = self.state.applied;
+        assert_eq!(before.totals(), self.state.totals());
         before.last_time = self.state.last_time;
         before.last_seq = self.state.last_seq;
         assert_eq!(before, self.state, "rejected tx changed state: {e}");
@@ -222,16 +242,47 @@ impl World {
         );
     }
 
-    pub fn validate_body(order: u64, claim: u64, m: u8, score: u64, proof: Vec<u8>) -> TxBody {
-        TxBody::Validate {
+    /// The commit body of `validator`'s validation of claim `claim` (model `m`, `score`,
+    /// `proof`), stake 60.
+    #[allow(clippy::too_many_arguments)]
+    pub fn commit_body(&self, validator: &str, order: u64, claim: u64, m: u8, score: u64, proof: &[u8]) -> TxBody {
+        self.commit_body_staked(validator, order, claim, m, score, proof, 60)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub fn commit_body_staked(&self, validator: &str, order: u64, claim: u64, m: u8, score: u64, proof: &[u8], stake: u64) -> TxBody {
+        TxBody::ValidateCommit {
             order,
             claim,
-            statement: statement(model(m), score),
-            proof,
-            stake: 60,
+            commitment: zkpot_ledger::validation::validation_commitment(
+                &self.state.network,
+                &id(validator),
+                order,
+                claim,
+                &statement(model(m), score),
+                proof,
+                &vsalt(validator, claim),
+            ),
+            stake,
         }
     }
 
+    /// The reveal body matching [`World::commit_body`].
+    pub fn reveal_body(validator: &str, validation: u64, claim: u64, m: u8, score: u64, proof: Vec<u8>) -> TxBody {
+        Self::reveal_statement(validator, validation, claim, statement(model(m), score), proof)
+    }
+
+    pub fn reveal_statement(validator: &str, validation: u64, claim: u64, statement: Statement, proof: Vec<u8>) -> TxBody {
+        TxBody::ValidateReveal {
+            validation,
+            statement,
+            proof,
+            salt: vsalt(validator, claim),
+        }
+    }
+
+    /// Commits `validator`'s validation now (its reveal waits in `pending` for
+    /// [`World::reveal_validations`]); returns the validation id.
     pub fn validate(
         &mut self,
         validator: &str,
@@ -241,12 +292,26 @@ impl World {
         score: u64,
         proof: Vec<u8>,
     ) -> u64 {
-        match self.ok(
-            validator,
-            Self::validate_body(order, claim, m, score, proof),
-        ) {
-            Receipt::Validated { validation, .. } => validation,
+        let body = self.commit_body(validator, order, claim, m, score, &proof);
+        match self.ok(validator, body) {
+            Receipt::ValidationCommitted { validation, .. } => {
+                self.pending.push((
+                    validator.to_string(),
+                    validation,
+                    Self::reveal_body(validator, validation, claim, m, score, proof),
+                ));
+                validation
+            }
             r => panic!("{r:?}"),
+        }
+    }
+
+    /// Moves the clock to the validation deadline (if before) and reveals every pending
+    /// validation, expecting each to be accepted.
+    pub fn reveal_validations(&mut self) {
+        self.now = self.now.max(VALID);
+        for (v, _, body) in std::mem::take(&mut self.pending) {
+            self.ok(&v, body);
         }
     }
 }
