@@ -77,12 +77,36 @@ pub struct ParamsArgs {
     /// instead of the cached development keys.
     #[arg(long)]
     pub pk: Option<PathBuf>,
-    /// A KZG ceremony file in halo2's format; without it an INSECURE development SRS is used.
+    /// A powers-of-tau ceremony file: snarkjs `.ptau` or halo2's format (checked, trimmed to
+    /// the circuit); without it an INSECURE development SRS is used.
     #[arg(long)]
     pub srs: Option<PathBuf>,
     /// Cache directory for development SRS files and keys (default: $ZKPOT_CACHE or .zkpot-cache).
     #[arg(long)]
     pub cache: Option<PathBuf>,
+}
+
+/// How `verify` pins the verifying key it is handed (docs/trust.md).
+#[derive(Debug, Args, Clone, Default)]
+pub struct TrustArgs {
+    /// Accept only a key with this digest (printed by `setup`, in settings.json; repeat for a
+    /// bundle with several chunk sizes).
+    #[arg(long = "vk-digest", value_name = "HEX")]
+    pub vk_digest: Vec<String>,
+    /// Accept only keys found in this directory of keys you obtained yourself (also for --bundle).
+    #[arg(long, value_name = "DIR")]
+    pub trusted_keys: Option<PathBuf>,
+    /// Re-derive the halo2 verifying key for the statement's circuit from this ceremony file and
+    /// accept only that key.
+    #[arg(long, value_name = "FILE")]
+    pub srs: Option<PathBuf>,
+    /// Accept the key file as it is, unpinned (local use only; reported in the output).
+    #[arg(long, conflicts_with_all = ["vk_digest", "trusted_keys", "srs"])]
+    pub trust_key_as_is: bool,
+    /// Accept INSECURE development keys (development SRS or Groth16 seed): anyone can forge
+    /// proofs under them. For local testing only.
+    #[arg(long)]
+    pub allow_insecure_dev: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -188,7 +212,9 @@ pub enum Command {
         #[arg(long, default_value = "bundle.json")]
         bundle: PathBuf,
     },
-    /// Verify a proof of a statement against a verifying key (exit 0 accept, 1 reject).
+    /// Verify a proof of a statement against a verifying key (exit 0 accept, 1 reject). The key
+    /// must be pinned (--vk-digest, --trusted-keys or --srs) or explicitly trusted as given
+    /// (--trust-key-as-is); development keys are refused without --allow-insecure-dev.
     Verify {
         #[arg(long, default_value = "statement.json")]
         statement: PathBuf,
@@ -202,6 +228,21 @@ pub enum Command {
         /// Insist on this backend (default: whichever the statement and key name).
         #[arg(long, value_enum)]
         backend: Option<BackendKind>,
+        #[command(flatten)]
+        trust: TrustArgs,
+    },
+    /// Read a powers-of-tau ceremony file (snarkjs `.ptau` of any power, or halo2's format),
+    /// check it (every point decoded and the same-ratio pairing check), print its fingerprint,
+    /// and write it trimmed to 2^k powers in halo2's format.
+    ImportSrs {
+        /// The ceremony file.
+        file: PathBuf,
+        /// The circuit size to trim to (`zkpot setup` prints k; 2^k powers are kept).
+        #[arg(long)]
+        k: u32,
+        /// Where to write the trimmed parameters (halo2's format, usable as `--srs`).
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// Measure the provers on the bundled digits MLP: for each backend and N, SRS, key
     /// generation, proving, verification, proof size, peak memory and circuit size; prints a

@@ -2,6 +2,7 @@
 
 use crate::cli::{BackendKind, Command, Inputs, ParamsArgs};
 use crate::groth16_keys::groth16_keys;
+use crate::trust::Trust;
 use crate::report::{fmt_duration, peak_rss_mib, step};
 use anyhow::{bail, Context, Result};
 use halo2_proofs::halo2curves::bn256::Bn256;
@@ -50,16 +51,21 @@ pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
 }
 
 /// Writes `settings.json` beside a verifying key: the circuit shape (architecture, fixed-point
-/// format, N), its id and k, readable by any tool.
-fn write_settings(vk_path: &Path, shape: &CircuitShape, backend: BackendKind) -> Result<()> {
+/// format, N), its id and k, the key's digest (what verifiers pin) and provenance (the SRS or
+/// ceremony it came from, development or not), readable by any tool.
+fn write_settings(vk_path: &Path, shape: &CircuitShape, backend: BackendKind, key: &AnyKey) -> Result<()> {
     let path = vk_path.with_file_name("settings.json");
-    let settings = match backend {
+    let mut settings = match backend {
         BackendKind::Halo2 => json!({ "format": "zkpot-settings", "version": 1, "backend": zkpot_verifier::HALO2_BACKEND, "shape_id": shape.id(), "k": shape.k(), "shape": shape }),
         BackendKind::Groth16 => json!({
             "format": "zkpot-settings", "version": 1, "backend": zkpot_verifier::GROTH16_BACKEND, "shape_id": shape_id(shape),
             "constraints": ConstraintCount::of(shape), "shape": shape,
         }),
     };
+    settings["version"] = json!(2);
+    settings["vk_digest"] = json!(key.digest_hex());
+    settings["provenance"] = json!(key.provenance());
+    settings["development_key"] = json!(key.is_development());
     write_file(&path, serde_json::to_string_pretty(&settings)?.as_bytes())
 }
 
@@ -107,8 +113,13 @@ fn load_inputs(inputs: &Inputs) -> Result<(QuantizedModel, QuantizedDataset)> {
 pub(crate) fn load_params(args: &ParamsArgs, k: u32) -> Result<ParamsKZG<Bn256>> {
     match &args.srs {
         Some(p) => {
-            let (params, _) = step(&format!("loading KZG parameters from {} (k = {k})", p.display()), || srs::load_ceremony(p, k));
-            Ok(params?)
+            let (params, _) = step(&format!("loading and checking the ceremony file {} (k = {k})", p.display()), || srs::load_ceremony(p, k));
+            let params = params?;
+            eprintln!("  SRS fingerprint (2^{k} powers): {}", srs::fingerprint(&params));
+            if srs::is_development(&params) {
+                eprintln!("{}", srs::DEV_SRS_WARNING);
+            }
+            Ok(params)
         }
         None => {
             eprintln!("{}", srs::DEV_SRS_WARNING);
@@ -120,12 +131,15 @@ pub(crate) fn load_params(args: &ParamsArgs, k: u32) -> Result<ParamsKZG<Bn256>>
 }
 
 /// Keys for `shape`: the verifying key from the cache when one was made for this shape and
-/// these parameters (the file carries its shape and is checked on load), the proving key
+/// these parameters (checked against the parameters in use: a mismatch is an error naming the
+/// file; a key for another circuit is caught when the fresh proof is verified), the proving key
 /// rebuilt from it; otherwise full key generation, and the verifying key is cached.
 pub(crate) fn keys(args: &ParamsArgs, params: &ParamsKZG<Bn256>, shape: &CircuitShape) -> Result<(zkpot_prover::halo2::Halo2ProvingKey, VerifierKey, Duration)> {
     let dir = args.cache.clone().unwrap_or_else(cache::default_dir);
     let path = cache::vk_path(&dir, &shape.id(), &cache::params_tag(params));
-    if let Ok(vk) = VerifierKey::read(&path) {
+    if path.exists() {
+        let vk = VerifierKey::read(&path).with_context(|| format!("the cached verifying key {} (delete it to regenerate)", path.display()))?;
+        cache::check_cached_key(&path, &vk, params, &srs::fingerprint(params))?;
         if &vk.shape == shape {
             let (res, took) = step(&format!("proving key for circuit {} from the cached verifying key", shape.id()), || Halo2Backend::proving_key(params, &vk));
             return Ok((res?, vk, took));
@@ -178,15 +192,17 @@ pub fn run(command: Command) -> Result<()> {
             let shape = CircuitShape::new(model.architecture(), data.len()).with_score(score_of(&inputs, &data)?);
             let (pk, took) = groth16_keys(&params, &shape)?;
             let pk_path = vk.with_file_name("pk.key");
-            write_file(&vk, &pk.verifying_key().to_bytes())?;
+            let key = AnyKey::Groth16(Box::new(pk.verifying_key()));
+            write_file(&vk, &key.to_bytes())?;
             write_file(&pk_path, &pk.to_bytes())?;
-            write_settings(&vk, &shape, params.backend)?;
+            write_settings(&vk, &shape, params.backend, &key)?;
             println!(
                 "{}",
                 serde_json::to_string_pretty(&json!({
                     "backend": zkpot_verifier::GROTH16_BACKEND, "shape_id": shape_id(&shape), "samples": shape.samples,
                     "constraints": ConstraintCount::of(&shape).total, "verifying_key": vk, "proving_key": pk_path,
-                    "keygen_seconds": took.as_secs_f64(), "development_keys": params.pk.is_none(),
+                    "keygen_seconds": took.as_secs_f64(), "vk_digest": key.digest_hex(), "provenance": key.provenance(),
+                    "development_key": key.is_development(),
                 }))?
             );
         }
@@ -195,14 +211,17 @@ pub fn run(command: Command) -> Result<()> {
             let shape = CircuitShape::new(model.architecture(), data.len()).with_score(score_of(&inputs, &data)?);
             shape.validate()?;
             let kzg = load_params(&params, shape.k())?;
-            let (_, vkey, took) = keys(&params, &kzg, &shape)?;
-            write_file(&vk, &vkey.to_bytes())?;
-            write_settings(&vk, &shape, params.backend)?;
+            // the key others will pin is always derived afresh, never copied from the cache
+            let (res, took) = step(&format!("verifying key for circuit {} (k = {})", shape.id(), shape.k()), || zkpot_params::keys::verifying_key(&kzg, &shape));
+            let key = AnyKey::Halo2(Box::new(VerifierKey::new(shape.clone(), &kzg, res?, srs::provenance(&kzg))));
+            write_file(&vk, &key.to_bytes())?;
+            write_settings(&vk, &shape, params.backend, &key)?;
             println!(
                 "{}",
                 serde_json::to_string_pretty(&json!({
                     "shape_id": shape.id(), "k": shape.k(), "samples": shape.samples,
-                    "verifying_key": vk, "keygen_seconds": took.as_secs_f64(),
+                    "verifying_key": vk, "vk_digest": key.digest_hex(), "provenance": key.provenance(),
+                    "development_key": key.is_development(), "keygen_seconds": took.as_secs_f64(),
                 }))?
             );
         }
@@ -222,36 +241,58 @@ pub fn run(command: Command) -> Result<()> {
             let (model, data) = load_inputs(&inputs)?;
             let score = score_of(&inputs, &data)?;
             let out = prove_all(&model, &data, &params, score)?;
+            let key = AnyKey::from_bytes(&out.vk_bytes)?;
             write_file(&proof, &out.proof.to_bytes())?;
-            write_file(&statement, out.statement.to_json().as_bytes())?;
+            write_file(&statement, out.statement.to_json_with_vk_digest(&key.digest_hex()).as_bytes())?;
             write_file(&vk, &out.vk_bytes)?;
-            write_settings(&vk, &CircuitShape::new(model.architecture(), data.len()).with_score(score), params.backend)?;
+            write_settings(&vk, &CircuitShape::new(model.architecture(), data.len()).with_score(score), params.backend, &key)?;
             let mut summary = out.summary(&statement, &proof, &vk);
+            summary["vk_digest"] = json!(key.digest_hex());
+            summary["development_key"] = json!(key.is_development());
             add_score_details(&mut summary, &out.statement, model.fixed);
             println!("{}", serde_json::to_string_pretty(&summary)?);
         }
-        Command::Verify { bundle: Some(path), .. } => {
-            let (res, took) = step("verifying the bundle", || Bundle::verify_files(&path));
+        Command::Verify { bundle: Some(path), trust, .. } => {
+            let trust = Trust::from_args(&trust).map_err(|e| Rejected(format!("{e:#}")))?;
+            let pins = std::cell::RefCell::new(Vec::new());
+            let check = |p: &Path, k: &AnyKey| {
+                let pinned = trust.check(k, p)?;
+                pins.borrow_mut().push(json!({ "key": p, "digest": pinned.digest, "pinned_by": pinned.how, "development_key": pinned.development }));
+                Ok(())
+            };
+            let (res, took) = step("verifying the bundle", || Bundle::verify_files(&path, &check));
             let b = res.map_err(|e| Rejected(format!("{}: {e}", path.display())))?;
             println!(
                 "{}",
                 serde_json::to_string_pretty(&json!({
                     "result": "accept", "score": b.score, "score_function": b.score_function, "samples": b.samples, "chunks": b.chunks.len(),
                     "model_commitment": b.model_commitment, "dataset_commitment": b.dataset_commitment,
-                    "verify_ms": took.as_secs_f64() * 1e3,
+                    "verify_ms": took.as_secs_f64() * 1e3, "keys": pins.into_inner(),
                 }))?
             );
         }
-        Command::Verify { statement, proof, vk, backend, .. } => {
+        Command::Verify { statement, proof, vk, backend, trust, .. } => {
             // anything that stops verification, unreadable files included, is a rejection
             let load = || -> Result<(Statement, ProofFile, AnyKey)> {
-                let s = Statement::from_json(&read_text(&statement, "statement")?).with_context(|| format!("in {}", statement.display()))?;
+                let (s, named) = Statement::from_json_with_vk_digest(&read_text(&statement, "statement")?).with_context(|| format!("in {}", statement.display()))?;
                 let p = ProofFile::from_bytes(&std::fs::read(&proof).with_context(|| format!("cannot read the proof file {}", proof.display()))?)
                     .with_context(|| format!("in {}", proof.display()))?;
                 let key = AnyKey::read(&vk).with_context(|| format!("in {}", vk.display()))?;
+                if let Some(named) = named {
+                    if named != key.digest_hex() {
+                        bail!("key mismatch: the statement names verifying key {named}, the key {} has digest {}", vk.display(), key.digest_hex());
+                    }
+                }
                 Ok((s, p, key))
             };
             let (s, p, key) = load().map_err(|e| Rejected(format!("{e:#}")))?;
+            let pinned = Trust::from_args(&trust).and_then(|t| Ok(t.check(&key, &vk)?)).map_err(|e| Rejected(format!("{e:#}")))?;
+            if trust.trust_key_as_is {
+                eprintln!("WARNING: --trust-key-as-is: the verifying key {} is NOT pinned; a prover who made it can make it accept any score", vk.display());
+            }
+            if pinned.development {
+                eprintln!("{}", zkpot_verifier::pin::DEV_KEY_WARNING);
+            }
             if let Some(b) = backend {
                 let want = backend_name(b);
                 if s.backend != want {
@@ -264,7 +305,8 @@ pub fn run(command: Command) -> Result<()> {
                     let mut out = json!({
                         "result": "accept", "backend": s.backend, "score": s.score, "samples": s.samples,
                         "model_commitment": s.model_commitment, "dataset_commitment": s.dataset_commitment,
-                        "verify_ms": took.as_secs_f64() * 1e3,
+                        "verify_ms": took.as_secs_f64() * 1e3, "vk_digest": pinned.digest, "key_pinned_by": pinned.how,
+                        "development_key": pinned.development,
                     });
                     if let AnyKey::Halo2(vk) = &key {
                         add_score_details(&mut out, &s, vk.shape.arch.fixed);
@@ -274,6 +316,7 @@ pub fn run(command: Command) -> Result<()> {
                 Err(e) => return Err(Rejected(e.to_string()).into()),
             }
         }
+        Command::ImportSrs { file, k, out } => import_srs(&file, k, out.as_deref())?,
         Command::Bench { samples, backend, out, cache, one } => {
             let cache = cache.unwrap_or_else(cache::default_dir);
             if one {
@@ -342,6 +385,40 @@ fn import(path: &Path, out: Option<&Path>, data: Option<&PathBuf>, name: Option<
         write_file(out, serde_json::to_string_pretty(&model)?.as_bytes())?;
         eprintln!("wrote {} (use it with `zkpot quantize --model` or `zkpot prove --float-model`)", out.display());
     }
+    Ok(())
+}
+
+/// `zkpot import-srs`: read and check a ceremony file, print its fingerprint, write it trimmed.
+fn import_srs(file: &Path, k: u32, out: Option<&Path>) -> Result<()> {
+    if !(1..=28).contains(&k) {
+        bail!("--k must be between 1 and 28 (BN254's largest power-of-two domain)");
+    }
+    let ptau = if std::fs::read(file).map(|b| b.starts_with(zkpot_params::ptau::MAGIC)).unwrap_or(false) {
+        Some(zkpot_params::ptau::read(file, k)?)
+    } else {
+        None
+    };
+    let (res, took) = step(&format!("reading and checking {} (2^{k} powers)", file.display()), || srs::load_ceremony(file, k));
+    let params = res?;
+    let fingerprint = srs::fingerprint(&params);
+    if let Some(path) = out {
+        let mut bytes = Vec::new();
+        params.write_custom(&mut bytes, halo2_proofs::SerdeFormat::RawBytes)?;
+        write_file(path, &bytes)?;
+    }
+    let development = srs::is_development(&params);
+    if development {
+        eprintln!("{}", srs::DEV_SRS_WARNING);
+    }
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&json!({
+            "file": file, "format": if ptau.is_some() { "snarkjs-ptau" } else { "halo2" },
+            "ptau_power": ptau.as_ref().map(|p| p.power), "ptau_phase2_prepared": ptau.as_ref().map(|p| p.prepared),
+            "k": k, "fingerprint": fingerprint, "development": development, "check": "same-ratio pairing check passed",
+            "check_seconds": took.as_secs_f64(), "out": out,
+        }))?
+    );
     Ok(())
 }
 
@@ -439,10 +516,11 @@ fn demo(samples: Option<usize>, out: &Path, no_ledger: bool, params: &ParamsArgs
     write_file(&out.join("commitments.json"), serde_json::to_string_pretty(&commitments)?.as_bytes())?;
     let res = prove_all(&q, &data, params, ScoreFunction::Top1)?;
     let (statement_p, proof_p, vk_p) = (out.join("statement.json"), out.join("proof.bin"), out.join("vk.key"));
+    let key = AnyKey::from_bytes(&res.vk_bytes)?;
     write_file(&proof_p, &res.proof.to_bytes())?;
-    write_file(&statement_p, res.statement.to_json().as_bytes())?;
+    write_file(&statement_p, res.statement.to_json_with_vk_digest(&key.digest_hex()).as_bytes())?;
     write_file(&vk_p, &res.vk_bytes)?;
-    write_settings(&vk_p, &CircuitShape::new(q.architecture(), data.len()), params.backend)?;
+    write_settings(&vk_p, &CircuitShape::new(q.architecture(), data.len()), params.backend, &key)?;
     if res.statement.score as usize != report.quantized_correct {
         bail!("the proved score {} differs from the reference score {}", res.statement.score, report.quantized_correct);
     }
@@ -450,7 +528,15 @@ fn demo(samples: Option<usize>, out: &Path, no_ledger: bool, params: &ParamsArgs
     println!("  keygen {}, prove {}, verify {}, proof {} bytes, peak memory {:.0} MiB",
         fmt_duration(res.keygen), fmt_duration(res.prove), fmt_duration(res.verify), res.proof.proof.len(), peak_rss_mib().unwrap_or(0.0));
     println!("  files: {}, {}, {}", statement_p.display(), proof_p.display(), vk_p.display());
-    println!("  check it: target/release/zkpot verify --statement {} --proof {} --vk {}", statement_p.display(), proof_p.display(), vk_p.display());
+    let dev_flag = if key.is_development() { " --allow-insecure-dev" } else { "" };
+    println!(
+        "  check it: target/release/zkpot verify --statement {} --proof {} --vk {} --vk-digest {}{dev_flag}",
+        statement_p.display(), proof_p.display(), vk_p.display(), key.digest_hex()
+    );
+    if key.is_development() {
+        println!("  NOTE: this demo uses INSECURE DEVELOPMENT keys (public seed): `zkpot verify` refuses them unless given --allow-insecure-dev.");
+        println!("        Anyone can forge proofs under these keys. The real path (a ceremony file, pinned keys) is in docs/trust.md.");
+    }
     if !no_ledger {
         crate::ledger_demo::run(&res.statement, &res.proof, &res.vk_bytes, &out.join("ledger.json"))?;
     }

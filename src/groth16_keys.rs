@@ -36,12 +36,17 @@ pub fn groth16_keys(args: &ParamsArgs, shape: &CircuitShape) -> Result<(Groth16P
     let seed = DevSeed(args.dev_seed.unwrap_or(DEFAULT_DEV_SEED));
     let path = dev_pk_path(args, shape, seed);
     if path.exists() {
+        // a shipped cache must not hand out keys from another setup: the file must record this seed and shape
         let (res, took) = step(&format!("cached Groth16 development keys {}", path.display()), || read_pk(&path));
-        if let Ok(pk) = res {
-            if &pk.shape == shape {
-                return Ok((pk, took));
+        let pk = res.with_context(|| format!("the cached proving key {} (delete it to regenerate)", path.display()))?;
+        if pk.provenance != seed.provenance() || &pk.shape != shape {
+            return Err(zkpot_params::ParamsError::CacheMismatch {
+                path: path.display().to_string(),
+                detail: format!("it records {:?} for circuit {}, expected development seed {:#x} for circuit {}", pk.provenance, shape_id(&pk.shape), seed.0, shape_id(shape)),
             }
+            .into());
         }
+        return Ok((pk, took));
     }
     let count = ConstraintCount::of(shape);
     let (res, took) = step(

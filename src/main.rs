@@ -6,6 +6,7 @@ mod execute;
 mod groth16_keys;
 mod ledger_demo;
 mod report;
+mod trust;
 
 use clap::Parser;
 

@@ -3,23 +3,11 @@
 
 mod common;
 
-use common::{assert_fails_with, empty_dir, text, zkpot};
+use common::{assert_fails_with, text, tiny_workdir, zkpot, zkpot_dev, DATA, MODEL};
 use std::path::PathBuf;
 
-const MODEL: &str = r#"{"format":"zkpot-float-model","version":1,"name":"tiny","input_dim":3,"num_classes":3,
- "layers":[{"type":"dense","weights":[[0.5,-0.25,0.125,1.0],[-0.5,0.75,0.25,-0.125],[0.25,0.5,-0.75,0.5]],"bias":[0.125,-0.25,0.0,0.25]},
-           {"type":"relu"},
-           {"type":"dense","weights":[[0.5,-0.5,0.25],[0.25,0.75,-0.5],[-0.25,0.5,0.75],[0.75,-0.25,0.5]],"bias":[0.0,0.125,-0.125]}]}"#;
-
-const DATA: &str = r#"{"format":"zkpot-dataset","version":1,"name":"tiny","num_classes":3,
- "features":[[1.0,0.5,-0.5],[0.25,-1.0,2.0],[-1.5,0.75,0.5],[2.0,1.0,1.0],[0.0,0.0,0.5]],
- "labels":[0,2,1,0,2]}"#;
-
 fn workdir(name: &str) -> PathBuf {
-    let dir = empty_dir("cli", name);
-    std::fs::write(dir.join("model.json"), MODEL).unwrap();
-    std::fs::write(dir.join("data.json"), DATA).unwrap();
-    dir
+    tiny_workdir("cli", name)
 }
 
 const Q: [&str; 4] = ["--scale-bits", "3", "--value-bits", "8"];
@@ -53,7 +41,7 @@ fn full_flow_and_tampering() {
     let settings: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("settings.json")).unwrap()).unwrap();
     assert_eq!(settings["shape_id"], statement["shape_id"]);
     assert_eq!(settings["shape"]["samples"], 5);
-    let o = zkpot(&dir, &["verify"]);
+    let o = zkpot_dev(&dir, &["verify"]);
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).contains("accept"));
 
@@ -61,7 +49,7 @@ fn full_flow_and_tampering() {
     let mut s = statement.clone();
     s["score"] = serde_json::json!(statement["score"].as_u64().unwrap() ^ 1);
     std::fs::write(dir.join("bad-score.json"), s.to_string()).unwrap();
-    let o = zkpot(&dir, &["verify", "--statement", "bad-score.json"]);
+    let o = zkpot_dev(&dir, &["verify", "--statement", "bad-score.json"]);
     assert_eq!(o.status.code(), Some(1));
     assert_fails_with(&o, "REJECTED");
 
@@ -69,33 +57,33 @@ fn full_flow_and_tampering() {
     let mut s = statement.clone();
     s["model_commitment"] = statement["dataset_commitment"].clone();
     std::fs::write(dir.join("bad-model.json"), s.to_string()).unwrap();
-    assert_fails_with(&zkpot(&dir, &["verify", "--statement", "bad-model.json"]), "REJECTED");
+    assert_fails_with(&zkpot_dev(&dir, &["verify", "--statement", "bad-model.json"]), "REJECTED");
 
     // a flipped byte in the proof file, a truncated proof, a truncated key
     let proof = std::fs::read(dir.join("proof.bin")).unwrap();
     let mut flipped = proof.clone();
     flipped[100] ^= 1;
     std::fs::write(dir.join("flipped.bin"), &flipped).unwrap();
-    let o = zkpot(&dir, &["verify", "--proof", "flipped.bin"]);
+    let o = zkpot_dev(&dir, &["verify", "--proof", "flipped.bin"]);
     assert_eq!(o.status.code(), Some(1), "a corrupted proof is a rejection");
     assert_fails_with(&o, "corrupted");
     std::fs::write(dir.join("short.bin"), &proof[..proof.len() / 2]).unwrap();
-    assert_fails_with(&zkpot(&dir, &["verify", "--proof", "short.bin"]), "truncated");
+    assert_fails_with(&zkpot_dev(&dir, &["verify", "--proof", "short.bin"]), "truncated");
     let vk = std::fs::read(dir.join("vk.key")).unwrap();
     std::fs::write(dir.join("short.vk"), &vk[..vk.len() - 7]).unwrap();
-    assert_fails_with(&zkpot(&dir, &["verify", "--vk", "short.vk"]), "truncated");
+    assert_fails_with(&zkpot_dev(&dir, &["verify", "--vk", "short.vk"]), "truncated");
     // a proof file given as the key
-    assert_fails_with(&zkpot(&dir, &["verify", "--vk", "proof.bin"]), "not a verifying key");
+    assert_fails_with(&zkpot_dev(&dir, &["verify", "--vk", "proof.bin"]), "not a verifying key");
     // a missing file
-    assert_fails_with(&zkpot(&dir, &["verify", "--proof", "nope.bin"]), "nope.bin");
+    assert_fails_with(&zkpot_dev(&dir, &["verify", "--proof", "nope.bin"]), "nope.bin");
     // garbage statement
     std::fs::write(dir.join("garbage.json"), "{\"format\": 1").unwrap();
-    assert_fails_with(&zkpot(&dir, &["verify", "--statement", "garbage.json"]), "statement");
+    assert_fails_with(&zkpot_dev(&dir, &["verify", "--statement", "garbage.json"]), "statement");
 
     // a key for another N
     let o = zkpot(&dir, &["setup", "--model", "q.json", "--data", "data.json", "--samples", "4", "--vk", "n4.vk"]);
     assert!(o.status.success(), "{}", text(&o));
-    assert_fails_with(&zkpot(&dir, &["verify", "--vk", "n4.vk"]), "mismatch");
+    assert_fails_with(&zkpot_dev(&dir, &["verify", "--vk", "n4.vk"]), "mismatch");
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -154,7 +142,7 @@ fn chunked_proof_bundle_and_tampering() {
     let whole: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(summary["score"], whole["statement"]["score"]);
 
-    let o = zkpot(&dir, &["verify", "--bundle", "out/bundle.json"]);
+    let o = zkpot_dev(&dir, &["verify", "--bundle", "out/bundle.json"]);
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).contains("accept"));
 
@@ -164,7 +152,7 @@ fn chunked_proof_bundle_and_tampering() {
         let mut b = bundle.clone();
         f(&mut b);
         std::fs::write(dir.join("out/bundle.json"), serde_json::to_string(&b).unwrap()).unwrap();
-        let o = zkpot(&dir, &["verify", "--bundle", "out/bundle.json"]);
+        let o = zkpot_dev(&dir, &["verify", "--bundle", "out/bundle.json"]);
         assert_eq!(o.status.code(), Some(1), "{name}: {}", text(&o));
         assert_fails_with(&o, needle);
     };
@@ -178,7 +166,7 @@ fn chunked_proof_bundle_and_tampering() {
     tamper("dropped chunk", &|b| { b["chunks"].as_array_mut().unwrap().pop(); }, "samples");
     tamper("missing proof", &|b| b["chunks"][1]["proof"] = json("nope.bin"), "nope.bin");
     std::fs::write(dir.join("out/bundle.json"), &original).unwrap();
-    let o = zkpot(&dir, &["verify", "--bundle", "out/bundle.json"]);
+    let o = zkpot_dev(&dir, &["verify", "--bundle", "out/bundle.json"]);
     assert!(o.status.success(), "{}", text(&o));
 }
 
@@ -215,10 +203,10 @@ fn groth16_flow_and_tampering() {
     assert_eq!(std::fs::read(dir.join("g16.vk")).unwrap(), std::fs::read(dir.join("vk.key")).unwrap());
     let o = zkpot(&dir, &args("prove", &["--backend", "groth16", "--proof", "proof2.bin", "--statement", "s2.json"]));
     assert!(o.status.success(), "{}", text(&o));
-    let o = zkpot(&dir, &["verify"]);
+    let o = zkpot_dev(&dir, &["verify"]);
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).contains("accept"));
-    let o = zkpot(&dir, &["verify", "--backend", "groth16", "--proof", "proof2.bin", "--statement", "s2.json"]);
+    let o = zkpot_dev(&dir, &["verify", "--backend", "groth16", "--proof", "proof2.bin", "--statement", "s2.json"]);
     assert!(o.status.success(), "{}", text(&o));
 
     // the same statement as halo2 (same commitments and score), different backend and shape id
@@ -234,23 +222,23 @@ fn groth16_flow_and_tampering() {
     let mut s = statement.clone();
     s["score"] = serde_json::json!(statement["score"].as_u64().unwrap() ^ 1);
     std::fs::write(dir.join("bad-score.json"), s.to_string()).unwrap();
-    let o = zkpot(&dir, &["verify", "--statement", "bad-score.json"]);
+    let o = zkpot_dev(&dir, &["verify", "--statement", "bad-score.json"]);
     assert_eq!(o.status.code(), Some(1));
     assert_fails_with(&o, "pairing check failed");
     let proof = std::fs::read(dir.join("proof.bin")).unwrap();
     let mut flipped = proof.clone();
     flipped[20] ^= 1;
     std::fs::write(dir.join("flipped.bin"), &flipped).unwrap();
-    assert_fails_with(&zkpot(&dir, &["verify", "--proof", "flipped.bin"]), "corrupted");
+    assert_fails_with(&zkpot_dev(&dir, &["verify", "--proof", "flipped.bin"]), "corrupted");
     std::fs::write(dir.join("short.bin"), &proof[..proof.len() - 5]).unwrap();
-    assert_fails_with(&zkpot(&dir, &["verify", "--proof", "short.bin"]), "truncated");
+    assert_fails_with(&zkpot_dev(&dir, &["verify", "--proof", "short.bin"]), "truncated");
     let vk = std::fs::read(dir.join("vk.key")).unwrap();
     std::fs::write(dir.join("short.vk"), &vk[..vk.len() - 7]).unwrap();
-    assert_fails_with(&zkpot(&dir, &["verify", "--vk", "short.vk"]), "truncated");
+    assert_fails_with(&zkpot_dev(&dir, &["verify", "--vk", "short.vk"]), "truncated");
     // backend mix-ups: a halo2 key or proof with the Groth16 statement, --backend disagreeing
-    assert_fails_with(&zkpot(&dir, &["verify", "--vk", "h.vk"]), "mismatch");
-    assert_fails_with(&zkpot(&dir, &["verify", "--proof", "h.bin"]), "mismatch");
-    assert_fails_with(&zkpot(&dir, &["verify", "--backend", "halo2"]), "--backend halo2");
+    assert_fails_with(&zkpot_dev(&dir, &["verify", "--vk", "h.vk"]), "mismatch");
+    assert_fails_with(&zkpot_dev(&dir, &["verify", "--proof", "h.bin"]), "mismatch");
+    assert_fails_with(&zkpot_dev(&dir, &["verify", "--backend", "halo2"]), "--backend halo2");
     // top-k: the same score as halo2's under the same score function
     let o = zkpot(&dir, &args("prove", &["--backend", "groth16", "--score", "top-2", "--proof", "k.bin", "--statement", "k.json"]));
     assert!(o.status.success(), "{}", text(&o));
@@ -260,7 +248,7 @@ fn groth16_flow_and_tampering() {
     let hk: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("hk.json")).unwrap()).unwrap();
     assert_eq!((&k["score_function"], &k["score"]), (&hk["score_function"], &hk["score"]));
     assert_eq!(k["score_function"], "top-2");
-    let o = zkpot(&dir, &["verify", "--proof", "k.bin", "--statement", "k.json"]);
+    let o = zkpot_dev(&dir, &["verify", "--proof", "k.bin", "--statement", "k.json"]);
     assert!(o.status.success() && text(&o).contains("accept"), "{}", text(&o));
     // chunked proving is halo2-only for now
     assert_fails_with(&zkpot(&dir, &args("prove", &["--backend", "groth16", "--chunk-size", "2"])), "only supported with --backend halo2");
@@ -281,7 +269,7 @@ fn bundled_breast_cancer_set_proves_and_verifies() {
     assert!(o.status.success(), "{}", text(&o));
     let out: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!((out["statement"]["samples"].as_u64(), out["statement"]["score"].as_u64()), (Some(12), Some(12)));
-    let o = zkpot(&dir, &["verify"]);
+    let o = zkpot_dev(&dir, &["verify"]);
     assert!(o.status.success() && text(&o).contains("accept"), "{}", text(&o));
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -295,7 +283,7 @@ fn groth16_demo_runs() {
     assert!(t.contains("S/N = 2/2 proved"), "{t}");
     assert!(t.contains("proof 128 bytes"), "{t}");
     assert!(t.contains("groth16-bn254 verifier on every replica"), "{t}");
-    let o = zkpot(&dir, &["verify", "--statement", "d/statement.json", "--proof", "d/proof.bin", "--vk", "d/vk.key"]);
+    let o = zkpot_dev(&dir, &["verify", "--statement", "d/statement.json", "--proof", "d/proof.bin", "--vk", "d/vk.key"]);
     assert!(o.status.success(), "{}", text(&o));
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -311,19 +299,19 @@ fn top_k_score_proves_names_itself_and_is_checked() {
     let st: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("statement.json")).unwrap()).unwrap();
     assert_eq!(st["score_function"], "top-3");
     assert_eq!(st["score"], 8);
-    let o = zkpot(&dir, &["verify"]);
+    let o = zkpot_dev(&dir, &["verify"]);
     assert!(o.status.success() && text(&o).contains("accept"), "{}", text(&o));
     // the same claim read as top-1 (the field removed), and a higher score, are rejected
     let mut top1 = st.clone();
     top1.as_object_mut().unwrap().remove("score_function");
     std::fs::write(dir.join("top1.json"), top1.to_string()).unwrap();
-    let o = zkpot(&dir, &["verify", "--statement", "top1.json"]);
+    let o = zkpot_dev(&dir, &["verify", "--statement", "top1.json"]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(text(&o).contains("top-1") && text(&o).contains("top-3"), "{}", text(&o));
     let mut lower = st.clone();
     lower["score"] = serde_json::json!(7);
     std::fs::write(dir.join("lower.json"), lower.to_string()).unwrap();
-    assert_eq!(zkpot(&dir, &["verify", "--statement", "lower.json"]).status.code(), Some(1));
+    assert_eq!(zkpot_dev(&dir, &["verify", "--statement", "lower.json"]).status.code(), Some(1));
     // top-k counts add up over chunks: a top-3 bundle, refused when read as top-1
     let mut args = vec!["prove", "--score", "top-3", "--chunk-size", "4", "--bundle", "chunks/bundle.json"];
     args.extend(base);
@@ -331,12 +319,12 @@ fn top_k_score_proves_names_itself_and_is_checked() {
     assert!(o.status.success(), "{}", text(&o));
     let summary: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!((summary["chunks"].as_u64(), summary["score"].as_u64(), summary["score_function"].as_str()), (Some(2), Some(8), Some("top-3")));
-    let o = zkpot(&dir, &["verify", "--bundle", "chunks/bundle.json"]);
+    let o = zkpot_dev(&dir, &["verify", "--bundle", "chunks/bundle.json"]);
     assert!(o.status.success() && text(&o).contains("accept"), "{}", text(&o));
     let mut b: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("chunks/bundle.json")).unwrap()).unwrap();
     b.as_object_mut().unwrap().remove("score_function");
     std::fs::write(dir.join("chunks/bundle.json"), b.to_string()).unwrap();
-    assert_fails_with(&zkpot(&dir, &["verify", "--bundle", "chunks/bundle.json"]), "chunk 0 is scored by top-3, the bundle by top-1");
+    assert_fails_with(&zkpot_dev(&dir, &["verify", "--bundle", "chunks/bundle.json"]), "chunk 0 is scored by top-3, the bundle by top-1");
     // a top-1 statement carries no score_function field, as before
     let mut args = vec!["prove"];
     args.extend(base);
@@ -374,7 +362,7 @@ fn bundled_diabetes_set_proves_mse_and_verifies() {
     assert_eq!(out["mse"].as_f64(), Some(70.0 / 256.0));
     let st: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("statement.json")).unwrap()).unwrap();
     assert_eq!(st["score_function"], "mse");
-    let o = zkpot(&dir, &["verify"]);
+    let o = zkpot_dev(&dir, &["verify"]);
     assert!(o.status.success() && text(&o).contains("accept"), "{}", text(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!((v["score_function"].as_str(), v["mse"].as_f64()), (Some("mse"), Some(70.0 / 256.0)));
@@ -383,12 +371,12 @@ fn bundled_diabetes_set_proves_mse_and_verifies() {
         let mut s = st.clone();
         s["score"] = bad;
         std::fs::write(dir.join(format!("{name}.json")), s.to_string()).unwrap();
-        assert_eq!(zkpot(&dir, &["verify", "--statement", &format!("{name}.json")]).status.code(), Some(1));
+        assert_eq!(zkpot_dev(&dir, &["verify", "--statement", &format!("{name}.json")]).status.code(), Some(1));
     }
     let mut top1 = st.clone();
     top1.as_object_mut().unwrap().remove("score_function");
     std::fs::write(dir.join("top1.json"), top1.to_string()).unwrap();
-    assert_fails_with(&zkpot(&dir, &["verify", "--statement", "top1.json"]), "REJECTED");
+    assert_fails_with(&zkpot_dev(&dir, &["verify", "--statement", "top1.json"]), "REJECTED");
     // without --score a regression set is scored by mse: the same statement
     let o = zkpot(&dir, &with("prove", &["--statement", "default.json"]));
     assert!(o.status.success(), "{}", text(&o));
@@ -398,12 +386,12 @@ fn bundled_diabetes_set_proves_mse_and_verifies() {
     assert!(o.status.success(), "{}", text(&o));
     let g: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("g.json")).unwrap()).unwrap();
     assert_eq!((g["backend"].as_str(), g["score_function"].as_str(), g["score"].as_u64()), (Some("groth16-bn254"), Some("mse"), Some(70)));
-    let o = zkpot(&dir, &["verify", "--proof", "g.bin", "--statement", "g.json"]);
+    let o = zkpot_dev(&dir, &["verify", "--proof", "g.bin", "--statement", "g.json"]);
     assert!(o.status.success() && text(&o).contains("accept"), "{}", text(&o));
     let mut g71 = g.clone();
     g71["score"] = json(71);
     std::fs::write(dir.join("g71.json"), g71.to_string()).unwrap();
-    assert_eq!(zkpot(&dir, &["verify", "--proof", "g.bin", "--statement", "g71.json"]).status.code(), Some(1));
+    assert_eq!(zkpot_dev(&dir, &["verify", "--proof", "g.bin", "--statement", "g71.json"]).status.code(), Some(1));
     // clear errors: accuracies on a regression set, mse on a classifier, chunks
     assert_fails_with(&zkpot(&dir, &with("prove", &["--score", "top-2"])), "top-2 scores classifiers");
     assert_fails_with(&zkpot(&dir, &with("setup", &["--score", "top-1"])), "use --score mse");

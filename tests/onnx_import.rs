@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{empty_dir, text, zkpot};
+use common::{empty_dir, text, zkpot, zkpot_dev};
 use std::path::PathBuf;
 use std::process::Output;
 
@@ -51,7 +51,7 @@ fn sklearn_mlp_imports_proves_and_verifies() {
     args.extend(q);
     let o = zkpot(&dir, &args);
     assert!(o.status.success(), "{}", text(&o));
-    let o = zkpot(&dir, &["verify"]);
+    let o = zkpot_dev(&dir, &["verify"]);
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).contains("accept"), "{}", text(&o));
     let _ = std::fs::remove_dir_all(&dir);
@@ -85,7 +85,7 @@ fn torch_cnn_imports_quantizes_proves_and_verifies() {
     assert!(o.status.success(), "{}", text(&o));
     let out: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(out["statement"]["score"], 4);
-    let o = zkpot(&dir, &["verify"]);
+    let o = zkpot_dev(&dir, &["verify"]);
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).contains("accept"), "{}", text(&o));
     // and with Groth16, under top-3 on one sample (a 67 k-constraint circuit)
@@ -95,7 +95,7 @@ fn torch_cnn_imports_quantizes_proves_and_verifies() {
     assert_eq!(out["statement"]["backend"], "groth16-bn254");
     assert_eq!(out["statement"]["score_function"], "top-3");
     assert_eq!(out["statement"]["score"], 1);
-    let o = zkpot(&dir, &["verify"]);
+    let o = zkpot_dev(&dir, &["verify"]);
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).contains("accept"), "{}", text(&o));
 

@@ -6,8 +6,10 @@
 use crate::error::ParamsError;
 use crate::srs;
 use halo2_proofs::halo2curves::bn256::Bn256;
+use halo2_proofs::poly::commitment::Params;
 use halo2_proofs::poly::kzg::commitment::ParamsKZG;
 use std::path::{Path, PathBuf};
+use zkpot_verifier::VerifierKey;
 
 /// The cache directory: `$ZKPOT_CACHE`, else `.zkpot-cache` in the working directory.
 pub fn default_dir() -> PathBuf {
@@ -40,7 +42,16 @@ pub fn dev_srs_cached(dir: &Path, k: u32) -> Result<(ParamsKZG<Bn256>, bool), Pa
     let path = dir.join(format!("srs-dev-k{k}.bin"));
     if path.exists() {
         let bytes = read(&path)?;
-        return Ok((srs::from_bytes(&bytes, &path.display().to_string())?, true));
+        let params = srs::from_bytes(&bytes, &path.display().to_string())?;
+        // a shipped cache must not swap in parameters with another (known) trapdoor
+        if !srs::is_development(&params) || params.k() != k {
+            return Err(ParamsError::CacheMismatch {
+                path: path.display().to_string(),
+                detail: "it is not the development SRS for this k (its s_g2 or size differ)".into(),
+            });
+        }
+        crate::check::same_ratio(&params, &path.display().to_string())?;
+        return Ok((params, true));
     }
     let params = srs::dev_srs(k, srs::default_seed());
     write_atomic(&path, &srs::to_bytes(&params))?;
@@ -60,6 +71,28 @@ pub fn params_tag(params: &ParamsKZG<Bn256>) -> String {
     }
     h.update(params.s_g2().to_bytes());
     hex::encode(&h.finalize()[..8])
+}
+
+/// Checks a cached verifying key against the parameters in use before it is used or copied:
+/// the KZG verifier parameters in the key (`k`, `g`, `g2`, `s_g2`) must be those of `params`
+/// and its provenance must record `params`' fingerprint. A directory shipped with a key made
+/// from other parameters (whose trapdoor its author knows) is refused, naming the file.
+pub fn check_cached_key(path: &Path, key: &VerifierKey, params: &ParamsKZG<Bn256>, fingerprint: &str) -> Result<(), ParamsError> {
+    use halo2_proofs::poly::commitment::{Params, ParamsProver};
+    let kp = &key.params;
+    let detail = if kp.k() != params.k() {
+        Some(format!("it is for k = {}, the parameters in use are k = {}", kp.k(), params.k()))
+    } else if kp.get_g()[0] != params.get_g()[0] || kp.g2() != params.g2() || kp.s_g2() != params.s_g2() {
+        Some("its KZG verifier parameters (g, g2, s_g2) are not those of the SRS in use".to_string())
+    } else if key.provenance.fingerprint != fingerprint {
+        Some(format!("it records SRS fingerprint `{}`, the SRS in use has {fingerprint}", key.provenance.fingerprint))
+    } else {
+        None
+    };
+    match detail {
+        Some(detail) => Err(ParamsError::CacheMismatch { path: path.display().to_string(), detail }),
+        None => Ok(()),
+    }
 }
 
 /// Where the verifying key of a shape, made from parameters with tag `params_tag`, lives.

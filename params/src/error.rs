@@ -23,6 +23,15 @@ pub enum ParamsError {
     /// halo2 key generation failed.
     #[error("key generation failed: {0}")]
     Keygen(String),
+    /// A cached file that does not belong to the parameters in use.
+    #[error("the cached file {path} does not match the parameters in use: {detail}; delete it (or the cache directory) and run again")]
+    CacheMismatch { path: String, detail: String },
+    /// A ceremony file whose points are not consistent powers of one tau.
+    #[error("the SRS in {path} fails the consistency check: {detail}")]
+    Inconsistent { path: String, detail: String },
+    /// A ceremony file that cannot be parsed.
+    #[error("cannot read the ceremony file {path}: {detail}")]
+    Ceremony { path: String, detail: String },
     /// A key that was made for another circuit shape.
     #[error("the key in {path} is for circuit shape {found}, expected {expected}")]
     WrongShape { path: String, found: String, expected: String },

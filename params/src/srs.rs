@@ -7,6 +7,7 @@
 //!   halo2 ecosystem) and trims it to the circuit's `k`. This is how a real deployment runs.
 
 use crate::error::ParamsError;
+use halo2_proofs::arithmetic::CurveAffine;
 use halo2_proofs::halo2curves::bn256::{Bn256, Fr, G1Affine, G2Affine, G1};
 use halo2_proofs::halo2curves::ff::{BatchInvert, Field, PrimeField};
 use halo2_proofs::halo2curves::group::prime::PrimeCurveAffine;
@@ -18,6 +19,7 @@ use halo2_proofs::SerdeFormat;
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use zkpot_verifier::container::{open, seal, Kind, BACKEND_HALO2};
+use zkpot_verifier::provenance::{Provenance, Source};
 use zkpot_verifier::vk::params_from_parts;
 
 /// The warning every command prints when it uses a development SRS.
@@ -107,17 +109,88 @@ impl FixedBase {
 
 /// The default development seed: SHA-256 of a fixed label.
 pub fn default_seed() -> [u8; 32] {
-    use sha2::{Digest, Sha256};
-    Sha256::digest(b"zkpot development SRS (insecure)").into()
+    zkpot_verifier::provenance::default_srs_seed()
 }
 
-/// Reads a ceremony file in halo2's format and trims it to `k`.
+/// Domain tag of SRS fingerprints.
+pub const FINGERPRINT_DOMAIN: &[u8] = b"zkpot/srs-fingerprint/v1";
+
+/// The fingerprint of parameters: SHA-256 over a domain tag, `k`, every G1 power, `g2` and
+/// `s_g2` (compressed). It names the powers actually used, so the same ceremony trimmed to
+/// the same `k` has the same fingerprint whichever file (`.ptau`, halo2 format, larger or
+/// smaller) it was read from. Keys record it ([`provenance`]).
+pub fn fingerprint(params: &ParamsKZG<Bn256>) -> String {
+    use halo2_proofs::halo2curves::group::GroupEncoding;
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(FINGERPRINT_DOMAIN);
+    h.update(params.k().to_le_bytes());
+    for g in params.get_g() {
+        h.update(g.to_bytes());
+    }
+    h.update(params.g2().to_bytes());
+    h.update(params.s_g2().to_bytes());
+    hex::encode(h.finalize())
+}
+
+/// Whether the parameters are the development SRS (their `s_g2` is the public trapdoor's).
+pub fn is_development(params: &ParamsKZG<Bn256>) -> bool {
+    params.s_g2() == zkpot_verifier::provenance::dev_srs_s_g2()
+}
+
+/// The provenance record of keys made from `params`: development or ceremony SRS, and its
+/// [`fingerprint`].
+pub fn provenance(params: &ParamsKZG<Bn256>) -> Provenance {
+    let source = if is_development(params) { Source::DevelopmentSrs } else { Source::CeremonySrs };
+    Provenance::new(source, fingerprint(params))
+}
+
+/// Reads a ceremony file and trims it to `k`: a snarkjs `.ptau` file (recognised by its magic
+/// bytes, [`crate::ptau`]) or halo2's own parameter format (`ParamsKZG::write`, as the Perpetual
+/// Powers of Tau conversions for halo2 are distributed). Every point used is decoded with its
+/// curve checks and the powers pass the same-ratio check ([`crate::check`]); the Lagrange
+/// basis is recomputed from the powers, never taken from the file.
 pub fn load_ceremony(path: &std::path::Path, k: u32) -> Result<ParamsKZG<Bn256>, ParamsError> {
-    let file = std::fs::File::open(path).map_err(|source| ParamsError::Io { action: "cannot open", path: path.display().to_string(), source })?;
-    let mut reader = std::io::BufReader::new(file);
-    let params = ParamsKZG::<Bn256>::read_custom(&mut reader, SerdeFormat::RawBytesUnchecked)
-        .map_err(|source| ParamsError::Io { action: "cannot decode KZG parameters in", path: path.display().to_string(), source })?;
-    trim(params, k, &path.display().to_string())
+    let origin = path.display().to_string();
+    let mut magic = [0u8; 4];
+    {
+        use std::io::Read;
+        let mut f = std::fs::File::open(path).map_err(|source| ParamsError::Io { action: "cannot open", path: origin.clone(), source })?;
+        let _ = f.read(&mut magic);
+    }
+    let params = if &magic == crate::ptau::MAGIC {
+        let p = crate::ptau::read(path, k)?;
+        params_from_parts(k, p.g1, None, p.g2, p.tau_g2)
+    } else {
+        // halo2's format: k (u32 LE), 2^k G1 powers and 2^k Lagrange points (64 bytes each), g2 and s_g2 (128 each)
+        let file_k = u32::from_le_bytes(magic);
+        let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        if file_k > 28 || len < (2u64 << file_k) * 64 + 256 {
+            return Err(ParamsError::Ceremony {
+                path: origin,
+                detail: format!("neither a .ptau file nor KZG parameters in halo2's format (the first word says k = {file_k}, the file has {len} bytes); cannot decode KZG parameters"),
+            });
+        }
+        let file = std::fs::File::open(path).map_err(|source| ParamsError::Io { action: "cannot open", path: origin.clone(), source })?;
+        let mut reader = std::io::BufReader::new(file);
+        let params = ParamsKZG::<Bn256>::read_custom(&mut reader, SerdeFormat::RawBytesUnchecked)
+            .map_err(|source| ParamsError::Io { action: "cannot decode KZG parameters (neither a .ptau file nor halo2's format) in", path: origin.clone(), source })?;
+        if params.k() < k {
+            return Err(ParamsError::TooSmall { path: origin, have: params.k(), need: k });
+        }
+        let g = &params.get_g()[..1usize << k];
+        if let Some(i) = g.iter().position(|p| !bool::from(p.is_on_curve())) {
+            return Err(ParamsError::Inconsistent { path: origin, detail: format!("G1 power {i} (the point at index {i}) is not on the curve") });
+        }
+        for (name, p) in [("g2", params.g2()), ("s_g2", params.s_g2())] {
+            if !bool::from(p.is_on_curve()) {
+                return Err(ParamsError::Inconsistent { path: origin, detail: format!("{name} is not on the curve") });
+            }
+        }
+        params_from_parts(k, g.to_vec(), None, params.g2(), params.s_g2())
+    };
+    crate::check::same_ratio(&params, &origin)?;
+    Ok(params)
 }
 
 /// Keeps the first `2^k` powers of larger parameters.
@@ -161,6 +234,19 @@ mod tests {
         let fb = FixedBase::new(G1Affine::generator());
         let s = Fr::from(123456789u64) * Fr::from(987654321u64).invert().unwrap();
         assert_eq!(G1Affine::from(fb.mul(&s)), G1Affine::from(G1Affine::generator() * s));
+    }
+
+    #[test]
+    fn development_parameters_are_recognised_and_fingerprinted() {
+        let dev = dev_srs(4, default_seed());
+        assert!(is_development(&dev));
+        assert_eq!(provenance(&dev).source, Source::DevelopmentSrs);
+        let other = dev_srs(4, [5; 32]);
+        assert!(!is_development(&other));
+        assert_ne!(fingerprint(&dev), fingerprint(&other));
+        // a larger SRS trimmed to k has the fingerprint of the same powers at k
+        let big = trim(dev_srs(6, [5; 32]), 4, "test").unwrap();
+        assert_eq!(fingerprint(&big), fingerprint(&other));
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! over a public phase-1 powers-of-tau file; see `docs/groth16.md`.
 //!
 //! Proving key file (container kind 3, backend [`BACKEND_GROTH16`]): shape JSON (u32 length +
-//! bytes), then `ark_groth16::ProvingKey<Bn254>` *uncompressed* (ark-serialize) and read back
+//! bytes), the provenance record (JSON, u32 length + bytes; container version 2), then `ark_groth16::ProvingKey<Bn254>` *uncompressed* (ark-serialize) and read back
 //! without point checks: it is large, only the prover reads it, and a bad proving key can only
 //! make proofs that fail verification, never accepted false ones.
 
@@ -25,7 +25,8 @@ use zkpot_circuits::groth16::circuit::shape_id;
 use zkpot_circuits::groth16::Groth16Circuit;
 use zkpot_circuits::halo2::{CircuitShape, Witness};
 use zkpot_circuits::score::ScoreFunction;
-use zkpot_verifier::container::{open, put_bytes, seal, Kind, Reader, BACKEND_GROTH16};
+use zkpot_verifier::container::{open_version, put_bytes, seal_version, Kind, Reader, BACKEND_GROTH16, VERSION_KEYS};
+use zkpot_verifier::provenance::{Provenance, Source};
 use zkpot_verifier::groth16::{Groth16Key, Groth16Proof, Groth16Vk};
 use zkpot_verifier::{ProofFile, Statement, VerifyError, GROTH16_BACKEND};
 
@@ -34,12 +35,19 @@ pub const DEV_KEYS_WARNING: &str = "WARNING: INSECURE DEVELOPMENT GROTH16 KEYS. 
 can recompute the setup's secrets and forge proofs of any score. For real use, run a phase-2 ceremony for this circuit \
 over a public phase-1 powers-of-tau file (docs/groth16.md).";
 
-/// The seed of development keys when none is given.
-pub const DEFAULT_DEV_SEED: u64 = 0x7a6b_706f_7447_3136; // "zkpotG16"
+/// The seed of development keys when none is given ("zkpotG16").
+pub const DEFAULT_DEV_SEED: u64 = zkpot_verifier::provenance::DEFAULT_GROTH16_DEV_SEED;
 
 /// Setup parameters: the seed the development keys are drawn from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DevSeed(pub u64);
+
+impl DevSeed {
+    /// The provenance record of keys from this seed (development material).
+    pub fn provenance(self) -> Provenance {
+        Provenance::new(Source::DevelopmentSeed, format!("seed:{:#018x}", self.0))
+    }
+}
 
 impl Default for DevSeed {
     fn default() -> Self {
@@ -55,6 +63,8 @@ pub struct Groth16Backend;
 pub struct Groth16ProvingKey {
     pub shape: CircuitShape,
     pub pk: ark_groth16::ProvingKey<Bn254>,
+    /// The ceremony or development seed the key came from.
+    pub provenance: Provenance,
 }
 
 impl Groth16ProvingKey {
@@ -62,32 +72,34 @@ impl Groth16ProvingKey {
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut payload = Vec::new();
         put_bytes(&mut payload, serde_json::to_string(&self.shape).unwrap_or_default().as_bytes());
+        put_bytes(&mut payload, &self.provenance.to_json());
         let _ = self.pk.serialize_uncompressed(&mut payload);
-        seal(Kind::ProvingKey, BACKEND_GROTH16, &payload)
+        seal_version(VERSION_KEYS, Kind::ProvingKey, BACKEND_GROTH16, &payload)
     }
 
     /// Decodes a proving key file.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, ProveError> {
         let what = "proving key";
-        let (backend, payload) = open(bytes, Kind::ProvingKey)?;
+        let (version, backend, payload) = open_version(bytes, Kind::ProvingKey, VERSION_KEYS)?;
         if backend != BACKEND_GROTH16 {
             return Err(VerifyError::Mismatch(format!("the proving key is for backend {backend}, not Groth16 ({BACKEND_GROTH16})")).into());
         }
         let mut r = Reader::new(what, payload);
         let shape: CircuitShape = serde_json::from_slice(r.bytes()?)
             .map_err(|e| VerifyError::Malformed { what, detail: format!("circuit shape: {e}") })?;
+        let provenance = if version >= VERSION_KEYS { Provenance::from_json(r.bytes()?, what)? } else { Provenance::unrecorded() };
         let mut rest = r.rest();
         let pk = ark_groth16::ProvingKey::<Bn254>::deserialize_uncompressed_unchecked(&mut rest)
             .map_err(|e| VerifyError::Malformed { what, detail: format!("Groth16 proving key: {e}") })?;
         if !rest.is_empty() {
             return Err(VerifyError::Malformed { what, detail: format!("{} trailing bytes", rest.len()) }.into());
         }
-        Ok(Groth16ProvingKey { shape, pk })
+        Ok(Groth16ProvingKey { shape, pk, provenance })
     }
 
     /// The verifying key file that goes with this proving key.
     pub fn verifying_key(&self) -> Groth16Key {
-        Groth16Key { shape: self.shape.clone(), vk: vk_from_ark(&self.pk.vk) }
+        Groth16Key { shape: self.shape.clone(), vk: vk_from_ark(&self.pk.vk), provenance: self.provenance.clone() }
     }
 }
 
@@ -139,7 +151,7 @@ impl Backend for Groth16Backend {
         let circuit = Groth16Circuit::keygen(shape)?;
         let mut rng = ChaCha20Rng::seed_from_u64(seed.0);
         let (pk, _) = Groth16::<Bn254>::circuit_specific_setup(circuit, &mut rng).map_err(|e| ProveError::Proving(format!("Groth16 setup: {e}")))?;
-        let pk = Groth16ProvingKey { shape: shape.clone(), pk };
+        let pk = Groth16ProvingKey { shape: shape.clone(), pk, provenance: seed.provenance() };
         let vk = pk.verifying_key();
         Ok((pk, vk))
     }

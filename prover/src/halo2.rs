@@ -39,7 +39,8 @@ impl Backend for Halo2Backend {
     fn setup(params: &ParamsKZG<Bn256>, shape: &CircuitShape) -> Result<(Halo2ProvingKey, VerifierKey), ProveError> {
         let vk = zkpot_params::keys::verifying_key(params, shape)?;
         let pk = zkpot_params::keys::proving_key(params, shape, vk.clone())?;
-        Ok((Halo2ProvingKey { shape: shape.clone(), pk }, VerifierKey::new(shape.clone(), params, vk)))
+        let provenance = zkpot_params::srs::provenance(params);
+        Ok((Halo2ProvingKey { shape: shape.clone(), pk }, VerifierKey::new(shape.clone(), params, vk, provenance)))
     }
 
     fn prove(params: &ParamsKZG<Bn256>, pk: &Halo2ProvingKey, mut witness: Witness) -> Result<(Statement, ProofFile), ProveError> {

@@ -161,7 +161,9 @@ impl Bundle {
     }
 
     /// Reads the bundle file at `path` with the proof and key files it names, and verifies all.
-    pub fn verify_files(path: &Path) -> Result<Bundle, VerifyError> {
+    /// Each key is first handed to `trust` (with its path), which refuses keys the verifier does
+    /// not trust ([`crate::pin::check`]): the bundle's keys come from the prover.
+    pub fn verify_files(path: &Path, trust: &dyn Fn(&Path, &crate::AnyKey) -> Result<(), VerifyError>) -> Result<Bundle, VerifyError> {
         let io = |p: &Path, e: std::io::Error| VerifyError::Io { path: p.display().to_string(), source: e };
         let text = std::fs::read_to_string(path).map_err(|e| io(path, e))?;
         let bundle = Bundle::from_json(&text)?;
@@ -170,8 +172,12 @@ impl Bundle {
         for c in &bundle.chunks {
             let pp = dir.join(&c.proof);
             let proof = ProofFile::from_bytes(&std::fs::read(&pp).map_err(|e| io(&pp, e))?)?;
-            let key = VerifierKey::read(&dir.join(&c.vk))?;
-            parts.push((proof, key));
+            let kp = dir.join(&c.vk);
+            let key = VerifierKey::read(&kp)?;
+            let any = crate::AnyKey::Halo2(Box::new(key));
+            trust(&kp, &any)?;
+            let crate::AnyKey::Halo2(key) = any else { unreachable!("wrapped just above") };
+            parts.push((proof, *key));
         }
         bundle.verify(&parts)?;
         Ok(bundle)

@@ -5,7 +5,8 @@
 //! ```text
 //! offset  size  field
 //! 0       4     magic "ZKPT"
-//! 4       1     container format version (1)
+//! 4       1     container format version (1; verifying and proving keys may be 2, whose
+//!               payload records the key's provenance: see `crate::provenance`)
 //! 5       1     kind (1 verifying key, 2 proof, 3 proving key, 4 KZG parameters)
 //! 6       1     backend (1 halo2-kzg-bn254, 2 groth16-bn254)
 //! 7       1     reserved (0)
@@ -19,8 +20,10 @@ use sha2::{Digest, Sha256};
 
 /// The magic bytes.
 pub const MAGIC: &[u8; 4] = b"ZKPT";
-/// The container version this build writes and reads.
+/// The container version of proofs and parameters (and of keys written before provenance).
 pub const VERSION: u8 = 1;
+/// The container version of keys that record their provenance (`crate::provenance`).
+pub const VERSION_KEYS: u8 = 2;
 const HEADER: usize = 16;
 const CHECKSUM: usize = 32;
 
@@ -61,11 +64,16 @@ pub const BACKEND_HALO2: u8 = 1;
 /// Backend byte of Groth16 (BN254).
 pub const BACKEND_GROTH16: u8 = 2;
 
-/// Wraps a payload.
+/// Wraps a payload (container version [`VERSION`]).
 pub fn seal(kind: Kind, backend: u8, payload: &[u8]) -> Vec<u8> {
+    seal_version(VERSION, kind, backend, payload)
+}
+
+/// Wraps a payload under an explicit container version.
+pub fn seal_version(version: u8, kind: Kind, backend: u8, payload: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(HEADER + payload.len() + CHECKSUM);
     out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&[VERSION, kind as u8, backend, 0]);
+    out.extend_from_slice(&[version, kind as u8, backend, 0]);
     out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
     out.extend_from_slice(payload);
     let digest = Sha256::digest(&out);
@@ -73,8 +81,16 @@ pub fn seal(kind: Kind, backend: u8, payload: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Checks and unwraps a container of the expected kind; returns `(backend, payload)`.
+/// Checks and unwraps a container of the expected kind and version [`VERSION`]; returns
+/// `(backend, payload)`.
 pub fn open(bytes: &[u8], expected: Kind) -> Result<(u8, &[u8]), VerifyError> {
+    let (_, backend, payload) = open_version(bytes, expected, VERSION)?;
+    Ok((backend, payload))
+}
+
+/// Checks and unwraps a container of the expected kind and a version from 1 to `newest`;
+/// returns `(version, backend, payload)`.
+pub fn open_version(bytes: &[u8], expected: Kind, newest: u8) -> Result<(u8, u8, &[u8]), VerifyError> {
     let what = expected.name();
     if bytes.len() < HEADER {
         return Err(VerifyError::Truncated { what, detail: format!("{} bytes, the header alone is {HEADER}", bytes.len()) });
@@ -82,8 +98,8 @@ pub fn open(bytes: &[u8], expected: Kind) -> Result<(u8, &[u8]), VerifyError> {
     if &bytes[0..4] != MAGIC {
         return Err(VerifyError::NotAnArtifact { what, detail: "not a zkpot key or proof file (bad magic bytes)".into() });
     }
-    if bytes[4] != VERSION {
-        return Err(VerifyError::UnsupportedVersion { what, found: bytes[4], supported: VERSION });
+    if !(VERSION..=newest).contains(&bytes[4]) {
+        return Err(VerifyError::UnsupportedVersion { what, found: bytes[4], supported: newest });
     }
     match Kind::from_byte(bytes[5]) {
         Some(k) if k == expected => {}
@@ -110,7 +126,7 @@ pub fn open(bytes: &[u8], expected: Kind) -> Result<(u8, &[u8]), VerifyError> {
     if digest.as_slice() != &bytes[body_end..] {
         return Err(VerifyError::Corrupted { what });
     }
-    Ok((bytes[6], &bytes[HEADER..body_end]))
+    Ok((bytes[4], bytes[6], &bytes[HEADER..body_end]))
 }
 
 /// A cursor over a payload that reports truncation instead of panicking.

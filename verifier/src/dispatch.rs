@@ -2,7 +2,8 @@
 //! which dispatches on the statement's backend, so light verifiers, bundles and the ledger
 //! treat halo2 and Groth16 proofs alike.
 
-use crate::container::{open, Kind, BACKEND_GROTH16, BACKEND_HALO2};
+use crate::container::{open_version, Kind, BACKEND_GROTH16, BACKEND_HALO2, VERSION_KEYS};
+use crate::provenance::Provenance;
 use crate::error::VerifyError;
 use crate::groth16::Groth16Key;
 use crate::proof::ProofFile;
@@ -20,7 +21,7 @@ pub enum AnyKey {
 impl AnyKey {
     /// Decodes a key file of either backend (the container's backend byte decides).
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, VerifyError> {
-        let (backend, _) = open(bytes, Kind::VerifyingKey)?;
+        let (_, backend, _) = open_version(bytes, Kind::VerifyingKey, VERSION_KEYS)?;
         match backend {
             BACKEND_HALO2 => Ok(AnyKey::Halo2(Box::new(VerifierKey::from_bytes(bytes)?))),
             BACKEND_GROTH16 => Ok(AnyKey::Groth16(Box::new(Groth16Key::from_bytes(bytes)?))),
@@ -47,6 +48,26 @@ impl AnyKey {
         match self {
             AnyKey::Halo2(k) => k.shape.id(),
             AnyKey::Groth16(k) => zkpot_circuits::groth16::circuit::shape_id(&k.shape),
+        }
+    }
+
+    /// Where the key came from, as its maker recorded it.
+    pub fn provenance(&self) -> &Provenance {
+        match self {
+            AnyKey::Halo2(k) => &k.provenance,
+            AnyKey::Groth16(k) => &k.provenance,
+        }
+    }
+
+    /// Whether the key is development material, made from a public seed: anyone can forge
+    /// proofs under it. Recognised from the key itself (the halo2 development SRS's `s_g2`, the
+    /// default-seed Groth16 keys' `alpha_g1`) and from its provenance record. Verifiers and
+    /// ledgers reject such keys unless explicitly told otherwise (`--allow-insecure-dev`, a
+    /// development network's genesis).
+    pub fn is_development(&self) -> bool {
+        match self {
+            AnyKey::Halo2(k) => k.is_development(),
+            AnyKey::Groth16(k) => k.is_development(),
         }
     }
 

@@ -13,7 +13,7 @@ pub enum VerifyError {
     #[error("{what}: {detail}")]
     NotAnArtifact { what: &'static str, detail: String },
     /// A file declares a format version this build cannot read.
-    #[error("{what} has format version {found}, this build reads version {supported}")]
+    #[error("{what} has format version {found}, this build reads versions 1 to {supported}")]
     UnsupportedVersion { what: &'static str, found: u8, supported: u8 },
     /// The checksum does not match: the file was changed or damaged.
     #[error("{what} is corrupted: its checksum does not match its contents")]
@@ -30,6 +30,10 @@ pub enum VerifyError {
     /// The proof is well-formed but does not verify for this statement and key.
     #[error("proof rejected: it does not verify for this statement and verifying key ({0})")]
     Rejected(String),
+    /// The verifying key is not one the verifier trusts: unpinned, pinned to another digest,
+    /// or development material where that is not allowed.
+    #[error("untrusted verifying key: {0}")]
+    Untrusted(String),
     /// File I/O.
     #[error("cannot read {path}: {source}")]
     Io {

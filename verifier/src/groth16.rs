@@ -5,7 +5,8 @@
 //! Files (each inside a [`crate::container`] with backend byte [`BACKEND_GROTH16`]):
 //!
 //! ```text
-//! verifying key (kind 1): shape JSON (u32 length + bytes), then the key, compressed (ark-serialize):
+//! verifying key (kind 1): shape JSON (u32 length + bytes), provenance JSON (u32 length + bytes;
+//!                         container version 2, absent in version 1), then the key, compressed:
 //!                         alpha_g1 (32) beta_g2 (64) gamma_g2 (64) delta_g2 (64)
 //!                         gamma_abc_g1 (u64 count = 5, then 5 x 32)
 //! proof (kind 2):         a (32) b (64) c (32), compressed: 128 bytes
@@ -16,7 +17,8 @@
 //! exporter) can read them with `deserialize_compressed`; [`Groth16Vk`] and [`Groth16Proof`]
 //! have the same fields under the same names.
 
-use crate::container::{open, put_bytes, seal, Kind, Reader, BACKEND_GROTH16};
+use crate::container::{open_version, put_bytes, seal_version, Kind, Reader, BACKEND_GROTH16, VERSION_KEYS};
+use crate::provenance::Provenance;
 use crate::error::VerifyError;
 use crate::proof::ProofFile;
 use crate::statement::Statement;
@@ -53,11 +55,13 @@ pub struct Groth16Proof {
     pub c: G1Affine,
 }
 
-/// The verifying key file: the circuit shape and the key.
+/// The verifying key file: the circuit shape, where the key came from, and the key.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Groth16Key {
     pub shape: CircuitShape,
     pub vk: Groth16Vk,
+    /// The ceremony (or development seed) the key came from, as its maker recorded it.
+    pub provenance: Provenance,
 }
 
 impl Groth16Key {
@@ -65,28 +69,36 @@ impl Groth16Key {
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut payload = Vec::new();
         put_bytes(&mut payload, serde_json::to_string(&self.shape).unwrap_or_default().as_bytes());
+        put_bytes(&mut payload, &self.provenance.to_json());
         // writing into a Vec cannot fail
         let _ = self.vk.serialize_compressed(&mut payload);
-        seal(Kind::VerifyingKey, BACKEND_GROTH16, &payload)
+        seal_version(VERSION_KEYS, Kind::VerifyingKey, BACKEND_GROTH16, &payload)
+    }
+
+    /// Whether the key is development material: the development keys of the default seed
+    /// (recognised by their `alpha_g1`, whatever the record says), or the record says so.
+    pub fn is_development(&self) -> bool {
+        self.provenance.says_development() || self.vk.alpha_g1 == crate::provenance::dev_groth16_alpha_g1(crate::provenance::DEFAULT_GROTH16_DEV_SEED)
     }
 
     /// Decodes and checks a key file (every point on the curve and in the subgroup).
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, VerifyError> {
-        let (backend, payload) = open(bytes, Kind::VerifyingKey)?;
+        let (version, backend, payload) = open_version(bytes, Kind::VerifyingKey, VERSION_KEYS)?;
         if backend != BACKEND_GROTH16 {
             return Err(VerifyError::Mismatch(format!("the verifying key is for backend {backend}, this reader takes Groth16 keys ({BACKEND_GROTH16})")));
         }
-        Self::from_payload(payload)
+        Self::from_payload(version, payload)
     }
 
-    /// Decodes a key payload (the container's contents).
-    pub fn from_payload(payload: &[u8]) -> Result<Self, VerifyError> {
+    /// Decodes a key payload (the contents of a container of `version`).
+    pub fn from_payload(version: u8, payload: &[u8]) -> Result<Self, VerifyError> {
         let what = "verifying key";
         let mut r = Reader::new(what, payload);
         let shape: CircuitShape = serde_json::from_slice(r.bytes()?)
             .map_err(|e| VerifyError::Malformed { what, detail: format!("circuit shape: {e}") })?;
+        let provenance = if version >= VERSION_KEYS { Provenance::from_json(r.bytes()?, what)? } else { Provenance::unrecorded() };
         let vk = vk_from_bytes(r.rest())?;
-        Ok(Groth16Key { shape, vk })
+        Ok(Groth16Key { shape, vk, provenance })
     }
 
     /// Reads a key file from disk.

@@ -9,6 +9,8 @@
 //! * [`statement`]: the public statement (JSON).
 //! * [`vk`]: the verifying key file (circuit shape + KZG verifier parameters + halo2 key).
 //! * [`proof`]: the proof file.
+//! * [`provenance`]: where a key came from (SRS or ceremony fingerprint, development or not).
+//! * [`pin`]: how a verifier pins a key (digest, trusted directory) before it is used.
 //! * [`halo2`]: verification of halo2 (KZG, SHPLONK, BN254) proofs.
 //! * [`groth16`]: verification of Groth16 (BN254) proofs: the pairing check on `ark-bn254`, key
 //!   and proof files (byte-compatible with `ark_groth16`'s compressed encoding).
@@ -24,7 +26,9 @@ pub mod error;
 pub mod groth16;
 pub mod evm;
 pub mod halo2;
+pub mod pin;
 pub mod proof;
+pub mod provenance;
 pub mod statement;
 pub mod vk;
 

@@ -6,6 +6,11 @@
 //!  "samples":500,"score":457}
 //! ```
 //!
+//! Version 2 adds an optional `"vk_digest"`: the digest of the verifying key the prover used
+//! (`AnyKey::digest`), so a verifier can tell which key to pin. It is the prover's claim, not a
+//! pin: `zkpot verify` rejects a statement whose `vk_digest` differs from the key's, and pins the
+//! key by other means. Version 1 statements (without it) still parse.
+//!
 //! A statement under another score function than top-1 also names it, e.g.
 //! `"score_function":"top-3"` or `"score_function":"mse"`; without the field it is top-1, so
 //! every statement written before score functions existed keeps its meaning. Under `mse` the
@@ -19,6 +24,12 @@ use zkpot_circuits::score::ScoreFunction;
 
 /// Format tag of statement files.
 pub const STATEMENT_FORMAT: &str = "zkpot-statement";
+
+/// The newest statement version: 2, which may name the verifying key's digest (`vk_digest`).
+pub const STATEMENT_VERSION: u32 = 2;
+
+/// The statement versions this build reads.
+pub const SUPPORTED_VERSIONS: std::ops::RangeInclusive<u32> = 1..=STATEMENT_VERSION;
 
 /// "The committed model scores `score` of `samples` on the committed data set."
 ///
@@ -107,13 +118,37 @@ impl Statement {
         serde_json::to_string_pretty(self).unwrap_or_default()
     }
 
+    /// Pretty JSON of a version-2 statement naming the digest (64 hex digits) of the verifying
+    /// key the proof was made for.
+    pub fn to_json_with_vk_digest(&self, vk_digest: &str) -> String {
+        let mut v = serde_json::to_value(self).unwrap_or_default();
+        v["version"] = STATEMENT_VERSION.into();
+        v["vk_digest"] = vk_digest.into();
+        serde_json::to_string_pretty(&v).unwrap_or_default()
+    }
+
+    /// Parses and checks a statement file, with its `vk_digest` if it names one (version 2).
+    pub fn from_json_with_vk_digest(text: &str) -> Result<(Self, Option<String>), VerifyError> {
+        let s = Self::from_json(text)?;
+        let v: serde_json::Value = serde_json::from_str(text).map_err(|e| VerifyError::Statement(e.to_string()))?;
+        let digest = match v.get("vk_digest") {
+            None | Some(serde_json::Value::Null) => None,
+            Some(serde_json::Value::String(d)) if s.version >= 2 && d.len() == 64 && d.bytes().all(|b| b.is_ascii_hexdigit()) => {
+                Some(d.to_ascii_lowercase())
+            }
+            Some(d) if s.version >= 2 => return Err(VerifyError::Statement(format!("vk_digest must be 64 hex digits, found {d}"))),
+            Some(_) => return Err(VerifyError::Statement("vk_digest needs statement version 2".into())),
+        };
+        Ok((s, digest))
+    }
+
     /// The circuit's public inputs `[model commitment, data set commitment, N, S]`, after
     /// checking the format, the hex encodings and `S <= N` (for the accuracies; an MSE is not a
     /// count).
     pub fn public_inputs(&self) -> Result<[Fr; 4], VerifyError> {
-        if self.format != STATEMENT_FORMAT || self.version != 1 {
+        if self.format != STATEMENT_FORMAT || !SUPPORTED_VERSIONS.contains(&self.version) {
             return Err(VerifyError::Statement(format!(
-                "expected format `{STATEMENT_FORMAT}` version 1, found `{}` version {}",
+                "expected format `{STATEMENT_FORMAT}` version 1 or 2, found `{}` version {}",
                 self.format, self.version
             )));
         }
@@ -132,6 +167,23 @@ impl Statement {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn version_2_names_the_key_digest_and_version_1_still_parses() {
+        let st = Statement::new("halo2-kzg-bn254", "ab".into(), format!("0x{}", "1".repeat(64)), format!("0x{}", "2".repeat(64)), 8, 5);
+        let d = "ab".repeat(32);
+        let json = st.to_json_with_vk_digest(&d);
+        assert!(json.contains("\"version\": 2") && json.contains(&d), "{json}");
+        let (back, digest) = Statement::from_json_with_vk_digest(&json).unwrap();
+        assert_eq!((back.version, digest.as_deref()), (2, Some(d.as_str())));
+        assert_eq!(back.public_inputs().unwrap(), st.public_inputs().unwrap());
+        let (old, none) = Statement::from_json_with_vk_digest(&st.to_json()).unwrap();
+        assert_eq!((old, none), (st.clone(), None));
+        assert!(Statement::from_json_with_vk_digest(&json.replace(&d, "xyz")).is_err());
+        assert!(Statement::from_json(&json.replace("\"version\": 2", "\"version\": 3")).is_err());
+        let v1_with_digest = json.replace("\"version\": 2", "\"version\": 1");
+        assert!(Statement::from_json_with_vk_digest(&v1_with_digest).unwrap_err().to_string().contains("version 2"));
+    }
 
     #[test]
     fn top_1_statements_read_and_write_as_before() {
