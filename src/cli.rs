@@ -77,6 +77,10 @@ pub struct ParamsArgs {
     /// instead of the cached development keys.
     #[arg(long)]
     pub pk: Option<PathBuf>,
+    /// Groth16 (setup, prove): the final `.zkey` of a snarkjs phase-2 ceremony for this circuit
+    /// (run over `zkpot export-r1cs`), used as the proving and verifying key.
+    #[arg(long, conflicts_with = "pk")]
+    pub zkey: Option<PathBuf>,
     /// A powers-of-tau ceremony file: snarkjs `.ptau` or halo2's format (checked, trimmed to
     /// the circuit); without it an INSECURE development SRS is used.
     #[arg(long)]
@@ -230,6 +234,16 @@ pub enum Command {
         backend: Option<BackendKind>,
         #[command(flatten)]
         trust: TrustArgs,
+    },
+    /// Write the Groth16 circuit's R1CS in iden3's `.r1cs` format, for a snarkjs phase-2
+    /// ceremony (`snarkjs groth16 setup`, `zkey contribute`, `zkey beacon`, `zkey verify`);
+    /// import the final `.zkey` with `setup --backend groth16 --zkey`.
+    ExportR1cs {
+        #[command(flatten)]
+        inputs: Inputs,
+        /// Where to write the `.r1cs` file.
+        #[arg(long, default_value = "circuit.r1cs")]
+        out: PathBuf,
     },
     /// Read a powers-of-tau ceremony file (snarkjs `.ptau` of any power, or halo2's format),
     /// check it (every point decoded and the same-ratio pairing check), print its fingerprint,

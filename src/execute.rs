@@ -317,6 +317,22 @@ pub fn run(command: Command) -> Result<()> {
             }
         }
         Command::ImportSrs { file, k, out } => import_srs(&file, k, out.as_deref())?,
+        Command::ExportR1cs { inputs, out } => {
+            let (model, data) = load_inputs(&inputs)?;
+            let shape = CircuitShape::new(model.architecture(), data.len()).with_score(score_of(&inputs, &data)?);
+            zkpot_circuits::groth16::support::check(&shape)?;
+            let (r1cs, _) = step(&format!("synthesizing circuit {}", shape_id(&shape)), || zkpot_circuits::groth16::r1cs_export::R1cs::of(&shape));
+            let r1cs = r1cs?;
+            write_file(&out, &r1cs.to_bytes())?;
+            let min_power = (r1cs.a.len() + r1cs.num_instance).next_power_of_two().trailing_zeros();
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&json!({
+                    "r1cs": out, "shape_id": shape_id(&shape), "samples": shape.samples, "constraints": r1cs.a.len(),
+                    "wires": r1cs.num_wires(), "public_inputs": r1cs.num_instance - 1, "min_ptau_power": min_power,
+                }))?
+            );
+        }
         Command::Bench { samples, backend, out, cache, one } => {
             let cache = cache.unwrap_or_else(cache::default_dir);
             if one {
@@ -564,7 +580,21 @@ fn export_verifier(backend: &str, vk: Option<&Path>, proof: Option<&Path>, state
         _ => None,
     };
     let files = evm::write_verifier(out, vk.as_ref(), proof.as_ref().map(|(p, i)| (p, i)))?;
-    let files: Vec<_> = files.iter().map(|f| json!({"path": f.path.display().to_string(), "what": f.what})).collect();
+    let mut files: Vec<_> = files.iter().map(|f| json!({"path": f.path.display().to_string(), "what": f.what})).collect();
+    // the same key, proof and public inputs for snarkjs (`snarkjs groth16 verify`, browsers)
+    let mut snarkjs_files = Vec::new();
+    if let Some(vk) = &vk {
+        snarkjs_files.push(("verification_key.json", zkpot_verifier::snarkjs::verification_key(vk), "the verifying key in snarkjs's JSON"));
+    }
+    if let Some((p, inputs)) = &proof {
+        snarkjs_files.push(("proof.json", zkpot_verifier::snarkjs::proof(p), "the proof in snarkjs's JSON"));
+        snarkjs_files.push(("public.json", zkpot_verifier::snarkjs::public(inputs), "the public signals [model, data set, N, S] for snarkjs"));
+    }
+    for (name, value, what) in snarkjs_files {
+        let path = out.join(name);
+        write_file(&path, serde_json::to_string_pretty(&value)?.as_bytes())?;
+        files.push(json!({"path": path.display().to_string(), "what": what}));
+    }
     println!("{}", serde_json::to_string_pretty(&json!({"files": files, "verify": evm::VERIFY_PROOF_SIGNATURE}))?);
     Ok(())
 }

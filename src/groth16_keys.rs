@@ -32,6 +32,14 @@ pub fn groth16_keys(args: &ParamsArgs, shape: &CircuitShape) -> Result<(Groth16P
         }
         return Ok((pk, took));
     }
+    if let Some(path) = &args.zkey {
+        let (res, took) = step(&format!("importing the phase-2 ceremony key {}", path.display()), || -> Result<Groth16ProvingKey> {
+            Ok(Groth16ProvingKey::from_zkey(&cache::read(path)?, &path.display().to_string(), shape)?)
+        });
+        let pk = res?;
+        eprintln!("  ceremony key fingerprint (SHA-256 of the .zkey): {}", pk.provenance.fingerprint);
+        return Ok((pk, took));
+    }
     eprintln!("{DEV_KEYS_WARNING}");
     let seed = DevSeed(args.dev_seed.unwrap_or(DEFAULT_DEV_SEED));
     let path = dev_pk_path(args, shape, seed);

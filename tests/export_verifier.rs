@@ -25,7 +25,7 @@ fn exports_contract_deployment_and_calldata() {
     let o = zkpot(&dir, &["export-verifier", "--backend", "groth16", "--vk", &vk, "--proof", &proof, "--statement", &statement, "--out", "evm"]);
     assert!(o.status.success(), "{}", text(&o));
     let report: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON report");
-    assert_eq!(report["files"].as_array().map(Vec::len), Some(5));
+    assert_eq!(report["files"].as_array().map(Vec::len), Some(8), "5 EVM files and 3 snarkjs JSON files");
     let read = |name: &str| std::fs::read_to_string(dir.join("evm").join(name)).expect("exported file");
     let bin = read("Groth16Verifier.bin");
     assert!(read("Groth16Verifier.sol").contains("contract Groth16Verifier"));

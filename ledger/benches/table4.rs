@@ -644,11 +644,11 @@ async fn bench_n(
             let proof = FakeSnarkChecker::prove(&st, PROOF_BYTES);
             let mut txs = vec![s.sign("bench/requester", TxBody::PutOrder(spec(now, 60_000, 60_000)))];
             let _ = (order, claim);
-            for i in 0..k {
+            for (i, &validation) in validation_ids[r].iter().enumerate().take(k) {
                 txs.push(s.sign(
                     &validator_seed(i),
                     TxBody::ValidateReveal {
-                        validation: validation_ids[r][i],
+                        validation,
                         statement: st.clone(),
                         proof: proof.clone(),
                         salt: vsalt(i),

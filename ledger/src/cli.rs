@@ -56,6 +56,26 @@ impl ClientOpts {
     }
 }
 
+/// What a validation commits to.
+#[derive(Clone, Debug, clap::Args)]
+pub struct ValidationArgs {
+    /// The order.
+    #[arg(long)]
+    pub order: u64,
+    /// The (revealed) claim validated.
+    #[arg(long)]
+    pub claim: u64,
+    /// statement.json.
+    #[arg(long)]
+    pub statement: PathBuf,
+    /// Proof bytes (binary file).
+    #[arg(long)]
+    pub proof: PathBuf,
+    /// Stake escrowed with the validation.
+    #[arg(long)]
+    pub stake: u64,
+}
+
 /// `zkpot ledger` subcommands.
 #[derive(Clone, Debug, clap::Subcommand)]
 pub enum LedgerCommand {
@@ -159,33 +179,16 @@ pub enum LedgerCommand {
     Validate {
         #[command(flatten)]
         opts: ClientOpts,
-        #[arg(long)]
-        order: u64,
-        #[arg(long)]
-        claim: u64,
-        #[arg(long)]
-        statement: PathBuf,
-        /// Proof bytes (binary file).
-        #[arg(long)]
-        proof: PathBuf,
-        #[arg(long)]
-        stake: u64,
+        #[command(flatten)]
+        v: ValidationArgs,
     },
     /// Commit to a validation only (reveal later with `validate-reveal` and the same
     /// salt); prints the validation id and the salt.
     ValidateCommit {
         #[command(flatten)]
         opts: ClientOpts,
-        #[arg(long)]
-        order: u64,
-        #[arg(long)]
-        claim: u64,
-        #[arg(long)]
-        statement: PathBuf,
-        #[arg(long)]
-        proof: PathBuf,
-        #[arg(long)]
-        stake: u64,
+        #[command(flatten)]
+        v: ValidationArgs,
         /// Salt (0x + 64 hex); default: random (printed; keep it for the reveal).
         #[arg(long)]
         salt: Option<String>,
@@ -339,25 +342,22 @@ async fn validation_opens(l: &mut PbftLedger, order: u64) -> Result<u64, LedgerE
         .ok_or_else(|| LedgerError::Usage(format!("order {order}: {}", o["error"])))
 }
 
-/// Commits a validation; returns the outcome JSON and the validation id if accepted.
-#[allow(clippy::too_many_arguments)]
+/// Reads the statement and proof of `v`, commits to them with `salt`; returns the
+/// outcome JSON, the validation id if accepted, and the statement and proof.
 async fn commit_validation(
     l: &mut PbftLedger,
     key: &SigningKey,
-    order: u64,
-    claim: u64,
-    statement: &Statement,
-    proof: &[u8],
+    v: &ValidationArgs,
     salt: &Bytes32,
-    stake: u64,
-) -> Result<(Value, Option<u64>), LedgerError> {
-    let body = validation_commit_body(l, key, order, claim, statement, proof, salt, stake).await?;
+) -> Result<(Value, Option<u64>, Statement, Vec<u8>), LedgerError> {
+    let (statement, proof) = (read_statement(&v.statement)?, read_proof(&v.proof)?);
+    let body = validation_commit_body(l, key, v.order, v.claim, &statement, &proof, salt, v.stake).await?;
     let o = send_tx(l, key, body).await?;
     let id = match &o.receipt {
         Some(crate::state::Receipt::ValidationCommitted { validation, .. }) => Some(*validation),
         _ => None,
     };
-    Ok((serde_json::to_value(o)?, id))
+    Ok((serde_json::to_value(o)?, id, statement, proof))
 }
 
 /// Runs one client command (async).
@@ -478,44 +478,27 @@ pub async fn run_async(cmd: LedgerCommand) -> Result<Value, LedgerError> {
             )
             .await
         }
-        C::Validate {
-            opts,
-            order,
-            claim,
-            statement,
-            proof,
-            stake,
-        } => {
-            let (statement, proof) = (read_statement(&statement)?, read_proof(&proof)?);
+        C::Validate { opts, v } => {
             let (key, mut l) = signer(&opts)?;
             let salt = random_salt();
-            let (committed, id) = commit_validation(&mut l, &key, order, claim, &statement, &proof, &salt, stake).await?;
+            let (committed, id, statement, proof) = commit_validation(&mut l, &key, &v, &salt).await?;
             let Some(validation) = id else {
                 return Ok(committed);
             };
-            let opens = validation_opens(&mut l, order).await?;
+            let opens = validation_opens(&mut l, v.order).await?;
             let mut revealed = serde_json::to_value(
                 reveal_validation(&mut l, &key, opens, validation, &statement, &proof, &salt).await?,
             )?;
             revealed["commit"] = committed;
             Ok(revealed)
         }
-        C::ValidateCommit {
-            opts,
-            order,
-            claim,
-            statement,
-            proof,
-            stake,
-            salt,
-        } => {
-            let (statement, proof) = (read_statement(&statement)?, read_proof(&proof)?);
+        C::ValidateCommit { opts, v, salt } => {
             let salt = match salt {
                 Some(s) => hex32("salt", &s)?,
                 None => random_salt(),
             };
             let (key, mut l) = signer(&opts)?;
-            let (mut out, _) = commit_validation(&mut l, &key, order, claim, &statement, &proof, &salt, stake).await?;
+            let (mut out, ..) = commit_validation(&mut l, &key, &v, &salt).await?;
             out["salt"] = json!(salt);
             Ok(out)
         }

@@ -9,7 +9,8 @@
 //! Data (what the paper calls the PoT data structures):
 //! * [`bytes32`]: 32-byte keys/hashes/field elements, hex in JSON.
 //! * [`account`]: accounts and the network record table (node info).
-//! * [`order`], [`claim`], [`validation`]: Order, Claim, Validation + Challenge.
+//! * [`order`], [`claim`], [`validation`]: Order (+ Settlement), Claim, Validation
+//!   (committed, then revealed) + Challenge.
 //! * [`statement`]: the verifier's public statement and the ledger's field checks.
 //! * [`tx`]: signed transactions, queries, and `Op` (what clients submit).
 //!
@@ -19,13 +20,14 @@
 //!   `finalize`).
 //! * [`economics`]: reward and slashing splits, reputation rule.
 //! * [`checker`]: the `ProofChecker` seam for the SNARK verifier, and stand-ins for tests.
-//! * [`snark`]: `SnarkChecker`, the real verifier (zkpot-verifier, halo2 and Groth16) behind that seam.
+//! * [`snark`]: `SnarkChecker`, the real verifier (zkpot-verifier, halo2 and Groth16) behind that
+//!   seam, holding exactly the verifying keys genesis lists.
 //! * [`mod@execute`]: op bytes in, deterministic JSON reply out.
 //! * [`query`]: read-only views.
 //! * [`reject`]: every rejection reason; [`error`]: the crate error.
 //!
 //! Edges:
-//! * [`keys`]: deterministic keys from seeds (tests, demos, local clusters).
+//! * [`keys`]: random keys and key files (mode 0600); public-seed development keys.
 //! * [`client`]: the `LedgerClient` trait, helpers, and the in-memory `LocalLedger`.
 //! * [`demo`]: the end-to-end PoT scenario used by `zkpot demo`.
 //! * [`app`]: `PotApp`, the state machine as a `zkpot_pbft::App` (snapshots).

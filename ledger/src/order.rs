@@ -2,7 +2,9 @@
 //! (= circuit shape id), dataset commitment, N, the four deadlines, the mode, and the
 //! minimum validator stake; and `Settlement`, what the state keeps of it once finalized.
 //!
-//! The phases (the paper's Eqs. 1-3 are the claim, validate and verify steps):
+//! The phases (the paper's Eqs. 1-3: claim commit t1 < training deadline < claim reveal
+//! t2; validation commitment t4 < validation deadline <= validation reveal t5 < reveal
+//! deadline, the paper's signature-then-message; challenge t6 < challenge deadline):
 //! ```text
 //! created ── train ──> training ── validate ──> validation ── reveal ──> reveal ── challenge ──> challenge ── finalize
 //!          claim commits       claim reveals,             validation reveals         challenges

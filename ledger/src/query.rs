@@ -17,28 +17,19 @@ impl PotState {
         match q {
             Query::GetOrder { order } => self.order_view(*order),
             Query::ListOrders => {
-                let open = self.orders.values().map(|o| {
-                    (o.id, json!({
-                        "id": o.id,
-                        "requester": o.requester,
-                        "reward": o.spec.reward,
-                        "mode": o.spec.mode,
-                        "claims": o.claims.len(),
-                        "finalized": false,
-                        "outcome": Value::Null,
+                let row = |id: u64, requester: &Bytes32, spec: &crate::order::OrderSpec, claims: u64, outcome: Option<&crate::order::Outcome>| {
+                    (id, json!({
+                        "id": id,
+                        "requester": requester,
+                        "reward": spec.reward,
+                        "mode": spec.mode,
+                        "claims": claims,
+                        "finalized": outcome.is_some(),
+                        "outcome": outcome,
                     }))
-                });
-                let settled = self.settled.values().map(|s| {
-                    (s.id, json!({
-                        "id": s.id,
-                        "requester": s.requester,
-                        "reward": s.spec.reward,
-                        "mode": s.spec.mode,
-                        "claims": s.claims,
-                        "finalized": true,
-                        "outcome": s.outcome,
-                    }))
-                });
+                };
+                let open = self.orders.values().map(|o| row(o.id, &o.requester, &o.spec, o.claims.len() as u64, None));
+                let settled = self.settled.values().map(|s| row(s.id, &s.requester, &s.spec, s.claims, Some(&s.outcome)));
                 let mut all: Vec<(u64, Value)> = open.chain(settled).collect();
                 all.sort_by_key(|(id, _)| *id);
                 Value::Array(all.into_iter().map(|(_, v)| v).collect())

@@ -448,6 +448,6 @@ impl PotState {
 
     /// True if order `id` was finalized (its summary may have been dropped since).
     pub fn is_settled(&self, id: u64) -> bool {
-        id < self.next_order && !self.orders.contains_key(&id)
+        id > 0 && id < self.next_order && !self.orders.contains_key(&id)
     }
 }

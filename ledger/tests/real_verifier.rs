@@ -132,3 +132,83 @@ async fn pot_scenario_settles_on_real_proofs() {
     assert_eq!(s["tampered_validation_slashed"], true);
     assert_eq!(ledger.state.totals().total(), before);
 }
+
+/// `zkpot cluster --keys DIR` (no --dev): genesis lists the directory's keys by digest,
+/// replica and account keys are random and written 0600, nodes get the real checker; a
+/// node whose directory later holds a different key for the genesis shape (same circuit,
+/// another setup) refuses to start, naming the file and both digests.
+#[test]
+fn a_secure_cluster_pins_its_keys_in_genesis_and_nodes_refuse_other_keys() {
+    use zkpot_ledger::cluster::{write_cluster_dir, ClusterArgs};
+    use zkpot_ledger::config::{builtin_checker, ClusterDir, NodeConfig};
+    let (statement, _, vk) = real_proof();
+    let base = zkpot_ledger::local_cluster::scratch_dir("secure-cluster");
+    let keys = base.join("vks");
+    std::fs::create_dir_all(&keys).unwrap();
+    std::fs::write(keys.join("tiny.vk"), &vk).unwrap();
+    let args = ClusterArgs {
+        nodes: 4,
+        dir: base.join("c"),
+        base_port: None,
+        keys: Some(keys.clone()),
+        checker: "snark".into(),
+        dev: false,
+        shapes: Vec::new(),
+        no_start: true,
+        foreground: false,
+        view_change_timeout_ms: 1000,
+    };
+    write_cluster_dir(&args).unwrap();
+    let dir = ClusterDir(args.dir.clone());
+    let genesis: Genesis = zkpot_ledger::config::read_json(&dir.genesis()).unwrap();
+    let digest = Bytes32(AnyKey::from_bytes(&vk).unwrap().digest());
+    assert_eq!(genesis.verifying_keys, std::collections::BTreeMap::from([(statement.shape_id.clone(), digest)]));
+    assert!(!genesis.development_network);
+    let requester = zkpot_ledger::keys::read_key_file(&dir.key("requester")).unwrap();
+    assert!(genesis.allocations.contains_key(&zkpot_ledger::keys::account_of(&requester)));
+    assert!(!genesis.allocations.contains_key(&zkpot_ledger::keys::account_from_seed("dev/requester")));
+    let cfg = NodeConfig::load(&dir.node(0)).unwrap(); // refuses a config others can read
+    assert!(!cfg.development && cfg.checker.starts_with("snark:"));
+    assert!(!zkpot_ledger::keys::is_development_key(&cfg.replica.signing_key().unwrap(), 0));
+    let checker = builtin_checker(&cfg.checker, &cfg.genesis, cfg.development).unwrap();
+    assert!(!checker.is_stand_in());
+    assert!(zkpot_ledger::config::development_warning(&cfg, checker.as_ref()).is_none());
+
+    // The nodes start as separate processes with the real checker and serve a transaction
+    // signed with a key file; none of them warns about development settings.
+    let exe = std::path::Path::new(env!("CARGO_BIN_EXE_zkpot-ledger"));
+    let mut children: Vec<_> = (0..4)
+        .map(|i| zkpot_ledger::cluster::spawn_node_with(exe, &dir.node(i), &dir.log(i)).unwrap())
+        .collect();
+    let outcome = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        zkpot_ledger::cluster::wait_ready(&args.dir, std::time::Duration::from_secs(30)).await?;
+        let cluster = dir.load_cluster()?;
+        let mut l = zkpot_ledger::net_client::PbftLedger::connect_with_key(&cluster, zkpot_ledger::keys::generate_key())?;
+        zkpot_ledger::client::send_tx(&mut l, &requester, zkpot_ledger::TxBody::Transfer { to: Bytes32([1; 32]), amount: 5 }).await
+    });
+    for c in &mut children {
+        let _ = c.kill();
+        let _ = c.wait();
+    }
+    let outcome = outcome.unwrap();
+    assert!(outcome.ok, "{outcome:?}");
+    for i in 0..4 {
+        let log = std::fs::read_to_string(dir.log(i)).unwrap();
+        assert!(!log.contains("DEVELOPMENT") && log.contains("checker snark:"), "node {i}: {log}");
+    }
+
+    // Another setup of the same circuit: same shape id, another key.
+    let witness = Witness::new(random_model(3, TINY, &[3, 4, 3], 4), random_dataset(3, TINY, 3, 3, 6, 16)).unwrap();
+    let shape = CircuitShape::new(witness.model.architecture(), 6);
+    let (_, other_vk) = Halo2Backend::setup(&dev_srs(shape.k(), [5; 32]), &shape).unwrap();
+    let other = AnyKey::from_bytes(&other_vk.to_bytes()).unwrap();
+    assert_eq!(other.shape_id(), statement.shape_id);
+    std::fs::write(keys.join("tiny.vk"), other_vk.to_bytes()).unwrap();
+    let e = builtin_checker(&cfg.checker, &cfg.genesis, cfg.development).err().unwrap().to_string();
+    assert!(e.contains("tiny.vk") && e.contains(&digest.to_hex()) && e.contains(&Bytes32(other.digest()).to_hex()), "{e}");
+    // A missing key: refused too.
+    std::fs::remove_file(keys.join("tiny.vk")).unwrap();
+    let e = builtin_checker(&cfg.checker, &cfg.genesis, cfg.development).err().unwrap().to_string();
+    assert!(e.contains("no verifying key for genesis shape"), "{e}");
+    let _ = std::fs::remove_dir_all(&base);
+}

@@ -1065,6 +1065,7 @@ fn finalize_pays_winner_and_validators() {
         w.err("bob", TxBody::Finalize { order: 9 }),
         Reject::UnknownOrder { order: 9 }
     );
+    assert_eq!(w.err("bob", TxBody::Finalize { order: 0 }), Reject::UnknownOrder { order: 0 });
     // get order returns the winner
     let view = w.state.query(&Query::GetOrder { order: o });
     assert_eq!(view["winner"]["score"], 450);
@@ -1258,17 +1259,7 @@ fn finalize_prunes_claims_validations_and_proofs_but_keeps_the_outcome() {
 fn state_size_stays_bounded_across_many_finalized_orders() {
     let mut genesis = common::genesis();
     genesis.params.max_settled_orders = 8;
-    let mut w = World::registered();
-    w.state = PotState::new(&genesis).unwrap();
-    for n in NAMES {
-        let role = match n.chars().next().unwrap() {
-            'p' => Role::Provider,
-            'v' => Role::Validator,
-            'c' => Role::Verifier,
-            _ => continue,
-        };
-        w.ok(n, TxBody::Register { role, stake: 100 });
-    }
+    let mut w = World::registered_at(&genesis);
     let mut sizes = Vec::new();
     for round in 0..60u64 {
         let base = START + round * 10_000;

@@ -160,9 +160,9 @@ fn default_max_request() -> usize {
     256 << 10
 }
 fn default_max_batch_bytes() -> usize {
-    // 256 batches of a full view-change window, plus certificates, fit one frame
-    // (`crate::limits`).
-    512 << 10
+    // A new-view re-proposes up to log_window batches; with L = 256 and the
+    // certificates of n = 100 replicas it must still fit one frame (`crate::limits`).
+    384 << 10
 }
 
 impl Default for Params {
@@ -226,6 +226,7 @@ impl ReplicaConfig {
     pub fn load(path: &std::path::Path) -> Result<Self> {
         let c: ReplicaConfig = serde_json::from_str(&std::fs::read_to_string(path)?)?;
         c.params.validate()?;
+        crate::limits::check(c.cluster.n(), c.cluster.f, &c.params)?;
         c.signing_key()?;
         Ok(c)
     }

@@ -8,6 +8,8 @@
 //!   messages, Ed25519 signing and key derivation.
 //! - [`sigcheck`]: the one Ed25519 acceptance rule (cofactored, batchable), also
 //!   used by the ledger for transaction signatures.
+//! - [`limits`]: worst-case message sizes; parameters whose new-view could exceed
+//!   one frame are refused.
 //! - [`verify`]: checks every signature (batch-verified) and stateless rule of an
 //!   incoming message; the core only accepts [`verify::Verified`] messages.
 //! - [`replica`]: the pure protocol core, [`Replica::handle`]`(now, Event) ->
@@ -44,6 +46,7 @@ pub mod config;
 pub mod crypto;
 pub mod error;
 pub mod event;
+pub mod limits;
 pub mod message;
 pub mod net;
 pub mod replica;

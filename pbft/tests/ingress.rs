@@ -145,3 +145,26 @@ async fn connections_per_address_are_capped() {
     client.submit(b"still serving".to_vec()).await.expect("reply");
     c.stop().await;
 }
+
+/// A replica key lets a peer open at most two authenticated connections (a Byzantine
+/// replica cannot multiply its input budget by opening more).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn authenticated_connections_per_replica_are_capped() {
+    let c = LocalCluster::start(4, params());
+    let mut refused = 0;
+    let mut kept = Vec::new();
+    for _ in 0..3 {
+        let (mut conn, nonce) = connect(c.addrs[1]).await;
+        let hello = Signed::sign(Hello { replica: 2, nonce }, &c.keys[2]);
+        conn.send(encode(&Message::Hello(hello)).unwrap()).await.unwrap();
+        match tokio::time::timeout(Duration::from_millis(500), conn.next()).await {
+            Ok(Some(Ok(f))) => {
+                assert_eq!(decode(&f).unwrap(), Message::Rejected(Rejection::TooManyConnections { limit: 2 }));
+                refused += 1;
+            }
+            _ => kept.push(conn),
+        }
+    }
+    assert!(refused >= 1 && kept.len() <= 2, "{refused} refused, {} kept", kept.len());
+    c.stop().await;
+}

@@ -5,22 +5,14 @@
 mod common;
 
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
 use std::time::Duration;
 
-use common::net::{free_addrs, spawn, temp_dir, wait_until};
-use common::{client_key, replica_keys};
-use zkpot_pbft::net::RuntimeStats;
-use zkpot_pbft::{Client, ClusterConfig, Params, ReplicaConfig};
+use common::client_key;
+use common::net::{spawn, wait_until, LocalCluster};
+use zkpot_pbft::{Client, ClusterConfig, Params};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn four_replicas_over_tcp_survive_primary_crash_and_restart() {
-    let keys = replica_keys(4);
-    let addrs = free_addrs(4);
-    let cluster = ClusterConfig::new(1, addrs.iter().zip(&keys).map(|(a, k)| (*a, k.verifying_key())).collect());
-    // The JSON form round-trips (what another process would load).
-    let json = serde_json::to_string_pretty(&cluster).unwrap();
-    assert_eq!(ClusterConfig::from_json(&json).unwrap(), cluster);
     let params = Params {
         checkpoint_interval: 4,
         log_window: 8,
@@ -29,18 +21,10 @@ async fn four_replicas_over_tcp_survive_primary_crash_and_restart() {
         status_interval_ms: 100,
         ..Params::default()
     };
-    let dir = temp_dir();
-    let cfgs: Vec<ReplicaConfig> = (0..4)
-        .map(|i| ReplicaConfig {
-            id: i as u32,
-            cluster: cluster.clone(),
-            secret_key: hex::encode(keys[i].to_bytes()),
-            db_path: dir.join(format!("replica-{i}.redb")),
-            params: params.clone(),
-        })
-        .collect();
-    let stats: Vec<Arc<RuntimeStats>> = (0..4).map(|_| Arc::new(RuntimeStats::default())).collect();
-    let mut handles: Vec<_> = (0..4).map(|i| spawn(cfgs[i].clone(), stats[i].clone())).collect();
+    let LocalCluster { keys, addrs, cluster, cfgs, stats, mut handles, dir } = LocalCluster::start(4, params);
+    // The JSON form round-trips (what another process would load).
+    let json = serde_json::to_string_pretty(&cluster).unwrap();
+    assert_eq!(ClusterConfig::from_json(&json).unwrap(), cluster);
 
     let mut client = Client::connect(&cluster, client_key(0))
         .unwrap()

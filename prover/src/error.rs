@@ -18,6 +18,9 @@ pub enum ProveError {
     /// halo2 refused to prove: the witness does not satisfy the circuit.
     #[error("proving failed (the witness does not satisfy the circuit): {0}")]
     Proving(String),
+    /// A snarkjs `.zkey` that cannot be read or is not for this circuit.
+    #[error("the phase-2 key {path}: {detail}")]
+    Zkey { path: String, detail: String },
     /// The freshly made proof did not verify.
     #[error(transparent)]
     Verify(#[from] zkpot_verifier::VerifyError),

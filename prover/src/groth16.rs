@@ -97,6 +97,28 @@ impl Groth16ProvingKey {
         Ok(Groth16ProvingKey { shape, pk, provenance })
     }
 
+    /// The keys of a snarkjs phase-2 ceremony's final `.zkey` for `shape`, after checking that
+    /// the file is for this circuit's R1CS (`zkpot export-r1cs`): its wires, public inputs and
+    /// domain. `snarkjs zkey verify` checks the rest (every query against the R1CS and the
+    /// `.ptau`); a key for another circuit makes proofs that do not verify.
+    pub fn from_zkey(bytes: &[u8], origin: &str, shape: &CircuitShape) -> Result<Self, ProveError> {
+        let r1cs = zkpot_circuits::groth16::r1cs_export::R1cs::of(shape)?;
+        let z = crate::zkey::read(bytes, origin)?;
+        let m = r1cs.a.len() + r1cs.num_instance;
+        let domain = m.checked_next_power_of_two().unwrap_or(0);
+        let expected = (r1cs.num_wires(), r1cs.num_instance - 1, domain);
+        if (z.n_vars, z.n_public, z.domain_size) != expected {
+            return Err(ProveError::Zkey {
+                path: origin.into(),
+                detail: format!(
+                    "it has {} wires, {} public inputs and domain {}; circuit {} has {}, {} and {}: it is for another circuit (export the R1CS with `zkpot export-r1cs` for this shape)",
+                    z.n_vars, z.n_public, z.domain_size, shape_id(shape), expected.0, expected.1, expected.2
+                ),
+            });
+        }
+        Ok(Groth16ProvingKey { shape: shape.clone(), pk: z.pk, provenance: Provenance::new(Source::CeremonyZkey, z.fingerprint) })
+    }
+
     /// The verifying key file that goes with this proving key.
     pub fn verifying_key(&self) -> Groth16Key {
         Groth16Key { shape: self.shape.clone(), vk: vk_from_ark(&self.pk.vk), provenance: self.provenance.clone() }
@@ -164,7 +186,13 @@ impl Backend for Groth16Backend {
         }
         let statement = statement_of(&witness, shape.score);
         let circuit = Groth16Circuit::with_score(witness, shape.score);
-        let proof = Groth16::<Bn254>::prove(&pk.pk, circuit, &mut OsRng).map_err(|e| ProveError::Proving(format!("Groth16: {e}")))?;
+        // keys from a snarkjs ceremony pair their H query with snarkjs's reduction
+        let proof = if pk.provenance.source == Source::CeremonyZkey {
+            Groth16::<Bn254, crate::circom_qap::CircomReduction>::prove(&pk.pk, circuit, &mut OsRng)
+        } else {
+            Groth16::<Bn254>::prove(&pk.pk, circuit, &mut OsRng)
+        }
+        .map_err(|e| ProveError::Proving(format!("Groth16: {e}")))?;
         Ok((statement, proof_from_ark(&proof).to_file()))
     }
 

@@ -16,6 +16,7 @@
 //!   and proof files (byte-compatible with `ark_groth16`'s compressed encoding).
 //! * [`dispatch`]: a key of either backend and [`verify_any`], which dispatches on the statement.
 //! * [`bundle`]: a data set proved in chunks: the bundle file and its checks.
+//! * [`snarkjs`]: Groth16 keys, proofs and public inputs in snarkjs's JSON (JavaScript clients).
 //! * [`evm`]: the on-chain (Solidity) verifier of Groth16 proofs and its calldata.
 //! * [`error`]: the crate's error type.
 
@@ -29,6 +30,7 @@ pub mod halo2;
 pub mod pin;
 pub mod proof;
 pub mod provenance;
+pub mod snarkjs;
 pub mod statement;
 pub mod vk;
 

@@ -23,6 +23,8 @@
 //!   ([`crate::score::squared_error`], [`crate::score::mean_rounded`]).
 //! * [`circuit`]: the [`ConstraintSynthesizer`](ark_relations::gr1cs::ConstraintSynthesizer) tying them
 //!   together, and the count.
+//! * [`r1cs_export`]: the constraint system in iden3's `.r1cs` format (for a snarkjs phase-2
+//!   ceremony).
 //! * [`cost`]: the number of constraints for a shape, by formula (tests check it against synthesis).
 //! * [`convert`]: field elements between halo2's and arkworks' BN254 types.
 //! * [`support`]: what the circuit proves (dense, conv, max-pool and average-pool layers; top-1
@@ -43,6 +45,7 @@ pub mod mse;
 pub mod num;
 pub mod pool;
 pub mod poseidon;
+pub mod r1cs_export;
 pub mod support;
 pub mod topk;
 

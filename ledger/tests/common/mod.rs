@@ -118,7 +118,13 @@ impl World {
 
     /// Providers p*, validators v*, verifiers c* registered with stake 100.
     pub fn registered() -> Self {
+        Self::registered_at(&genesis())
+    }
+
+    /// [`World::registered`] from `genesis`.
+    pub fn registered_at(genesis: &Genesis) -> Self {
         let mut w = Self::new();
+        w.state = PotState::new(genesis).unwrap();
         for n in NAMES {
             let role = match n.chars().next().unwrap() {
                 'p' => Role::Provider,

@@ -93,11 +93,19 @@ pub fn max_conns_per_ip(n: usize) -> usize {
 
 type Conns = Arc<Mutex<HashMap<ConnId, mpsc::Sender<Bytes>>>>;
 
-/// Where an input frame came from.
+/// Authenticated connections accepted per replica (a reconnecting peer may overlap
+/// its old connection for a moment).
+const CONNS_PER_REPLICA: usize = 2;
+/// Unprocessed input bytes one replica connection may have queued.
+const REPLICA_CONN_BUDGET: usize = 2 * MAX_FRAME;
+
+/// Where an input frame came from. Each holds its share of an input budget until
+/// the event loop has handled the frame.
 enum Origin {
-    /// A connection whose peer signed our challenge with this replica's key.
-    Replica,
-    /// Any other connection; holds its share of [`CLIENT_INPUT_BUDGET`] until processed.
+    /// A connection whose peer signed our challenge with a replica's key; its share
+    /// of that connection's [`REPLICA_CONN_BUDGET`].
+    Replica(#[allow(dead_code)] OwnedSemaphorePermit),
+    /// Any other connection; its share of [`CLIENT_INPUT_BUDGET`].
     Client(#[allow(dead_code)] OwnedSemaphorePermit),
 }
 
@@ -112,6 +120,7 @@ struct Ingress {
     budget: Arc<Semaphore>,
     per_ip: Mutex<HashMap<IpAddr, usize>>,
     max_per_ip: usize,
+    per_replica: Mutex<HashMap<ReplicaId, usize>>,
     conns: Conns,
     stats: Arc<RuntimeStats>,
 }
@@ -200,6 +209,7 @@ pub async fn run_replica_with_stats<A: App + Send + 'static>(
         budget: Arc::new(Semaphore::new(CLIENT_INPUT_BUDGET.max(2 * client_limit))),
         per_ip: Mutex::new(HashMap::new()),
         max_per_ip: max_conns_per_ip(config.cluster.n()),
+        per_replica: Mutex::new(HashMap::new()),
         conns: conns.clone(),
         stats: stats.clone(),
     });
@@ -457,15 +467,58 @@ async fn serve(stream: TcpStream, id: ConnId, in_tx: &mpsc::Sender<Inbound>, ing
         }
         None => return,
     };
-    let replica = ingress.replica_hello(&first, &nonce).is_some();
+    let replica = ingress.replica_hello(&first, &nonce);
+    if let Some(r) = replica {
+        let admitted = ingress.per_replica.lock().is_ok_and(|mut m| {
+            let c = m.entry(r).or_insert(0);
+            *c += 1;
+            *c <= CONNS_PER_REPLICA
+        });
+        if admitted {
+            serve_authenticated(framed, id, in_tx, ingress).await;
+        } else {
+            ingress.stats.refused_connections.fetch_add(1, Ordering::Relaxed);
+            tell(&mut framed, Rejection::TooManyConnections { limit: CONNS_PER_REPLICA as u64 }).await;
+        }
+        if let Ok(mut m) = ingress.per_replica.lock() {
+            if let Some(c) = m.get_mut(&r) {
+                *c = c.saturating_sub(1);
+            }
+        }
+        return;
+    }
+    serve_frames(framed, id, in_tx, ingress, Some(first), None).await;
+}
+
+/// A replica connection: frames up to [`MAX_FRAME`], at most [`REPLICA_CONN_BUDGET`]
+/// bytes unprocessed.
+async fn serve_authenticated(mut framed: Conn, id: ConnId, in_tx: &mpsc::Sender<Inbound>, ingress: &Ingress) {
+    framed.codec_mut().set_max_frame_length(MAX_FRAME);
+    let budget = Arc::new(Semaphore::new(REPLICA_CONN_BUDGET));
+    serve_frames(framed, id, in_tx, ingress, None, Some(budget)).await;
+}
+
+type Conn = tokio_util::codec::Framed<TcpStream, tokio_util::codec::LengthDelimitedCodec>;
+
+/// Read frames into the event loop (each waiting for its share of the input budget:
+/// the connection's own for a replica, the shared client one otherwise) and write
+/// back what is routed to this connection.
+async fn serve_frames(
+    framed: Conn,
+    id: ConnId,
+    in_tx: &mpsc::Sender<Inbound>,
+    ingress: &Ingress,
+    first: Option<Bytes>,
+    replica_budget: Option<Arc<Semaphore>>,
+) {
+    let replica = replica_budget.is_some();
     let limit = if replica { MAX_FRAME } else { ingress.client_limit };
-    framed.codec_mut().set_max_frame_length(limit);
     let (mut sink, mut source) = framed.split();
     let (tx, mut rx) = mpsc::channel::<Bytes>(CONN_QUEUE);
     if let Ok(mut m) = ingress.conns.lock() {
         m.insert(id, tx);
     }
-    let mut pending = (!replica).then_some(first);
+    let mut pending = first;
     loop {
         let frame = match pending.take() {
             Some(f) => Ok(f),
@@ -492,15 +545,17 @@ async fn serve(stream: TcpStream, id: ConnId, in_tx: &mpsc::Sender<Inbound>, ing
                 return;
             }
         };
-        let origin = if replica {
-            Origin::Replica
-        } else {
-            // Wait for room in the shared budget of unauthenticated input.
-            let n = u32::try_from(frame.len()).unwrap_or(u32::MAX);
-            match ingress.budget.clone().acquire_many_owned(n).await {
+        // Wait for room in the input budget.
+        let n = u32::try_from(frame.len()).unwrap_or(u32::MAX);
+        let origin = match &replica_budget {
+            Some(b) => match b.clone().acquire_many_owned(n).await {
+                Ok(p) => Origin::Replica(p),
+                Err(_) => return,
+            },
+            None => match ingress.budget.clone().acquire_many_owned(n).await {
                 Ok(p) => Origin::Client(p),
                 Err(_) => return,
-            }
+            },
         };
         if in_tx.send((frame, id, origin)).await.is_err() {
             return;

@@ -66,6 +66,9 @@ pub struct Stats {
     pub oversized: u64,
     /// Requests dropped because `max_pending_clients` clients were already waiting.
     pub pending_full: u64,
+    /// State requests answered without the snapshot because it exceeds one frame
+    /// (snapshots are not split; see `docs/pbft.md`).
+    pub snapshot_too_large: u64,
 }
 
 /// The last reply sent to a client (part of the checkpointed state, §4.1).
@@ -169,6 +172,7 @@ impl<A: App> Replica<A> {
     /// be in the same initial state on every replica.
     pub fn new(id: ReplicaId, cluster: &ClusterConfig, params: Params, key: SigningKey, app: A) -> Result<Self> {
         params.validate()?;
+        crate::limits::check(cluster.n(), cluster.f, &params)?;
         let keys = cluster.keys()?;
         if keys.get(id as usize) != Some(&key.verifying_key()) {
             return Err(PbftError::Config(format!("key of replica {id} does not match the cluster")));

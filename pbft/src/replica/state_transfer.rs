@@ -24,7 +24,17 @@ use crate::app::App;
 use crate::crypto::Signed;
 use crate::event::{Action, PersistOp, TimerId};
 use crate::message::*;
+use crate::limits::{self, STATE_REPLY_BUDGET};
 use crate::types::sha256;
+
+/// An upper bound on the encoded size of a committed entry.
+fn entry_bytes(e: &CommittedEntry) -> usize {
+    let reqs = &e.pre_prepare.body.batch.requests;
+    limits::pre_prepare(&crate::config::Params { max_batch: 0, max_batch_bytes: 0, ..Default::default() }, true)
+        + reqs.iter().map(|r| limits::request(r.body.op.len())).sum::<usize>()
+        + 5
+        + e.commits.len() * limits::vote()
+}
 
 /// How many stuck slots are retransmitted per tick.
 const RETRANSMIT_MAX: usize = 16;
@@ -138,15 +148,38 @@ impl<A: App> Replica<A> {
         if r.replica == self.id {
             return;
         }
-        let checkpoint = (self.stable.seq > r.last_executed && self.stable.seq > 0)
-            .then(|| (self.stable.clone(), self.stable_snapshot.clone()));
-        let from = r.last_executed.max(if checkpoint.is_some() { self.stable.seq } else { 0 });
-        let entries: Vec<CommittedEntry> = self.committed.range(from.saturating_add(1)..).map(|(_, e)| e.clone()).collect();
         let new_view = if r.view < self.view || (r.view == self.view && self.active) {
             self.last_new_view.clone().filter(|nv| nv.body.view >= r.view)
         } else {
             None
         };
+        // One frame must hold the reply: the new-view, then the snapshot and as many
+        // entries as fit (the requester asks again for the rest).
+        let nv_bytes = new_view.as_ref().map_or(0, |nv| postcard::to_stdvec(nv).map_or(usize::MAX, |b| b.len()));
+        let mut budget = STATE_REPLY_BUDGET.saturating_sub(nv_bytes);
+        let mut checkpoint = (self.stable.seq > r.last_executed && self.stable.seq > 0)
+            .then(|| (self.stable.clone(), self.stable_snapshot.clone()));
+        if let Some((_, snap)) = &checkpoint {
+            if snap.len() > budget {
+                self.stats.snapshot_too_large += 1;
+                checkpoint = None;
+            } else {
+                budget -= snap.len();
+            }
+        }
+        let from = r.last_executed.max(if checkpoint.is_some() { self.stable.seq } else { 0 });
+        let entries: Vec<CommittedEntry> = self
+            .committed
+            .range(from.saturating_add(1)..)
+            .map(|(_, e)| e)
+            .take_while(|e| {
+                let size = entry_bytes(e);
+                let fits = size <= budget;
+                budget = budget.saturating_sub(size);
+                fits
+            })
+            .cloned()
+            .collect();
         if checkpoint.is_none() && entries.is_empty() && new_view.is_none() {
             return;
         }
