@@ -112,7 +112,8 @@ async fn read_api_on_a_live_cluster() {
         ("/api/v1/orders?limit=201", 400, "outside 1..=200"),
         ("/api/v1/orders?limit=0", 400, "outside"),
         ("/api/v1/orders?lmit=5", 400, "unknown query parameter \"lmit\""),
-        ("/api/v1/orders?limit=-1", 400, "not a plain value"),
+        ("/api/v1/orders?limit=-1", 400, "not a non-negative integer"),
+        ("/api/v1/orders?limit=%3Cb%3E", 400, "not a plain value"),
         ("/api/v1/orders?offset=x", 400, "not a non-negative integer"),
         ("/api/v1/orders/abc", 400, "order id \"abc\""),
         ("/api/v1/orders/99999", 404, "order 99999 is unknown"),
@@ -122,6 +123,7 @@ async fn read_api_on_a_live_cluster() {
         ("/api/v1/keys/zz", 400, "key digest"),
         ("/api/v1/totals?x=1", 400, "takes none"),
         ("/api/v1/nothing", 404, "no such endpoint"),
+        ("/api/v1/orders/%FF", 400, "bad path parameter"),
     ] {
         let r = get(a, path).await;
         assert_eq!(r.status, status, "{path}");

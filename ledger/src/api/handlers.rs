@@ -7,6 +7,7 @@ use super::{page, ApiError, ApiState};
 use crate::app::PotApp;
 use crate::bytes32::Bytes32;
 use crate::tx::Query;
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::Response;
@@ -61,6 +62,11 @@ fn id(raw: &str, what: &str) -> Result<u64, ApiError> {
     raw.parse().map_err(|_| ApiError::bad(format!("{what} id {:?} is not a non-negative integer", clip(raw))))
 }
 
+/// The path parameter, or a JSON error (bad percent-encoding, not UTF-8).
+fn segment(raw: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {
+    raw.map(|Path(s)| s).map_err(|e| ApiError::bad(format!("bad path parameter: {}", e.body_text())))
+}
+
 fn no_params(q: &RawQuery) -> Result<(), ApiError> {
     Params::parse(q.0.as_deref(), &[]).map(|_| ())
 }
@@ -106,8 +112,9 @@ async fn orders(State(s): S, q: RawQuery) -> Reply {
     .map(Json)
 }
 
-async fn order(State(s): S, Path(raw): Path<String>, q: RawQuery) -> Reply {
+async fn order(State(s): S, raw: Result<Path<String>, PathRejection>, q: RawQuery) -> Reply {
     no_params(&q)?;
+    let raw = segment(raw)?;
     let i = id(&raw, "order")?;
     s.with_book(|b| b.order(i))?.map(Json).ok_or_else(|| ApiError::not_found(format!("order {i} is unknown to this node (never put, or pruned from its archive)")))
 }
@@ -126,16 +133,18 @@ async fn validations(State(s): S, q: RawQuery) -> Reply {
     .map(Json)
 }
 
-async fn validation(State(s): S, Path(raw): Path<String>, q: RawQuery) -> Reply {
+async fn validation(State(s): S, raw: Result<Path<String>, PathRejection>, q: RawQuery) -> Reply {
     no_params(&q)?;
+    let raw = segment(raw)?;
     let i = id(&raw, "validation")?;
     s.with_book(|b| b.validation_view(i, true))?.map(Json).ok_or_else(|| ApiError::not_found(format!("validation {i} is unknown to this node")))
 }
 
 /// A Groth16 validation in snarkjs's JSON: `verification_key` (the genesis key for its
 /// shape), `proof`, `public` (model commitment, data set commitment, N, S).
-async fn validation_snarkjs(State(s): S, Path(raw): Path<String>, q: RawQuery) -> Reply {
+async fn validation_snarkjs(State(s): S, raw: Result<Path<String>, PathRejection>, q: RawQuery) -> Reply {
     no_params(&q)?;
+    let raw = segment(raw)?;
     let i = id(&raw, "validation")?;
     let (statement, proof, digest) = s
         .with_book(|b| {
@@ -187,8 +196,9 @@ async fn accounts(State(s): S, q: RawQuery) -> Reply {
     .map(Json)
 }
 
-async fn account(State(s): S, Path(raw): Path<String>, q: RawQuery) -> Reply {
+async fn account(State(s): S, raw: Result<Path<String>, PathRejection>, q: RawQuery) -> Reply {
     no_params(&q)?;
+    let raw = segment(raw)?;
     let a = Bytes32::from_hex(&raw).map_err(|e| ApiError::bad(format!("account {:?}: {e}", clip(&raw))))?;
     s.with_book(|b| b.account(&a))?.map(Json).ok_or_else(|| ApiError::not_found(format!("account {} has no record", a.to_hex())))
 }
@@ -221,8 +231,9 @@ async fn keys(State(s): S, q: RawQuery) -> Reply {
     .map(Json)
 }
 
-async fn key(State(s): S, Path(raw): Path<String>, q: RawQuery) -> Reply {
+async fn key(State(s): S, raw: Result<Path<String>, PathRejection>, q: RawQuery) -> Reply {
     no_params(&q)?;
+    let raw = segment(raw)?;
     let d = Bytes32::from_hex(&raw).map_err(|e| ApiError::bad(format!("key digest {:?}: {e}", clip(&raw))))?;
     let k = s.keys.get(&hex::encode(d.0)).ok_or_else(|| ApiError::not_found(format!("this node holds no key with digest {}", d.to_hex())))?;
     let snarkjs = match k {

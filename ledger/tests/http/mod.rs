@@ -1,5 +1,6 @@
 //! A minimal HTTP/1.1 GET client for the read-API tests (one request per connection), and
 //! a raw request sender for malformed input.
+#![allow(dead_code)] // each test crate uses part of it
 
 use serde_json::Value;
 use std::net::SocketAddr;
