@@ -4,7 +4,8 @@
 //! package `chromium`, or `$CHROMIUM`) opens the page, verifies every Groth16 validation in
 //! the browser with the vendored snarkjs (pinned in tests/js, installed by `npm ci`), and
 //! the rendered DOM must show what a person would see: the orders table, the winner, green
-//! for the valid proof and red for the tampered one. The screenshot is saved under
+//! for the valid proof and red for the tampered one, and red for a genuine proof revealed with
+//! a score it does not prove (an open order nobody challenged: snarkjs rejects it). The screenshot is saved under
 //! `target/auditor/page.png`.
 //!
 //! Needs chromium, node and npm. Without them the test FAILS (it never skips), saying so.
@@ -21,7 +22,12 @@ use zkpot_ledger::api::local::serve_local_cluster;
 use zkpot_ledger::demo::{demo_genesis, run_demo, DemoTiming};
 use zkpot_ledger::local_cluster::{scratch_dir, LocalCluster};
 use zkpot_ledger::snark::SnarkChecker;
-use zkpot_ledger::Bytes32;
+use zkpot_ledger::claim::claim_commitment;
+use zkpot_ledger::client::{ledger_time, reveal_validation, send_ok, validation_commit_body, wait_until, LedgerClient};
+use zkpot_ledger::keys::{account_of, signing_key_from_seed};
+use zkpot_ledger::statement::StatementChecks;
+use zkpot_ledger::{Bytes32, Mode, OrderSpec, Receipt, TxBody};
+use zkpot_verifier::Statement;
 use zkpot_prover::groth16::DevSeed;
 use zkpot_prover::{Backend, Groth16Backend};
 use zkpot_verifier::AnyKey;
@@ -72,6 +78,45 @@ fn groth16_proof() -> (zkpot_verifier::Statement, Vec<u8>, Vec<u8>) {
     (statement, proof.to_bytes(), vk.to_bytes())
 }
 
+/// A second order, left open: the honest validator reveals the genuine proof with a score one
+/// higher than it proves (optimistic mode: nobody checks until someone challenges). Returns the
+/// validation's id.
+async fn false_score_validation<L: LedgerClient>(l: &mut L, statement: &Statement, proof: &[u8]) -> u64 {
+    let key = signing_key_from_seed;
+    let t0 = ledger_time(l).await.unwrap();
+    let spec = OrderSpec {
+        reward: 100,
+        shape_id: statement.shape_id.clone(),
+        dataset_commitment: statement.dataset().unwrap(),
+        samples: statement.samples,
+        training_deadline: t0 + 1500,
+        validation_deadline: t0 + 3000,
+        reveal_deadline: t0 + 4000,
+        challenge_deadline: t0 + 600_000,
+        mode: Mode::Optimistic,
+        min_validator_stake: 100,
+        score_function: statement.score_function,
+    };
+    let o = send_ok(l, &key("demo/requester"), TxBody::PutOrder(spec.clone())).await.unwrap();
+    let Some(Receipt::OrderPut { order }) = o.receipt else { panic!("{o:?}") };
+    let (model, salt) = (statement.model().unwrap(), Bytes32([7; 32]));
+    let provider = key("demo/provider");
+    let commitment = claim_commitment(&model, &salt, &account_of(&provider));
+    let o = send_ok(l, &provider, TxBody::ClaimCommit { order, commitment }).await.unwrap();
+    let Some(Receipt::ClaimCommitted { claim, .. }) = o.receipt else { panic!("{o:?}") };
+    wait_until(l, spec.training_deadline).await.unwrap();
+    send_ok(l, &provider, TxBody::ClaimReveal { order, model_commitment: model, salt }).await.unwrap();
+    let mut lie = statement.clone();
+    lie.score = if lie.score < lie.samples { lie.score + 1 } else { lie.score - 1 };
+    let validator = key("demo/validator-honest");
+    let body = validation_commit_body(l, &validator, order, claim, &lie, proof, &salt, 150).await.unwrap();
+    let o = send_ok(l, &validator, body).await.unwrap();
+    let Some(Receipt::ValidationCommitted { validation, .. }) = o.receipt else { panic!("{o:?}") };
+    let o = reveal_validation(l, &validator, spec.validation_deadline, validation, &lie, proof, &salt).await.unwrap();
+    assert!(o.ok, "{o:?}");
+    validation
+}
+
 /// The `<tr data-validation=ID ...>` row of the dumped DOM.
 fn row<'a>(dom: &'a str, id: u64) -> &'a str {
     let start = dom.find(&format!("<tr data-validation=\"{id}\"")).unwrap_or_else(|| panic!("no row for validation {id} in the page:\n{dom}"));
@@ -95,6 +140,8 @@ async fn the_page_verifies_groth16_proofs_in_a_real_browser() {
     zkpot_ledger::cluster::wait_ready_client(&mut client, Duration::from_secs(20)).await.unwrap();
     let summary = run_demo(&mut client, &statement, &proof, DemoTiming::default()).await.unwrap();
     assert_eq!(summary["tampered_validation_slashed"], true);
+
+    let lying = false_score_validation(&mut client, &statement, &proof).await;
 
     let order = http::get(apis[1].addr, "/api/v1/orders").await.json()["items"][0].clone();
     let ids: Vec<u64> = order["validations"].as_array().unwrap().iter().map(|v| v["id"].as_u64().unwrap()).collect();
@@ -120,6 +167,10 @@ async fn the_page_verifies_groth16_proofs_in_a_real_browser() {
     let bad = row(&page, tampered);
     assert!(bad.contains("data-verdict=\"reject\"") && bad.contains("class=\"bad\""), "the tampered proof is not red:\n{bad}");
     assert!(page.contains("succeeded: proof invalid, validator slashed"), "the successful challenge is not shown");
+    // nobody challenged the false score, the replicas never checked it: the browser does
+    let lie = row(&page, lying);
+    assert!(lie.contains("data-status=\"unchallenged\""), "{lie}");
+    assert!(lie.contains("data-verdict=\"reject\"") && lie.contains("snarkjs rejects"), "a real proof of another score is not red:\n{lie}");
 
     // a pinned digest that is not the network's key: every verification is red
     let other = format!("{}?autoverify=1&pin={}", apis[1].url(), "ab".repeat(32));

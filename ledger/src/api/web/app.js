@@ -25,6 +25,12 @@ function el(tag, attrs, ...children) {
 }
 const short = (h) => (h == null ? "—" : String(h).slice(0, 12) + "…");
 const hexOf = (h) => String(h).replace(/^0x/, "").toLowerCase();
+// ledger time (ms since the epoch, agreed by the replicas) as UTC time of day; full value in the title
+function when(ms) {
+  if (ms == null) return el("span", {}, "—");
+  const d = new Date(Number(ms));
+  return el("span", { title: `${ms} (${d.toISOString()})` }, isNaN(d) ? String(ms) : d.toISOString().slice(11, 23) + " UTC");
+}
 
 async function api(path) {
   const r = await fetch(path);
@@ -157,7 +163,7 @@ function orderRow(o) {
   const tr = el("tr", { "data-order": o.id },
     el("td", {}, o.id), el("td", { class: "phase" }, o.phase), el("td", {}, o.spec.reward), el("td", { class: "mono" }, short(o.spec.shape_id)),
     el("td", {}, o.spec.samples), el("td", {}, JSON.stringify(o.spec.score_function)),
-    el("td", {}, d.training), el("td", {}, d.validation), el("td", {}, d.reveal), el("td", {}, d.challenge),
+    el("td", {}, when(d.training)), el("td", {}, when(d.validation)), el("td", {}, when(d.reveal)), el("td", {}, when(d.challenge)),
     el("td", {}, o.claims.length || (o.settlement ? o.settlement.claims : 0)), el("td", {}, o.validations.length),
     el("td", { class: o.winner ? "winner" : "" }, w));
   return tr;
@@ -167,7 +173,7 @@ function details(o, pins, jobs) {
   const sec = el("div", { class: "order", id: `order-${o.id}` }, el("h3", {}, `Order ${o.id} — ${o.phase}`));
   if (o.winner) sec.append(el("p", { class: "winner", "data-winner": o.winner.claim }, `Winner: claim ${o.winner.claim} by ${short(o.winner.provider)}, model ${short(o.winner.model_commitment)}, S = ${o.winner.score}, provider reward ${o.winner.provider_reward}, each validator ${o.winner.validator_reward_each}`));
   const ct = el("table", {}, el("tr", {}, el("th", {}, "claim"), el("th", {}, "provider"), el("th", {}, "model commitment"), el("th", {}, "committed at"), el("th", {}, "revealed at")));
-  for (const c of o.claims) ct.append(el("tr", {}, el("td", {}, c.id), el("td", { class: "mono" }, short(c.provider)), el("td", { class: "mono" }, c.model_commitment || "(not revealed)"), el("td", {}, c.committed_at), el("td", {}, c.revealed_at)));
+  for (const c of o.claims) ct.append(el("tr", {}, el("td", {}, c.id), el("td", { class: "mono" }, short(c.provider)), el("td", { class: "mono" }, c.model_commitment || "(not revealed)"), el("td", {}, when(c.committed_at)), el("td", {}, when(c.revealed_at))));
   sec.append(el("h4", {}, "Claims"), ct);
   const vt = el("table", { class: "validations" }, el("tr", {}, ...["validation", "claim", "validator", "backend", "N", "S", "score function", "key digest", "status", "challenges", "verification"].map((h) => el("th", {}, h))));
   for (const v of o.validations) {
@@ -223,7 +229,7 @@ async function main() {
   for (const o of orders) { body.append(orderRow(o)); det.append(details(o, pins, jobs)); }
   const cb = document.querySelector("#challenges tbody");
   for (const c of await all("/api/v1/challenges")) {
-    cb.append(el("tr", {}, el("td", {}, c.validation), el("td", {}, c.order), el("td", { class: "mono" }, short(c.challenger)), el("td", {}, c.stake), el("td", {}, c.at),
+    cb.append(el("tr", {}, el("td", {}, c.validation), el("td", {}, c.order), el("td", { class: "mono" }, short(c.challenger)), el("td", {}, c.stake), el("td", {}, when(c.at)),
       el("td", { class: c.succeeded ? "bad" : "ok" }, c.succeeded ? "succeeded: proof invalid, validator slashed" : "failed: proof valid"), el("td", {}, c.detail)));
   }
   if (params.get("autoverify") === "1") for (const j of jobs) await j();
