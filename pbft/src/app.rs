@@ -14,8 +14,10 @@ pub struct ExecCtx {
     /// The client's own request timestamp (a per-client counter).
     pub client_timestamp: u64,
     /// Milliseconds chosen by the primary in the pre-prepare and agreed through
-    /// consensus; clamped to be non-decreasing across batches. The application must
-    /// take time only from here to stay deterministic.
+    /// consensus; clamped to be non-decreasing across batches. Backups refuse a batch
+    /// time not above the previous batch's or more than `Params::max_clock_skew_ms`
+    /// ahead of their clock, so it is never far ahead of a correct replica's clock.
+    /// The application must take time only from here to stay deterministic.
     pub time_ms: u64,
 }
 

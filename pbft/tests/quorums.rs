@@ -23,10 +23,11 @@ fn any_two_quorums_intersect_in_f_plus_one() {
     for n in 4..=100usize {
         for f in 0..=(n - 1) / 3 {
             let q = quorum(n, f);
-            assert!(2 * q >= n + f + 1, "n={n} f={f}: quorums of {q} overlap in {}", 2 * q - n);
+            // two quorums of q among n replicas share at least 2q - n; that must be >= f+1
+            assert!(2 * q > n + f, "n={n} f={f}: quorums of {q} overlap in {}", 2 * q - n);
             assert!(q <= n - f, "n={n} f={f}: correct replicas cannot form a quorum");
-            // a prepared certificate: the pre-prepare plus q-1 prepares from backups
-            assert!(q - 1 >= 1);
+            // a prepared certificate: the pre-prepare plus q-1 (at least one) prepares
+            assert!(q > 1);
         }
         // The paper's 2f+1 is the same number exactly when n = 3f+1.
         let f = (n - 1) / 3;

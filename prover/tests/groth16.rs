@@ -139,11 +139,12 @@ fn corrupted_and_truncated_keys_are_rejected_without_panics() {
     bad[40] ^= 1;
     assert!(matches!(AnyKey::from_bytes(&bad), Err(VerifyError::Corrupted { .. })));
     // a damaged point inside a correctly sealed container
-    let payload_start = 16 + 4 + serde_json::to_string(&f.vk.shape).unwrap().len();
-    let (_, payload) = zkpot_verifier::container::open(&bytes, zkpot_verifier::container::Kind::VerifyingKey).unwrap();
+    use zkpot_verifier::container::{open_version, seal_version, Kind, BACKEND_GROTH16, VERSION_KEYS};
+    let payload_start = 16 + 4 + serde_json::to_string(&f.vk.shape).unwrap().len() + 4 + f.vk.provenance.to_json().len();
+    let (_, _, payload) = open_version(&bytes, Kind::VerifyingKey, VERSION_KEYS).unwrap();
     let mut payload = payload.to_vec();
     payload[payload_start - 16 + 5] ^= 0x55;
-    let resealed = zkpot_verifier::container::seal(zkpot_verifier::container::Kind::VerifyingKey, zkpot_verifier::container::BACKEND_GROTH16, &payload);
+    let resealed = seal_version(VERSION_KEYS, Kind::VerifyingKey, BACKEND_GROTH16, &payload);
     let err = Groth16Key::from_bytes(&resealed);
     assert!(matches!(err, Err(VerifyError::Malformed { .. })) || err.as_ref().is_ok_and(|k| k.vk != f.vk.vk), "{err:?}");
     if let Ok(k) = err {
@@ -170,14 +171,15 @@ fn backend_mixups_are_mismatches() {
 fn pinned_verifying_key_digest() {
     // the container's trailing SHA-256 of the tiny circuit's development key (seed 7): a change
     // to the R1CS layout, the encodings or the setup shows up here. Regenerate on purpose with
-    // ZKPOT_PRINT_PINS=1 (and bump GROTH16_CIRCUIT_VERSION when the layout changed).
+    // ZKPOT_PRINT_PINS=1 (and bump GROTH16_CIRCUIT_VERSION when the layout changed). Last
+    // regenerated for key container version 2 (the provenance record), same R1CS layout.
     let f = fixture();
     let bytes = f.vk.to_bytes();
     let digest: String = bytes[bytes.len() - 32..].iter().map(|b| format!("{b:02x}")).collect();
     if std::env::var_os("ZKPOT_PRINT_PINS").is_some() {
         eprintln!("verifying key digest: {digest}");
     }
-    assert_eq!(digest, "e71d93166e0eb7efe25ce137af22c893712f9cbf2e84d07808827f30befa7eea");
+    assert_eq!(digest, "5e18ff8f442c75347968b3098cbbe3fe3520e7db72d32cc7eb8ebbc69c9049b0");
 }
 
 #[test]
@@ -192,7 +194,10 @@ fn evm_fixture_key_is_todays_circuit() {
     let witness = zkpot_circuits::bundled::digits_witness(2).unwrap();
     let shape = CircuitShape::new(witness.model.architecture(), 2);
     let (_, vk) = Groth16Backend::setup(&DevSeed::default(), &shape).unwrap();
-    assert!(vk == committed, "the committed EVM fixture key is not today's circuit's: regenerate it (see above)");
+    // the committed file is a version-1 key (no provenance record): it still reads
+    assert_eq!(committed.provenance.source, zkpot_verifier::provenance::Source::Unrecorded);
+    assert!(committed.is_development(), "recognised as development material from alpha_g1 alone");
+    assert!(vk.vk == committed.vk && vk.shape == committed.shape, "the committed EVM fixture key is not today's circuit's: regenerate it (see above)");
     let statement = Statement::from_json(&std::fs::read_to_string(format!("{dir}/statement.json")).unwrap()).unwrap();
     let proof = ProofFile::from_bytes(&std::fs::read(format!("{dir}/proof.bin")).unwrap()).unwrap();
     verify_any(&statement, &proof, &AnyKey::Groth16(Box::new(vk))).unwrap();

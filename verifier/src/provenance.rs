@@ -16,7 +16,9 @@ use serde::{Deserialize, Serialize};
 pub enum Source {
     /// halo2: the development SRS derived from a public seed (insecure).
     DevelopmentSrs,
-    /// halo2: an SRS from a powers-of-tau ceremony file (checked on import).
+    /// halo2: any SRS other than the development one, i.e. a ceremony file (checked on import).
+    /// Decided from the parameters alone (their `s_g2`), so a test SRS from another seed is
+    /// recorded as this too; what makes a key trustworthy is the verifier's pin, not this label.
     CeremonySrs,
     /// Groth16: development keys drawn from a public seed (insecure).
     DevelopmentSeed,

@@ -127,7 +127,7 @@ pub struct Replica<A: App> {
     /// Lowest sequence number of this view whose pre-prepare we refused (batch time or
     /// size):
     /// until execution passes it, the view-change timer runs (the primary is suspect).
-    pub(crate) refused_time_at: Option<SeqNo>,
+    pub(crate) refused_at: Option<SeqNo>,
     pub(crate) view_changes: BTreeMap<View, BTreeMap<ReplicaId, Signed<ViewChange>>>,
 
     // Normal case (§4.2).
@@ -194,7 +194,7 @@ impl<A: App> Replica<A> {
             vc_timeout,
             vc_timer_armed: false,
             vc_stall: false,
-            refused_time_at: None,
+            refused_at: None,
             view_changes: BTreeMap::new(),
             next_seq: 0,
             log: BTreeMap::new(),

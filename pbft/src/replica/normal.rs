@@ -151,7 +151,7 @@ impl<A: App> Replica<A> {
             if bad_time || oversized {
                 self.stats.bad_times += u64::from(bad_time);
                 self.stats.oversized += u64::from(oversized);
-                self.refused_time_at = Some(self.refused_time_at.map_or(seq, |s| s.min(seq)));
+                self.refused_at = Some(self.refused_at.map_or(seq, |s| s.min(seq)));
                 if !self.vc_timer_armed {
                     self.arm_vc_timer(out);
                 }
@@ -289,10 +289,10 @@ impl<A: App> Replica<A> {
         if fresh {
             self.vc_timeout = self.params.view_change_timeout_ms;
         }
-        if self.refused_time_at.is_some_and(|s| self.last_executed >= s) {
-            self.refused_time_at = None;
+        if self.refused_at.is_some_and(|s| self.last_executed >= s) {
+            self.refused_at = None;
         }
-        if self.pending.is_empty() && self.refused_time_at.is_none() {
+        if self.pending.is_empty() && self.refused_at.is_none() {
             self.cancel_vc_timer(out);
         } else if self.active && !self.is_primary() {
             self.arm_vc_timer(out);

@@ -75,7 +75,7 @@ impl<A: App> Replica<A> {
     pub(crate) fn on_view_change_timer(&mut self, out: &mut Out) {
         self.vc_timer_armed = false;
         if self.active {
-            if !self.pending.is_empty() || self.refused_time_at.is_some() {
+            if !self.pending.is_empty() || self.refused_at.is_some() {
                 let next = self.view + 1;
                 self.start_view_change(next, out);
             }
@@ -117,7 +117,7 @@ impl<A: App> Replica<A> {
             return;
         }
         self.stats.view_changes += 1;
-        self.refused_time_at = None;
+        self.refused_at = None;
         self.view = new_view;
         self.active = false;
         self.log.clear();
@@ -292,7 +292,7 @@ impl<A: App> Replica<A> {
         let v = nv.body.view;
         self.view = v;
         self.active = true;
-        self.refused_time_at = None;
+        self.refused_at = None;
         self.log.clear();
         self.view_changes.retain(|view, _| *view > v);
         self.persist(PersistOp::View { view: v, active: true }, out);
