@@ -157,29 +157,13 @@ impl Book<'_> {
     pub fn validation_view(&self, id: u64, proof: bool) -> Option<Value> {
         if let Some((v, in_state)) = self.validation(id) {
             let vk_digest = self.state.verifying_keys.get(&v.statement.shape_id);
-            let mut out = json!({
-                "id": v.id,
-                "order": v.order,
-                "claim": v.claim,
-                "validator": v.validator,
-                "status": v.status,
-                "statement": v.statement,
-                "backend": v.statement.backend,
-                "shape_id": v.statement.shape_id,
-                "samples": v.statement.samples,
-                "score": v.statement.score,
-                "score_function": v.statement.score_function,
-                "vk_digest": vk_digest,
-                "proof_len": v.proof_len,
-                "proof_sha256": v.proof_sha256,
-                "stake": v.stake,
-                "posted_stake": v.posted_stake,
-                "commitment": v.commitment,
-                "committed_at": v.committed_at,
-                "revealed_at": v.revealed_at,
-                "challenges": v.challenges,
-                "source": source(in_state),
-            });
+            let mut out = crate::query::validation_view(v);
+            out["backend"] = json!(v.statement.backend);
+            out["shape_id"] = json!(v.statement.shape_id);
+            out["samples"] = json!(v.statement.samples);
+            out["score_function"] = json!(v.statement.score_function);
+            out["vk_digest"] = json!(vk_digest);
+            out["source"] = json!(source(in_state));
             if proof {
                 out["proof_hex"] = Value::String(hex::encode(&v.proof));
             }
