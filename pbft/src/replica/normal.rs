@@ -47,8 +47,14 @@ impl<A: App> Replica<A> {
                 self.try_propose(out);
             }
         } else {
-            // Relay to the primary (the client may only have reached us).
-            out.push(Action::Send { to: self.primary(), msg: Message::Request(req) });
+            // Relay to the primary (the client may only have reached us), once per
+            // request: relaying every copy let two replicas that each took the other
+            // for the primary (a twin, or a replica in another view) bounce one
+            // request back and forth without end (simulation seed 5061). The status
+            // ticks remind the primary of requests still waiting.
+            if newer {
+                out.push(Action::Send { to: self.primary(), msg: Message::Request(req) });
+            }
             if !self.vc_timer_armed && self.active {
                 self.arm_vc_timer(out);
             }
