@@ -349,6 +349,13 @@ pub enum Command {
         /// Skip the ledger part.
         #[arg(long)]
         no_ledger: bool,
+        /// Keep the ledger's cluster up after the scenario, every replica serving its read API
+        /// and auditor page (the address is printed), until Ctrl-C.
+        #[arg(long, conflicts_with = "no_ledger")]
+        serve: bool,
+        /// Address of replica 0's read API and page with --serve (default: a free loopback port).
+        #[arg(long, requires = "serve")]
+        serve_addr: Option<std::net::SocketAddr>,
         #[command(flatten)]
         params: ParamsArgs,
     },

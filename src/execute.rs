@@ -360,7 +360,10 @@ pub fn run(command: Command) -> Result<()> {
                 eprintln!("wrote {0}/bench.json, {0}/bench.md, {0}/bench.svg", out.display());
             }
         }
-        Command::Demo { samples, out, no_ledger, params } => demo(samples, &out, no_ledger, &params)?,
+        Command::Demo { samples, out, no_ledger, serve, serve_addr, params } => {
+            let serve = serve.then_some(zkpot_ledger::api::local::DemoServe { addr: serve_addr, keep: true });
+            demo(samples, &out, no_ledger, serve, &params)?
+        }
         Command::ExportVerifier { backend, vk, proof, statement, out } => {
             export_verifier(&backend, vk.as_deref(), proof.as_deref(), statement.as_deref(), &out)?
         }
@@ -523,7 +526,7 @@ fn prove_all(model: &QuantizedModel, data: &QuantizedDataset, params: &ParamsArg
     Ok(ProveOutput { statement, proof, vk_bytes: vk.to_bytes(), keygen, prove, verify })
 }
 
-fn demo(samples: Option<usize>, out: &Path, no_ledger: bool, params: &ParamsArgs) -> Result<()> {
+fn demo(samples: Option<usize>, out: &Path, no_ledger: bool, serve: Option<zkpot_ledger::api::local::DemoServe>, params: &ParamsArgs) -> Result<()> {
     let n = samples.unwrap_or(500);
     eprintln!("zkpot demo: the bundled digits MLP (64-32-10, ReLU) on {n} samples of the bundled test set, backend {}", backend_name(params.backend));
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
@@ -564,7 +567,7 @@ fn demo(samples: Option<usize>, out: &Path, no_ledger: bool, params: &ParamsArgs
         println!("        Anyone can forge proofs under these keys. The real path (a ceremony file, pinned keys) is in docs/trust.md.");
     }
     if !no_ledger {
-        crate::ledger_demo::run(&res.statement, &res.proof, &res.vk_bytes, &out.join("ledger.json"))?;
+        crate::ledger_demo::run(&res.statement, &res.proof, &res.vk_bytes, &out.join("ledger.json"), serve)?;
     }
     Ok(())
 }

@@ -26,6 +26,12 @@ pub trait ProofChecker: Send + Sync {
     fn is_stand_in(&self) -> bool {
         true
     }
+
+    /// The verifying keys this checker holds (served by the read API so that clients can
+    /// check proofs themselves); stand-ins hold none.
+    fn verifying_keys(&self) -> Vec<zkpot_verifier::AnyKey> {
+        Vec::new()
+    }
 }
 
 /// Accepts a proof iff it starts with `marker` (so "realistic" 1.5 KB proofs can carry

@@ -65,6 +65,10 @@ pub struct ClusterArgs {
     /// PBFT view-change timeout (ms).
     #[arg(long, default_value_t = 2000)]
     pub view_change_timeout_ms: u64,
+    /// Give every node a read-only HTTP API and auditor page on a free loopback port
+    /// (written into its config as `"api"`; each node prints its address on start).
+    #[arg(long)]
+    pub api: bool,
 }
 
 /// Writes the cluster directory; returns the node config paths.
@@ -119,7 +123,12 @@ pub fn write_cluster_dir(args: &ClusterArgs) -> Result<Vec<PathBuf>, LedgerError
         // material on a network not marked as a development network)
         SnarkChecker::for_genesis(Path::new(keys_dir), &genesis)?;
     }
-    let configs = node_configs(&addrs, &replica_keys, &dir_abs, &genesis, &params, &checker, args.dev);
+    let mut configs = node_configs(&addrs, &replica_keys, &dir_abs, &genesis, &params, &checker, args.dev);
+    if args.api {
+        for (c, a) in configs.iter_mut().zip(free_addrs(args.nodes)?) {
+            c.api = Some(a);
+        }
+    }
     if let Some(c) = configs.first() {
         write_json(&dir.cluster(), &c.replica.cluster)?;
     }

@@ -54,6 +54,10 @@ pub struct NodeConfig {
     /// A development node: stand-in checkers allowed; warned about on every start.
     #[serde(default)]
     pub development: bool,
+    /// Address of the node's read-only HTTP API and auditor page (`zkpot_ledger::api`);
+    /// none: no API.
+    #[serde(default)]
+    pub api: Option<SocketAddr>,
 }
 
 fn default_checker() -> String {
@@ -238,6 +242,7 @@ pub fn node_configs(
             genesis: genesis.clone(),
             checker: checker.to_string(),
             development,
+            api: None,
         })
         .collect()
 }

@@ -36,9 +36,12 @@
 //!   processes); [`local_cluster`]: in-process replicas over loopback TCP.
 //! * [`net_client`]: `PbftLedger`, a `LedgerClient` over the PBFT TCP client.
 //! * [`cli`]: the `zkpot ledger ...` client commands.
+//! * [`mod@api`]: every node's read-only HTTP/JSON API and the auditor's page (with in-browser
+//!   Groth16 verification), on a port the node config names (`"api"`).
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::panic))]
 
 pub mod account;
+pub mod api;
 pub mod app;
 pub mod bytes32;
 pub mod checker;

@@ -35,7 +35,7 @@ pub async fn run_node(
     if let Some(w) = development_warning(&config, checker.as_ref()) {
         eprintln!("{w}");
     }
-    let app = PotApp::new(&config.genesis, checker)?;
+    let app = PotApp::new(&config.genesis, checker.clone())?;
     eprintln!(
         "zkpot-ledger node {} of {} listening on {:?}, network {}, checker {}",
         config.replica.id,
@@ -49,9 +49,30 @@ pub async fn run_node(
         config.genesis.network_id().to_hex(),
         config.checker
     );
-    zkpot_pbft::run_replica(config.replica, app)
+    let Some(api_addr) = config.api else {
+        return zkpot_pbft::run_replica(config.replica, app)
+            .await
+            .map_err(|e| LedgerError::Consensus(e.to_string()));
+    };
+    // the read API: the replica publishes its state after every execution
+    let view: crate::app::StateView = Arc::new(std::sync::Mutex::new(None));
+    let app = app.with_view(view.clone());
+    let stats = Arc::new(zkpot_pbft::RuntimeStats::default());
+    let sources = crate::api::ApiSources {
+        view,
+        keys: checker.verifying_keys(),
+        stats: Some(stats.clone()),
+        replica: config.replica.id,
+        replicas: config.replica.cluster.n(),
+        snarkjs: None,
+    };
+    let api = crate::api::serve(api_addr, sources).await?;
+    eprintln!("zkpot-ledger node {}: read API and auditor page at {}", config.replica.id, api.url());
+    let result = zkpot_pbft::run_replica_with_stats(config.replica, app, stats)
         .await
-        .map_err(|e| LedgerError::Consensus(e.to_string()))
+        .map_err(|e| LedgerError::Consensus(e.to_string()));
+    drop(api);
+    result
 }
 
 /// Maps a checker name from a node config (with its genesis and development flag) to a

@@ -152,7 +152,7 @@ impl PotState {
     }
 }
 
-fn validation_view(v: &Validation) -> Value {
+pub(crate) fn validation_view(v: &Validation) -> Value {
     json!({
         "id": v.id,
         "order": v.order,

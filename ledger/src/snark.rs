@@ -183,6 +183,10 @@ impl ProofChecker for SnarkChecker {
         }
     }
 
+    fn verifying_keys(&self) -> Vec<AnyKey> {
+        self.keys.values().cloned().collect()
+    }
+
     fn check(&self, statement: &Statement, proof: &[u8]) -> Result<(), String> {
         let key = self
             .keys

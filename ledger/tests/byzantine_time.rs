@@ -28,6 +28,7 @@ fn a_far_future_batch_time_never_reaches_the_ledger() {
     let genesis = Genesis {
         params: Params::default(),
         allocations: BTreeMap::from([(account_from_seed("alice"), 1_000)]),
+        ..Genesis::default()
     };
     let checker: Arc<dyn ProofChecker> = Arc::new(MarkerChecker::new());
     let mut reps: Vec<Replica<PotApp>> = (0..n)
@@ -42,7 +43,7 @@ fn a_far_future_batch_time_never_reaches_the_ledger() {
     let mut now = NOW;
 
     // alice's transfer, as her client sends it
-    let tx = SignedTx::sign(&signing_key_from_seed("alice"), 0, TxBody::Transfer { to: account_from_seed("bob"), amount: 7 });
+    let tx = SignedTx::sign(&signing_key_from_seed("alice"), genesis.network_id(), 0, TxBody::Transfer { to: account_from_seed("bob"), amount: 7 });
     let mut client = ClientCore::new(signing_key_from_seed("alice-client"), n, 1, 1);
     let Some(ClientAction::Send(_, Message::Request(req))) = client.submit(Op::Tx(tx).encode()).pop() else {
         panic!("client sends its request")

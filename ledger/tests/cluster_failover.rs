@@ -95,6 +95,7 @@ async fn primary_crash_view_change_restart_and_catch_up() {
         no_start: false,
         foreground: false,
         view_change_timeout_ms: 1000,
+        api: false,
     };
     write_cluster_dir(&args).unwrap();
     let mut nodes = Nodes {

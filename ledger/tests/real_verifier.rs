@@ -163,6 +163,7 @@ fn a_secure_cluster_pins_its_keys_in_genesis_and_nodes_refuse_other_keys() {
         no_start: true,
         foreground: false,
         view_change_timeout_ms: 1000,
+        api: false,
     };
     write_cluster_dir(&args).unwrap();
     let dir = ClusterDir(args.dir.clone());
@@ -238,6 +239,7 @@ fn a_cluster_that_is_not_a_development_network_refuses_development_keys() {
         no_start: true,
         foreground: false,
         view_change_timeout_ms: 1000,
+        api: false,
     };
     // An attacker who knows the development seed could forge proofs under this key: a
     // network that is not marked a development network is never written with it.
