@@ -10,7 +10,6 @@ use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use zkpot_circuits::bundled;
-use zkpot_circuits::mnist;
 use zkpot_circuits::commit::{chunked_commitment_of, Commitments};
 use zkpot_circuits::field::fr_to_hex;
 use zkpot_circuits::dataset::{FloatDataset, QuantizedDataset};
