@@ -441,7 +441,10 @@ fn bundled_mnist_sets_and_models_quantize_commit_and_prove() {
     // one proof of the MLP on two real digits (k = 17: the model's 101,770 weights set the size)
     let o = zkpot(&dir, &["prove", "--float-model", "@mnist-mlp", "--data", "@mnist-test", "--samples", "2"]);
     assert!(o.status.success(), "{}", text(&o));
-    let o = zkpot(&dir, &["verify"]);
+    let proved: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let digest = proved["vk_digest"].as_str().unwrap().to_string();
+    // pinned by the digest the setup printed (development SRS: the opt-in is needed too)
+    let o = zkpot(&dir, &["verify", "--vk-digest", &digest, "--allow-insecure-dev"]);
     assert!(o.status.success() && text(&o).contains("accept"), "{}", text(&o));
     let _ = std::fs::remove_dir_all(&dir);
 }
