@@ -147,6 +147,24 @@ pub struct Params {
     /// clients are dropped until some execute (the client retransmits).
     #[serde(default = "default_max_pending")]
     pub max_pending_clients: usize,
+    /// Size of the chunks a checkpoint snapshot is hashed and transferred in (bytes).
+    /// Part of the checkpoint digest ([`crate::snapshot`]), so equal on all replicas; one
+    /// chunk message must fit half a frame (`crate::limits::check`).
+    #[serde(default = "default_chunk_bytes")]
+    pub snapshot_chunk_bytes: u32,
+    /// Largest snapshot a lagging replica accepts in state transfer (bytes): an offer
+    /// declaring more is refused (`Stats::snapshots_refused`), so a faulty replica cannot
+    /// make it buffer more. Must be at least the size the application's state can reach.
+    #[serde(default = "default_max_snapshot")]
+    pub max_snapshot_bytes: u64,
+}
+
+fn default_chunk_bytes() -> u32 {
+    4 << 20
+}
+
+fn default_max_snapshot() -> u64 {
+    4 << 30
 }
 
 fn default_max_pending() -> usize {
@@ -184,6 +202,8 @@ impl Default for Params {
             max_request_bytes: default_max_request(),
             max_batch_bytes: default_max_batch_bytes(),
             max_pending_clients: default_max_pending(),
+            snapshot_chunk_bytes: default_chunk_bytes(),
+            max_snapshot_bytes: default_max_snapshot(),
         }
     }
 }
@@ -200,6 +220,9 @@ impl Params {
         }
         if self.max_request_bytes == 0 || self.max_batch_bytes < self.max_request_bytes {
             return Err(PbftError::Config("need 0 < max_request_bytes <= max_batch_bytes".into()));
+        }
+        if self.snapshot_chunk_bytes == 0 || self.max_snapshot_bytes == 0 {
+            return Err(PbftError::Config("snapshot_chunk_bytes and max_snapshot_bytes must be > 0".into()));
         }
         Ok(())
     }

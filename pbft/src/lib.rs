@@ -10,6 +10,8 @@
 //!   used by the ledger for transaction signatures.
 //! - [`limits`]: worst-case message sizes; parameters whose new-view could exceed
 //!   one frame are refused.
+//! - [`snapshot`]: checkpoint snapshots as Merkle trees of chunks (the certified
+//!   digest, chunk proofs), so state transfer moves them in verified pieces.
 //! - [`verify`]: checks every signature (batch-verified) and stateless rule of an
 //!   incoming message; the core only accepts [`verify::Verified`] messages.
 //! - [`replica`]: the pure protocol core, [`Replica::handle`]`(now, Event) ->
@@ -51,6 +53,7 @@ pub mod message;
 pub mod net;
 pub mod replica;
 pub mod sigcheck;
+pub mod snapshot;
 pub mod storage;
 pub mod types;
 pub mod verify;

@@ -229,14 +229,24 @@ pub struct FetchState {
     pub nonce: u64,
 }
 
+/// A stable checkpoint offered for state transfer: its proof and the length of its
+/// snapshot, whose chunks the requester then fetches ([`FetchChunk`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SnapshotOffer {
+    /// `n - f` checkpoint messages certifying `proof.digest` ([`crate::snapshot`]).
+    pub proof: CheckpointProof,
+    /// Snapshot length in bytes (bound into the digest; a false one fails the first chunk).
+    pub size: u64,
+}
+
 /// Answer to [`FetchState`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StateReply {
     /// Sender.
     pub replica: ReplicaId,
-    /// The sender's stable checkpoint with its snapshot, when it is above the
-    /// requester's `last_executed`.
-    pub checkpoint: Option<(CheckpointProof, Vec<u8>)>,
+    /// The sender's stable checkpoint, when it is above the requester's
+    /// `last_executed`; the snapshot itself travels in chunks.
+    pub checkpoint: Option<SnapshotOffer>,
     /// Committed entries after the requester's state, in order.
     pub entries: Vec<CommittedEntry>,
     /// The new-view message that started the sender's current view, if any.
@@ -245,6 +255,42 @@ pub struct StateReply {
     pub nonce: u64,
     /// Addressee.
     pub to: ReplicaId,
+}
+
+/// Ask a replica for chunk `index` of the snapshot of its stable checkpoint
+/// `(seq, digest)` (state transfer).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FetchChunk {
+    /// Checkpoint sequence number.
+    pub seq: SeqNo,
+    /// Checkpoint digest.
+    pub digest: Digest,
+    /// Chunk index, from 0.
+    pub index: u64,
+    /// Sender.
+    pub replica: ReplicaId,
+}
+
+/// One chunk of a checkpoint snapshot with its Merkle path: the requester checks it
+/// against the certified digest on arrival ([`crate::snapshot::verify_chunk`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SnapshotChunk {
+    /// Sender.
+    pub replica: ReplicaId,
+    /// Addressee.
+    pub to: ReplicaId,
+    /// Checkpoint sequence number.
+    pub seq: SeqNo,
+    /// Checkpoint digest.
+    pub digest: Digest,
+    /// Snapshot length in bytes.
+    pub size: u64,
+    /// Chunk index.
+    pub index: u64,
+    /// The chunk's bytes.
+    pub data: Vec<u8>,
+    /// Sibling hashes from the leaf up ([`crate::snapshot::ChunkTree::proof`]).
+    pub proof: Vec<Digest>,
 }
 
 /// A replica's answer to the [`Challenge`] that opens every connection it makes to a
@@ -326,6 +372,10 @@ pub enum Message {
     FetchState(Signed<FetchState>),
     /// State-transfer answer.
     StateReply(Signed<StateReply>),
+    /// State transfer: ask for one snapshot chunk.
+    FetchChunk(Signed<FetchChunk>),
+    /// State transfer: one snapshot chunk.
+    SnapshotChunk(Signed<SnapshotChunk>),
     /// Connection set-up between replicas.
     Hello(Signed<Hello>),
     /// Connection set-up: the acceptor's nonce.
@@ -348,6 +398,8 @@ impl Message {
             Message::NewView(_) => "new-view",
             Message::FetchState(_) => "fetch-state",
             Message::StateReply(_) => "state-reply",
+            Message::FetchChunk(_) => "fetch-chunk",
+            Message::SnapshotChunk(_) => "snapshot-chunk",
             Message::Hello(_) => "hello",
             Message::Challenge(_) => "challenge",
             Message::Rejected(_) => "rejected",
@@ -396,7 +448,8 @@ impl Signable for PrePrepare {
 signable!(Prepare, b"pbft/prepare/v1", |s| Signer::Replica(s.replica));
 signable!(Commit, b"pbft/commit/v1", |s| Signer::Replica(s.replica));
 signable!(Reply, b"pbft/reply/v1", |s| Signer::Replica(s.replica));
-signable!(Checkpoint, b"pbft/checkpoint/v1", |s| Signer::Replica(s.replica));
+// v2: the digest is the chunked snapshot digest of `crate::snapshot`.
+signable!(Checkpoint, b"pbft/checkpoint/v2", |s| Signer::Replica(s.replica));
 /// Signed over its stripped form, so the same signature serves the form with batches
 /// (sent to the new primary) and the stripped one (sent to everyone else, put in V).
 impl Signable for ViewChange {
@@ -410,5 +463,16 @@ impl Signable for ViewChange {
 }
 signable!(NewView, b"pbft/new-view/v1", |s| Signer::Replica(s.primary));
 signable!(FetchState, b"pbft/fetch-state/v1", |s| Signer::Replica(s.replica));
-signable!(StateReply, b"pbft/state-reply/v1", |s| Signer::Replica(s.replica));
+signable!(StateReply, b"pbft/state-reply/v2", |s| Signer::Replica(s.replica));
+signable!(FetchChunk, b"pbft/fetch-chunk/v1", |s| Signer::Replica(s.replica));
+/// Signed over the SHA-256 of the chunk, not the chunk (one hash pass, no second copy).
+impl Signable for SnapshotChunk {
+    const TAG: &'static [u8] = b"pbft/snapshot-chunk/v1";
+    fn signer(&self) -> Signer {
+        Signer::Replica(self.replica)
+    }
+    fn signing_bytes(&self) -> Vec<u8> {
+        tagged(Self::TAG, &(self.replica, self.to, self.seq, self.digest, self.size, self.index, sha256(&self.data), &self.proof))
+    }
+}
 signable!(Hello, b"pbft/hello/v2", |s| Signer::Replica(s.replica));

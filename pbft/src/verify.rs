@@ -172,6 +172,8 @@ impl Verifier {
             Message::ViewChange(s) => self.view_change(s, sigs),
             Message::NewView(s) => self.new_view(s, sigs),
             Message::StateReply(s) => self.state_reply(s, sigs),
+            Message::FetchChunk(s) => self.simple(s, sigs),
+            Message::SnapshotChunk(s) => self.snapshot_chunk(s, sigs),
             // Unsigned runtime-to-peer notes; the core ignores them.
             Message::Challenge(_) | Message::Rejected(_) => Ok(()),
         }
@@ -360,12 +362,22 @@ impl Verifier {
         Ok(())
     }
 
+    /// The sender's signature and a path no longer than any tree has; whether the
+    /// chunk belongs to the certified digest is checked by the core, which knows the
+    /// chunk size ([`crate::snapshot::verify_chunk`]).
+    fn snapshot_chunk(&self, s: &Signed<SnapshotChunk>, out: &mut Vec<Pending>) -> Result<()> {
+        if s.body.proof.len() > crate::snapshot::MAX_PROOF_LEN {
+            return Err(PbftError::Invalid("snapshot chunk path too long"));
+        }
+        self.push(s, out)
+    }
+
     fn state_reply(&self, s: &Signed<StateReply>, out: &mut Vec<Pending>) -> Result<()> {
         let r = &s.body;
         self.push(s, out)?;
-        if let Some((proof, _snapshot)) = &r.checkpoint {
-            // The snapshot itself is checked against proof.digest by the core.
-            self.checkpoint_proof(proof, out)?;
+        if let Some(offer) = &r.checkpoint {
+            // The snapshot's chunks are checked against proof.digest by the core.
+            self.checkpoint_proof(&offer.proof, out)?;
         }
         for e in &r.entries {
             self.committed_entry(e, out)?;

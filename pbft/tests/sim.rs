@@ -715,6 +715,8 @@ fn short(m: &Message) -> String {
         Message::Challenge(_) => "challenge".into(),
         Message::Rejected(r) => format!("rejected: {r}"),
         Message::StateReply(s) => format!("state-reply from {} to {} cp {} entries {} nv {}", s.body.replica, s.body.to, s.body.checkpoint.is_some(), s.body.entries.len(), s.body.new_view.is_some()),
+        Message::FetchChunk(s) => format!("fetch-chunk n{} #{} from {}", s.body.seq, s.body.index, s.body.replica),
+        Message::SnapshotChunk(s) => format!("chunk n{} #{} from {} to {}", s.body.seq, s.body.index, s.body.replica, s.body.to),
     }
 }
 

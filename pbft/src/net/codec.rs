@@ -14,9 +14,11 @@ use tokio_util::codec::{Framed, LengthDelimitedCodec};
 use crate::error::{PbftError, Result};
 use crate::message::Message;
 
-/// Current wire-format version (3: challenge/hello handshake, rejections).
-pub const VERSION: u8 = 3;
-/// Largest frame between replicas (snapshots travel in state-transfer replies).
+/// Current wire-format version (3: challenge/hello handshake, rejections; 4: snapshots
+/// in Merkle-proved chunks, `FetchChunk` and `SnapshotChunk`).
+pub const VERSION: u8 = 4;
+/// Largest frame between replicas (the largest legitimate message is bounded by
+/// `crate::limits::largest_frame`; snapshots travel in chunks).
 pub const MAX_FRAME: usize = 256 << 20;
 /// Room in a client frame for everything but the operation (version, enum tags,
 /// client id, timestamp, signature, length prefixes).

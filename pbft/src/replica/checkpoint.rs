@@ -1,7 +1,7 @@
 //! Checkpoints and garbage collection (§4.3).
 //!
 //! Every K executed sequence numbers a replica snapshots its state and multicasts
-//! `<CHECKPOINT, n, d, i>`. With n-f matching messages the checkpoint is stable:
+//! `<CHECKPOINT, n, d, i>` (`d` the chunked digest of [`crate::snapshot`]). With n-f matching messages the checkpoint is stable:
 //! the low water mark h moves to n, and log entries, certificates and older
 //! checkpoints at or below n are discarded.
 
@@ -10,12 +10,13 @@ use crate::app::App;
 use crate::crypto::Signed;
 use crate::event::{Action, PersistOp};
 use crate::message::*;
-use crate::types::{sha256, SeqNo};
+use crate::snapshot::snapshot_digest;
+use crate::types::SeqNo;
 
 impl<A: App> Replica<A> {
     pub(crate) fn take_checkpoint(&mut self, seq: SeqNo, out: &mut Out) {
         let snapshot = self.snapshot_bytes();
-        let digest = sha256(&snapshot);
+        let digest = snapshot_digest(&snapshot, self.params.snapshot_chunk_bytes);
         self.own_checkpoints.insert(seq, (digest, snapshot));
         let c = Signed::sign(Checkpoint { seq, digest, replica: self.id }, &self.key);
         out.push(Action::Broadcast(Message::Checkpoint(c.clone())));
@@ -94,6 +95,7 @@ impl<A: App> Replica<A> {
         self.own_checkpoints.retain(|s, _| *s > h);
         self.checkpoint_msgs.retain(|s, _| *s > h);
         self.far_checkpoints.retain(|_, s| *s > h + self.params.log_window);
+        self.end_transfer_at(h);
         if self.pending_stable.as_ref().is_some_and(|p| p.seq <= h) {
             self.pending_stable = None;
         }

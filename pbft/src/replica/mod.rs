@@ -9,12 +9,15 @@
 //! - `checkpoint.rs`: checkpoints, stable checkpoints, water marks, GC (§4.3).
 //! - `view_change.rs`: view-change, new-view, the O set, timers (§4.4, §4.5.2).
 //! - `state_transfer.rs`: status ticks, retransmission, fetching state (§5.3 of
-//!   the TOCS paper, simplified: whole snapshots, no partition tree).
+//!   the TOCS paper, simplified: no partition tree).
+//! - `snapshot_transfer.rs`: the snapshot in Merkle-proved chunks, from whichever
+//!   replica offered it and keeps its word.
 //! - `recovery.rs`: rebuilding a replica from its persisted state.
 
 mod checkpoint;
 mod normal;
 mod recovery;
+mod snapshot_transfer;
 mod state_transfer;
 mod surplus;
 #[cfg(test)]
@@ -32,7 +35,7 @@ use crate::crypto::Signed;
 use crate::error::{PbftError, Result};
 use crate::event::{Action, Event, PersistOp, TimerId};
 use crate::message::*;
-use crate::types::{sha256, ClientId, Digest, ReplicaId, SeqNo, View};
+use crate::types::{ClientId, Digest, ReplicaId, SeqNo, View};
 
 /// Counters of dropped or notable input, for tests and monitoring.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -66,9 +69,13 @@ pub struct Stats {
     pub oversized: u64,
     /// Requests dropped because `max_pending_clients` clients were already waiting.
     pub pending_full: u64,
-    /// State requests answered without the snapshot because it exceeds one frame
-    /// (snapshots are not split; see `docs/pbft.md`).
-    pub snapshot_too_large: u64,
+    /// Snapshot offers refused because they declare more than `Params::max_snapshot_bytes`.
+    pub snapshots_refused: u64,
+    /// Snapshot chunks that did not verify against their certified digest (or declared
+    /// a size other than the certified one): their senders are no longer asked.
+    pub bad_chunks: u64,
+    /// Snapshot chunks received that verified.
+    pub chunks_received: u64,
 }
 
 /// The last reply sent to a client (part of the checkpointed state, §4.1).
@@ -148,6 +155,15 @@ pub struct Replica<A: App> {
     pub(crate) checkpoint_msgs: BTreeMap<SeqNo, BTreeMap<ReplicaId, Signed<Checkpoint>>>,
     pub(crate) far_checkpoints: BTreeMap<ReplicaId, SeqNo>,
 
+    // State transfer.
+    /// The snapshot being fetched in chunks.
+    pub(crate) transfer: Option<snapshot_transfer::Transfer>,
+    /// The Merkle tree of the stable snapshot, built when a peer first asks for a chunk.
+    pub(crate) served_tree: Option<(SeqNo, crate::snapshot::ChunkTree)>,
+    /// Bytes of committed entries one state reply carries at most
+    /// ([`crate::limits::STATE_REPLY_BUDGET`]; lowered by tests).
+    pub(crate) state_reply_budget: usize,
+
     // Lag detection.
     pub(crate) seen_seq: BTreeMap<ReplicaId, SeqNo>,
     pub(crate) executed_at_last_tick: SeqNo,
@@ -180,6 +196,7 @@ impl<A: App> Replica<A> {
         let state = CheckpointState { app: app.snapshot(), replies: BTreeMap::new(), last_time: 0 };
         let snapshot = postcard::to_stdvec(&state)?;
         let vc_timeout = params.view_change_timeout_ms;
+        let genesis_digest = crate::snapshot::snapshot_digest(&snapshot, params.snapshot_chunk_bytes);
         Ok(Replica {
             id,
             n: cluster.n(),
@@ -204,12 +221,15 @@ impl<A: App> Replica<A> {
             last_time: 0,
             replies: BTreeMap::new(),
             pending: BTreeMap::new(),
-            stable: CheckpointProof { seq: 0, digest: sha256(&snapshot), messages: vec![] },
+            stable: CheckpointProof { seq: 0, digest: genesis_digest, messages: vec![] },
             stable_snapshot: snapshot,
             pending_stable: None,
             own_checkpoints: BTreeMap::new(),
             checkpoint_msgs: BTreeMap::new(),
             far_checkpoints: BTreeMap::new(),
+            transfer: None,
+            served_tree: None,
+            state_reply_budget: crate::limits::STATE_REPLY_BUDGET,
             seen_seq: BTreeMap::new(),
             executed_at_last_tick: 0,
             ticks: 0,
@@ -257,6 +277,8 @@ impl<A: App> Replica<A> {
             Message::NewView(v) => self.on_new_view(v, out),
             Message::FetchState(s) => self.on_fetch_state(s, out),
             Message::StateReply(s) => self.on_state_reply(s, out),
+            Message::FetchChunk(c) => self.on_fetch_chunk(c, out),
+            Message::SnapshotChunk(c) => self.on_snapshot_chunk(c, out),
             // Replies are for clients; a replica ignores them.
             Message::Reply(_) | Message::Hello(_) | Message::Challenge(_) | Message::Rejected(_) => {
                 self.stats.ignored += 1

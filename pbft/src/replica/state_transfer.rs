@@ -13,19 +13,21 @@
 //! A replica that sees evidence it lags (messages for sequence numbers it has not
 //! executed and no progress for a tick, a stable-checkpoint proof above its
 //! state, f+1 checkpoints beyond its window, or a restart) sends
-//! `FetchState { last_executed }` to f+1 peers (rotating). Peers answer with their stable checkpoint and
-//! snapshot (if above it), the committed entries after it (each with n-f
-//! commits, so one honest answer suffices) and the new-view of their current
-//! view. The snapshot is accepted only if its SHA-256 equals the digest certified
-//! by n-f checkpoint messages.
+//! `FetchState { last_executed }` to f+1 peers (rotating). Peers answer with an
+//! offer of their stable checkpoint (its proof and snapshot size, if above the
+//! requester's state), the committed entries after it (each with n-f commits, so
+//! one honest answer suffices) and the new-view of their current view, cut to
+//! [`limits::STATE_REPLY_BUDGET`]. The snapshot itself then travels in chunks, each
+//! checked on arrival against the digest certified by n-f checkpoint messages
+//! (`snapshot_transfer.rs`).
 
 use super::{Out, Replica};
 use crate::app::App;
 use crate::crypto::Signed;
 use crate::event::{Action, PersistOp, TimerId};
 use crate::message::*;
-use crate::limits::{self, STATE_REPLY_BUDGET};
-use crate::types::sha256;
+use crate::limits;
+use crate::snapshot::snapshot_digest;
 
 /// An upper bound on the encoded size of a committed entry.
 fn entry_bytes(e: &CommittedEntry) -> usize {
@@ -118,6 +120,7 @@ impl<A: App> Replica<A> {
         if stuck || behind_proof || far || long_view_change {
             self.fetch_state(out);
         }
+        self.transfer_tick(out);
         self.executed_at_last_tick = self.last_executed;
         self.try_propose(out);
     }
@@ -153,20 +156,13 @@ impl<A: App> Replica<A> {
         } else {
             None
         };
-        // One frame must hold the reply: the new-view, then the snapshot and as many
-        // entries as fit (the requester asks again for the rest).
+        // One frame must hold the reply: the new-view, the checkpoint offer (small:
+        // the snapshot travels in chunks) and as many entries as fit (the requester
+        // asks again for the rest).
         let nv_bytes = new_view.as_ref().map_or(0, |nv| postcard::to_stdvec(nv).map_or(usize::MAX, |b| b.len()));
-        let mut budget = STATE_REPLY_BUDGET.saturating_sub(nv_bytes);
-        let mut checkpoint = (self.stable.seq > r.last_executed && self.stable.seq > 0)
-            .then(|| (self.stable.clone(), self.stable_snapshot.clone()));
-        if let Some((_, snap)) = &checkpoint {
-            if snap.len() > budget {
-                self.stats.snapshot_too_large += 1;
-                checkpoint = None;
-            } else {
-                budget -= snap.len();
-            }
-        }
+        let mut budget = self.state_reply_budget.saturating_sub(nv_bytes);
+        let checkpoint = (self.stable.seq > r.last_executed && self.stable.seq > 0)
+            .then(|| SnapshotOffer { proof: self.stable.clone(), size: self.stable_snapshot.len() as u64 });
         let from = r.last_executed.max(if checkpoint.is_some() { self.stable.seq } else { 0 });
         let entries: Vec<CommittedEntry> = self
             .committed
@@ -198,10 +194,8 @@ impl<A: App> Replica<A> {
                 self.on_new_view(nv, out);
             }
         }
-        if let Some((proof, snapshot)) = r.checkpoint {
-            if proof.seq > self.last_executed {
-                self.install_snapshot(proof, snapshot, out);
-            }
+        if let Some(offer) = r.checkpoint {
+            self.on_snapshot_offer(r.replica, offer, out);
         }
         for e in r.entries {
             let seq = e.pre_prepare.body.seq;
@@ -213,9 +207,10 @@ impl<A: App> Replica<A> {
         self.execute_ready(out);
     }
 
-    /// Replace our state by a certified snapshot (§5.3, whole-state variant).
+    /// Replace our state by a certified snapshot (§5.3; its chunks were checked on
+    /// arrival, the whole is checked again here).
     pub(crate) fn install_snapshot(&mut self, proof: crate::message::CheckpointProof, snapshot: Vec<u8>, out: &mut Out) {
-        if sha256(&snapshot) != proof.digest {
+        if snapshot_digest(&snapshot, self.params.snapshot_chunk_bytes) != proof.digest {
             self.stats.bad_snapshots += 1;
             return;
         }
