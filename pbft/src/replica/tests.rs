@@ -17,6 +17,7 @@ use crate::types::ReplicaId;
 use crate::verify::Verifier;
 
 mod byzantine;
+mod snapshot_chunks;
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 struct Counter {
@@ -50,7 +51,14 @@ struct Net {
     timers: Vec<BTreeMap<TimerId, u64>>,
     set_timer_log: Vec<(ReplicaId, TimerId, u64)>,
     now: u64,
+    /// A test-lowered frame limit: every message delivered must encode within it.
+    frame_limit: Option<usize>,
+    /// A Byzantine replica: what it sends goes through this function (to, message)
+    /// -> messages actually sent to `to`.
+    byz: Option<(ReplicaId, ByzFilter)>,
 }
+
+type ByzFilter = Box<dyn FnMut(ReplicaId, Message) -> Vec<Message>>;
 
 fn params() -> Params {
     Params { checkpoint_interval: 2, log_window: 4, max_batch: 4, max_in_flight: 1, ..Params::default() }
@@ -79,6 +87,8 @@ impl Net {
             timers: vec![BTreeMap::new(); n],
             set_timer_log: vec![],
             now: 0,
+            frame_limit: None,
+            byz: None,
         };
         for r in 0..n as u32 {
             let a = net.reps[r as usize].start(0);
@@ -91,11 +101,11 @@ impl Net {
         for a in actions {
             match a {
                 Action::Persist(op) => self.disks[r as usize].apply(&op),
-                Action::Send { to, msg } => self.queue.push_back((Some(r), to, msg)),
+                Action::Send { to, msg } => self.send(r, to, msg),
                 Action::Broadcast(msg) => {
                     for to in 0..self.reps.len() as u32 {
                         if to != r {
-                            self.queue.push_back((Some(r), to, msg.clone()));
+                            self.send(r, to, msg.clone());
                         }
                     }
                 }
@@ -116,6 +126,18 @@ impl Net {
         }
     }
 
+    /// Queue `msg` from replica `from`, through the Byzantine filter if `from` is faulty.
+    fn send(&mut self, from: ReplicaId, to: ReplicaId, msg: Message) {
+        match &mut self.byz {
+            Some((b, filter)) if *b == from => {
+                for m in filter(to, msg) {
+                    self.queue.push_back((Some(from), to, m));
+                }
+            }
+            _ => self.queue.push_back((Some(from), to, msg)),
+        }
+    }
+
     fn client_send(&mut self, acts: Vec<ClientAction>) {
         for a in acts {
             match a {
@@ -130,6 +152,10 @@ impl Net {
     }
 
     fn deliver(&mut self, to: ReplicaId, msg: Message) {
+        if let Some(limit) = self.frame_limit {
+            let len = crate::net::codec::encode(&msg).map(|f| f.len()).unwrap_or(usize::MAX);
+            assert!(len <= limit, "a {} of {len} bytes exceeds the {limit}-byte frame limit", msg.kind());
+        }
         let v = self.verifier.verify(msg).expect("honest message verifies");
         let a = self.reps[to as usize].handle(self.now, Event::Message(v));
         self.perform(to, a);
