@@ -4,11 +4,13 @@
 //! reorders, duplicates and partitions; replicas that crash (possibly between
 //! persisting and sending) and restart from their simulated disk; clusters of
 //! n = 4, 5, 6, 7 and 10 replicas; one Byzantine replica per run (equivocating
-//! primary, silent, lying voter, a twin running with the same key on the other
+//! primary, silent, lying voter (and server of tampered snapshot chunks), a twin running with the same key on the other
 //! side of the network (Twins), a skewed or frozen clock, a primary padding its
 //! batches with oversized requests); an adversary that forges signatures, tampers
 //! with bodies, replays old (stale-view) messages and injects oversized requests.
-//! After the fault phase the network heals and every client request must complete.
+//! Snapshots travel in chunks of 16 or 48 bytes in two thirds of the seeds (one
+//! chunk in the others). After the fault phase the network heals and every client
+//! request must complete.
 //!
 //! Checked on every run: no two honest replicas commit different batches at one
 //! sequence number, honest checkpoint digests agree and honest replicas at the same
@@ -148,6 +150,10 @@ impl Sim {
             max_clock_skew_ms: 1_000,
             max_request_bytes: 64,
             max_batch_bytes: 160,
+            // A third of the seeds move snapshots in one chunk, the others in many
+            // (the test app's snapshot is 40 to 200 bytes); from the seed, not the
+            // rng, so the other draws of a seed stay as they were.
+            snapshot_chunk_bytes: [4 << 20, 16, 48][(seed % 3) as usize],
             ..Params::default()
         };
         // Mostly the primary of view 0 (where most of the ordering happens).
@@ -320,7 +326,7 @@ impl Sim {
     }
 
     /// An equivocating primary sends odd-numbered replicas a different batch; a
-    /// liar sends them votes for a different digest.
+    /// liar sends them votes for a different digest and tampered snapshot chunks.
     fn maybe_equivocate(&mut self, r: ReplicaId, to: ReplicaId, msg: &Message) -> Message {
         if matches!(self.byz, Byz::Liar(b) if b == r) && to % 2 == 1 {
             let key = &self.keys[r as usize];
@@ -339,6 +345,11 @@ impl Sim {
                     let mut body = c.body.clone();
                     body.digest[0] ^= 0xff;
                     return Message::Checkpoint(Signed::sign(body, key));
+                }
+                Message::SnapshotChunk(c) if !c.body.data.is_empty() => {
+                    let mut body = c.body.clone();
+                    body.data[0] ^= 0xff;
+                    return Message::SnapshotChunk(Signed::sign(body, key));
                 }
                 _ => {}
             }
@@ -733,6 +744,8 @@ struct Totals {
     committed: u64,
     bad_times: u64,
     oversized: u64,
+    chunks: u64,
+    bad_chunks: u64,
     by_n: BTreeMap<usize, u64>,
     slowest: (u128, u64),
 }
@@ -764,6 +777,8 @@ fn run_seed(seed: u64, t: &mut Totals) {
         t.duplicates += rep.stats.duplicate_requests;
         t.bad_times += rep.stats.bad_times;
         t.oversized += rep.stats.oversized;
+        t.chunks += rep.stats.chunks_received;
+        t.bad_chunks += rep.stats.bad_chunks;
     }
     *t.by_n.entry(sim.n).or_insert(0) += 1;
     let el = start.elapsed().as_millis();

@@ -5,11 +5,13 @@
 //!   reconnection and exponential backoff.
 //! - `replica_runtime.rs`: [`run_replica`]: listener, event loop, timers,
 //!   persistence before sending.
+//! - `routes.rs`: which connection a client's replies go to (capped).
 //! - `client.rs`: the async [`Client`].
 
 pub mod codec;
 mod client;
 mod peers;
+mod routes;
 mod replica_runtime;
 
 pub use client::Client;

@@ -37,6 +37,7 @@ use tokio::time::Instant;
 
 use super::codec::{client_frame_limit, decode, encode, framed_with_limit, MAX_FRAME};
 use super::peers::{peer_task, PeerIdentity, PEER_QUEUE};
+use super::routes::{ConnId, Routes};
 use crate::app::App;
 use crate::config::ReplicaConfig;
 use crate::crypto::Signable;
@@ -45,7 +46,7 @@ use crate::event::{Action, Event, PersistOp, TimerId};
 use crate::message::{Challenge, Message, Rejection};
 use crate::replica::Replica;
 use crate::storage::RedbStore;
-use crate::types::{sha256, ClientId, ReplicaId};
+use crate::types::{sha256, ReplicaId};
 use crate::verify::Verifier;
 
 /// Counters a running replica publishes (shared, lock-free).
@@ -72,8 +73,6 @@ pub struct RuntimeStats {
     /// Stable checkpoint sequence number.
     pub stable_seq: AtomicU64,
 }
-
-type ConnId = u64;
 
 /// Most frames taken from the input queue for one batch verification.
 const VERIFY_BATCH: usize = 64;
@@ -225,7 +224,7 @@ pub async fn run_replica_with_stats<A: App + Send + 'static>(
         .unwrap_or(0);
     let now_ms = move || epoch_ms + start.elapsed().as_millis() as u64;
     let mut timers: HashMap<TimerId, Instant> = HashMap::new();
-    let mut routes: HashMap<ClientId, ConnId> = HashMap::new();
+    let mut routes = Routes::new(MAX_ROUTES);
 
     let actions = replica.start(now_ms());
     perform(actions, &mut store, &peers, &conns, &routes, &mut timers, &stats)?;
@@ -282,14 +281,9 @@ pub async fn run_replica_with_stats<A: App + Send + 'static>(
                     };
                     // Requests relayed by replicas must not redirect a client's replies.
                     if let (Message::Request(r), true) = (verified.message(), client) {
-                        if routes.len() >= MAX_ROUTES {
-                            let open: std::collections::HashSet<ConnId> =
-                                conns.lock().map(|m| m.keys().copied().collect()).unwrap_or_default();
-                            routes.retain(|_, c| open.contains(c));
-                        }
-                        if routes.len() < MAX_ROUTES || routes.contains_key(&r.body.client) {
-                            routes.insert(r.body.client, conn);
-                        }
+                        routes.note(r.body.client, conn, || {
+                            conns.lock().map(|m| m.keys().copied().collect()).unwrap_or_default()
+                        });
                     }
                     events.push(Event::Message(verified));
                 }
@@ -344,7 +338,7 @@ fn perform(
     store: &mut RedbStore,
     peers: &HashMap<u32, mpsc::Sender<Bytes>>,
     conns: &Conns,
-    routes: &HashMap<ClientId, ConnId>,
+    routes: &Routes,
     timers: &mut HashMap<TimerId, Instant>,
     stats: &RuntimeStats,
 ) -> Result<()> {
@@ -379,7 +373,7 @@ fn perform(
             }
             Action::Reply { client, msg } => {
                 if let Some(conn) = routes.get(&client) {
-                    send_to_conn(conns, *conn, &msg);
+                    send_to_conn(conns, conn, &msg);
                 }
             }
             Action::SetTimer { timer, after_ms } => {
@@ -560,5 +554,69 @@ async fn serve_frames(
         if in_tx.send((frame, id, origin)).await.is_err() {
             return;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Clients flood a replica whose event loop handles nothing (busy): eight
+    /// connections send twenty times the client input budget, yet at most the budget
+    /// is ever queued for the event loop; each frame handled frees its share, and then
+    /// the rest comes in.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn client_input_beyond_the_budget_waits_for_room() {
+        const BUDGET: usize = 8 << 10;
+        const FRAME: usize = 1000;
+        const CLIENTS: usize = 8;
+        const FRAMES: usize = 20;
+        let (in_tx, mut in_rx) = mpsc::channel::<Inbound>(8192);
+        let ingress = Arc::new(Ingress {
+            keys: vec![],
+            nonce_secret: [0; 32],
+            next_nonce: AtomicU64::new(0),
+            client_limit: 2 * FRAME,
+            budget: Arc::new(Semaphore::new(BUDGET)),
+            per_ip: Mutex::new(HashMap::new()),
+            max_per_ip: 64,
+            per_replica: Mutex::new(HashMap::new()),
+            conns: Arc::new(Mutex::new(HashMap::new())),
+            stats: Arc::new(RuntimeStats::default()),
+        });
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn(accept_loop(listener, in_tx, ingress));
+        let mut clients = JoinSet::new();
+        for c in 0..CLIENTS {
+            clients.spawn(async move {
+                let mut conn = framed_with_limit(TcpStream::connect(addr).await.unwrap(), 4 * FRAME);
+                let _challenge = conn.next().await.unwrap().unwrap();
+                for _ in 0..FRAMES {
+                    conn.send(Bytes::from(vec![c as u8; FRAME])).await.unwrap();
+                }
+                conn // kept open
+            });
+        }
+        let mut open = Vec::new();
+        while let Some(c) = clients.join_next().await {
+            open.push(c.unwrap());
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let mut held = Vec::new();
+        while let Ok(x) = in_rx.try_recv() {
+            held.push(x);
+        }
+        let queued: usize = held.iter().map(|(f, _, _)| f.len()).sum();
+        assert!(queued <= BUDGET, "{queued} bytes queued, above the {BUDGET}-byte budget");
+        assert!(queued + FRAME > BUDGET, "the budget was filled ({queued} bytes)");
+        // Handling the frames releases their share: everything sent arrives.
+        let mut total = queued;
+        drop(held);
+        while total < CLIENTS * FRAMES * FRAME {
+            let got = tokio::time::timeout(Duration::from_secs(10), in_rx.recv()).await.unwrap().unwrap();
+            total += got.0.len();
+        }
+        server.abort();
     }
 }
