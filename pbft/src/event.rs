@@ -93,7 +93,7 @@ pub enum PersistOp {
     Stable {
         /// Proof (`n - f` checkpoint messages).
         proof: CheckpointProof,
-        /// Snapshot whose SHA-256 is `proof.digest`.
+        /// Snapshot whose chunked digest ([`crate::snapshot`]) is `proof.digest`.
         snapshot: Vec<u8>,
     },
 }
