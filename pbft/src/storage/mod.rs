@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-pub use redb_store::RedbStore;
+pub use redb_store::{RedbStore, STORE_FORMAT};
 
 use crate::crypto::Signed;
 use crate::event::PersistOp;

@@ -4,7 +4,7 @@
 //!
 //! | table        | key            | value                                              |
 //! |--------------|----------------|----------------------------------------------------|
-//! | `meta`       | `"view"`, `"active"`, `"last_executed"` | u64                       |
+//! | `meta`       | `"view"`, `"active"`, `"last_executed"`, `"format"` | u64           |
 //! | `accepted`   | seq            | `Signed<PrePrepare>` accepted in the current view  |
 //! | `prepared`   | seq            | `PreparedCert` (P set, highest view)               |
 //! | `committed`  | seq            | `CommittedEntry` above the stable checkpoint       |
@@ -16,6 +16,9 @@
 //! `accepted`, `prepared` and `committed` hold their pre-prepare with an empty batch and
 //! get it back on load (a 180 KB batch used to be written three times per sequence
 //! number). Stable checkpoints delete the batches no row refers to any more.
+//!
+//! `meta["format"]` is [`STORE_FORMAT`]; a database without it (written before format 2)
+//! or with another one is refused at open, with the reason.
 //!
 //! [`RedbStore::apply`] writes all the ops produced by one core step in a single
 //! write transaction with immediate durability (fsync before it returns), so
@@ -30,6 +33,11 @@ use crate::crypto::Signed;
 use crate::error::{PbftError, Result};
 use crate::event::PersistOp;
 use crate::message::{CommittedEntry, PrePrepare, PreparedCert};
+
+/// What this build writes and reads: 2 since checkpoint digests are the chunked
+/// snapshot digests of [`crate::snapshot`] (signed under `pbft/checkpoint/v2`); a
+/// stable checkpoint of format 1 (plain SHA-256, v1 signatures) would no longer verify.
+pub const STORE_FORMAT: u64 = 2;
 
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 const ACCEPTED: TableDefinition<u64, &[u8]> = TableDefinition::new("accepted");
@@ -59,7 +67,8 @@ pub struct RedbStore {
 }
 
 impl RedbStore {
-    /// Open (or create) the database at `path`.
+    /// Open (or create) the database at `path`. A database of another
+    /// [`STORE_FORMAT`] is refused.
     pub fn open(path: &Path) -> Result<Self> {
         let db = Database::create(path).map_err(db_err)?;
         let txn = db.begin_write().map_err(db_err)?;
@@ -67,6 +76,15 @@ impl RedbStore {
             let mut meta = txn.open_table(META).map_err(db_err)?;
             if meta.get("active").map_err(db_err)?.is_none() {
                 meta.insert("active", 1).map_err(db_err)?;
+                meta.insert("format", STORE_FORMAT).map_err(db_err)?;
+            }
+            let format = meta.get("format").map_err(db_err)?.map_or(1, |v| v.value());
+            if format != STORE_FORMAT {
+                return Err(PbftError::Storage(format!(
+                    "{}: database format {format}, this build reads format {STORE_FORMAT} (checkpoint digests \
+                     changed): move the file away and start the replica empty, it catches up by state transfer",
+                    path.display()
+                )));
             }
             txn.open_table(ACCEPTED).map_err(db_err)?;
             txn.open_table(PREPARED).map_err(db_err)?;
@@ -301,6 +319,24 @@ mod tests {
         assert_eq!(loaded.accepted.keys().copied().collect::<Vec<_>>(), vec![3]);
         assert_eq!(loaded.prepared.len(), 0, "P entries at or below the stable checkpoint are gone");
         assert_eq!(loaded.committed.keys().copied().collect::<Vec<_>>(), vec![3]);
+        let _ = std::fs::remove_file(&path);
+    }
+
+    /// A database of an older format (no `format` key, as written before format 2) is
+    /// refused with a reason, not misread.
+    #[test]
+    fn a_database_of_another_format_is_refused() {
+        let path = std::env::temp_dir().join(format!("zkpot-pbft-store-format-{}.redb", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        drop(RedbStore::open(&path).unwrap());
+        {
+            let db = Database::create(&path).unwrap();
+            let txn = db.begin_write().unwrap();
+            txn.open_table(META).unwrap().remove("format").unwrap();
+            txn.commit().unwrap();
+        }
+        let err = RedbStore::open(&path).err().expect("refused").to_string();
+        assert!(err.contains("database format 1") && err.contains("state transfer"), "{err}");
         let _ = std::fs::remove_file(&path);
     }
 }
