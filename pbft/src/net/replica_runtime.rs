@@ -72,6 +72,11 @@ pub struct RuntimeStats {
     pub last_executed: AtomicU64,
     /// Stable checkpoint sequence number.
     pub stable_seq: AtomicU64,
+    /// Snapshot offers refused for declaring more than `max_snapshot_bytes`
+    /// (`Stats::snapshots_refused`: a lagging replica that keeps refusing cannot catch up).
+    pub snapshots_refused: AtomicU64,
+    /// Snapshot chunks that failed their check (`Stats::bad_chunks`: a replica served bad state).
+    pub bad_chunks: AtomicU64,
 }
 
 /// Most frames taken from the input queue for one batch verification.
@@ -310,6 +315,8 @@ pub async fn run_replica_with_stats<A: App + Send + 'static>(
         stats.view.store(replica.view(), Ordering::Relaxed);
         stats.last_executed.store(replica.last_executed(), Ordering::Relaxed);
         stats.stable_seq.store(replica.stable_seq(), Ordering::Relaxed);
+        stats.snapshots_refused.store(replica.stats.snapshots_refused, Ordering::Relaxed);
+        stats.bad_chunks.store(replica.stats.bad_chunks, Ordering::Relaxed);
         stats.oversized_out.store(identity.dropped.load(Ordering::Relaxed), Ordering::Relaxed);
     }
 }
