@@ -75,6 +75,8 @@ pub struct RuntimeStats {
     /// Snapshot offers refused for declaring more than `max_snapshot_bytes`
     /// (`Stats::snapshots_refused`: a lagging replica that keeps refusing cannot catch up).
     pub snapshots_refused: AtomicU64,
+    /// Snapshot chunks received that verified (`Stats::chunks_received`).
+    pub snapshot_chunks: AtomicU64,
     /// Snapshot chunks that failed their check (`Stats::bad_chunks`: a replica served bad state).
     pub bad_chunks: AtomicU64,
 }
@@ -317,6 +319,7 @@ pub async fn run_replica_with_stats<A: App + Send + 'static>(
         stats.stable_seq.store(replica.stable_seq(), Ordering::Relaxed);
         stats.snapshots_refused.store(replica.stats.snapshots_refused, Ordering::Relaxed);
         stats.bad_chunks.store(replica.stats.bad_chunks, Ordering::Relaxed);
+        stats.snapshot_chunks.store(replica.stats.chunks_received, Ordering::Relaxed);
         stats.oversized_out.store(identity.dropped.load(Ordering::Relaxed), Ordering::Relaxed);
     }
 }
