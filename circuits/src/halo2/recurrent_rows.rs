@@ -30,9 +30,8 @@
 //! in `(t_in, t_sig)` or `(t_in, t_tanh)`, or `z` in `t_in`; on product rows also
 //! `acc = k0 p1 p2 + k1 p3 p4 + k2 p5` (`k` fixed).
 
-use super::recurrent::Act;
+use super::recurrent::{activation_lookups, assign_activation_table, Act};
 use super::recurrent_witness::{gate_act, matrix_entry, product, u_len, LayerRows, Src};
-use crate::activation::{sigmoid, tanh};
 use crate::field::{fr_from_i64, Fr};
 use crate::fixed::FixedParams;
 use crate::layers::{LayerArch, RecurrentShape};
@@ -161,19 +160,7 @@ impl RecurrentRowsConfig {
             let rem = m.query_advice(c[2], Rotation::cur());
             vec![(m.query_selector(q_resc) * (rem * cst(rem_shift) - cst(half)), t_in)]
         });
-        meta.lookup("recurrent bound", |m| vec![(m.query_selector(q_bound) * m.query_advice(c[1], Rotation::cur()), t_in)]);
-        let sig0 = fr_from_i64(sigmoid(0, s));
-        meta.lookup("recurrent sigmoid", |m| {
-            let q = m.query_selector(q_sig);
-            let [z, y] = [c[1], c[3]].map(|col| m.query_advice(col, Rotation::cur()));
-            // off rows look up (0, sigmoid(0)), a table row
-            vec![(q.clone() * z, t_in), (q.clone() * y + (cst(Fr::ONE) - q) * cst(sig0), t_sig)]
-        });
-        meta.lookup("recurrent tanh", |m| {
-            let q = m.query_selector(q_tanh);
-            let [z, y] = [c[1], c[3]].map(|col| m.query_advice(col, Rotation::cur()));
-            vec![(q.clone() * z, t_in), (q * y, t_tanh)]
-        });
+        activation_lookups(meta, "recurrent ", fixed, [t_in, t_sig, t_tanh], [q_sig, q_tanh, q_bound], c[1], c[3]);
         RecurrentRowsConfig {
             fixed,
             c,
@@ -202,20 +189,7 @@ impl RecurrentRowsConfig {
 
     /// The activation table: every `b`-bit `z` with its sigmoid and tanh.
     pub fn assign_table(&self, layouter: &mut impl Layouter<Fr>) -> Result<(), Error> {
-        let (b, s) = (self.fixed.value_bits, self.fixed.scale_bits);
-        layouter.assign_table(
-            || "activation table",
-            |mut table| {
-                let half = 1i64 << (b - 1);
-                for i in 0..(1usize << b) {
-                    let z = i as i64 - half;
-                    table.assign_cell(|| "z", self.t_in, i, || Value::known(fr_from_i64(z)))?;
-                    table.assign_cell(|| "sigmoid", self.t_sig, i, || Value::known(fr_from_i64(sigmoid(z, s))))?;
-                    table.assign_cell(|| "tanh", self.t_tanh, i, || Value::known(fr_from_i64(tanh(z, s))))?;
-                }
-                Ok(())
-            },
-        )
+        assign_activation_table(layouter, self.fixed, [self.t_in, self.t_sig, self.t_tanh])
     }
 }
 
@@ -258,6 +232,13 @@ impl<'a> RecurrentLayout<'a> {
         let one = Fr::from(1u64 << s);
         let v = |x: Option<i64>| known(x.map(fr_from_i64));
         let [c0, c1, c2, c3, ..] = cfg.c;
+        // a witness of another shape is refused here, so the indexing below cannot fail
+        if let Some(w) = rows {
+            let step_ok = |st: &super::recurrent_witness::StepRows| st.u.len() == ul && st.gates.len() == outs && st.products.len() == 2 * hn;
+            if w.matrix.len() != ul * outs || w.samples.len() != inputs.len() || !w.samples.iter().all(|sm| sm.len() == steps && sm.iter().all(step_ok)) {
+                return Err(Error::Synthesis);
+            }
+        }
 
         // the matrix: copies of the committed weights, or 0
         let mat_start = self.c_row;

@@ -219,7 +219,7 @@ impl StepRows {
     /// The new hidden state (the last `H` product rows' rescaled values).
     pub fn hidden(&self) -> Vec<i64> {
         let hn = self.products.len() / 2;
-        self.products[hn..].iter().map(|r| r.z).collect()
+        self.products.iter().skip(hn).map(|r| r.z).collect()
     }
 }
 
@@ -232,7 +232,7 @@ impl LayerRows {
         let mut ys = Vec::new();
         for st in steps {
             ys.extend(st.gates.iter().enumerate().filter(|(o, _)| matches!(gate_act(cell, *o, hn), Some(Act::Sigmoid | Act::Tanh))).map(|(_, r)| r.y));
-            ys.extend(st.products[..hn].iter().map(|r| r.y));
+            ys.extend(st.products.iter().take(hn).map(|r| r.y));
         }
         ys
     }
