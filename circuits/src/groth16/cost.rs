@@ -7,7 +7,7 @@
 //!   channels times positions); per max-pool output with `T` taps `T b + T - 1`; per
 //!   average-pool output `b + m` or `b + 2m` (the remainder's range, [`super::pool`]); per
 //!   recurrent layer [`super::recurrent::constraints`] (every product, rescale and one-hot
-//!   activation of every step: about 1.6M for the bundled MNIST LSTM at `s = 8`); then
+//!   activation of every step: 2,095,744 a sample for the bundled MNIST LSTM at `(b, s) = (15, 8)`); then
 //!   top-1: `C (b + 2) + 3` (argmax, label check), or top-k: `C (b + 4) + 4 + m`
 //!   ([`super::topk`]), or mse: 1 (the square, [`super::mse`]);
 //! * once: `b` per model parameter, per Freivalds layer `nnz - f` (its `W v`,
