@@ -20,7 +20,8 @@ pub struct Inputs {
     pub model: Option<PathBuf>,
     /// Float model (JSON) to quantize on the fly instead of --model; `@digits`,
     /// `@breast-cancer`, `@diabetes` (a regression MLP, for --score mse), `@mnist-mlp`
-    /// (784-128-10) and `@mnist-cnn` (LeNet-5 class) name the bundled models.
+    /// (784-128-10), `@mnist-cnn` (LeNet-5 class) and `@mnist-lstm` (sequential MNIST, LSTM
+    /// 28 -> 32 and a dense head) name the bundled models.
     #[arg(long, conflicts_with = "model")]
     pub float_model: Option<PathBuf>,
     /// Test set (JSON, float features); default: the bundled 500-sample digits test set.
@@ -136,7 +137,7 @@ pub enum Command {
     /// Quantize a float model and report float vs quantized accuracy on a test set.
     Quantize {
         /// Float model (JSON); default: the bundled digits MLP (`@digits`); `@breast-cancer`,
-        /// `@diabetes`, `@mnist-mlp` and `@mnist-cnn` name the other bundled models.
+        /// `@diabetes`, `@mnist-mlp`, `@mnist-cnn` and `@mnist-lstm` name the other bundled models.
         #[arg(long)]
         model: Option<PathBuf>,
         /// Test set to check bounds and accuracy (or, for a regression set, MSE) on; default:
@@ -157,7 +158,7 @@ pub enum Command {
     /// Prints the candidates as a markdown table (stderr) and JSON (stdout).
     Calibrate {
         /// Float model (JSON); default: the bundled digits MLP (`@digits`); `@breast-cancer`,
-        /// `@diabetes`, `@mnist-mlp` and `@mnist-cnn` name the other bundled models.
+        /// `@diabetes`, `@mnist-mlp`, `@mnist-cnn` and `@mnist-lstm` name the other bundled models.
         #[arg(long)]
         model: Option<PathBuf>,
         /// Test set; default: the bundled test set (`@digits-full` for all 1,797 samples,
@@ -296,8 +297,8 @@ pub enum Command {
         /// Backends, comma separated.
         #[arg(long, value_delimiter = ',', default_values_t = [String::from("halo2"), String::from("groth16")])]
         backend: Vec<String>,
-        /// Workloads, comma separated: `digits` (the digits MLP), `mnist-mlp`, `mnist-cnn` (the
-        /// bundled MNIST models on the first N of the 2,000 MNIST test digits).
+        /// Workloads, comma separated: `digits` (the digits MLP), `mnist-mlp`, `mnist-cnn`,
+        /// `mnist-lstm` (the bundled MNIST models on the first N of the 2,000 MNIST test digits).
         #[arg(long, value_delimiter = ',', default_values_t = [String::from("digits")])]
         workload: Vec<String>,
         /// Output directory.

@@ -410,9 +410,9 @@ fn bundled_diabetes_set_proves_mse_and_verifies() {
 
 #[test]
 fn bundled_mnist_sets_and_models_quantize_commit_and_prove() {
-    // the bundled MNIST digits and both models, by name: the accuracies docs and README report
+    // the bundled MNIST digits and the three models, by name: the accuracies docs and README report
     let dir = workdir("mnist");
-    for (model, float, quantized) in [("@mnist-mlp", 1905, 1907), ("@mnist-cnn", 1940, 1941)] {
+    for (model, float, quantized) in [("@mnist-mlp", 1905, 1907), ("@mnist-cnn", 1940, 1941), ("@mnist-lstm", 1880, 1884)] {
         let o = zkpot(&dir, &["quantize", "--model", model, "--data", "@mnist-test", "--out", "q.json"]);
         assert!(o.status.success(), "{}", text(&o));
         let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();

@@ -13,7 +13,7 @@ pub enum BenchError {
     Params(#[from] zkpot_params::error::ParamsError),
     #[error(transparent)]
     Onnx(#[from] zkpot_onnx::OnnxError),
-    #[error("unknown workload `{0}`: expected digits, mnist-mlp or mnist-cnn")]
+    #[error("unknown workload `{0}`: expected digits, mnist-mlp, mnist-cnn or mnist-lstm")]
     UnknownWorkload(String),
     #[error("backend `{0}` is not available in this build")]
     UnknownBackend(String),

@@ -28,17 +28,18 @@ pub fn digits(n: usize) -> Witness {
 }
 
 /// The workloads `zkpot bench --workload` knows.
-pub const WORKLOADS: [&str; 3] = ["digits", "mnist-mlp", "mnist-cnn"];
+pub const WORKLOADS: [&str; 4] = ["digits", "mnist-mlp", "mnist-cnn", "mnist-lstm"];
 
 /// A named workload on its first `n` test samples, quantized at the default format: `digits`
-/// (the digits MLP), `mnist-mlp` (784-128-10) or `mnist-cnn` (LeNet-5 class) on the bundled
-/// MNIST test digits.
+/// (the digits MLP), `mnist-mlp` (784-128-10), `mnist-cnn` (LeNet-5 class) or `mnist-lstm`
+/// (sequential MNIST, LSTM 28 -> 32 and a dense head) on the bundled MNIST test digits.
 pub fn workload(name: &str, n: usize) -> Result<Witness, BenchError> {
     let fixed = zkpot_circuits::fixed::FixedParams::DEFAULT;
     let model = match name {
         "digits" => return Ok(zkpot_circuits::bundled::digits_witness(n)?),
         "mnist-mlp" => zkpot_onnx::bundled::mnist_mlp()?,
         "mnist-cnn" => zkpot_onnx::bundled::mnist_cnn()?,
+        "mnist-lstm" => zkpot_onnx::bundled::mnist_lstm()?,
         other => return Err(BenchError::UnknownWorkload(other.into())),
     };
     let model = zkpot_circuits::quantize::quantize_model(&model, fixed)?;

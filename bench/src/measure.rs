@@ -132,7 +132,7 @@ pub fn measure(backend: &str, workload: &str, n: usize, cache: &Path, progress: 
             let (params, srs) = timed(|| zkpot_params::cache::dev_srs_cached(cache, shape.k()));
             let params = params?.0;
             let st = stages::<Halo2Backend>("halo2", &params, &shape, witness, progress)?;
-            let rows = shape.main_rows().max(shape.poseidon_rows()) as u64;
+            let rows = shape.main_rows().max(shape.poseidon_rows()).max(shape.recurrent_rows()) as u64;
             (zkpot_verifier::HALO2_BACKEND, Some(shape.k()), Some(rows), None, srs, st)
         }
         "groth16" | zkpot_verifier::GROTH16_BACKEND => {

@@ -133,7 +133,7 @@ pub fn bounded_cnn(seed: u64, n: usize, count_include_pad: bool) -> (QuantizedMo
 /// bound.
 pub fn retrace(witness: &mut crate::halo2::Witness, i: usize, li: usize, out: Vec<i64>) {
     let w = witness;
-    if !w.model.layers[li].arch().is_linear() {
+    if matches!(w.model.layers[li], Layer::MaxPool(_) | Layer::AvgPool(_)) {
         w.trace.samples[i].layers[li].z = out.clone();
     }
     w.trace.samples[i].layers[li].out = out.clone();

@@ -23,7 +23,7 @@ fn in_file<T>(source: &str, r: zkpot_circuits::error::Result<T>) -> Result<T, Jo
 }
 
 /// The bundled float model `name` names (`@digits`, `@breast-cancer`, `@diabetes`,
-/// `@mnist-mlp`, `@mnist-cnn`), if it names one: the one list of bundled models, used by the
+/// `@mnist-mlp`, `@mnist-cnn`, `@mnist-lstm`), if it names one: the one list of bundled models, used by the
 /// command line and the Python package.
 pub fn bundled_model(name: &str) -> Option<Result<FloatModel, JobError>> {
     let m = match name {
@@ -32,6 +32,7 @@ pub fn bundled_model(name: &str) -> Option<Result<FloatModel, JobError>> {
         "@diabetes" => bundled::diabetes_model(),
         "@mnist-mlp" => return Some(zkpot_onnx::bundled::mnist_mlp().map_err(Into::into)),
         "@mnist-cnn" => return Some(zkpot_onnx::bundled::mnist_cnn().map_err(Into::into)),
+        "@mnist-lstm" => return Some(zkpot_onnx::bundled::mnist_lstm().map_err(Into::into)),
         _ => return None,
     };
     Some(m.map_err(Into::into))

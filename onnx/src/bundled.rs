@@ -1,6 +1,6 @@
 //! The bundled MNIST models, kept as the ONNX files PyTorch exported (`data/mnist/mlp.onnx`,
-//! `data/mnist/cnn.onnx`, trained on the 8,000 bundled training digits by
-//! `scripts/train_mnist.py`) and imported on load with the same code as `zkpot import`, so the
+//! `data/mnist/cnn.onnx`, `data/mnist/lstm.onnx`, trained on the 8,000 bundled training digits
+//! by `scripts/train_mnist.py` and `scripts/train_mnist_lstm.py`) and imported on load with the same code as `zkpot import`, so the
 //! bundled float models are exactly what a user importing those files gets.
 
 use crate::error::Result;
@@ -12,6 +12,10 @@ pub const MNIST_MLP_ONNX: &[u8] = include_bytes!("../../data/mnist/mlp.onnx");
 /// ReLU, MaxPool 2, Flatten, Linear(256, 120), ReLU, Linear(120, 84), ReLU, Linear(84, 10).
 pub const MNIST_CNN_ONNX: &[u8] = include_bytes!("../../data/mnist/cnn.onnx");
 
+/// `data/mnist/lstm.onnx`: sequential MNIST, LSTM(28, 32) over the 28 rows of a digit, the last
+/// hidden state into Linear(32, 10).
+pub const MNIST_LSTM_ONNX: &[u8] = include_bytes!("../../data/mnist/lstm.onnx");
+
 /// The bundled MNIST MLP 784-128-10 (`@mnist-mlp`).
 pub fn mnist_mlp() -> Result<FloatModel> {
     crate::to_float_model(&crate::import_bytes(MNIST_MLP_ONNX)?, "mnist-mlp")
@@ -20,6 +24,12 @@ pub fn mnist_mlp() -> Result<FloatModel> {
 /// The bundled MNIST LeNet-5-class CNN (`@mnist-cnn`).
 pub fn mnist_cnn() -> Result<FloatModel> {
     crate::to_float_model(&crate::import_bytes(MNIST_CNN_ONNX)?, "mnist-cnn")
+}
+
+/// The bundled sequential-MNIST LSTM (`@mnist-lstm`): 28 steps of 28 pixels, 32 hidden units,
+/// a dense head to 10 classes.
+pub fn mnist_lstm() -> Result<FloatModel> {
+    crate::to_float_model(&crate::import_bytes(MNIST_LSTM_ONNX)?, "mnist-lstm")
 }
 
 #[cfg(test)]
@@ -31,7 +41,8 @@ mod tests {
     fn bundled_models_import_with_their_architectures() {
         let mlp = mnist_mlp().unwrap();
         let cnn = mnist_cnn().unwrap();
-        for m in [&mlp, &cnn] {
+        let lstm = mnist_lstm().unwrap();
+        for m in [&mlp, &cnn, &lstm] {
             assert_eq!((m.input_dim, m.num_classes), (784, 10));
         }
         let kinds = |m: &FloatModel| {
@@ -45,5 +56,6 @@ mod tests {
         };
         assert_eq!(kinds(&mlp), "dense128r dense10");
         assert_eq!(kinds(&cnn), "conv6r maxpool conv16r maxpool dense120r dense84r dense10");
+        assert_eq!(kinds(&lstm), "Lstm32 dense10");
     }
 }

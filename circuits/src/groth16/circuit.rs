@@ -5,7 +5,8 @@
 //!
 //! Per sample, layer by layer: a dense or conv layer's rescale and ReLU ([`super::dense`]; its
 //! product waits for Freivalds' test, or for a conv layer where that is cheaper, is checked tap
-//! by tap at once, [`super::conv`]), a pooling layer's gadget ([`super::pool`]); flatten and
+//! by tap at once, [`super::conv`]), a pooling layer's gadget ([`super::pool`]), a recurrent
+//! layer's gadget with every product multiplied out ([`super::recurrent`]); flatten and
 //! reshape are the identity on the value vector. Then the challenge, every linear layer's
 //! Freivalds test, and per sample the score gadget: argmax for top-1 ([`super::argmax`]), the
 //! label's rank for top-k ([`super::topk`]); for mse, each sample's single output against its
@@ -20,6 +21,7 @@ use super::freivalds::{check_layer, Powers};
 use super::mse::enforce_mse;
 use super::num::{enforce_equal, Num};
 use super::pool::{avg_pool, max_pool};
+use super::recurrent::enforce_layer;
 use super::poseidon::hash_chain;
 use super::support;
 use super::topk::topk_correct;
@@ -99,7 +101,6 @@ impl Groth16Circuit {
                 LayerArch::Conv(c) => Layer::Conv(ConvLayer { window: c.window, out_channels: c.out_channels, relu: c.relu, weights: vec![0; c.kernel_len()], bias: vec![0; c.out_channels] }),
                 LayerArch::MaxPool(p) => Layer::MaxPool(*p),
                 LayerArch::AvgPool(p) => Layer::AvgPool(*p),
-                // refused by support::check above
                 LayerArch::Recurrent(r) => {
                     let [w, rr, wb, rb] = r.param_lens().map(|n| vec![0; n]);
                     Layer::Recurrent(crate::layers::RecurrentLayer { shape: *r, w, r: rr, wb, rb })
@@ -181,11 +182,16 @@ impl ConstraintSynthesizer<ArkFr> for Groth16Circuit {
         // (per layer: W or the kernel row-major, then the biases): a dense layer's own weights,
         // a conv layer's expanded matrix of kernel variables and structural zeros
         let mut params: Vec<Option<Linear>> = Vec::with_capacity(arch.layers.len());
+        // a recurrent layer's values `w, r, wb, rb` (in the commitment's order)
+        let mut rec_params: Vec<Vec<Num>> = vec![Vec::new(); arch.layers.len()];
         let mut at = 0;
         let value = |v: &[Value]| v.iter().map(|x| x.value.clone()).collect::<Vec<_>>();
         for l in &arch.layers {
             let vals = value(&model_vals[at..at + l.values()]);
             at += l.values();
+            if matches!(l, LayerArch::Recurrent(_)) {
+                rec_params[params.len()] = vals.clone();
+            }
             params.push(match l {
                 LayerArch::Dense(d) => {
                     let (weights, bias) = vals.split_at(d.inputs * d.outputs);
@@ -239,8 +245,13 @@ impl ConstraintSynthesizer<ArkFr> for Groth16Circuit {
                     }
                     LayerArch::MaxPool(p) => max_pool(&cs, p, &x, values, fixed)?,
                     LayerArch::AvgPool(p) => avg_pool(&cs, p, &x, values, fixed)?,
-                    // refused by support::check before any key or proof
-                    LayerArch::Recurrent(_) => return Err(SynthesisError::Unsatisfiable),
+                    // every product multiplied out, activations by one-hot intervals; the
+                    // activation outputs are the witness's (an honest prover's are the tables')
+                    LayerArch::Recurrent(r) => {
+                        let ri = arch.layers[..li].iter().filter(|l| matches!(l, LayerArch::Recurrent(_))).count();
+                        let claims = w.recurrent.get(ri).map(|rows| rows.activation_outputs(r, i)).unwrap_or_default();
+                        enforce_layer(&cs, r, fixed, &x, &rec_params[li], values, &mut |k, honest| claims.get(k).copied().unwrap_or(honest))?
+                    }
                 };
             }
             logits.push(x);

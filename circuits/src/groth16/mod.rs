@@ -18,7 +18,7 @@
 //!   than Freivalds' test (chosen from the shape).
 //! * [`pool`]: max and average pooling of [`crate::layers::pool`].
 //! * [`recurrent`]: one LSTM/GRU layer of [`crate::layers::recurrent`] with sigmoid/tanh checked
-//!   by one-hot breakpoint intervals (stand-alone; not yet in [`circuit`]).
+//!   by one-hot breakpoint intervals, every product multiplied out.
 //! * [`argmax`]: argmax (lowest index on ties) and the per-sample top-1 bit.
 //! * [`topk`]: the label's rank ([`crate::score::label_rank`]) and the per-sample top-k bit.
 //! * [`mse`]: the mean squared error of a single-output regression model
@@ -29,7 +29,7 @@
 //!   ceremony).
 //! * [`cost`]: the number of constraints for a shape, by formula (tests check it against synthesis).
 //! * [`convert`]: field elements between halo2's and arkworks' BN254 types.
-//! * [`support`]: what the circuit proves (dense, conv, max-pool and average-pool layers; top-1
+//! * [`support`]: what the circuit proves (dense, conv, max-pool, average-pool and recurrent layers; top-1
 //!   and top-k accuracy, mean squared error) and the error for anything else.
 //!
 //! Keys depend only on the [`crate::halo2::CircuitShape`]: key generation synthesizes the same

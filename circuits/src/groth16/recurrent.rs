@@ -1,7 +1,7 @@
 //! The R1CS twin of one LSTM or GRU layer ([`crate::layers::recurrent`]) for one sample, with
-//! sigmoid and tanh ([`crate::activation`]) checked without a lookup argument. Like the halo2
-//! gadget ([`crate::halo2::recurrent`]) it is stand-alone: the Groth16 validation circuit does not
-//! use it yet (`support::check` refuses recurrent layers).
+//! sigmoid and tanh ([`crate::activation`]) checked without a lookup argument, every product
+//! multiplied out (one constraint each: no Freivalds' test here, N is small on this backend).
+//! The validation circuit ([`super::circuit`]) runs it per sample on the committed weights.
 //!
 //! * **Activation** `y = f(z)` for a table `f` that is monotone (sigmoid and tanh are): with
 //!   `B(v) = min { z : f(z) >= v }` (and `B(hi + 1) = 2^(b-1)`), `y = f(z)` iff
@@ -65,6 +65,20 @@ pub fn activation(cs: &ConstraintSystemRef<ArkFr>, f: Activation, z: &Num, y_val
 pub fn activation_constraints(f: Activation, fixed: FixedParams) -> usize {
     let (lo, hi) = (f.fixed(fixed.min_value(), fixed.scale_bits), f.fixed(fixed.max_value(), fixed.scale_bits));
     (hi - lo + 2) as usize + 2 * fixed.value_bits as usize
+}
+
+/// Constraints of one recurrent layer on one sample: per step, one per product (the gates' dot
+/// products over `x` and `h`, and the elementwise ones), `b + s + 1` per rescale and
+/// [`activation_constraints`] per sigmoid or tanh.
+pub fn constraints(shape: &RecurrentShape, fixed: FixedParams) -> usize {
+    let RecurrentShape { cell, steps, input_size: i, hidden: h, .. } = *shape;
+    let rescale = (fixed.value_bits + fixed.scale_bits + 1) as usize;
+    let (sig, th) = (activation_constraints(Activation::Sigmoid, fixed), activation_constraints(Activation::Tanh, fixed));
+    let per_step = match cell {
+        Cell::Lstm => 4 * h * (i + h) + 3 * h + 6 * h * rescale + 3 * h * sig + 2 * h * th,
+        Cell::Gru => 2 * h * (i + h) + h * h + h * i + 3 * h + 5 * h * rescale + 2 * h * sig + h * th,
+    };
+    steps * per_step
 }
 
 /// The layer on one sample: `x` its inputs, `params` its `w, r, wb, rb` (in the commitment's

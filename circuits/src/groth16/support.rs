@@ -1,5 +1,5 @@
-//! What the Groth16 circuit proves: networks of dense, conv, max-pool and average-pool layers
-//! (each linear layer optionally followed by a ReLU) scored by top-1 or top-k accuracy, or, for a
+//! What the Groth16 circuit proves: networks of dense, conv, max-pool, average-pool and
+//! recurrent (LSTM, GRU) layers (each linear layer optionally followed by a ReLU) scored by top-1 or top-k accuracy, or, for a
 //! single-output regression model, by mean squared error (with halo2's bound `N <= 2^b`). A
 //! shape outside this set is refused with an error naming the unsupported part, before any key
 //! or proof is made.
@@ -23,8 +23,7 @@ pub fn check(shape: &CircuitShape) -> Result<()> {
     for l in &shape.arch.layers {
         // every layer kind has its gadget; a new kind must be added here (and to the circuit)
         match l {
-            LayerArch::Dense(_) | LayerArch::Conv(_) | LayerArch::MaxPool(_) | LayerArch::AvgPool(_) => {}
-            LayerArch::Recurrent(r) => return Err(crate::layers::recurrent::not_proved(r, "Groth16")),
+            LayerArch::Dense(_) | LayerArch::Conv(_) | LayerArch::MaxPool(_) | LayerArch::AvgPool(_) | LayerArch::Recurrent(_) => {}
         }
     }
     Ok(())

@@ -11,6 +11,8 @@
 
 use super::config::ValidationConfig;
 use super::mse::{MseConfig, MseRows};
+use super::recurrent_rows::{has_recurrent, RecurrentLayout, RecurrentRowsConfig};
+use super::recurrent_witness::{recurrent_rows, LayerRows};
 use super::shape::CircuitShape;
 use crate::commit::{dataset_header, dataset_values, model_header, model_values, slot};
 use crate::dataset::QuantizedDataset;
@@ -32,19 +34,24 @@ pub struct Witness {
     pub model: QuantizedModel,
     pub data: QuantizedDataset,
     pub trace: Trace,
+    /// The rows of each recurrent layer (in layer order; empty without one), computed from the
+    /// model, the data and the trace ([`super::recurrent_witness`]).
+    pub recurrent: Vec<LayerRows>,
 }
 
 impl Witness {
     /// Runs the validation function to build the witness.
     pub fn new(model: QuantizedModel, data: QuantizedDataset) -> Result<Self> {
         let trace = evaluate(&model, &data)?;
-        Ok(Witness { model, data, trace })
+        let recurrent = recurrent_rows(&model, &data, &trace)?;
+        Ok(Witness { model, data, trace, recurrent })
     }
 
     /// The witness under score function `score` (the trace's `score` counts what it accepts).
     pub fn with_score(model: QuantizedModel, data: QuantizedDataset, score: ScoreFunction) -> Result<Self> {
         let trace = evaluate_with(&model, &data, score)?;
-        Ok(Witness { model, data, trace })
+        let recurrent = recurrent_rows(&model, &data, &trace)?;
+        Ok(Witness { model, data, trace, recurrent })
     }
 
     /// The public inputs an honest prover claims: `[model commitment, data commitment, N, S]`.
@@ -299,6 +306,8 @@ impl ValidationCircuit {
         row = data_start + shape.dataset_values();
 
         // Layer rows. `cur[i]` holds the cells of sample i's current values (features first).
+        let mut rec = RecurrentLayout::default();
+        let mut rec_rows = w.map(|w| w.recurrent.iter());
         let mut cur: Vec<Vec<Cell>> = (0..n).map(|i| data_cells[i * (f + 1)..i * (f + 1) + f].to_vec()).collect();
         let mut g_rows: Vec<Vec<usize>> = Vec::with_capacity(linear.len()); // (i, k) at i * inputs + k
         let mut out_rows: Vec<Vec<usize>> = Vec::with_capacity(linear.len()); // (i, j) at i * outputs + j
@@ -398,8 +407,17 @@ impl ValidationCircuit {
                     }
                     cur = next;
                 }
-                // refused by CircuitShape::check_halo2_support before any key or proof
-                LayerArch::Recurrent(_) => return Err(Error::Synthesis),
+                // in the recurrent column group (super::recurrent_rows)
+                LayerArch::Recurrent(r) => {
+                    prev_out_rows = None;
+                    let rc = cfg.recurrent.as_ref().ok_or(Error::Synthesis)?;
+                    let weights = &model_cells[value_offs[li]..value_offs[li] + l.values()];
+                    let rows = match rec_rows.as_mut() {
+                        Some(it) => Some(it.next().ok_or(Error::Synthesis)?),
+                        None => None,
+                    };
+                    cur = rec.layer(rc, region, r, weights, &cur, rows)?;
+                }
                 LayerArch::AvgPool(p) => {
                     prev_out_rows = None;
                     let windows = p.windows();
@@ -566,6 +584,9 @@ impl ValidationCircuit {
             None => Value::unknown(),
         };
         let p1 = p1.as_ref();
+        if let Some(rc) = &cfg.recurrent {
+            rec.second_phase(rc, region, r1, r2)?;
+        }
 
         for (t, &li) in linear.iter().enumerate() {
             let l = &arch.layers[li];
@@ -629,7 +650,12 @@ impl Circuit<Fr> for ValidationCircuit {
     }
 
     fn configure_with_params(meta: &mut ConstraintSystem<Fr>, params: CircuitShape) -> ValidationConfig {
-        ValidationConfig::configure(meta, params.arch.fixed, params.arch.num_classes, params.score, params.samples)
+        let mut cfg = ValidationConfig::configure(meta, params.arch.fixed, params.arch.num_classes, params.score, params.samples);
+        // the recurrent group only where there is a recurrent layer: other circuits unchanged
+        if has_recurrent(&params.arch) {
+            cfg.recurrent = Some(RecurrentRowsConfig::configure(meta, params.arch.fixed, cfg.r1, cfg.r2));
+        }
+        cfg
     }
 
     fn configure(meta: &mut ConstraintSystem<Fr>) -> ValidationConfig {
@@ -650,6 +676,9 @@ impl Circuit<Fr> for ValidationCircuit {
                 Ok(())
             },
         )?;
+        if let Some(rc) = &cfg.recurrent {
+            rc.assign_table(&mut layouter)?;
+        }
         let cells = layouter.assign_region(|| "validation", |mut region| self.assign(&cfg, &mut region))?;
         for (i, cell) in cells.iter().enumerate() {
             layouter.constrain_instance(*cell, cfg.instance, i);

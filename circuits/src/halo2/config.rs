@@ -96,6 +96,9 @@ pub struct ValidationConfig {
     pub rank: Option<RankConfig>,
     /// MSE only: the squared-error and mean rows' selectors.
     pub mse: Option<MseConfig>,
+    /// Recurrent architectures only: the recurrent column group ([`super::recurrent_rows`]),
+    /// set by the circuit's `configure_with_params`.
+    pub recurrent: Option<super::recurrent_rows::RecurrentRowsConfig>,
     pub poseidon: PoseidonConfig,
 }
 
@@ -365,6 +368,7 @@ impl ValidationConfig {
             q_div_hi,
             rank,
             mse,
+            recurrent: None,
             poseidon,
         }
     }

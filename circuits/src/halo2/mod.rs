@@ -7,7 +7,11 @@
 //! * [`mse`]: the mean-squared-error gadget (configured for MSE shapes only).
 //! * [`circuit`]: the circuit and its row layout (one description for keygen and proving).
 //! * [`recurrent`]: the LSTM/GRU gadget (sigmoid/tanh lookups, product and rescale gates) as a
-//!   stand-alone circuit over one layer; not yet part of the validation circuit.
+//!   stand-alone circuit over one layer, every product multiplied out (a test harness).
+//! * [`recurrent_witness`], [`recurrent_rows`]: recurrent layers in the validation circuit: the
+//!   gate pre-activations of every step of every sample checked at once by Freivalds' test,
+//!   the rescales, sigmoid/tanh lookups and elementwise products row by row, in a column group
+//!   of their own.
 //!
 //! How the circuit checks the model (details in `docs/circuit.md`): every value is a 15-bit (in
 //! general `b`-bit) signed integer, range-checked through lookups while being packed for
@@ -23,6 +27,8 @@ pub mod circuit;
 pub mod config;
 pub mod mse;
 pub mod recurrent;
+pub mod recurrent_rows;
+pub mod recurrent_witness;
 pub mod shape;
 
 pub use circuit::{ValidationCircuit, Witness};

@@ -1,8 +1,11 @@
 //! The recurrent gadget in halo2: one LSTM or GRU layer on one input, every rescale, activation
 //! and product of every step constrained, twin of [`crate::layers::recurrent`] bit for bit.
-//! It is a stand-alone circuit (its public inputs are the layer's outputs) that the validation
-//! circuit does not use yet: it is the building block for proving recurrent models, tested
-//! against the reference and against tampered witnesses in `tests/recurrent_halo2.rs`.
+//! It is a stand-alone circuit (its public inputs are the layer's outputs) with every product
+//! multiplied out, tested against the reference and against tampered witnesses in
+//! `tests/recurrent_halo2.rs`. The validation circuit does not use it (one mac row per product
+//! is ~227,000 rows a sample for the bundled LSTM): it checks the gate pre-activations by
+//! Freivalds' test instead ([`super::recurrent_rows`]) and shares this module's activation
+//! table and lookups ([`assign_activation_table`], [`activation_lookups`]).
 //!
 //! Columns: `c0..c8` advice, `k0..k2` fixed coefficients, a constant column, and the table
 //! `(t_in, t_sig, t_tanh)` of `2^b` rows: every `b`-bit `z` with [`crate::activation`]'s
@@ -260,6 +263,53 @@ impl Plan {
     }
 }
 
+/// The lookups of the activation table `[t_in, t_sig, t_tanh]` ([`assign_activation_table`])
+/// on `z` and `y` (names prefixed by `prefix`): `(z, sigmoid(z))` on `q_sig` rows, `(z, tanh(z))`
+/// on `q_tanh` rows, `z` alone (its bound) on `q_bound` rows. The validation circuit's recurrent
+/// group ([`super::recurrent_rows`]) uses the same.
+pub fn activation_lookups(
+    meta: &mut ConstraintSystem<Fr>,
+    prefix: &str,
+    fixed: FixedParams,
+    [t_in, t_sig, t_tanh]: [TableColumn; 3],
+    [q_sig, q_tanh, q_bound]: [Selector; 3],
+    z: Column<Advice>,
+    y: Column<Advice>,
+) {
+    let cst = Expression::Constant;
+    meta.lookup(format!("{prefix}bound"), |m| vec![(m.query_selector(q_bound) * m.query_advice(z, Rotation::cur()), t_in)]);
+    let sig0 = fr_from_i64(sigmoid(0, fixed.scale_bits));
+    meta.lookup(format!("{prefix}sigmoid"), |m| {
+        let q = m.query_selector(q_sig);
+        let [z, y] = [z, y].map(|col| m.query_advice(col, Rotation::cur()));
+        // off rows look up (0, sigmoid(0)), a table row
+        vec![(q.clone() * z, t_in), (q.clone() * y + (cst(Fr::ONE) - q) * cst(sig0), t_sig)]
+    });
+    meta.lookup(format!("{prefix}tanh"), |m| {
+        let q = m.query_selector(q_tanh);
+        let [z, y] = [z, y].map(|col| m.query_advice(col, Rotation::cur()));
+        vec![(q.clone() * z, t_in), (q * y, t_tanh)]
+    });
+}
+
+/// Fills the activation table `[t_in, t_sig, t_tanh]`: every `b`-bit `z`, its sigmoid and tanh.
+pub fn assign_activation_table(layouter: &mut impl Layouter<Fr>, fixed: FixedParams, [t_in, t_sig, t_tanh]: [TableColumn; 3]) -> Result<(), Error> {
+    let (b, s) = (fixed.value_bits, fixed.scale_bits);
+    layouter.assign_table(
+        || "activation table",
+        |mut table| {
+            let half = 1i64 << (b - 1);
+            for i in 0..(1usize << b) {
+                let z = i as i64 - half;
+                table.assign_cell(|| "z", t_in, i, || Value::known(fr_from_i64(z)))?;
+                table.assign_cell(|| "sigmoid", t_sig, i, || Value::known(fr_from_i64(sigmoid(z, s))))?;
+                table.assign_cell(|| "tanh", t_tanh, i, || Value::known(fr_from_i64(tanh(z, s))))?;
+            }
+            Ok(())
+        },
+    )
+}
+
 /// Columns, selectors and table of the gadget.
 #[derive(Clone, Debug)]
 pub struct RecurrentConfig {
@@ -326,19 +376,7 @@ impl RecurrentConfig {
             let input = m.query_selector(q_value) * v + m.query_selector(q_resc) * (rem * cst(rem_shift) - half.clone());
             vec![(input, t_in)]
         });
-        meta.lookup("bound", |m| vec![(m.query_selector(q_bound) * m.query_advice(c[1], Rotation::cur()), t_in)]);
-        let sig0 = fr_from_i64(sigmoid(0, fixed.scale_bits));
-        meta.lookup("sigmoid", |m| {
-            let q = m.query_selector(q_sig);
-            let [z, y] = [c[1], c[3]].map(|col| m.query_advice(col, Rotation::cur()));
-            // off rows look up (0, sigmoid(0)), a table row
-            vec![(q.clone() * z, t_in), (q.clone() * y + (cst(Fr::ONE) - q) * cst(sig0), t_sig)]
-        });
-        meta.lookup("tanh", |m| {
-            let q = m.query_selector(q_tanh);
-            let [z, y] = [c[1], c[3]].map(|col| m.query_advice(col, Rotation::cur()));
-            vec![(q.clone() * z, t_in), (q * y, t_tanh)]
-        });
+        activation_lookups(meta, "", fixed, [t_in, t_sig, t_tanh], [q_sig, q_tanh, q_bound], c[1], c[3]);
         RecurrentConfig { fixed, c, k, constant, instance, t_in, t_sig, t_tanh, q_value, q_mac_first, q_mac_cont, q_resc, q_sig, q_tanh, q_bound }
     }
 }
@@ -401,20 +439,7 @@ impl Circuit<Fr> for RecurrentCircuit {
     }
 
     fn synthesize(&self, cfg: RecurrentConfig, mut layouter: impl Layouter<Fr>) -> Result<(), Error> {
-        let (b, s) = (cfg.fixed.value_bits, cfg.fixed.scale_bits);
-        layouter.assign_table(
-            || "activation table",
-            |mut table| {
-                let half = 1i64 << (b - 1);
-                for i in 0..(1usize << b) {
-                    let z = i as i64 - half;
-                    table.assign_cell(|| "z", cfg.t_in, i, || Value::known(fr_from_i64(z)))?;
-                    table.assign_cell(|| "sigmoid", cfg.t_sig, i, || Value::known(fr_from_i64(sigmoid(z, s))))?;
-                    table.assign_cell(|| "tanh", cfg.t_tanh, i, || Value::known(fr_from_i64(tanh(z, s))))?;
-                }
-                Ok(())
-            },
-        )?;
+        assign_activation_table(&mut layouter, cfg.fixed, [cfg.t_in, cfg.t_sig, cfg.t_tanh])?;
         let p = &self.plan;
         let outputs = layouter.assign_region(
             || "recurrent layer",

@@ -59,23 +59,22 @@ impl CircuitShape {
         self.arch.validate()?;
         self.score.validate(self.arch.num_classes)?;
         let per_sample: Option<usize> = (0..self.arch.layers.len()).try_fold(self.arch.input_dim + self.arch.num_classes + 8, |acc, li| acc.checked_add(self.layer_rows(li)));
-        let total = per_sample.and_then(|p| p.checked_mul(self.samples));
+        let total = per_sample.and_then(|p| p.checked_mul(self.samples)).and_then(|t| t.checked_add(self.recurrent_rows()));
         if self.samples == 0 || !matches!(total, Some(t) if t <= 1 << 28) {
             return Err(crate::error::CircuitError::Shape(format!("a circuit of {} samples of this architecture is empty or too large", self.samples)));
         }
         self.check_mse_samples()
     }
 
-    /// Checks that the halo2 circuit can prove this shape: recurrent layers are refused by name
-    /// (the reference evaluates them; no backend proves them yet).
+    /// Checks that the halo2 circuit can prove this shape. Every layer kind is proved (recurrent
+    /// layers in their own column group, [`super::recurrent_rows`]); what remains to check is
+    /// the activation table's scale limit for recurrent layers, which a shape read from a file
+    /// has not been through.
     pub fn check_halo2_support(&self) -> crate::error::Result<()> {
-        match self.arch.layers.iter().find_map(|l| match l {
-            LayerArch::Recurrent(r) => Some(r),
-            _ => None,
-        }) {
-            Some(r) => Err(crate::layers::recurrent::not_proved(r, "halo2")),
-            None => Ok(()),
+        if super::recurrent_rows::has_recurrent(&self.arch) {
+            crate::activation::check_scale(self.arch.fixed.scale_bits, "a recurrent layer")?;
         }
+        Ok(())
     }
 
     /// For mse, `N <= 2^b`: halo2 range-checks the remainder of the mean, `r in [0, N)`, in the
@@ -146,7 +145,7 @@ impl CircuitShape {
             }
             LayerArch::MaxPool(p) => p.window.input[0] * p.window.total_taps(),
             LayerArch::AvgPool(p) => p.window.input[0] * p.window.total_taps() + 2 * p.outputs(),
-            LayerArch::Recurrent(_) => 0, // refused by check_halo2_support
+            LayerArch::Recurrent(_) => 0, // in the recurrent column group: recurrent_rows
         }
     }
 
@@ -157,6 +156,11 @@ impl CircuitShape {
         let combine_rows = self.arch.layers.iter().filter(|l| l.is_linear()).count() * n;
         let argmax_rows = if self.score.is_mse() { super::mse::MseConfig::rows(n) } else { n * (self.arch.num_classes + 1) };
         self.model_values() + self.expanded_rows() + self.dataset_values() + layer_rows + combine_rows + argmax_rows + 1
+    }
+
+    /// Rows of the recurrent column group (0 without a recurrent layer).
+    pub fn recurrent_rows(&self) -> usize {
+        super::recurrent_rows::rows(&self.arch, self.samples)
     }
 
     /// Rows of the Poseidon column group.
@@ -188,6 +192,7 @@ impl CircuitShape {
         let need = self
             .main_rows()
             .max(self.poseidon_rows())
+            .max(self.recurrent_rows())
             .max(1usize << self.arch.fixed.value_bits)
             + BLINDING_MARGIN;
         need.next_power_of_two().trailing_zeros().max(6)

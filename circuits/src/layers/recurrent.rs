@@ -264,15 +264,6 @@ impl RecurrentLayer {
     }
 }
 
-/// The error a backend gives for a recurrent layer it does not prove (before any key or proof
-/// is made).
-pub fn not_proved(shape: &RecurrentShape, backend: &str) -> CircuitError {
-    CircuitError::Shape(format!(
-        "the {backend} circuit does not prove {} layers yet (the reference evaluates them: `zkpot import`, `quantize`, `calibrate` and `commit` work; proving needs a dense/conv/pooling model)",
-        shape.cell.name()
-    ))
-}
-
 /// A float recurrent layer (the trained model before quantization).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FloatRecurrent {
