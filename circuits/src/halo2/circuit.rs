@@ -171,8 +171,9 @@ impl Phase1 {
                 let gs: Vec<Fr> = layer_input(w, li, i)
                     .iter()
                     .zip(&cl)
-                    .map(|(x, ck)| {
-                        g += fr_from_i64(*x) * ck;
+                    .enumerate()
+                    .map(|(k, (x, ck))| {
+                        g += fr_from_i64(*x + super::conv::input_delta(w.conv_tamper, li, i, k)) * ck;
                         g
                     })
                     .collect();
@@ -327,10 +328,7 @@ impl ValidationCircuit {
                         (rows, false)
                     } else {
                         let start = row;
-                        let off = |i: usize, k: usize| match w.and_then(|w| w.conv_tamper) {
-                            Some(ConvTamper::Input { layer, sample, k: kt, delta }) if (layer, sample, kt) == (li, i, k) => delta,
-                            _ => 0,
-                        };
+                        let off = |i: usize, k: usize| super::conv::input_delta(w.and_then(|w| w.conv_tamper), li, i, k);
                         for (i, cells) in cur.iter().enumerate() {
                             let x = input_of(i);
                             for (k, src) in cells.iter().enumerate() {

@@ -202,6 +202,15 @@ pub fn effective(conv: &ConvLayer, tamper: Option<ConvTamper>, li: usize) -> std
     }
 }
 
+/// The deviation a [`ConvTamper::Input`] puts on input `k` of sample `i` of layer `li`
+/// (tests only; 0 otherwise).
+pub fn input_delta(tamper: Option<ConvTamper>, li: usize, i: usize, k: usize) -> i64 {
+    match tamper {
+        Some(ConvTamper::Input { layer, sample, k: kt, delta }) if (layer, sample, kt) == (li, i, k) => delta,
+        _ => 0,
+    }
+}
+
 impl ConvConfig {
     /// The block's gates over `a0` (first phase) and `b` (second phase, equality enabled) with
     /// challenge `r2`.
