@@ -2,7 +2,7 @@
 //! witness) and proving (a [`Witness`]); the layout depends only on the [`CircuitShape`].
 //!
 //! Main group, top to bottom: model values (per layer: W or kernel row-major, then biases), the
-//! expanded matrix of each conv layer, data values (per sample: features, then the label), one
+//! Freivalds block of each conv layer ([`super::conv`]), data values (per sample: features, then the label), one
 //! block per layer (dense/conv: per-(sample, output) rows, after an input block when a pool
 //! feeds it; pools: per-tap rows), one Freivalds combine block per dense/conv layer (a row per
 //! sample), argmax (top-k: rank) and score rows (`C + 1` per sample; MSE: the rows of
