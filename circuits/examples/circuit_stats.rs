@@ -21,10 +21,10 @@ fn main() {
     println!("N = {n}, shape {}", shape.id());
     println!("main rows {}, poseidon rows {}, k = {}", shape.main_rows(), shape.poseidon_rows(), shape.k());
     println!(
-        "model values {} ({} Poseidon rows), expanded conv rows {}, dataset values {}",
+        "model values {} ({} Poseidon rows), conv block rows {}, dataset values {}",
         shape.model_values(),
         zkpot_circuits::poseidon::chip::PoseidonConfig::chain_rows(shape.model_elements()),
-        shape.expanded_rows(),
+        shape.conv_rows(),
         shape.dataset_values()
     );
     println!("groth16 constraints {}", zkpot_circuits::groth16::cost::ConstraintCount::of(&shape).total);

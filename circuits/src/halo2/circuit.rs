@@ -2,7 +2,7 @@
 //! witness) and proving (a [`Witness`]); the layout depends only on the [`CircuitShape`].
 //!
 //! Main group, top to bottom: model values (per layer: W or kernel row-major, then biases), the
-//! expanded matrix of each conv layer, data values (per sample: features, then the label), one
+//! Freivalds block of each conv layer ([`super::conv`]), data values (per sample: features, then the label), one
 //! block per layer (dense/conv: per-(sample, output) rows, after an input block when a pool
 //! feeds it; pools: per-tap rows), one Freivalds combine block per dense/conv layer (a row per
 //! sample), argmax (top-k: rank) and score rows (`C + 1` per sample; MSE: the rows of
@@ -10,6 +10,7 @@
 //! then the data set. Column roles are tabled in [`super::config`].
 
 use super::config::ValidationConfig;
+use super::conv::{ConvPlan, ConvTamper, ConvValues};
 use super::mse::{MseConfig, MseRows};
 use super::recurrent_rows::{has_recurrent, RecurrentLayout, RecurrentRowsConfig};
 use super::recurrent_witness::{recurrent_rows, LayerRows};
@@ -37,6 +38,9 @@ pub struct Witness {
     /// The rows of each recurrent layer (in layer order; empty without one), computed from the
     /// model, the data and the trace ([`super::recurrent_witness`]).
     pub recurrent: Vec<LayerRows>,
+    /// A test hook (never set by the constructors): a conv-layer deviation to lay out.
+    #[doc(hidden)]
+    pub conv_tamper: Option<ConvTamper>,
 }
 
 impl Witness {
@@ -44,14 +48,14 @@ impl Witness {
     pub fn new(model: QuantizedModel, data: QuantizedDataset) -> Result<Self> {
         let trace = evaluate(&model, &data)?;
         let recurrent = recurrent_rows(&model, &data, &trace)?;
-        Ok(Witness { model, data, trace, recurrent })
+        Ok(Witness { model, data, trace, recurrent, conv_tamper: None })
     }
 
     /// The witness under score function `score` (the trace's `score` counts what it accepts).
     pub fn with_score(model: QuantizedModel, data: QuantizedDataset, score: ScoreFunction) -> Result<Self> {
         let trace = evaluate_with(&model, &data, score)?;
         let recurrent = recurrent_rows(&model, &data, &trace)?;
-        Ok(Witness { model, data, trace, recurrent })
+        Ok(Witness { model, data, trace, recurrent, conv_tamper: None })
     }
 
     /// The public inputs an honest prover claims: `[model commitment, data commitment, N, S]`.
@@ -96,18 +100,12 @@ impl ValidationCircuit {
     }
 }
 
-/// The matrix a linear layer is checked against, row-major `[inputs + 1][outputs]` with the
-/// biases in the last row: a dense layer's own weights, a conv layer's expanded matrix.
+/// The matrix a dense layer is checked against, row-major `[inputs + 1][outputs]` with the
+/// biases in the last row (a conv layer's vectors come from [`super::conv`] instead).
 fn matrix(layer: &Layer) -> Vec<i64> {
     match layer {
         Layer::Dense(d) => d.weights.iter().chain(&d.bias).copied().collect(),
-        Layer::Conv(c) => {
-            let shape = c.shape();
-            let mut m: Vec<i64> = shape.expanded().iter().map(|e| e.map_or(0, |t| c.weights[t])).collect();
-            m.extend((0..shape.outputs()).map(|j| c.bias[shape.channel_of(j)]));
-            m
-        }
-        Layer::MaxPool(_) | Layer::AvgPool(_) | Layer::Recurrent(_) => Vec::new(),
+        Layer::Conv(_) | Layer::MaxPool(_) | Layer::AvgPool(_) | Layer::Recurrent(_) => Vec::new(),
     }
 }
 
@@ -123,8 +121,10 @@ fn layer_input(w: &Witness, li: usize, i: usize) -> &[i64] {
 /// Second-phase values, computed natively once the challenges are known; one entry per linear
 /// (dense or conv) layer.
 struct Phase1 {
-    /// Horner (r2) along each row of the layer's matrix, row-major.
+    /// Horner (r2) along each row of a dense layer's matrix, row-major (empty for conv).
     mat_h: Vec<Vec<Fr>>,
+    /// A conv layer's block values (`None` for dense).
+    conv: Vec<Option<ConvValues>>,
     c: Vec<Vec<Fr>>,
     beta: Vec<Fr>,
     /// Per sample: the running `g = sum_k x_k c_k` over the layer's inputs.
@@ -139,25 +139,38 @@ impl Phase1 {
     fn compute(shape: &CircuitShape, w: &Witness, r1: Fr, r2: Fr) -> Phase1 {
         let n = shape.samples;
         let scale = Fr::from(1u64 << shape.arch.fixed.scale_bits);
-        let mut p = Phase1 { mat_h: Vec::new(), c: Vec::new(), beta: Vec::new(), in_g: Vec::new(), acc_h: Vec::new(), comb_h: Vec::new() };
+        let mut p = Phase1 { mat_h: Vec::new(), conv: Vec::new(), c: Vec::new(), beta: Vec::new(), in_g: Vec::new(), acc_h: Vec::new(), comb_h: Vec::new() };
         for (li, layer) in w.model.layers.iter().enumerate() {
             let arch = layer.arch();
             if !arch.is_linear() {
                 continue;
             }
             let outputs = arch.outputs().max(1);
-            let m = matrix(layer);
-            let mut hs = Vec::with_capacity(m.len());
-            let mut cl = Vec::with_capacity(arch.inputs() + 1);
-            for row in m.chunks(outputs) {
-                let mut h = Fr::ZERO;
-                for v in row {
-                    h = h * r2 + fr_from_i64(*v);
-                    hs.push(h);
+            let (hs, cl, beta) = match layer {
+                Layer::Conv(conv) => {
+                    let conv = super::conv::effective(conv, w.conv_tamper, li);
+                    let v = ConvValues::compute(&ConvPlan::new(&conv.shape()), &conv, r2);
+                    let (cl, beta) = (v.c.clone(), v.beta);
+                    p.conv.push(Some(v));
+                    (Vec::new(), cl, beta)
                 }
-                cl.push(h);
-            }
-            let beta = cl.pop().unwrap_or(Fr::ZERO);
+                _ => {
+                    let m = matrix(layer);
+                    let mut hs = Vec::with_capacity(m.len());
+                    let mut cl = Vec::with_capacity(arch.inputs() + 1);
+                    for row in m.chunks(outputs) {
+                        let mut h = Fr::ZERO;
+                        for v in row {
+                            h = h * r2 + fr_from_i64(*v);
+                            hs.push(h);
+                        }
+                        cl.push(h);
+                    }
+                    let beta = cl.pop().unwrap_or(Fr::ZERO);
+                    p.conv.push(None);
+                    (hs, cl, beta)
+                }
+            };
             let (mut in_g, mut acc_h, mut comb) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
             let mut hc = Fr::ZERO;
             for i in 0..n {
@@ -165,8 +178,9 @@ impl Phase1 {
                 let gs: Vec<Fr> = layer_input(w, li, i)
                     .iter()
                     .zip(&cl)
-                    .map(|(x, ck)| {
-                        g += fr_from_i64(*x) * ck;
+                    .enumerate()
+                    .map(|(k, (x, ck))| {
+                        g += fr_from_i64(*x + super::conv::input_delta(w.conv_tamper, li, i, k)) * ck;
                         g
                     })
                     .collect();
@@ -258,45 +272,42 @@ impl ValidationCircuit {
             off += l.values();
         }
 
-        // The matrix of each linear layer, Horner (r2) along its rows: a dense layer's are its
-        // own model rows; a conv layer's is an expanded block whose every entry is a copy of a
-        // kernel cell, a bias cell or the constant 0.
+        // The Freivalds vectors of each linear layer: a dense layer's by Horner (r2) along its
+        // own model rows; a conv layer's in a block of its own (super::conv) whose kernel rows
+        // copy the kernel and bias cells.
         let linear: Vec<usize> = (0..arch.layers.len()).filter(|li| arch.layers[*li].is_linear()).collect();
         let mut mat_start = Vec::with_capacity(linear.len());
+        let mut conv_plans = Vec::with_capacity(linear.len());
         for &li in &linear {
             let l = &arch.layers[li];
             let outputs = l.outputs();
             let start = match l {
                 LayerArch::Conv(cs) => {
-                    let start = row;
-                    let base = value_offs[li];
+                    let cc = cfg.conv.as_ref().ok_or(Error::Synthesis)?;
+                    let plan = ConvPlan::new(cs);
                     let conv = w.and_then(|w| match &w.model.layers[li] {
                         Layer::Conv(c) => Some(c),
                         _ => None,
                     });
-                    let expanded = cs.expanded();
-                    for (e, entry) in expanded.iter().enumerate() {
-                        let v = known(conv.map(|c| fr_from_i64(entry.map_or(0, |t| c.weights[t]))));
-                        let cell = region.assign_advice(a0, start + e, v).cell();
-                        match entry {
-                            Some(t) => region.constrain_equal(model_cells[base + t], cell),
-                            None => region.constrain_constant(cell, Fr::ZERO)?,
-                        }
-                    }
-                    let bias_row = start + expanded.len();
-                    for j in 0..outputs {
-                        let oc = cs.channel_of(j);
-                        let cell = region.assign_advice(a0, bias_row + j, known(conv.map(|c| fr_from_i64(c.bias[oc])))).cell();
-                        region.constrain_equal(model_cells[base + cs.kernel_len() + oc], cell);
-                    }
-                    row += (l.inputs() + 1) * outputs;
+                    let tamper = w.and_then(|w| match w.conv_tamper {
+                        Some(ConvTamper::Kernel { layer, t, delta }) if layer == li => Some((t, delta)),
+                        _ => None,
+                    });
+                    let values = &model_cells[value_offs[li]..value_offs[li] + l.values()];
+                    cc.assign_kernel(region, &plan, row, values, conv, tamper)?;
+                    let start = row;
+                    row += plan.rows();
+                    conv_plans.push(Some(plan));
                     start
                 }
-                _ => value_offs[li],
+                _ => {
+                    for e in 0..(l.inputs() + 1) * outputs {
+                        enable(region, e % outputs == 0, cfg.q_h_start, cfg.q_h_cont, value_offs[li] + e)?;
+                    }
+                    conv_plans.push(None);
+                    value_offs[li]
+                }
             };
-            for e in 0..(l.inputs() + 1) * outputs {
-                enable(region, e % outputs == 0, cfg.q_h_start, cfg.q_h_cont, start + e)?;
-            }
             mat_start.push(start);
         }
 
@@ -326,10 +337,11 @@ impl ValidationCircuit {
                         (rows, false)
                     } else {
                         let start = row;
+                        let off = |i: usize, k: usize| super::conv::input_delta(w.and_then(|w| w.conv_tamper), li, i, k);
                         for (i, cells) in cur.iter().enumerate() {
                             let x = input_of(i);
                             for (k, src) in cells.iter().enumerate() {
-                                let cell = region.assign_advice(a3, start + i * inputs + k, known(x.map(|x| fr_from_i64(x[k])))).cell();
+                                let cell = region.assign_advice(a3, start + i * inputs + k, known(x.map(|x| fr_from_i64(x[k] + off(i, k))))).cell();
                                 region.constrain_equal(*src, cell);
                             }
                         }
@@ -591,15 +603,27 @@ impl ValidationCircuit {
         for (t, &li) in linear.iter().enumerate() {
             let l = &arch.layers[li];
             let (inputs, outputs) = (l.inputs(), l.outputs());
-            // the matrix rows: Horner (r2); c_k and beta end them
-            let mut c_cells = Vec::with_capacity(inputs + 1);
-            for e in 0..(inputs + 1) * outputs {
-                let cell = region.assign_advice(b2, mat_start[t] + e, p1.map(|p| p.mat_h[t][e])).cell();
-                if e % outputs == outputs - 1 {
-                    c_cells.push(cell);
+            // c_k and beta: a conv layer's block, or a dense layer's matrix rows (Horner r2,
+            // each row ending in c_k, the bias row in beta)
+            let (c_cells, beta_cell) = match &conv_plans[t] {
+                Some(plan) => {
+                    let cc = cfg.conv.as_ref().ok_or(Error::Synthesis)?;
+                    let vals = p1.and_then(|p| p.conv[t].as_ref().map_or_else(Value::unknown, Value::known));
+                    let tamper = w.and_then(|w| w.conv_tamper).filter(|tp| matches!(tp, ConvTamper::Power { layer, .. } | ConvTamper::Coefficient { layer, .. } if *layer == li));
+                    cc.assign_values(region, plan, mat_start[t], vals, tamper)?
                 }
-            }
-            let beta_cell = c_cells.pop().ok_or(Error::Synthesis)?;
+                None => {
+                    let mut c_cells = Vec::with_capacity(inputs + 1);
+                    for e in 0..(inputs + 1) * outputs {
+                        let cell = region.assign_advice(b2, mat_start[t] + e, p1.map(|p| p.mat_h[t][e])).cell();
+                        if e % outputs == outputs - 1 {
+                            c_cells.push(cell);
+                        }
+                    }
+                    let beta_cell = c_cells.pop().ok_or(Error::Synthesis)?;
+                    (c_cells, beta_cell)
+                }
+            };
             // g_i = sum_k x_ik c_k along the input rows; f_i = Horner (r2) of the accumulators
             let (mut g_cells, mut f_cells) = (Vec::with_capacity(n), Vec::with_capacity(n));
             for i in 0..n {
@@ -650,7 +674,15 @@ impl Circuit<Fr> for ValidationCircuit {
     }
 
     fn configure_with_params(meta: &mut ConstraintSystem<Fr>, params: CircuitShape) -> ValidationConfig {
-        let mut cfg = ValidationConfig::configure(meta, params.arch.fixed, params.arch.num_classes, params.score, params.samples);
+        let has_conv = params.arch.layers.iter().any(|l| matches!(l, LayerArch::Conv(_)));
+        let mut cfg = ValidationConfig::configure(
+            meta,
+            params.arch.fixed,
+            params.arch.num_classes,
+            params.score,
+            params.samples,
+            has_conv,
+        );
         // the recurrent group only where there is a recurrent layer: other circuits unchanged
         if has_recurrent(&params.arch) {
             cfg.recurrent = Some(RecurrentRowsConfig::configure(meta, params.arch.fixed, cfg.r1, cfg.r2));

@@ -10,7 +10,6 @@
 //! | data value | x or label | pack acc | | | | | c_k (copy) | g = sum x c | | |
 //! | layer output | acc | z | rem | out | relu(z) if no ReLU | | c_j of next layer | g of next layer | Horner of acc (r2) | |
 //! | combine | | | | | | | f_i (copy) | g_i (copy) | Horner (r1) | beta (copy) |
-//! | conv matrix entry | W_exp (copy of a kernel cell, a bias cell or 0) | | | | | | | | Horner (r2) | |
 //! | input block | | | | x (copy) | | | c_k (copy) | g = sum x c | | |
 //! | argmax, max-pool tap | z_j (copy) | e_j | cum e | max | cum e z | cum e j | | | | |
 //! | avg-pool tap | x (copy) | sum | | | | | | | | |
@@ -20,6 +19,8 @@
 //! | score | count | label | inv | correct | | | | | | |
 //! | MSE rows (MSE only, instead of argmax and score rows; see [`super::mse`]) | z or S | t | e or r | e^2 | SSE | | | | | |
 //!
+//! Conv layers' Freivalds blocks (kernel, power and pair rows) are tabled in [`super::conv`].
+//!
 //! A score row reads `pred` from a5 of the row above (the sample's last argmax row) and the
 //! previous count from a0 of the previous sample's score row, `C + 1` rows up.
 
@@ -27,6 +28,7 @@ use crate::field::Fr;
 use crate::fixed::FixedParams;
 use crate::score::ScoreFunction;
 use crate::poseidon::chip::PoseidonConfig;
+use super::conv::ConvConfig;
 use super::mse::MseConfig;
 use halo2_proofs::halo2curves::ff::Field;
 use halo2_proofs::plonk::{
@@ -99,6 +101,8 @@ pub struct ValidationConfig {
     /// Recurrent architectures only: the recurrent column group ([`super::recurrent_rows`]),
     /// set by the circuit's `configure_with_params`.
     pub recurrent: Option<super::recurrent_rows::RecurrentRowsConfig>,
+    /// Conv models only: the conv layers' Freivalds blocks ([`super::conv`]).
+    pub conv: Option<ConvConfig>,
     pub poseidon: PoseidonConfig,
 }
 
@@ -112,8 +116,9 @@ fn pow2(e: u32) -> Fr {
 
 impl ValidationConfig {
     /// Builds the constraint system for fixed-point parameters `fixed`, `num_classes` outputs,
-    /// score function `score` and (used by MSE only) `samples` samples.
-    pub fn configure(meta: &mut ConstraintSystem<Fr>, fixed: FixedParams, num_classes: usize, score: ScoreFunction, samples: usize) -> Self {
+    /// score function `score`, (used by MSE only) `samples` samples, and the conv blocks'
+    /// gates when `has_conv`.
+    pub fn configure(meta: &mut ConstraintSystem<Fr>, fixed: FixedParams, num_classes: usize, score: ScoreFunction, samples: usize, has_conv: bool) -> Self {
         let a = [(); 6].map(|_| meta.advice_column_in(FirstPhase));
         // top-k's rank columns, first phase like a*, allocated before the challenges
         let rank_cols = match score {
@@ -327,6 +332,7 @@ impl ValidationConfig {
         };
         let mse = score.is_mse().then(|| MseConfig::configure(meta, [a[0], a[1], a[2], a[3], a[4]], t_relu_in, fixed, samples));
 
+        let conv = has_conv.then(|| ConvConfig::configure(meta, a[0], b, r2));
         let poseidon = PoseidonConfig::configure(meta);
 
         ValidationConfig {
@@ -369,6 +375,7 @@ impl ValidationConfig {
             rank,
             mse,
             recurrent: None,
+            conv,
             poseidon,
         }
     }

@@ -4,6 +4,7 @@
 //!
 //! * [`shape`]: the circuit shape (architecture + N), its id and its size `k`.
 //! * [`config`]: columns, gates and lookups.
+//! * [`conv`]: a conv layer's Freivalds vectors in im2col form (configured for conv models only).
 //! * [`mse`]: the mean-squared-error gadget (configured for MSE shapes only).
 //! * [`circuit`]: the circuit and its row layout (one description for keygen and proving).
 //! * [`recurrent`]: the LSTM/GRU gadget (sigmoid/tanh lookups, product and rescale gates) as a
@@ -19,12 +20,13 @@
 //! accumulators `Y`, and the circuit checks `Y = X W + 2^s 1 b^T` with Freivalds' test,
 //! `u^T Y v = (u^T X)(W v) + 2^s (u^T 1)(b^T v)` for `u_i = r1^(N-1-i)`, `v_j = r2^(m-1-j)` and
 //! challenges `r1, r2` drawn after all first-phase columns are committed. A conv layer is
-//! checked the same way against its expanded matrix, whose cells are copies of the kernel
-//! cells. Rescale, ReLU, max/average pooling, argmax (or the top-k rank) and the count (or the
+//! checked the same way, with the vectors `W v` and `b^T v` of its expanded matrix computed in
+//! im2col form from copies of the kernel cells ([`conv`]). Rescale, ReLU, max/average pooling, argmax (or the top-k rank) and the count (or the
 //! squared errors and their rounded mean) are checked per value with gates and lookups.
 
 pub mod circuit;
 pub mod config;
+pub mod conv;
 pub mod mse;
 pub mod recurrent;
 pub mod recurrent_rows;

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 /// Bumped whenever the circuit layout changes, so old keys are never reused.
-pub const CIRCUIT_VERSION: u32 = 5;
+pub const CIRCUIT_VERSION: u32 = 6;
 
 /// Rows kept free at the bottom for halo2's blinding factors.
 const BLINDING_MARGIN: usize = 16;
@@ -122,14 +122,16 @@ impl CircuitShape {
             + self.dataset_values().div_ceil(self.arch.fixed.values_per_element())
     }
 
-    /// Rows of the expanded matrices of the conv layers (`(inputs + 1) outputs` each, the
-    /// last `outputs` holding the expanded biases).
-    pub fn expanded_rows(&self) -> usize {
+    /// Rows of the conv layers' Freivalds blocks, once per circuit ([`super::conv`]: `C (K +
+    /// 1) + P + 1 + in_ch taps + 1` each).
+    pub fn conv_rows(&self) -> usize {
         self.arch
             .layers
             .iter()
-            .filter(|l| matches!(l, LayerArch::Conv(_)))
-            .map(|l| (l.inputs() + 1) * l.outputs())
+            .map(|l| match l {
+                LayerArch::Conv(c) => super::conv::ConvPlan::rows_of(c),
+                _ => 0,
+            })
             .sum()
     }
 
@@ -155,7 +157,7 @@ impl CircuitShape {
         let layer_rows: usize = (0..self.arch.layers.len()).map(|li| n * self.layer_rows(li)).sum();
         let combine_rows = self.arch.layers.iter().filter(|l| l.is_linear()).count() * n;
         let argmax_rows = if self.score.is_mse() { super::mse::MseConfig::rows(n) } else { n * (self.arch.num_classes + 1) };
-        self.model_values() + self.expanded_rows() + self.dataset_values() + layer_rows + combine_rows + argmax_rows + 1
+        self.model_values() + self.conv_rows() + self.dataset_values() + layer_rows + combine_rows + argmax_rows + 1
     }
 
     /// Rows of the recurrent column group (0 without a recurrent layer).
