@@ -43,7 +43,7 @@ use crate::crypto::Signable;
 use crate::error::Result;
 use crate::event::{Action, Event, PersistOp, TimerId};
 use crate::message::{Challenge, Message, Rejection};
-use crate::replica::Replica;
+use crate::replica::{Replica, StableCheckpoint};
 use crate::storage::RedbStore;
 use crate::types::{sha256, ClientId, ReplicaId};
 use crate::verify::Verifier;
@@ -71,6 +71,25 @@ pub struct RuntimeStats {
     pub last_executed: AtomicU64,
     /// Stable checkpoint sequence number.
     pub stable_seq: AtomicU64,
+    /// The stable checkpoint itself (certificate and snapshot), replaced each time
+    /// it moves; read it with [`RuntimeStats::stable_checkpoint`].
+    pub stable_checkpoint: Mutex<Option<Arc<StableCheckpoint>>>,
+}
+
+impl RuntimeStats {
+    /// The replica's latest stable checkpoint (none before the replica started).
+    pub fn stable_checkpoint(&self) -> Option<Arc<StableCheckpoint>> {
+        self.stable_checkpoint.lock().ok().and_then(|g| g.clone())
+    }
+
+    /// Publishes `replica`'s stable checkpoint if it is not the one published.
+    fn publish_stable<A: App>(&self, replica: &Replica<A>) {
+        if let Ok(mut g) = self.stable_checkpoint.lock() {
+            if g.as_ref().is_none_or(|c| c.proof.seq != replica.stable_seq()) {
+                *g = Some(Arc::new(replica.stable_checkpoint()));
+            }
+        }
+    }
 }
 
 type ConnId = u64;
@@ -229,6 +248,7 @@ pub async fn run_replica_with_stats<A: App + Send + 'static>(
 
     let actions = replica.start(now_ms());
     perform(actions, &mut store, &peers, &conns, &routes, &mut timers, &stats)?;
+    stats.publish_stable(&replica);
 
     loop {
         let next = timers.values().min().copied().unwrap_or_else(|| Instant::now() + Duration::from_secs(3600));
@@ -316,6 +336,7 @@ pub async fn run_replica_with_stats<A: App + Send + 'static>(
         stats.view.store(replica.view(), Ordering::Relaxed);
         stats.last_executed.store(replica.last_executed(), Ordering::Relaxed);
         stats.stable_seq.store(replica.stable_seq(), Ordering::Relaxed);
+        stats.publish_stable(&replica);
         stats.oversized_out.store(identity.dropped.load(Ordering::Relaxed), Ordering::Relaxed);
     }
 }
