@@ -23,6 +23,7 @@ use zkpot_circuits::halo2::{CircuitShape, Witness};
 use zkpot_circuits::testing::{random_dataset, random_model, TINY};
 use zkpot_ledger::api::local::serve_local_cluster;
 use zkpot_ledger::api::{serve, ApiSources};
+use zkpot_ledger::ProofChecker;
 use zkpot_ledger::demo::{demo_genesis, run_demo, DemoTiming};
 use zkpot_ledger::local_cluster::{scratch_dir, LocalCluster};
 use zkpot_ledger::snark::SnarkChecker;

@@ -131,7 +131,8 @@ pub async fn fetch_certificate(base: &str, snapshot: bool) -> Result<(Certificat
 }
 
 /// The verdict on a certificate, as JSON: `"verdict": "agree"` with the signers, or
-/// `"verdict": "disagree"`, `"ok": false` and the reason.
+/// `"verdict": "disagree"` (or `"nothing signed yet"` at the genesis checkpoint), `"ok": false`
+/// and the reason.
 pub fn verdict(cert: &Certificate, cluster: &ClusterConfig, network: Bytes32, snapshot: Option<&[u8]>) -> Value {
     match verify(cert, cluster, network, snapshot) {
         Ok(a) => json!({
@@ -144,12 +145,12 @@ pub fn verdict(cert: &Certificate, cluster: &ClusterConfig, network: Bytes32, sn
             "snapshot_checked": a.ledger_state_digest.is_some(),
             "ledger_state_digest": a.ledger_state_digest,
         }),
-        Err(r) => disagree(cert, &r),
+        Err(r) => {
+            // the genesis checkpoint is no disagreement, but nothing to agree on either
+            let verdict = if r == Refusal::NothingSigned { "nothing signed yet" } else { "disagree" };
+            json!({"verdict": verdict, "ok": false, "reason": r.to_string(), "seq": cert.seq, "digest": cert.digest, "node": cert.replica})
+        }
     }
-}
-
-fn disagree(cert: &Certificate, r: &Refusal) -> Value {
-    json!({"verdict": "disagree", "ok": false, "reason": r.to_string(), "seq": cert.seq, "digest": cert.digest, "node": cert.replica})
 }
 
 /// Fetches and checks the certificate of the node at `api` against the auditor's cluster
