@@ -219,6 +219,7 @@ async function showCheckpoint() {
     try { [ok, why] = await checkCertificate(c, cells); }
     catch (e) {
       if (!(e instanceof NoEd25519)) throw e;
+      for (const cell of cells) { cell.className = ""; cell.textContent = "not checked (no Ed25519 here)"; }
       out.className = "warn"; out.dataset.verdict = "unchecked";
       out.textContent = `${e.message}; the node lists ${c.messages.length} signatures of ${c.n} replicas`;
       return;
