@@ -151,7 +151,27 @@ function checkpointBytes(seq, digest, replica) {
   return new Uint8Array([...new TextEncoder().encode(CHECKPOINT_TAG), ...varint(seq), ...bytesOfHex(digest), ...varint(replica)]);
 }
 const hexOfBytes = (b) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
-async function sha256Hex(bytes) { return hexOfBytes(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes))); }
+function concat(parts) { const o = new Uint8Array(parts.reduce((a, p) => a + p.length, 0)); let i = 0; for (const p of parts) { o.set(p, i); i += p.length; } return o; }
+// The digest a checkpoint certifies: SHA-256 of the snapshot; or, where the certificate names
+// `snapshot.chunk_bytes`, pbft's chunked digest SHA-256("pbft/snapshot/v1" || len u64 LE ||
+// chunk_bytes u32 LE || root), root of the Merkle tree with leaves SHA-256(0x00 || chunk) and
+// nodes SHA-256(0x01 || left || right), a lone last node carried up.
+async function certifiedDigest(bytes, chunkBytes) {
+  const h = async (...parts) => new Uint8Array(await crypto.subtle.digest("SHA-256", concat(parts)));
+  if (chunkBytes == null) return hexOfBytes(await h(bytes));
+  const c = Math.max(1, chunkBytes);
+  let level = [];
+  if (bytes.length === 0) level.push(await h(Uint8Array.of(0)));
+  for (let i = 0; i < bytes.length; i += c) level.push(await h(Uint8Array.of(0), bytes.subarray(i, i + c)));
+  while (level.length > 1) {
+    const up = [];
+    for (let i = 0; i < level.length; i += 2) up.push(i + 1 < level.length ? await h(Uint8Array.of(1), level[i], level[i + 1]) : level[i]);
+    level = up;
+  }
+  const len = new Uint8Array(8); new DataView(len.buffer).setBigUint64(0, BigInt(bytes.length), true);
+  const cb = new Uint8Array(4); new DataView(cb.buffer).setUint32(0, chunkBytes, true);
+  return hexOfBytes(await h(new TextEncoder().encode("pbft/snapshot/v1"), len, cb, level[0]));
+}
 
 class NoEd25519 extends Error {}
 // Returns whether `sig` by `pk` over `bytes` checks; NoEd25519 if this browser lacks it.
@@ -192,7 +212,7 @@ async function snapshotMatches(c) {
   const r = await fetch(c.snapshot.path);
   if (r.status === 409) return null;
   if (!r.ok) return `the snapshot could not be read (${r.status})`;
-  const d = await sha256Hex(new Uint8Array(await r.arrayBuffer()));
+  const d = await certifiedDigest(new Uint8Array(await r.arrayBuffer()), c.snapshot.chunk_bytes);
   return d === hexOf(c.digest) ? "" : `the snapshot hashes to ${short(d)}, not the certified ${short(c.digest)}`;
 }
 
