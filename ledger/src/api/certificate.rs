@@ -61,6 +61,10 @@ pub struct SnapshotRef {
     /// Path on the node (`/api/v1/checkpoint/snapshot?seq=<seq>`).
     pub path: String,
     pub bytes: u64,
+    /// Where the checkpoint digest is pbft's chunked digest, its chunk size (see
+    /// [`certified_digest`]); absent, the digest is SHA-256 of the snapshot.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chunk_bytes: Option<u32>,
 }
 
 /// `/api/v1/checkpoint`: the stable checkpoint's certificate.
@@ -120,7 +124,7 @@ impl Certificate {
                     signature: hex::encode(&m.sig),
                 })
                 .collect(),
-            snapshot: SnapshotRef { path: format!("/api/v1/checkpoint/snapshot?seq={}", p.seq), bytes: stable.snapshot.len() as u64 },
+            snapshot: SnapshotRef { path: format!("/api/v1/checkpoint/snapshot?seq={}", p.seq), bytes: stable.snapshot.len() as u64, chunk_bytes: None },
         }
     }
 }
@@ -235,14 +239,14 @@ pub fn verify(cert: &Certificate, cluster: &ClusterConfig, network: Bytes32, sna
     if signers.len() < needed {
         return Err(Refusal::TooFew { signers: signers.len(), needed });
     }
-    let ledger_state_digest = snapshot.map(|s| check_snapshot(s, cert.digest, network)).transpose()?;
+    let ledger_state_digest = snapshot.map(|s| check_snapshot(s, cert.digest, cert.snapshot.chunk_bytes, network)).transpose()?;
     Ok(Agreement { seq: cert.seq, digest: cert.digest, signers: signers.into_iter().collect(), n: keys.len(), f: cluster.f, network, ledger_state_digest })
 }
 
 /// The snapshot hashes to `digest` and holds a ledger state of `network`; returns the
 /// ledger state's digest.
-fn check_snapshot(snapshot: &[u8], digest: Bytes32, network: Bytes32) -> Result<Bytes32, Refusal> {
-    let got = Bytes32(Sha256::digest(snapshot).into());
+fn check_snapshot(snapshot: &[u8], digest: Bytes32, chunk_bytes: Option<u32>, network: Bytes32) -> Result<Bytes32, Refusal> {
+    let got = certified_digest(snapshot, chunk_bytes);
     if got != digest {
         return Err(Refusal::SnapshotDigest { got, certified: digest });
     }
@@ -252,6 +256,30 @@ fn check_snapshot(snapshot: &[u8], digest: Bytes32, network: Bytes32) -> Result<
         return Err(Refusal::SnapshotNetwork { got: state.network, expected: network });
     }
     Ok(Bytes32(Sha256::digest(&app).into()))
+}
+
+/// The digest a checkpoint certifies for `snapshot`: SHA-256 of it; or, with `chunk_bytes`,
+/// pbft's chunked digest `SHA-256("pbft/snapshot/v1" || len u64 LE || chunk_bytes u32 LE ||
+/// root)`, `root` that of the Merkle tree over the chunks (leaf `SHA-256(0x00 || chunk)`, node
+/// `SHA-256(0x01 || left || right)`, a lone last node carried up, one empty chunk for an empty
+/// snapshot). The page computes the same.
+pub fn certified_digest(snapshot: &[u8], chunk_bytes: Option<u32>) -> Bytes32 {
+    let Some(c) = chunk_bytes else { return Bytes32(Sha256::digest(snapshot).into()) };
+    let h = |parts: &[&[u8]]| -> [u8; 32] {
+        let mut d = Sha256::new();
+        parts.iter().for_each(|p| d.update(p));
+        d.finalize().into()
+    };
+    let mut level: Vec<[u8; 32]> = if snapshot.is_empty() {
+        vec![h(&[&[0]])]
+    } else {
+        snapshot.chunks(c.max(1) as usize).map(|chunk| h(&[&[0], chunk])).collect()
+    };
+    while level.len() > 1 {
+        level = level.chunks(2).map(|p| if let [l, r] = p { h(&[&[1], l, r]) } else { p[0] }).collect();
+    }
+    let root = level.first().copied().unwrap_or_default();
+    Bytes32(h(&[b"pbft/snapshot/v1", &(snapshot.len() as u64).to_le_bytes(), &c.to_le_bytes(), &root]))
 }
 
 #[cfg(test)]
@@ -274,5 +302,25 @@ mod tests {
         want.extend([0xab; 32]);
         want.extend([0xc8, 0x01]);
         assert_eq!(signed_bytes(300, &d, 200), want);
+    }
+
+    /// Known answers of the chunked digest (computed independently from its definition; the
+    /// page's JavaScript gives the same).
+    #[test]
+    fn certified_digest_known_answers() {
+        let data: Vec<u8> = (0..1000u32).map(|i| ((i * 7 + 3) & 0xff) as u8).collect();
+        let hex = |d: Bytes32| hex::encode(d.0);
+        assert_eq!(hex(certified_digest(&data, None)), hex::encode(Sha256::digest(&data)));
+        assert_eq!(hex(certified_digest(&[], Some(4))), "cb5521bb0f896a2883508220718dc717e5f7ae6888dd688af4ae837cda687c68");
+        assert_eq!(hex(certified_digest(&data[..1], Some(4))), "ea5466c2d2418a94fc3483d5c334a8549f24dec32b77fbba1c40f7e6f72cc9ca");
+        assert_eq!(hex(certified_digest(&data, Some(64))), "8952a22a34e54bc18908810c386146007b4b8d25ea9782bf3186165f00bd1faf");
+        const KNOWN: [(u32, &str); 3] = [
+            (1000, "828c71c4fda78a4450128a2fbcc1dd6d37c8f7aa71e5732f504c764da1f99531"),
+            (333, "622b9742dd360d5e14c70caec764437a7a0b4d94f71d10009cd5f737e00c9f16"),
+            (4 << 20, "f4209a15f69244e469a3b52f4e13197d39bda9119a625343314a74e710c32fd1"),
+        ];
+        for (c, want) in KNOWN {
+            assert_eq!(hex(certified_digest(&data, Some(c))), want, "chunk size {c}");
+        }
     }
 }
