@@ -51,6 +51,9 @@ use crate::verify::Verifier;
 /// Counters a running replica publishes (shared, lock-free).
 #[derive(Debug, Default)]
 pub struct RuntimeStats {
+    /// The stable checkpoint itself (certificate and snapshot), replaced each time
+    /// it moves; read it with [`RuntimeStats::stable_checkpoint`].
+    pub stable_checkpoint: Mutex<Option<Arc<StableCheckpoint>>>,
     /// Frames received.
     pub frames_in: AtomicU64,
     /// Frames that failed to decode.
@@ -71,25 +74,6 @@ pub struct RuntimeStats {
     pub last_executed: AtomicU64,
     /// Stable checkpoint sequence number.
     pub stable_seq: AtomicU64,
-    /// The stable checkpoint itself (certificate and snapshot), replaced each time
-    /// it moves; read it with [`RuntimeStats::stable_checkpoint`].
-    pub stable_checkpoint: Mutex<Option<Arc<StableCheckpoint>>>,
-}
-
-impl RuntimeStats {
-    /// The replica's latest stable checkpoint (none before the replica started).
-    pub fn stable_checkpoint(&self) -> Option<Arc<StableCheckpoint>> {
-        self.stable_checkpoint.lock().ok().and_then(|g| g.clone())
-    }
-
-    /// Publishes `replica`'s stable checkpoint if it is not the one published.
-    fn publish_stable<A: App>(&self, replica: &Replica<A>) {
-        if let Ok(mut g) = self.stable_checkpoint.lock() {
-            if g.as_ref().is_none_or(|c| c.proof.seq != replica.stable_seq()) {
-                *g = Some(Arc::new(replica.stable_checkpoint()));
-            }
-        }
-    }
 }
 
 type ConnId = u64;
@@ -182,6 +166,22 @@ impl Ingress {
 /// snapshot and replays committed requests into it).
 pub async fn run_replica<A: App + Send + 'static>(config: ReplicaConfig, app: A) -> Result<()> {
     run_replica_with_stats(config, app, Arc::new(RuntimeStats::default())).await
+}
+
+impl RuntimeStats {
+    /// The replica's latest stable checkpoint (none before the replica started).
+    pub fn stable_checkpoint(&self) -> Option<Arc<StableCheckpoint>> {
+        self.stable_checkpoint.lock().ok().and_then(|g| g.clone())
+    }
+
+    /// Publishes `replica`'s stable checkpoint if it is not the one published.
+    fn publish_stable<A: App>(&self, replica: &Replica<A>) {
+        if let Ok(mut g) = self.stable_checkpoint.lock() {
+            if g.as_ref().is_none_or(|c| c.proof.seq != replica.stable_seq()) {
+                *g = Some(Arc::new(replica.stable_checkpoint()));
+            }
+        }
+    }
 }
 
 /// [`run_replica`], publishing counters into `stats`.
@@ -333,10 +333,10 @@ pub async fn run_replica_with_stats<A: App + Send + 'static>(
             continue;
         }
         perform(actions, &mut store, &peers, &conns, &routes, &mut timers, &stats)?;
+        stats.publish_stable(&replica);
         stats.view.store(replica.view(), Ordering::Relaxed);
         stats.last_executed.store(replica.last_executed(), Ordering::Relaxed);
         stats.stable_seq.store(replica.stable_seq(), Ordering::Relaxed);
-        stats.publish_stable(&replica);
         stats.oversized_out.store(identity.dropped.load(Ordering::Relaxed), Ordering::Relaxed);
     }
 }
