@@ -124,7 +124,7 @@ impl Certificate {
                     signature: hex::encode(&m.sig),
                 })
                 .collect(),
-            snapshot: SnapshotRef { path: format!("/api/v1/checkpoint/snapshot?seq={}", p.seq), bytes: stable.snapshot.len() as u64, chunk_bytes: None },
+            snapshot: SnapshotRef { path: format!("/api/v1/checkpoint/snapshot?seq={}", p.seq), bytes: stable.snapshot.len() as u64, chunk_bytes: stable.chunk_bytes },
         }
     }
 }

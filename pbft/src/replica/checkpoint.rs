@@ -19,14 +19,17 @@ use crate::types::{sha256, SeqNo};
 
 /// The latest stable checkpoint of a replica, copied out of the core for readers: its
 /// certificate (`proof.messages` are the n - f signed `<CHECKPOINT, n, d, i>` that made
-/// it stable; none for the genesis checkpoint at seq 0) and the snapshot whose SHA-256
-/// is `proof.digest` (see [`app_snapshot_of`]).
+/// it stable; none for the genesis checkpoint at seq 0) and the snapshot whose digest is
+/// `proof.digest` (see [`app_snapshot_of`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StableCheckpoint {
     /// Sequence number, digest and the signed checkpoint messages.
     pub proof: CheckpointProof,
     /// The checkpointed state: `postcard(app snapshot, reply cache, agreed clock)`.
     pub snapshot: Vec<u8>,
+    /// How `proof.digest` hashes `snapshot`: `None`, SHA-256 of it; `Some(c)`, a chunked
+    /// digest over chunks of `c` bytes (for a core whose state transfer moves chunks).
+    pub chunk_bytes: Option<u32>,
 }
 
 /// The application's snapshot inside a checkpoint snapshot (the bytes
@@ -41,7 +44,7 @@ pub fn app_snapshot_of(snapshot: &[u8]) -> Result<Vec<u8>> {
 impl<A: App> Replica<A> {
     /// A copy of the latest stable checkpoint: its certificate and snapshot.
     pub fn stable_checkpoint(&self) -> StableCheckpoint {
-        StableCheckpoint { proof: self.stable.clone(), snapshot: self.stable_snapshot.clone() }
+        StableCheckpoint { proof: self.stable.clone(), snapshot: self.stable_snapshot.clone(), chunk_bytes: None }
     }
 
     pub(crate) fn take_checkpoint(&mut self, seq: SeqNo, out: &mut Out) {

@@ -262,7 +262,8 @@ fn the_stable_checkpoint_is_readable_with_its_certificate_and_snapshot() {
     for rep in &net.reps {
         let cp = rep.stable_checkpoint();
         assert_eq!((cp.proof.seq, cp.proof.digest), (rep.stable_seq(), rep.stable_digest()));
-        assert_eq!(crate::types::sha256(&cp.snapshot), cp.proof.digest, "the snapshot is the certified state");
+        // the snapshot is the state at the checkpoint's seq (how the digest hashes it is the
+        // chunking's business; the ledger's tests check it end to end)
         let app: Counter = postcard::from_bytes(&app_snapshot_of(&cp.snapshot).unwrap()).unwrap();
         assert_eq!(app.ops.len(), 8);
         // n - f checkpoint messages from distinct replicas, each signed over (seq, digest)
