@@ -267,6 +267,22 @@ pub enum LedgerCommand {
         #[arg(long, conflicts_with = "out")]
         seed: Option<String>,
     },
+    /// Check a node's stable checkpoint certificate (its read API's `/api/v1/checkpoint`)
+    /// against your cluster file (replica keys, f) and genesis (network id): agree when at
+    /// least f + 1 distinct replicas of your cluster signed its (seq, digest) and the
+    /// certified snapshot is of your network. Exit status 1 on disagree.
+    Checkpoint {
+        /// Cluster directory: reads DIR/cluster.json and DIR/genesis.json (public files).
+        #[arg(long)]
+        cluster: PathBuf,
+        /// The node's read API, http://HOST:PORT.
+        #[arg(long)]
+        api: String,
+        /// Skip reading the certified snapshot (the whole ledger state): the signatures are
+        /// checked, but the network is then bound only through the replica keys.
+        #[arg(long)]
+        no_snapshot: bool,
+    },
     /// Kill the node processes started by `zkpot cluster --dir DIR`.
     Stop {
         #[arg(long)]
@@ -550,6 +566,11 @@ pub async fn run_async(cmd: LedgerCommand) -> Result<Value, LedgerError> {
             })),
             (None, None) => Err(LedgerError::Usage("give --out FILE".into())),
         },
+        C::Checkpoint { cluster, api, no_snapshot } => {
+            let dir = ClusterDir(cluster);
+            let genesis: crate::state::Genesis = crate::config::read_json(&dir.genesis())?;
+            crate::api::fetch::check_checkpoint(&api, &dir.load_cluster()?, genesis.network_id(), !no_snapshot).await
+        }
         C::Stop { cluster } => stop_cluster(&cluster),
     }
 }

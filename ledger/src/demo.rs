@@ -338,30 +338,49 @@ pub async fn run_demo_cluster(
     checker: std::sync::Arc<dyn crate::checker::ProofChecker>,
     verifying_keys: BTreeMap<String, Bytes32>,
 ) -> Result<Value, LedgerError> {
+    let mut cluster = start_demo_cluster(checker, verifying_keys, false).await?;
+    let result = run_demo_on(&cluster, statement, proof).await;
+    remove_demo_cluster(&mut cluster);
+    result
+}
+
+/// Starts the demo's development cluster: 4 in-process replicas on loopback TCP, public-seed
+/// keys (announced), a checkpoint every 4 sequence numbers (so that the auditor's page has a
+/// signed checkpoint to show), databases in a fresh scratch directory; with `views`, every
+/// replica publishes its state (for the read API).
+pub(crate) async fn start_demo_cluster(
+    checker: std::sync::Arc<dyn crate::checker::ProofChecker>,
+    verifying_keys: BTreeMap<String, Bytes32>,
+    views: bool,
+) -> Result<crate::local_cluster::LocalCluster, LedgerError> {
+    use crate::local_cluster::{scratch_dir, LocalCluster};
     eprintln!(
         "WARNING: the demo runs a DEVELOPMENT network: its replica and account keys come from public seeds (replica-<i>, demo/...){}",
         if checker.is_stand_in() { ", and its proof checker is a stand-in that does not verify proofs" } else { "" }
     );
-    let dir = crate::local_cluster::scratch_dir("demo");
-    let params = zkpot_pbft::Params {
-        view_change_timeout_ms: 2000,
-        ..zkpot_pbft::Params::default()
-    };
-    let mut cluster =
-        crate::local_cluster::LocalCluster::start(4, dir.clone(), &demo_genesis(verifying_keys), checker, params)
-            .await?;
-    let result = async {
-        let mut client = cluster.client("demo")?;
-        crate::cluster::wait_ready_client(&mut client, std::time::Duration::from_secs(20)).await?;
-        let mut summary = run_demo(&mut client, statement, proof, DemoTiming::default()).await?;
-        summary["cluster"] = json!({"replicas": 4, "f": 1, "transport": "in-process tokio replicas over loopback TCP", "development": true});
-        Ok::<Value, LedgerError>(summary)
+    let dir = scratch_dir(if views { "demo-serve" } else { "demo" });
+    let params = zkpot_pbft::Params { checkpoint_interval: 4, log_window: 8, view_change_timeout_ms: 2000, ..zkpot_pbft::Params::default() };
+    let genesis = demo_genesis(verifying_keys);
+    if views {
+        LocalCluster::start_with_views(4, dir, &genesis, checker, params).await
+    } else {
+        LocalCluster::start(4, dir, &genesis, checker, params).await
     }
-    .await;
+}
+
+/// Waits until `cluster` answers, runs [`run_demo`] on it and describes the cluster in the summary.
+pub(crate) async fn run_demo_on(cluster: &crate::local_cluster::LocalCluster, statement: &Statement, proof: &[u8]) -> Result<Value, LedgerError> {
+    let mut client = cluster.client("demo")?;
+    crate::cluster::wait_ready_client(&mut client, std::time::Duration::from_secs(20)).await?;
+    let mut summary = run_demo(&mut client, statement, proof, DemoTiming::default()).await?;
+    summary["cluster"] = json!({"replicas": 4, "f": 1, "transport": "in-process tokio replicas over loopback TCP", "development": true});
+    Ok(summary)
+}
+
+/// Stops the demo's cluster and deletes its scratch databases.
+pub(crate) fn remove_demo_cluster(cluster: &mut crate::local_cluster::LocalCluster) {
     cluster.stop();
-    drop(cluster);
-    let _ = std::fs::remove_dir_all(&dir);
-    result
+    let _ = std::fs::remove_dir_all(&cluster.dir);
 }
 
 /// Blocking [`run_demo_cluster`] on its own tokio runtime (do not call from inside one).

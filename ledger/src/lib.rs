@@ -37,7 +37,8 @@
 //! * [`net_client`]: `PbftLedger`, a `LedgerClient` over the PBFT TCP client.
 //! * [`cli`]: the `zkpot ledger ...` client commands.
 //! * [`mod@api`]: every node's read-only HTTP/JSON API and the auditor's page (with in-browser
-//!   Groth16 verification), on a port the node config names (`"api"`).
+//!   Groth16 verification), on a port the node config names (`"api"`); the stable checkpoint's
+//!   certificate and its verifier (`zkpot ledger checkpoint`).
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::panic))]
 
 pub mod account;

@@ -63,7 +63,7 @@ pub async fn run_node(
         keys: checker.verifying_keys(),
         stats: Some(stats.clone()),
         replica: config.replica.id,
-        replicas: config.replica.cluster.n(),
+        cluster: config.replica.cluster.clone(),
         snarkjs: None,
     };
     let api = crate::api::serve(api_addr, sources).await?;

@@ -8,6 +8,7 @@
 use crate::bytes32::Bytes32;
 use crate::state::PotState;
 use crate::tx::Query;
+use crate::claim::Claim;
 use crate::validation::Validation;
 use serde_json::{json, Value};
 
@@ -110,18 +111,7 @@ impl PotState {
             .claims
             .iter()
             .filter_map(|c| self.claims.get(c))
-            .map(|c| {
-                json!({
-                    "id": c.id,
-                    "provider": c.provider,
-                    "commitment": c.commitment,
-                    "committed_at": c.committed_at,
-                    "model_commitment": c.model_commitment,
-                    "revealed_at": c.revealed_at,
-                    "validations": c.validations,
-                    "score": self.claim_score(c.id),
-                })
-            })
+            .map(|c| claim_view(c, self.claim_score(c.id)))
             .collect();
         json!({
             "id": o.id,
@@ -150,6 +140,22 @@ impl PotState {
             }),
         }
     }
+}
+
+/// One claim with its score (`None` until a validation is counted), as queries and the read
+/// API show it.
+pub(crate) fn claim_view(c: &Claim, score: Option<u64>) -> Value {
+    json!({
+        "id": c.id,
+        "order": c.order,
+        "provider": c.provider,
+        "commitment": c.commitment,
+        "committed_at": c.committed_at,
+        "model_commitment": c.model_commitment,
+        "revealed_at": c.revealed_at,
+        "validations": c.validations,
+        "score": score,
+    })
 }
 
 pub(crate) fn validation_view(v: &Validation) -> Value {

@@ -5,7 +5,10 @@
 //! the browser with the vendored snarkjs (pinned in tests/js, installed by `npm ci`), and
 //! the rendered DOM must show what a person would see: the orders table, the winner, green
 //! for the valid proof and red for the tampered one, and red for a genuine proof revealed with
-//! a score it does not prove (an open order nobody challenged: snarkjs rejects it). The screenshot is saved under
+//! a score it does not prove (an open order nobody challenged: snarkjs rejects it). The page
+//! also shows the stable checkpoint and checks its certificate's Ed25519 signatures with
+//! WebCrypto: green for the replicas' certificate, red for one with a forged signature (served
+//! by a node whose published checkpoint the test tampers with). The screenshot is saved under
 //! `target/auditor/page.png`.
 //!
 //! Needs chromium, node and npm. Without them the test FAILS (it never skips), saying so.
@@ -19,6 +22,8 @@ use std::time::Duration;
 use zkpot_circuits::halo2::{CircuitShape, Witness};
 use zkpot_circuits::testing::{random_dataset, random_model, TINY};
 use zkpot_ledger::api::local::serve_local_cluster;
+use zkpot_ledger::api::{serve, ApiSources};
+use zkpot_ledger::ProofChecker;
 use zkpot_ledger::demo::{demo_genesis, run_demo, DemoTiming};
 use zkpot_ledger::local_cluster::{scratch_dir, LocalCluster};
 use zkpot_ledger::snark::SnarkChecker;
@@ -117,6 +122,13 @@ async fn false_score_validation<L: LedgerClient>(l: &mut L, statement: &Statemen
     validation
 }
 
+/// The element of the dumped DOM whose opening tag starts with `start`, up to its closing `</p>`.
+fn para<'a>(dom: &'a str, start: &str) -> &'a str {
+    let from = dom.find(start).unwrap_or_else(|| panic!("no {start} in the page:\n{dom}"));
+    let end = dom[from..].find("</p>").map_or(dom.len(), |e| from + e);
+    &dom[from..end]
+}
+
 /// The `<tr data-validation=ID ...>` row of the dumped DOM.
 fn row<'a>(dom: &'a str, id: u64) -> &'a str {
     let start = dom.find(&format!("<tr data-validation=\"{id}\"")).unwrap_or_else(|| panic!("no row for validation {id} in the page:\n{dom}"));
@@ -133,7 +145,8 @@ async fn the_page_verifies_groth16_proofs_in_a_real_browser() {
     let keys = std::collections::BTreeMap::from([(key.shape_id(), Bytes32(key.digest()))]);
     let checker = Arc::new(SnarkChecker::from_key_bytes(&vk).unwrap());
     let dir = scratch_dir("auditor-page");
-    let params = zkpot_pbft::Params { view_change_timeout_ms: 2000, ..zkpot_pbft::Params::default() };
+    // a checkpoint every 4 requests, so that the demo's requests make some stable
+    let params = zkpot_pbft::Params { checkpoint_interval: 4, log_window: 8, view_change_timeout_ms: 2000, ..zkpot_pbft::Params::default() };
     let cluster = LocalCluster::start_with_views(4, dir.clone(), &demo_genesis(keys), checker.clone(), params).await.unwrap();
     let apis = serve_local_cluster(&cluster, checker.as_ref(), None).await.unwrap();
     let mut client = cluster.client("auditor-page").unwrap();
@@ -171,6 +184,40 @@ async fn the_page_verifies_groth16_proofs_in_a_real_browser() {
     let lie = row(&page, lying);
     assert!(lie.contains("data-status=\"unchallenged\""), "{lie}");
     assert!(lie.contains("data-verdict=\"reject\"") && lie.contains("snarkjs rejects"), "a real proof of another score is not red:\n{lie}");
+    // the stable checkpoint, its signatures checked in the browser (Chromium has Ed25519 in WebCrypto)
+    let cp = http::get(apis[1].addr, "/api/v1/checkpoint").await.json();
+    assert!(cp["seq"].as_u64().unwrap() >= 4, "{cp}");
+    let summary_p = para(&page, "<p id=\"checkpoint-summary\"");
+    assert!(summary_p.contains(&format!("seq {}", cp["seq"])) && summary_p.contains(cp["digest"].as_str().unwrap()), "{summary_p}");
+    assert!(summary_p.contains("signed by 3 of 4 replicas"), "{summary_p}");
+    let verdict = para(&page, "<p id=\"checkpoint-verdict\"");
+    assert!(verdict.contains("data-verdict=\"accept\"") && verdict.contains("class=\"ok\""), "the replicas' certificate is not green:\n{verdict}");
+    assert!(verdict.contains("signatures checked in this browser") && verdict.contains("the snapshot hashes to the digest"), "{verdict}");
+
+    // a node serving a certificate with a forged signature: red
+    let mut forged = (*cluster.stats[1].stable_checkpoint().unwrap()).clone();
+    forged.proof.messages[0].sig[10] ^= 1;
+    let stats = Arc::new(zkpot_pbft::RuntimeStats::default());
+    *stats.stable_checkpoint.lock().unwrap() = Some(Arc::new(forged));
+    let sources = ApiSources {
+        view: cluster.views[1].clone(),
+        keys: checker.verifying_keys(),
+        stats: Some(stats),
+        replica: 1,
+        cluster: cluster.cluster.clone(),
+        snarkjs: None,
+    };
+    let liar = serve("127.0.0.1:0".parse().unwrap(), sources).await.unwrap();
+    let page = tokio::task::spawn_blocking({
+        let (c, u) = (chromium.clone(), liar.url());
+        move || chromium_run(&c, &["--dump-dom"], &u)
+    })
+    .await
+    .unwrap();
+    let verdict = para(&page, "<p id=\"checkpoint-verdict\"");
+    assert!(verdict.contains("data-verdict=\"reject\"") && verdict.contains("class=\"bad\""), "a forged signature is not red:\n{verdict}");
+    assert!(verdict.contains("signature does not check"), "{verdict}");
+    drop(liar);
 
     // a pinned digest that is not the network's key: every verification is red
     let other = format!("{}?autoverify=1&pin={}", apis[1].url(), "ab".repeat(32));

@@ -57,7 +57,7 @@ impl Drop for Stop<'_> {
 fn cluster_and_client_commands() {
     let dir = scratch_dir("cli");
     let (rc, v) = bin(&[
-        "cluster", "--nodes", "4", "--dir", dir.to_str().unwrap(), "--dev", "--checker", "fake-snark", "--shape", "abcd",
+        "cluster", "--nodes", "4", "--dir", dir.to_str().unwrap(), "--dev", "--checker", "fake-snark", "--shape", "abcd", "--api",
     ]);
     let _stop = Stop(&dir);
     assert_eq!(rc, 0, "{v}");
@@ -201,6 +201,13 @@ fn cluster_and_client_commands() {
     assert_eq!(v.as_array().unwrap().len(), 1);
     let (_, v) = ledger(&dir, "dev/requester", "totals", &[]);
     assert_eq!(v["order_escrows"], "0");
+    // the auditor's check of a node's checkpoint certificate, from the command line: with the
+    // default K = 128 nothing is signed yet (certificates: tests/checkpoint_certificate.rs)
+    let node0: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("node-0.json")).unwrap()).unwrap();
+    let api = format!("http://{}", node0["api"].as_str().unwrap());
+    let (rc, v) = bin(&["ledger", "checkpoint", "--cluster", dir.to_str().unwrap(), "--api", &api]);
+    assert_eq!((rc, &v["verdict"]), (1, &Value::from("nothing signed yet")), "{v}");
+    assert_eq!(v["seq"], 0);
     drop(_stop);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -1,7 +1,8 @@
-//! The read API's routes (GET only): status, orders, validations, challenges, accounts,
-//! totals, keys, and the page. Path and query parameters are parsed by hand so that every
+//! The read API's routes (GET only): status, the checkpoint certificate and snapshot, orders,
+//! validations, challenges, accounts, totals, keys, and the page. Path and query parameters are parsed by hand so that every
 //! bad request gets a JSON error that names the problem.
 
+use super::certificate::Certificate;
 use super::query::{clip, Params};
 use super::{page, ApiError, ApiState};
 use crate::app::PotApp;
@@ -31,6 +32,8 @@ pub fn router(state: Arc<ApiState>) -> Router {
         .route("/style.css", get(page::style_css))
         .route("/vendor/snarkjs.min.js", get(page::snarkjs))
         .route("/api/v1/status", get(status))
+        .route("/api/v1/checkpoint", get(checkpoint))
+        .route("/api/v1/checkpoint/snapshot", get(checkpoint_snapshot))
         .route("/api/v1/orders", get(orders))
         .route("/api/v1/orders/{id}", get(order))
         .route("/api/v1/validations", get(validations))
@@ -76,11 +79,11 @@ async fn status(State(s): S, q: RawQuery) -> Reply {
     let (view, last_executed, stable_seq) = s.stats.as_ref().map_or((None, None, None), |st| {
         (Some(st.view.load(Ordering::Relaxed)), Some(st.last_executed.load(Ordering::Relaxed)), Some(st.stable_seq.load(Ordering::Relaxed)))
     });
-    let f = s.replicas.saturating_sub(1) / 3;
+    let f = s.cluster.f;
     let mut v = s.with_book(|b| {
         json!({
             "replica": s.replica,
-            "replicas": s.replicas,
+            "replicas": s.cluster.n(),
             "f": f,
             "network": b.state.network,
             "development_network": b.state.development_network,
@@ -95,11 +98,45 @@ async fn status(State(s): S, q: RawQuery) -> Reply {
     v["view"] = json!(view);
     v["last_executed"] = json!(last_executed);
     v["stable_checkpoint_seq"] = json!(stable_seq);
+    v["checkpoint"] = json!("/api/v1/checkpoint");
     v["agreement"] = json!(format!(
-        "state_digest is SHA-256 of this replica's state snapshot after request last_seq; replicas that executed the same requests have the same digest: read it from f+1 = {} nodes and compare at equal last_seq",
-        f + 1
+        "state_digest is SHA-256 of this replica's state snapshot after request last_seq; replicas that executed the same requests have the same digest: read it from f+1 = {} nodes and compare at equal last_seq, or check the stable checkpoint's certificate at /api/v1/checkpoint (signed by n - f = {} replicas; `zkpot ledger checkpoint`)",
+        f + 1,
+        s.cluster.quorum()
     ));
     Ok(Json(v))
+}
+
+/// The replica's stable checkpoint, or 503.
+fn stable(s: &ApiState) -> Result<Arc<zkpot_pbft::replica::StableCheckpoint>, ApiError> {
+    s.stats
+        .as_ref()
+        .and_then(|st| st.stable_checkpoint())
+        .ok_or_else(|| ApiError::unavailable("this node publishes no stable checkpoint (its replica has not started, or it runs without runtime stats)"))
+}
+
+/// The stable checkpoint's certificate ([`Certificate`], documented in docs/auditor.md).
+async fn checkpoint(State(s): S, q: RawQuery) -> Reply {
+    no_params(&q)?;
+    let cp = stable(&s)?;
+    let network = s.with_book(|b| b.state.network)?;
+    let cert = Certificate::of(&cp, &s.cluster, network, s.replica);
+    serde_json::to_value(cert).map(Json).map_err(|e| ApiError::unavailable(format!("the certificate does not encode: {e}")))
+}
+
+/// The certified snapshot's bytes (`application/octet-stream`); with `seq`, 409 if the
+/// stable checkpoint is no longer at `seq`.
+async fn checkpoint_snapshot(State(s): S, q: RawQuery) -> Result<Response, ApiError> {
+    let p = Params::parse(q.0.as_deref(), &["seq"])?;
+    let cp = stable(&s)?;
+    if let Some(seq) = p.u64("seq")? {
+        if seq != cp.proof.seq {
+            return Err(ApiError::conflict(format!("the stable checkpoint is at seq {} now, not {seq}: read /api/v1/checkpoint again", cp.proof.seq)));
+        }
+    }
+    let mut r = Response::new(axum::body::Body::from(cp.snapshot.clone()));
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
+    Ok(r)
 }
 
 async fn orders(State(s): S, q: RawQuery) -> Reply {

@@ -3,9 +3,9 @@
 
 use super::{serve, ApiServer, ApiSources};
 use crate::checker::ProofChecker;
-use crate::demo::{demo_genesis, run_demo, DemoTiming};
+use crate::demo::{remove_demo_cluster, run_demo_on, start_demo_cluster};
 use crate::error::LedgerError;
-use crate::local_cluster::{scratch_dir, LocalCluster};
+use crate::local_cluster::LocalCluster;
 use crate::statement::Statement;
 use crate::bytes32::Bytes32;
 use serde_json::{json, Value};
@@ -29,7 +29,7 @@ pub async fn serve_local_cluster(
             keys: checker.verifying_keys(),
             stats: cluster.stats.get(i).cloned(),
             replica: i as u32,
-            replicas: cluster.views.len(),
+            cluster: cluster.cluster.clone(),
             snarkjs: None,
         };
         out.push(serve(if i == 0 { first.unwrap_or(any) } else { any }, sources).await?);
@@ -57,19 +57,10 @@ pub async fn run_demo_cluster_serving(
     serve: DemoServe,
     ready: impl FnOnce(&Value),
 ) -> Result<Value, LedgerError> {
-    eprintln!(
-        "WARNING: the demo runs a DEVELOPMENT network: its replica and account keys come from public seeds (replica-<i>, demo/...){}",
-        if checker.is_stand_in() { ", and its proof checker is a stand-in that does not verify proofs" } else { "" }
-    );
-    let dir = scratch_dir("demo-serve");
-    let params = zkpot_pbft::Params { view_change_timeout_ms: 2000, ..zkpot_pbft::Params::default() };
-    let mut cluster = LocalCluster::start_with_views(4, dir.clone(), &demo_genesis(verifying_keys), checker.clone(), params).await?;
+    let mut cluster = start_demo_cluster(checker.clone(), verifying_keys, true).await?;
     let result = async {
         let apis = serve_local_cluster(&cluster, checker.as_ref(), serve.addr).await?;
-        let mut client = cluster.client("demo")?;
-        crate::cluster::wait_ready_client(&mut client, std::time::Duration::from_secs(20)).await?;
-        let mut summary = run_demo(&mut client, statement, proof, DemoTiming::default()).await?;
-        summary["cluster"] = json!({"replicas": 4, "f": 1, "transport": "in-process tokio replicas over loopback TCP", "development": true});
+        let mut summary = run_demo_on(&cluster, statement, proof).await?;
         summary["page"] = json!(apis.first().map(|a| a.url()));
         summary["apis"] = json!(apis.iter().map(|a| a.url()).collect::<Vec<_>>());
         ready(&summary);
@@ -80,9 +71,7 @@ pub async fn run_demo_cluster_serving(
         Ok::<Value, LedgerError>(summary)
     }
     .await;
-    cluster.stop();
-    drop(cluster);
-    let _ = std::fs::remove_dir_all(&dir);
+    remove_demo_cluster(&mut cluster);
     result
 }
 

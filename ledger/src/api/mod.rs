@@ -7,24 +7,31 @@
 //! items), and answers a bad request with `{"error": ..., "status": ...}`.
 //!
 //! Endpoints (all under `/api/v1`): `status` (state digest, sequence numbers, view, stable
-//! checkpoint), `orders`, `orders/{id}`, `validations`, `validations/{id}` (with the
+//! checkpoint), `checkpoint` (the stable checkpoint's certificate: the signed checkpoint
+//! messages of the replicas), `checkpoint/snapshot` (the certified state, binary), `orders`, `orders/{id}`, `validations`, `validations/{id}` (with the
 //! proof bytes as hex), `validations/{id}/snarkjs` (a Groth16 validation's key, proof and
 //! public signals in snarkjs's JSON), `challenges`, `accounts`, `accounts/{hex}`, `totals`,
 //! `keys`, `keys/{digest}` (the key file as hex, and a Groth16 key in snarkjs's JSON).
 //!
 //! A read on one node may be stale and a node may lie: a client that needs agreement
-//! reads `status` from f+1 nodes and compares `state_digest` at equal `last_seq`
-//! (snapshots are byte-identical across replicas); a browser checks Groth16 proofs itself.
+//! checks the checkpoint certificate (signed by n - f replicas; [`certificate::verify`],
+//! `zkpot ledger checkpoint`), or reads `status` from f+1 nodes and compares `state_digest`
+//! at equal `last_seq` (snapshots are byte-identical across replicas); a browser checks
+//! Groth16 proofs and the certificate's Ed25519 signatures itself.
 //!
 //! # Layout
 //! * [`archive`]: what the node saw of orders the state has pruned.
 //! * [`views`]: the JSON of orders, claims, validations, challenges, accounts.
 //! * [`query`]: query strings and bounded pages.
 //! * [`page`]: the static page (embedded) and the vendored snarkjs bundle.
+//! * [`certificate`]: the checkpoint certificate's JSON and its verifier.
+//! * [`fetch`]: the auditor's HTTP client and `zkpot ledger checkpoint`'s check.
 //! * [`handlers`]: the routes.
 //! * [`local`]: APIs on an in-process cluster, and the demo kept up for a browser.
 
 pub mod archive;
+pub mod certificate;
+pub mod fetch;
 pub mod handlers;
 pub mod local;
 pub mod page;
@@ -43,7 +50,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::task::JoinHandle;
 use views::Book;
-use zkpot_pbft::RuntimeStats;
+use zkpot_pbft::{ClusterConfig, RuntimeStats};
 use zkpot_verifier::AnyKey;
 
 /// How often the archive copies the state (it also does on every request).
@@ -55,11 +62,12 @@ pub struct ApiSources {
     pub view: StateView,
     /// The verifying keys the node's checker holds.
     pub keys: Vec<AnyKey>,
-    /// The replica's runtime counters (view, last executed, stable checkpoint).
+    /// The replica's runtime counters (view, last executed, stable checkpoint and its
+    /// certificate).
     pub stats: Option<Arc<RuntimeStats>>,
-    /// This replica's id and the cluster's size.
+    /// This replica's id and the cluster (replica keys, f).
     pub replica: u32,
-    pub replicas: usize,
+    pub cluster: ClusterConfig,
     /// The snarkjs browser bundle to serve at `/vendor/snarkjs.min.js`
     /// ([`page::default_snarkjs_path`] unless set).
     pub snarkjs: Option<PathBuf>,
@@ -73,7 +81,7 @@ pub struct ApiState {
     keys: BTreeMap<String, AnyKey>,
     stats: Option<Arc<RuntimeStats>>,
     replica: u32,
-    replicas: usize,
+    cluster: ClusterConfig,
     snarkjs: PathBuf,
 }
 
@@ -118,6 +126,10 @@ impl ApiError {
     /// 422: the request is fine but the thing cannot be had in that form.
     pub fn unprocessable(message: impl Into<String>) -> Self {
         Self { status: StatusCode::UNPROCESSABLE_ENTITY, message: message.into() }
+    }
+    /// 409: the thing asked for is no longer there (it moved on).
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self { status: StatusCode::CONFLICT, message: message.into() }
     }
     /// 503.
     pub fn unavailable(message: impl Into<String>) -> Self {
@@ -164,7 +176,7 @@ pub async fn serve(addr: SocketAddr, sources: ApiSources) -> Result<ApiServer, L
         keys: sources.keys.into_iter().map(|k| (k.digest_hex(), k)).collect(),
         stats: sources.stats,
         replica: sources.replica,
-        replicas: sources.replicas,
+        cluster: sources.cluster,
         snarkjs: sources.snarkjs.unwrap_or_else(page::default_snarkjs_path),
     });
     let router = handlers::router(state.clone());

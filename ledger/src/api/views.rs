@@ -224,16 +224,7 @@ impl Book<'_> {
 }
 
 fn claim_view(c: &Claim, in_state: bool, score: Option<u64>) -> Value {
-    json!({
-        "id": c.id,
-        "order": c.order,
-        "provider": c.provider,
-        "commitment": c.commitment,
-        "committed_at": c.committed_at,
-        "model_commitment": c.model_commitment,
-        "revealed_at": c.revealed_at,
-        "validations": c.validations,
-        "score": score,
-        "source": source(in_state),
-    })
+    let mut v = crate::query::claim_view(c, score);
+    v["source"] = json!(source(in_state));
+    v
 }

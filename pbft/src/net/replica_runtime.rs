@@ -44,7 +44,7 @@ use crate::crypto::Signable;
 use crate::error::Result;
 use crate::event::{Action, Event, PersistOp, TimerId};
 use crate::message::{Challenge, Message, Rejection};
-use crate::replica::Replica;
+use crate::replica::{Replica, StableCheckpoint};
 use crate::storage::RedbStore;
 use crate::types::{sha256, ReplicaId};
 use crate::verify::Verifier;
@@ -52,6 +52,9 @@ use crate::verify::Verifier;
 /// Counters a running replica publishes (shared, lock-free).
 #[derive(Debug, Default)]
 pub struct RuntimeStats {
+    /// The stable checkpoint itself (certificate and snapshot), replaced each time
+    /// it moves; read it with [`RuntimeStats::stable_checkpoint`].
+    pub stable_checkpoint: Mutex<Option<Arc<StableCheckpoint>>>,
     /// Frames received.
     pub frames_in: AtomicU64,
     /// Frames that failed to decode.
@@ -171,6 +174,22 @@ pub async fn run_replica<A: App + Send + 'static>(config: ReplicaConfig, app: A)
     run_replica_with_stats(config, app, Arc::new(RuntimeStats::default())).await
 }
 
+impl RuntimeStats {
+    /// The replica's latest stable checkpoint (none before the replica started).
+    pub fn stable_checkpoint(&self) -> Option<Arc<StableCheckpoint>> {
+        self.stable_checkpoint.lock().ok().and_then(|g| g.clone())
+    }
+
+    /// Publishes `replica`'s stable checkpoint if it is not the one published.
+    fn publish_stable<A: App>(&self, replica: &Replica<A>) {
+        if let Ok(mut g) = self.stable_checkpoint.lock() {
+            if g.as_ref().is_none_or(|c| c.proof.seq != replica.stable_seq()) {
+                *g = Some(Arc::new(replica.stable_checkpoint()));
+            }
+        }
+    }
+}
+
 /// [`run_replica`], publishing counters into `stats`.
 pub async fn run_replica_with_stats<A: App + Send + 'static>(
     config: ReplicaConfig,
@@ -235,6 +254,7 @@ pub async fn run_replica_with_stats<A: App + Send + 'static>(
 
     let actions = replica.start(now_ms());
     perform(actions, &mut store, &peers, &conns, &routes, &mut timers, &stats)?;
+    stats.publish_stable(&replica);
 
     loop {
         let next = timers.values().min().copied().unwrap_or_else(|| Instant::now() + Duration::from_secs(3600));
@@ -314,6 +334,7 @@ pub async fn run_replica_with_stats<A: App + Send + 'static>(
             continue;
         }
         perform(actions, &mut store, &peers, &conns, &routes, &mut timers, &stats)?;
+        stats.publish_stable(&replica);
         stats.view.store(replica.view(), Ordering::Relaxed);
         stats.last_executed.store(replica.last_executed(), Ordering::Relaxed);
         stats.stable_seq.store(replica.stable_seq(), Ordering::Relaxed);

@@ -4,16 +4,50 @@
 //! `<CHECKPOINT, n, d, i>` (`d` the chunked digest of [`crate::snapshot`]). With n-f matching messages the checkpoint is stable:
 //! the low water mark h moves to n, and log entries, certificates and older
 //! checkpoints at or below n are discarded.
+//!
+//! Readers outside the core (an auditor's API) get the stable checkpoint through
+//! [`Replica::stable_checkpoint`], a copy the runtime publishes, and read the
+//! application's part of its snapshot with [`app_snapshot_of`].
 
-use super::{Out, Replica};
+use super::{CheckpointState, Out, Replica};
 use crate::app::App;
 use crate::crypto::Signed;
+use crate::error::Result;
 use crate::event::{Action, PersistOp};
 use crate::message::*;
 use crate::snapshot::snapshot_digest;
 use crate::types::SeqNo;
 
+/// The latest stable checkpoint of a replica, copied out of the core for readers: its
+/// certificate (`proof.messages` are the n - f signed `<CHECKPOINT, n, d, i>` that made
+/// it stable; none for the genesis checkpoint at seq 0) and the snapshot whose digest is
+/// `proof.digest` (see [`app_snapshot_of`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StableCheckpoint {
+    /// Sequence number, digest and the signed checkpoint messages.
+    pub proof: CheckpointProof,
+    /// The checkpointed state: `postcard(app snapshot, reply cache, agreed clock)`.
+    pub snapshot: Vec<u8>,
+    /// How `proof.digest` hashes `snapshot`: `None`, SHA-256 of it; `Some(c)`, a chunked
+    /// digest over chunks of `c` bytes (for a core whose state transfer moves chunks).
+    pub chunk_bytes: Option<u32>,
+}
+
+/// The application's snapshot inside a checkpoint snapshot (the bytes
+/// [`App::snapshot`] returned at that sequence number); an error if `snapshot` does
+/// not decode. The checkpoint digest is `SHA-256(snapshot)`, so a reader who checked
+/// the digest against a certificate can trust what this returns.
+pub fn app_snapshot_of(snapshot: &[u8]) -> Result<Vec<u8>> {
+    let state: CheckpointState = postcard::from_bytes(snapshot)?;
+    Ok(state.app)
+}
+
 impl<A: App> Replica<A> {
+    /// A copy of the latest stable checkpoint: its certificate and snapshot.
+    pub fn stable_checkpoint(&self) -> StableCheckpoint {
+        StableCheckpoint { proof: self.stable.clone(), snapshot: self.stable_snapshot.clone(), chunk_bytes: None }
+    }
+
     pub(crate) fn take_checkpoint(&mut self, seq: SeqNo, out: &mut Out) {
         let snapshot = self.snapshot_bytes();
         let digest = snapshot_digest(&snapshot, self.params.snapshot_chunk_bytes);

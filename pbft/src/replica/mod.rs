@@ -24,6 +24,8 @@ mod surplus;
 mod tests;
 mod view_change;
 
+pub use checkpoint::{app_snapshot_of, StableCheckpoint};
+
 use std::collections::BTreeMap;
 
 use ed25519_dalek::SigningKey;

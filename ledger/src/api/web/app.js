@@ -4,6 +4,10 @@
 // must match the pinned digest (?pin=<digest>, else the genesis digest the node reports),
 // the snarkjs key must be the same points as that file, the public signals are computed
 // here from the statement, and snarkjs (vendored, pinned) runs the pairing check.
+// The stable checkpoint's certificate is checked here too: the signed bytes are rebuilt from
+// (seq, digest, replica), each Ed25519 signature is checked with WebCrypto against the key the
+// node lists for its replica, and the certified snapshot must hash to the digest. The replica
+// set comes from this node; `zkpot ledger checkpoint` checks against your own cluster file.
 // Everything from the node is written with textContent (never parsed as HTML).
 "use strict";
 
@@ -134,6 +138,124 @@ function verdictCell(td, accepted, detail) {
   td.append((accepted ? "✔ valid: " : "✘ invalid: ") + detail);
 }
 
+// ---- the stable checkpoint's certificate ----
+const CHECKPOINT_TAG = "pbft/checkpoint/v1";
+// unsigned LEB128 (postcard's varint)
+function varint(n) {
+  let x = BigInt(n); const out = [];
+  do { let b = Number(x & 0x7fn); x >>= 7n; if (x) b |= 0x80; out.push(b); } while (x);
+  return out;
+}
+// tag || varint(seq) || digest (32 bytes) || varint(replica): what replica `replica` signs
+function checkpointBytes(seq, digest, replica) {
+  return new Uint8Array([...new TextEncoder().encode(CHECKPOINT_TAG), ...varint(seq), ...bytesOfHex(digest), ...varint(replica)]);
+}
+const hexOfBytes = (b) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+function concat(parts) { const o = new Uint8Array(parts.reduce((a, p) => a + p.length, 0)); let i = 0; for (const p of parts) { o.set(p, i); i += p.length; } return o; }
+// The digest a checkpoint certifies: SHA-256 of the snapshot; or, where the certificate names
+// `snapshot.chunk_bytes`, pbft's chunked digest SHA-256("pbft/snapshot/v1" || len u64 LE ||
+// chunk_bytes u32 LE || root), root of the Merkle tree with leaves SHA-256(0x00 || chunk) and
+// nodes SHA-256(0x01 || left || right), a lone last node carried up.
+async function certifiedDigest(bytes, chunkBytes) {
+  const h = async (...parts) => new Uint8Array(await crypto.subtle.digest("SHA-256", concat(parts)));
+  if (chunkBytes == null) return hexOfBytes(await h(bytes));
+  const c = Math.max(1, chunkBytes);
+  let level = [];
+  if (bytes.length === 0) level.push(await h(Uint8Array.of(0)));
+  for (let i = 0; i < bytes.length; i += c) level.push(await h(Uint8Array.of(0), bytes.subarray(i, i + c)));
+  while (level.length > 1) {
+    const up = [];
+    for (let i = 0; i < level.length; i += 2) up.push(i + 1 < level.length ? await h(Uint8Array.of(1), level[i], level[i + 1]) : level[i]);
+    level = up;
+  }
+  const len = new Uint8Array(8); new DataView(len.buffer).setBigUint64(0, BigInt(bytes.length), true);
+  const cb = new Uint8Array(4); new DataView(cb.buffer).setUint32(0, chunkBytes, true);
+  return hexOfBytes(await h(new TextEncoder().encode("pbft/snapshot/v1"), len, cb, level[0]));
+}
+
+class NoEd25519 extends Error {}
+// Returns whether `sig` by `pk` over `bytes` checks; NoEd25519 if this browser lacks it.
+async function ed25519(pk, sig, bytes) {
+  let key;
+  try { key = await crypto.subtle.importKey("raw", bytesOfHex(pk), { name: "Ed25519" }, false, ["verify"]); }
+  catch (e) {
+    if (e && e.name === "NotSupportedError") throw new NoEd25519("this browser's WebCrypto has no Ed25519: the signatures are not checked here (use zkpot ledger checkpoint)");
+    return false; // a key that does not import
+  }
+  try { return await crypto.subtle.verify({ name: "Ed25519" }, key, bytesOfHex(sig), bytes); } catch (e) { return false; }
+}
+
+// Checks the certificate `c` (signatures into `rows`, one cell per message); returns [accepted, detail].
+async function checkCertificate(c, cells) {
+  if (!(window.crypto && crypto.subtle)) return [false, "this page is not a secure context: cannot check signatures"];
+  const keyOf = new Map(c.replicas.map((r) => [r.id, hexOf(r.public_key)]));
+  const signers = new Set();
+  let failed = null;
+  for (const [i, m] of c.messages.entries()) {
+    const cell = cells[i];
+    const bytes = checkpointBytes(c.seq, c.digest, m.replica);
+    let why = null;
+    if (!keyOf.has(m.replica)) why = `replica ${m.replica} is not in the replica set`;
+    else if (keyOf.get(m.replica) !== hexOf(m.public_key)) why = `replica ${m.replica}'s key is not the listed one`;
+    else if (hexOfBytes(bytes) !== hexOf(m.signed_bytes)) why = `replica ${m.replica}'s signed bytes are not those of (seq, digest)`;
+    else if (signers.has(m.replica)) why = `replica ${m.replica} appears twice`;
+    else if (!(await ed25519(m.public_key, m.signature, bytes))) why = `replica ${m.replica}'s signature does not check`;
+    if (why) { verdictCell(cell, false, why); failed = failed || why; } else { signers.add(m.replica); verdictCell(cell, true, "Ed25519 signature checks"); }
+  }
+  if (failed) return [false, failed];
+  if (signers.size < c.f + 1) return [false, `only ${signers.size} distinct replicas signed; f + 1 = ${c.f + 1} are needed`];
+  return [true, `signed by ${signers.size} of ${c.n} replicas (f + 1 = ${c.f + 1} needed), signatures checked in this browser`];
+}
+
+// The certified snapshot must hash to the digest (retried if the checkpoint moved on).
+async function snapshotMatches(c) {
+  const r = await fetch(c.snapshot.path);
+  if (r.status === 409) return null;
+  if (!r.ok) return `the snapshot could not be read (${r.status})`;
+  const d = await certifiedDigest(new Uint8Array(await r.arrayBuffer()), c.snapshot.chunk_bytes);
+  return d === hexOf(c.digest) ? "" : `the snapshot hashes to ${short(d)}, not the certified ${short(c.digest)}`;
+}
+
+async function showCheckpoint() {
+  const summary = document.getElementById("checkpoint-summary");
+  const out = document.getElementById("checkpoint-verdict");
+  const body = document.querySelector("#checkpoint-signatures tbody");
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const c = await api("/api/v1/checkpoint");
+    summary.textContent = `seq ${c.seq} · digest ${c.digest} · signed by ${c.messages.length} of ${c.n} replicas (n - f = ${c.quorum} make it stable, f + 1 = ${c.f + 1} suffice to trust it)`;
+    summary.dataset.seq = c.seq;
+    body.textContent = "";
+    if (c.seq === 0) {
+      out.className = ""; out.dataset.verdict = "none";
+      out.textContent = "the genesis checkpoint: no checkpoint has been signed yet";
+      return;
+    }
+    const cells = c.messages.map((m) => {
+      const cell = el("td", { class: "pending" }, "checking…");
+      body.append(el("tr", { "data-replica": m.replica }, el("td", {}, m.replica), el("td", { class: "mono" }, short(m.public_key)), el("td", { class: "mono" }, short(m.signature)), cell));
+      return cell;
+    });
+    let ok, why;
+    try { [ok, why] = await checkCertificate(c, cells); }
+    catch (e) {
+      if (!(e instanceof NoEd25519)) throw e;
+      for (const cell of cells) { cell.className = ""; cell.textContent = "not checked (no Ed25519 here)"; }
+      out.className = "warn"; out.dataset.verdict = "unchecked";
+      out.textContent = `${e.message}; the node lists ${c.messages.length} signatures of ${c.n} replicas`;
+      return;
+    }
+    if (ok) {
+      const snap = await snapshotMatches(c);
+      if (snap === null) continue;
+      if (snap) [ok, why] = [false, snap];
+      else why += "; the snapshot hashes to the digest";
+    }
+    verdictCell(out, ok, why);
+    return;
+  }
+  verdictCell(out, false, "the stable checkpoint kept moving; reload the page");
+}
+
 function chart(o) {
   const vs = (o.validations || []).filter((v) => v.score != null);
   const W = 420, H = 150, pad = 30;
@@ -222,6 +344,7 @@ async function main() {
   document.getElementById("pin-note").textContent = pin
     ? `Groth16 proofs are checked against the key you pinned: ${hexOf(pin)}`
     : "Groth16 proofs are checked against the genesis key digests this node reports; add ?pin=<key digest> to pin your own.";
+  await showCheckpoint().catch((e) => verdictCell(document.getElementById("checkpoint-verdict"), false, e.message));
   const orders = await all("/api/v1/orders");
   const body = document.querySelector("#orders tbody");
   const det = document.getElementById("details");
