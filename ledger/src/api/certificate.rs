@@ -264,22 +264,10 @@ fn check_snapshot(snapshot: &[u8], digest: Bytes32, chunk_bytes: Option<u32>, ne
 /// `SHA-256(0x01 || left || right)`, a lone last node carried up, one empty chunk for an empty
 /// snapshot). The page computes the same.
 pub fn certified_digest(snapshot: &[u8], chunk_bytes: Option<u32>) -> Bytes32 {
-    let Some(c) = chunk_bytes else { return Bytes32(Sha256::digest(snapshot).into()) };
-    let h = |parts: &[&[u8]]| -> [u8; 32] {
-        let mut d = Sha256::new();
-        parts.iter().for_each(|p| d.update(p));
-        d.finalize().into()
-    };
-    let mut level: Vec<[u8; 32]> = if snapshot.is_empty() {
-        vec![h(&[&[0]])]
-    } else {
-        snapshot.chunks(c.max(1) as usize).map(|chunk| h(&[&[0], chunk])).collect()
-    };
-    while level.len() > 1 {
-        level = level.chunks(2).map(|p| if let [l, r] = p { h(&[&[1], l, r]) } else { p[0] }).collect();
+    match chunk_bytes {
+        None => Bytes32(Sha256::digest(snapshot).into()),
+        Some(c) => Bytes32(zkpot_pbft::snapshot::snapshot_digest(snapshot, c)),
     }
-    let root = level.first().copied().unwrap_or_default();
-    Bytes32(h(&[b"pbft/snapshot/v1", &(snapshot.len() as u64).to_le_bytes(), &c.to_le_bytes(), &root]))
 }
 
 #[cfg(test)]

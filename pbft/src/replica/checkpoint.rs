@@ -35,7 +35,7 @@ pub struct StableCheckpoint {
 
 /// The application's snapshot inside a checkpoint snapshot (the bytes
 /// [`App::snapshot`] returned at that sequence number); an error if `snapshot` does
-/// not decode. The checkpoint digest is `SHA-256(snapshot)`, so a reader who checked
+/// not decode. The checkpoint digest is [`crate::snapshot::snapshot_digest`] of `snapshot`, so a reader who checked
 /// the digest against a certificate can trust what this returns.
 pub fn app_snapshot_of(snapshot: &[u8]) -> Result<Vec<u8>> {
     let state: CheckpointState = postcard::from_bytes(snapshot)?;
@@ -45,7 +45,7 @@ pub fn app_snapshot_of(snapshot: &[u8]) -> Result<Vec<u8>> {
 impl<A: App> Replica<A> {
     /// A copy of the latest stable checkpoint: its certificate and snapshot.
     pub fn stable_checkpoint(&self) -> StableCheckpoint {
-        StableCheckpoint { proof: self.stable.clone(), snapshot: self.stable_snapshot.clone(), chunk_bytes: None }
+        StableCheckpoint { proof: self.stable.clone(), snapshot: self.stable_snapshot.clone(), chunk_bytes: Some(self.params.snapshot_chunk_bytes) }
     }
 
     pub(crate) fn take_checkpoint(&mut self, seq: SeqNo, out: &mut Out) {
