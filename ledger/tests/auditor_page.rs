@@ -62,7 +62,22 @@ fn chromium() -> String {
     }
 }
 
+/// Runs headless Chromium on `url` and returns its output. `--dump-dom` waits on virtual time,
+/// which snarkjs's web workers do not hold back: on a loaded machine the DOM can be dumped while a
+/// verification is still running, so a dump whose script has not finished (`data-state` not yet
+/// "done") is taken again, up to three times.
 fn chromium_run(bin: &str, args: &[&str], url: &str) -> String {
+    let mut out = chromium_once(bin, args, url);
+    for _ in 1..3 {
+        if !args.contains(&"--dump-dom") || out.contains("data-state=\"done\"") {
+            break;
+        }
+        out = chromium_once(bin, args, url);
+    }
+    out
+}
+
+fn chromium_once(bin: &str, args: &[&str], url: &str) -> String {
     let profile = scratch_dir("chromium-profile");
     let mut cmd = Command::new(bin);
     cmd.args(["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--hide-scrollbars", "--virtual-time-budget=60000"])

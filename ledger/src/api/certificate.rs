@@ -14,7 +14,7 @@
 //! bound only through the replica keys.
 //!
 //! Signed bytes of replica `i`'s message (pbft's `Checkpoint` signing bytes, see
-//! `docs/auditor.md`): the 18 ASCII bytes `pbft/checkpoint/v1`, then `seq` as an unsigned
+//! `docs/auditor.md`): the 18 ASCII bytes `pbft/checkpoint/v2`, then `seq` as an unsigned
 //! LEB128 varint, the 32 digest bytes, and `i` as an unsigned LEB128 varint (postcard of
 //! the tuple). Signatures are Ed25519 under [`zkpot_pbft::sigcheck`]'s rule.
 
@@ -34,7 +34,7 @@ pub const FORMAT: &str = "zkpot-checkpoint-certificate/v1";
 
 /// How the signed bytes are laid out (also in the JSON, for auditors writing their own check).
 pub const SIGNED_BYTES_LAYOUT: &str =
-    "ASCII \"pbft/checkpoint/v1\" (18 bytes) || seq as unsigned LEB128 varint || digest (32 bytes) || replica id as unsigned LEB128 varint";
+    "ASCII \"pbft/checkpoint/v2\" (18 bytes) || seq as unsigned LEB128 varint || digest (32 bytes) || replica id as unsigned LEB128 varint";
 
 /// One replica of the cluster: its id and Ed25519 public key (hex, as `cluster.json` lists it).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -278,14 +278,14 @@ mod tests {
     #[test]
     fn signed_bytes_known_answer() {
         let d = Bytes32([0xab; 32]);
-        let mut want = b"pbft/checkpoint/v1".to_vec();
+        let mut want = b"pbft/checkpoint/v2".to_vec();
         assert_eq!(want.len(), 18);
         want.push(24);
         want.extend([0xab; 32]);
         want.push(2);
         assert_eq!(signed_bytes(24, &d, 2), want);
         // LEB128: 300 = 0xac 0x02, 200 = 0xc8 0x01
-        let mut want = b"pbft/checkpoint/v1".to_vec();
+        let mut want = b"pbft/checkpoint/v2".to_vec();
         want.extend([0xac, 0x02]);
         want.extend([0xab; 32]);
         want.extend([0xc8, 0x01]);

@@ -139,7 +139,7 @@ function verdictCell(td, accepted, detail) {
 }
 
 // ---- the stable checkpoint's certificate ----
-const CHECKPOINT_TAG = "pbft/checkpoint/v1";
+const CHECKPOINT_TAG = "pbft/checkpoint/v2";
 // unsigned LEB128 (postcard's varint)
 function varint(n) {
   let x = BigInt(n); const out = [];
