@@ -46,7 +46,7 @@ pub fn decode(bytes: &[u8], shape: &CircuitShape) -> Result<Decoded, String> {
     if version != HALO2_VK_VERSION {
         return Err(format!("halo2 key encoding version {version}, this reader takes {HALO2_VK_VERSION}"));
     }
-    let k = u32::from_le_bytes(take(&mut r, 4, "k")?.try_into().map_err(|_| "k".to_string())?);
+    let k = take_u32(&mut r, "k")?;
     if k != shape.k() {
         return Err(format!("the halo2 key is for k = {k}, the shape needs k = {}", shape.k()));
     }
@@ -58,7 +58,7 @@ pub fn decode(bytes: &[u8], shape: &CircuitShape) -> Result<Decoded, String> {
     let mut cs = ConstraintSystem::<Fr>::default();
     let _config = ValidationCircuit::configure_with_params(&mut cs, shape.clone());
     let domain = verifier_domain(cs.degree() as u32, k)?;
-    let fixed_count = u32::from_le_bytes(take(&mut r, 4, "the fixed column count")?.try_into().map_err(|_| "count".to_string())?) as usize;
+    let fixed_count = take_u32(&mut r, "the fixed column count")? as usize;
     let point = 64; // RawBytes G1: x and y, 32 bytes each
     if fixed_count > r.len() / point {
         return Err(format!("{fixed_count} fixed commitments declared, {} bytes left", r.len()));
@@ -101,6 +101,12 @@ fn take<'a>(r: &mut &'a [u8], n: usize, what: &str) -> Result<&'a [u8], String> 
     let (head, tail) = r.split_at(n);
     *r = tail;
     Ok(head)
+}
+
+/// The next 4 bytes of `r`, little endian.
+fn take_u32(r: &mut &[u8], what: &str) -> Result<u32, String> {
+    let b = take(r, 4, what)?;
+    Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
 }
 
 /// `count` curve points in halo2's `RawBytes` encoding (x and y in Montgomery form). Each is
