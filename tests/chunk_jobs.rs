@@ -80,6 +80,22 @@ fn chunks_proved_one_by_one_assemble_into_the_bundle_of_the_full_run() {
     assert_eq!(b["chunks"], 3);
     let v = verify_pinned(&dir, digests);
     assert_eq!(v["result"], "accept");
+    // each distinct key is read, decoded and pinned once: three chunks, two keys
+    assert_eq!(v["keys"].as_array().map(Vec::len), Some(2), "{v}");
+    // a chunk claiming another score, the bundle's total changed to match: every check but the
+    // proof's passes, the chunks' proofs are checked with one pairing check, and the forged
+    // chunk is still found and named
+    let mut forged: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("out/bundle.json")).unwrap()).unwrap();
+    let (score, total) = (forged["chunks"][1]["statement"]["score"].as_u64().unwrap(), forged["score"].as_u64().unwrap());
+    let (score, total) = if score == 0 { (1, total + 1) } else { (score - 1, total - 1) };
+    forged["chunks"][1]["statement"]["score"] = score.into();
+    forged["score"] = total.into();
+    std::fs::write(dir.join("out/forged.json"), forged.to_string()).unwrap();
+    let mut args = vec!["verify", "--bundle", "out/forged.json", "--allow-insecure-dev"];
+    for d in digests {
+        args.extend(["--vk-digest", d.as_str().unwrap()]);
+    }
+    assert_fails_with(&zkpot(&dir, &args), "chunk 1: ");
     // the keys beside the bundle are not trusted because they are there: unpinned, refused
     assert_fails_with(&zkpot(&dir, &["verify", "--bundle", "out/bundle.json", "--allow-insecure-dev"]), "is not pinned");
     // and the plan's keys are development material: refused without --allow-insecure-dev

@@ -24,7 +24,8 @@ pub struct Halo2ProvingKey {
 impl Halo2Backend {
     /// The proving key rebuilt from a (cached) verifying key: skips half of key generation.
     pub fn proving_key(params: &ParamsKZG<Bn256>, vk: &VerifierKey) -> Result<Halo2ProvingKey, ProveError> {
-        let pk = zkpot_params::keys::proving_key(params, &vk.shape, vk.vk.clone())?;
+        // halo2's full key: the verifier's decoding has no FFT tables, which key generation uses
+        let pk = zkpot_params::keys::proving_key(params, &vk.shape, vk.prover_vk()?)?;
         Ok(Halo2ProvingKey { shape: vk.shape.clone(), pk })
     }
 }

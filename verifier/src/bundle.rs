@@ -21,6 +21,7 @@ use crate::proof::ProofFile;
 use crate::statement::Statement;
 use crate::vk::VerifierKey;
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use std::path::Path;
 use zkpot_circuits::commit::chunked_dataset_commitment;
 use zkpot_circuits::field::{fr_from_hex, fr_to_hex};
@@ -144,41 +145,61 @@ impl Bundle {
     }
 
     /// Checks the bundle and every chunk proof, given each chunk's proof and verifying key in
-    /// chunk order.
-    pub fn verify(&self, parts: &[(ProofFile, VerifierKey)]) -> Result<(), VerifyError> {
+    /// chunk order (chunks of one size share one key). The chunk proofs are checked together,
+    /// with one pairing check for all chunks whose keys come from one SRS
+    /// ([`crate::halo2::verify_batch`]); a chunk that fails is named.
+    pub fn verify(&self, parts: &[(ProofFile, &VerifierKey)]) -> Result<(), VerifyError> {
         self.check()?;
         if parts.len() != self.chunks.len() {
             return Err(VerifyError::Mismatch(format!("{} proofs for {} chunks", parts.len(), self.chunks.len())));
         }
-        for (i, (c, (proof, key))) in self.chunks.iter().zip(parts).enumerate() {
-            crate::verify(&c.statement, proof, key).map_err(|e| match e {
-                VerifyError::Rejected(m) => VerifyError::Rejected(format!("chunk {i}: {m}")),
-                VerifyError::Mismatch(m) => VerifyError::Mismatch(format!("chunk {i}: {m}")),
-                other => other,
-            })?;
-        }
-        Ok(())
+        let items: Vec<_> = self.chunks.iter().zip(parts).map(|(c, (proof, key))| (&c.statement, proof, *key)).collect();
+        crate::halo2::verify_batch(&items).map_err(|(i, e)| match e {
+            VerifyError::Rejected(m) => VerifyError::Rejected(format!("chunk {i}: {m}")),
+            VerifyError::Mismatch(m) => VerifyError::Mismatch(format!("chunk {i}: {m}")),
+            other => other,
+        })
     }
 
     /// Reads the bundle file at `path` with the proof and key files it names, and verifies all.
-    /// Each key is first handed to `trust` (with its path), which refuses keys the verifier does
-    /// not trust ([`crate::pin::check`]): the bundle's keys come from the prover.
+    /// Each distinct key (by file, then by content) is read, decoded and handed to `trust` once
+    /// (with its path), which refuses keys the verifier does not trust ([`crate::pin::check`]):
+    /// the bundle's keys come from the prover.
     pub fn verify_files(path: &Path, trust: &dyn Fn(&Path, &crate::AnyKey) -> Result<(), VerifyError>) -> Result<Bundle, VerifyError> {
         let io = |p: &Path, e: std::io::Error| VerifyError::Io { path: p.display().to_string(), source: e };
         let text = std::fs::read_to_string(path).map_err(|e| io(path, e))?;
         let bundle = Bundle::from_json(&text)?;
         let dir = path.parent().unwrap_or(Path::new("."));
-        let mut parts = Vec::with_capacity(bundle.chunks.len());
+        let mut keys: Vec<VerifierKey> = Vec::new();
+        let (mut by_path, mut by_content) = (HashMap::new(), HashMap::new());
+        let mut proofs = Vec::with_capacity(bundle.chunks.len());
         for c in &bundle.chunks {
             let pp = dir.join(&c.proof);
             let proof = ProofFile::from_bytes(&std::fs::read(&pp).map_err(|e| io(&pp, e))?)?;
             let kp = dir.join(&c.vk);
-            let key = VerifierKey::read(&kp)?;
-            let any = crate::AnyKey::Halo2(Box::new(key));
-            trust(&kp, &any)?;
-            let crate::AnyKey::Halo2(key) = any else { unreachable!("wrapped just above") };
-            parts.push((proof, *key));
+            let at = match by_path.get(&kp) {
+                Some(&at) => at,
+                None => {
+                    let bytes = std::fs::read(&kp).map_err(|e| io(&kp, e))?;
+                    let content = crate::key_digest(&bytes);
+                    let at = match by_content.get(&content) {
+                        Some(&at) => at,
+                        None => {
+                            let any = crate::AnyKey::Halo2(Box::new(VerifierKey::from_bytes(&bytes)?));
+                            trust(&kp, &any)?;
+                            let crate::AnyKey::Halo2(key) = any else { unreachable!("wrapped just above") };
+                            keys.push(*key);
+                            by_content.insert(content, keys.len() - 1);
+                            keys.len() - 1
+                        }
+                    };
+                    by_path.insert(kp, at);
+                    at
+                }
+            };
+            proofs.push((proof, at));
         }
+        let parts: Vec<(ProofFile, &VerifierKey)> = proofs.into_iter().map(|(proof, at)| (proof, &keys[at])).collect();
         bundle.verify(&parts)?;
         Ok(bundle)
     }

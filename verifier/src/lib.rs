@@ -11,7 +11,10 @@
 //! * [`proof`]: the proof file.
 //! * [`provenance`]: where a key came from (SRS or ceremony fingerprint, development or not).
 //! * [`pin`]: how a verifier pins a key (digest, trusted directory) before it is used.
-//! * [`halo2`]: verification of halo2 (KZG, SHPLONK, BN254) proofs.
+//! * [`halo2`]: verification of halo2 (KZG, SHPLONK, BN254) proofs, one or a batch with one
+//!   pairing check.
+//! * [`halo2_vk`]: halo2's verifying key decoded for verification only (no FFT tables, no
+//!   selector columns).
 //! * [`groth16`]: verification of Groth16 (BN254) proofs: the pairing check on `ark-bn254`, key
 //!   and proof files (byte-compatible with `ark_groth16`'s compressed encoding).
 //! * [`dispatch`]: a key of either backend and [`verify_any`], which dispatches on the statement.
@@ -27,6 +30,7 @@ pub mod error;
 pub mod groth16;
 pub mod evm;
 pub mod halo2;
+pub mod halo2_vk;
 pub mod pin;
 pub mod proof;
 pub mod provenance;

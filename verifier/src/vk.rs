@@ -9,6 +9,13 @@
 //! g, g2, s_g2 (compressed points)   the KZG verifier parameters: 32 + 64 + 64 bytes
 //! halo2 verifying key (rest)        halo2's own RawBytes encoding
 //! ```
+//!
+//! halo2's encoding ends in the selector activations (one bit per selector and row: 64 KiB per
+//! selector at `k = 19`), which a prover needs and a verifier does not, except for which
+//! selectors overlap. A key is decoded for verification ([`crate::halo2_vk`]): no FFT tables,
+//! no `2^k`-row selector columns; the activations are kept packed, so the file and its digest
+//! are reproduced byte for byte, and [`VerifierKey::prover_vk`] decodes halo2's full key for
+//! rebuilding a proving key.
 
 use crate::container::{open_version, put_bytes, seal_version, Kind, Reader, BACKEND_HALO2, VERSION_KEYS};
 use crate::provenance::Provenance;
@@ -28,16 +35,42 @@ use zkpot_circuits::halo2::{CircuitShape, ValidationCircuit};
 pub struct VerifierKey {
     pub shape: CircuitShape,
     pub params: ParamsKZG<Bn256>,
+    /// halo2's verifying key as a verifier needs it: without selector activations and FFT
+    /// tables (see the module doc); [`Self::prover_vk`] gives the full one.
     pub vk: VerifyingKey<G1Affine>,
     /// The SRS the key was made from, as its maker recorded it.
     pub provenance: Provenance,
+    /// The packed selector activations that end halo2's encoding of `vk` (prover material,
+    /// kept only to re-encode the key); empty when `vk` still holds them itself.
+    selector_bits: Vec<u8>,
 }
 
 impl VerifierKey {
     /// The verifier's key from full KZG parameters: keeps only what verification uses.
+    /// The halo2 key is re-decoded for verification ([`crate::halo2_vk`]); should that fail
+    /// (it cannot for a key halo2 made), the full key is kept, which verifies the same.
     pub fn new(shape: CircuitShape, params: &ParamsKZG<Bn256>, vk: VerifyingKey<G1Affine>, provenance: Provenance) -> Self {
         let params = verifier_params(params.k(), params.get_g()[0], params.g2(), params.s_g2());
-        VerifierKey { shape, params, vk, provenance }
+        let (vk, selector_bits) = match crate::halo2_vk::decode(&vk.to_bytes(SerdeFormat::RawBytes), &shape) {
+            Ok(d) => (d.vk, d.selector_bits),
+            Err(_) => (vk, Vec::new()),
+        };
+        VerifierKey { shape, params, vk, provenance, selector_bits }
+    }
+
+    /// halo2's encoding of the key (`RawBytes`), selector activations included.
+    pub fn halo2_bytes(&self) -> Vec<u8> {
+        let mut bytes = self.vk.to_bytes(SerdeFormat::RawBytes);
+        bytes.extend_from_slice(&self.selector_bits);
+        bytes
+    }
+
+    /// halo2's full verifying key, as halo2 decodes it (FFT tables and selector activations
+    /// included): what rebuilding a proving key from this key needs. Costs what the verifier's
+    /// decoding saves (about a second and hundreds of MiB at `k = 19`).
+    pub fn prover_vk(&self) -> Result<VerifyingKey<G1Affine>, VerifyError> {
+        VerifyingKey::<G1Affine>::from_bytes::<ValidationCircuit>(&self.halo2_bytes(), SerdeFormat::RawBytes, self.shape.clone())
+            .map_err(|e| VerifyError::Malformed { what: "verifying key", detail: format!("halo2 key: {e}") })
     }
 
     /// Whether the key was made from the development SRS: its `s_g2` is the development
@@ -48,7 +81,7 @@ impl VerifierKey {
 
     /// The key file contents.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let (shape, params, vk) = (&self.shape, &self.params, &self.vk);
+        let (shape, params) = (&self.shape, &self.params);
         let mut payload = Vec::new();
         put_bytes(&mut payload, serde_json::to_string(shape).unwrap_or_default().as_bytes());
         put_bytes(&mut payload, &self.provenance.to_json());
@@ -56,7 +89,7 @@ impl VerifierKey {
         payload.extend_from_slice(params.get_g()[0].to_bytes().as_ref());
         payload.extend_from_slice(params.g2().to_bytes().as_ref());
         payload.extend_from_slice(params.s_g2().to_bytes().as_ref());
-        payload.extend_from_slice(&vk.to_bytes(SerdeFormat::RawBytes));
+        payload.extend_from_slice(&self.halo2_bytes());
         seal_version(VERSION_KEYS, Kind::VerifyingKey, BACKEND_HALO2, &payload)
     }
 
@@ -86,10 +119,8 @@ impl VerifierKey {
         let mut s_g2 = <G2Affine as GroupEncoding>::Repr::default();
         s_g2.as_mut().copy_from_slice(r.take(64)?);
         let s_g2: G2Affine = Option::from(G2Affine::from_bytes(&s_g2)).ok_or_else(|| bad("s_g2"))?;
-        let rest = r.rest();
-        let vk = VerifyingKey::<G1Affine>::from_bytes::<ValidationCircuit>(rest, SerdeFormat::RawBytes, shape.clone())
-            .map_err(|e| VerifyError::Malformed { what, detail: format!("halo2 key: {e}") })?;
-        Ok(VerifierKey { shape, params: verifier_params(k, g, g2, s_g2), vk, provenance })
+        let decoded = crate::halo2_vk::decode(r.rest(), &shape).map_err(|e| VerifyError::Malformed { what, detail: format!("halo2 key: {e}") })?;
+        Ok(VerifierKey { shape, params: verifier_params(k, g, g2, s_g2), vk: decoded.vk, provenance, selector_bits: decoded.selector_bits })
     }
 
     /// Reads a key file from disk.
