@@ -6,12 +6,9 @@
 
 mod common;
 
-use ark_ec::{AffineRepr, CurveGroup};
-use ark_ff::Field;
 use common::{assert_fails_with, text, tiny_workdir, write_srs, zkpot};
 use std::path::Path;
-use zkpot_verifier::groth16::{Groth16Key, Groth16Proof, Groth16Vk};
-use zkpot_verifier::provenance::{Provenance, Source};
+use zkpot_verifier::forgery::rogue_key_and_forged_proof;
 use zkpot_verifier::{AnyKey, Statement};
 
 const Q: [&str; 6] = ["--float-model", "model.json", "--data", "data.json", "--scale-bits", "3"];
@@ -137,23 +134,7 @@ fn a_rogue_groth16_key_proves_a_false_score_unless_the_key_is_pinned() {
     let statement = Statement::from_json(&std::fs::read_to_string(dir.join("statement.json")).unwrap()).unwrap();
     let mut false_claim = statement.clone();
     false_claim.score = if statement.score == 5 { 4 } else { 5 };
-    let x = zkpot_verifier::groth16::public_inputs(&false_claim).unwrap();
-    let fr = |v: u64| ark_bn254::Fr::from(v);
-    let (alpha, beta, gamma, delta) = (fr(3), fr(5), fr(7), fr(11));
-    let s: Vec<_> = (0..5).map(|i| fr(13 + i)).collect();
-    let (g1, g2) = (ark_bn254::G1Affine::generator(), ark_bn254::G2Affine::generator());
-    let vk = Groth16Vk {
-        alpha_g1: (g1 * alpha).into_affine(),
-        beta_g2: (g2 * beta).into_affine(),
-        gamma_g2: (g2 * gamma).into_affine(),
-        delta_g2: (g2 * delta).into_affine(),
-        gamma_abc_g1: s.iter().map(|si| (g1 * si).into_affine()).collect(),
-    };
-    let ic = s[0] + x.iter().zip(&s[1..]).map(|(xi, si)| *xi * si).sum::<ark_bn254::Fr>();
-    let (a, b) = (fr(17), fr(19));
-    let c = (a * b - alpha * beta - gamma * ic) * delta.inverse().unwrap();
-    let forged = Groth16Proof { a: (g1 * a).into_affine(), b: (g2 * b).into_affine(), c: (g1 * c).into_affine() };
-    let rogue = Groth16Key { shape: honest_g16.shape.clone(), vk, provenance: Provenance::new(Source::CeremonyZkey, "made up") };
+    let (rogue, forged) = rogue_key_and_forged_proof(&honest_g16.shape, &false_claim).unwrap();
     std::fs::write(dir.join("rogue.vk"), rogue.to_bytes()).unwrap();
     std::fs::write(dir.join("forged.bin"), forged.to_file().to_bytes()).unwrap();
     std::fs::write(dir.join("false.json"), false_claim.to_json()).unwrap();

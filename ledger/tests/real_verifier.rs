@@ -258,32 +258,14 @@ fn a_cluster_that_is_not_a_development_network_refuses_development_keys() {
 /// forged proof fails against the key genesis names.
 #[test]
 fn the_ledger_rejects_a_forged_proof_of_a_false_score_under_a_rogue_key() {
-    use ark_ec::{AffineRepr, CurveGroup};
-    use ark_ff::Field;
-    use zkpot_verifier::groth16::{public_inputs, Groth16Key, Groth16Proof, Groth16Vk};
-    use zkpot_verifier::provenance::{Provenance, Source};
+    use zkpot_verifier::forgery::rogue_key_and_forged_proof;
     let (statement, proof, honest_vk) = groth16_proof();
     let AnyKey::Groth16(honest) = AnyKey::from_bytes(&honest_vk).unwrap() else { panic!("a Groth16 key") };
     let mut false_claim = statement.clone();
     false_claim.score = (statement.score + 1) % (statement.samples + 1);
     // the rogue key: every scalar chosen, so C is solved for any public inputs
-    let fr = |v: u64| ark_bn254::Fr::from(v);
-    let (alpha, beta, gamma, delta) = (fr(3), fr(5), fr(7), fr(11));
-    let s: Vec<_> = (0..=public_inputs(&false_claim).unwrap().len() as u64).map(|i| fr(13 + i)).collect();
-    let (g1, g2) = (ark_bn254::G1Affine::generator(), ark_bn254::G2Affine::generator());
-    let vk = Groth16Vk {
-        alpha_g1: (g1 * alpha).into_affine(),
-        beta_g2: (g2 * beta).into_affine(),
-        gamma_g2: (g2 * gamma).into_affine(),
-        delta_g2: (g2 * delta).into_affine(),
-        gamma_abc_g1: s.iter().map(|si| (g1 * si).into_affine()).collect(),
-    };
-    let x = public_inputs(&false_claim).unwrap();
-    let ic = s[0] + x.iter().zip(&s[1..]).map(|(xi, si)| *xi * si).sum::<ark_bn254::Fr>();
-    let (a, b) = (fr(17), fr(19));
-    let c = (a * b - alpha * beta - gamma * ic) * delta.inverse().unwrap();
-    let forged = Groth16Proof { a: (g1 * a).into_affine(), b: (g2 * b).into_affine(), c: (g1 * c).into_affine() }.to_file().to_bytes();
-    let rogue = Groth16Key { shape: honest.shape.clone(), vk, provenance: Provenance::new(Source::CeremonyZkey, "made up") }.to_bytes();
+    let (rogue, forged) = rogue_key_and_forged_proof(&honest.shape, &false_claim).unwrap();
+    let (rogue, forged) = (rogue.to_bytes(), forged.to_file().to_bytes());
     // the rogue key does "verify" the false claim: this is the attack
     SnarkChecker::from_key_bytes(&rogue).unwrap().check(&false_claim, &forged).unwrap();
 

@@ -22,6 +22,7 @@
 //! * [`snarkjs`]: Groth16 keys, proofs and public inputs in snarkjs's JSON (JavaScript clients).
 //! * [`evm`]: the on-chain (Solidity) verifier of Groth16 proofs and its calldata.
 //! * [`error`]: the crate's error type.
+//! * `forgery` (hidden, for tests): the rogue-key forgery that key pinning stops.
 
 pub mod bundle;
 pub mod container;
@@ -29,6 +30,8 @@ pub mod dispatch;
 pub mod error;
 pub mod groth16;
 pub mod evm;
+#[doc(hidden)]
+pub mod forgery;
 pub mod halo2;
 pub mod halo2_vk;
 pub mod pin;
