@@ -134,7 +134,7 @@ async fn checkpoint_snapshot(State(s): S, q: RawQuery) -> Result<Response, ApiEr
             return Err(ApiError::conflict(format!("the stable checkpoint is at seq {} now, not {seq}: read /api/v1/checkpoint again", cp.proof.seq)));
         }
     }
-    let mut r = Response::new(axum::body::Body::from(cp.snapshot.clone()));
+    let mut r = Response::new(axum::body::Body::from(cp.snapshot.to_vec()));
     r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
     Ok(r)
 }

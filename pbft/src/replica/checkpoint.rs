@@ -17,6 +17,7 @@ use crate::event::{Action, PersistOp};
 use crate::message::*;
 use crate::snapshot::snapshot_digest;
 use crate::types::SeqNo;
+use std::sync::Arc;
 
 /// The latest stable checkpoint of a replica, copied out of the core for readers: its
 /// certificate (`proof.messages` are the n - f signed `<CHECKPOINT, n, d, i>` that made
@@ -26,8 +27,9 @@ use crate::types::SeqNo;
 pub struct StableCheckpoint {
     /// Sequence number, digest and the signed checkpoint messages.
     pub proof: CheckpointProof,
-    /// The checkpointed state: `postcard(app snapshot, reply cache, agreed clock)`.
-    pub snapshot: Vec<u8>,
+    /// The checkpointed state: `postcard(app snapshot, reply cache, agreed clock)`, shared
+    /// with the replica (a copy of the checkpoint copies no state).
+    pub snapshot: Arc<Vec<u8>>,
     /// How `proof.digest` hashes `snapshot`: `None`, SHA-256 of it; `Some(c)`, a chunked
     /// digest over chunks of `c` bytes (for a core whose state transfer moves chunks).
     pub chunk_bytes: Option<u32>,
@@ -45,7 +47,7 @@ pub fn app_snapshot_of(snapshot: &[u8]) -> Result<Vec<u8>> {
 impl<A: App> Replica<A> {
     /// A copy of the latest stable checkpoint: its certificate and snapshot.
     pub fn stable_checkpoint(&self) -> StableCheckpoint {
-        StableCheckpoint { proof: self.stable.clone(), snapshot: self.stable_snapshot.clone(), chunk_bytes: Some(self.params.snapshot_chunk_bytes) }
+        StableCheckpoint { proof: self.stable.clone(), snapshot: Arc::clone(&self.stable_snapshot), chunk_bytes: Some(self.params.snapshot_chunk_bytes) }
     }
 
     pub(crate) fn take_checkpoint(&mut self, seq: SeqNo, out: &mut Out) {
@@ -122,7 +124,7 @@ impl<A: App> Replica<A> {
         let h = proof.seq;
         self.persist(PersistOp::Stable { proof: proof.clone(), snapshot: snapshot.clone() }, out);
         self.stable = proof;
-        self.stable_snapshot = snapshot;
+        self.stable_snapshot = Arc::new(snapshot);
         self.log.retain(|s, _| *s > h);
         self.prepared.retain(|s, _| *s > h);
         self.committed.retain(|s, _| *s > h);

@@ -27,6 +27,7 @@ mod view_change;
 pub use checkpoint::{app_snapshot_of, StableCheckpoint};
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use ed25519_dalek::SigningKey;
 use serde::{Deserialize, Serialize};
@@ -151,7 +152,8 @@ pub struct Replica<A: App> {
 
     // Checkpoints (§4.3).
     pub(crate) stable: CheckpointProof,
-    pub(crate) stable_snapshot: Vec<u8>,
+    /// Shared with the [`StableCheckpoint`] copies readers take, so publishing one copies no state.
+    pub(crate) stable_snapshot: Arc<Vec<u8>>,
     pub(crate) pending_stable: Option<CheckpointProof>,
     pub(crate) own_checkpoints: BTreeMap<SeqNo, (Digest, Vec<u8>)>,
     pub(crate) checkpoint_msgs: BTreeMap<SeqNo, BTreeMap<ReplicaId, Signed<Checkpoint>>>,
@@ -224,7 +226,7 @@ impl<A: App> Replica<A> {
             replies: BTreeMap::new(),
             pending: BTreeMap::new(),
             stable: CheckpointProof { seq: 0, digest: genesis_digest, messages: vec![] },
-            stable_snapshot: snapshot,
+            stable_snapshot: Arc::new(snapshot),
             pending_stable: None,
             own_checkpoints: BTreeMap::new(),
             checkpoint_msgs: BTreeMap::new(),

@@ -15,6 +15,7 @@ use crate::app::App;
 use crate::config::{ClusterConfig, Params};
 use crate::error::Result;
 use crate::storage::PersistedState;
+use std::sync::Arc;
 
 impl<A: App> Replica<A> {
     /// Rebuild a replica from persisted state. `app` must be in the genesis state
@@ -32,7 +33,7 @@ impl<A: App> Replica<A> {
             r.restore_snapshot(&snapshot)?;
             r.last_executed = proof.seq;
             r.stable = proof;
-            r.stable_snapshot = snapshot;
+            r.stable_snapshot = Arc::new(snapshot);
         }
         r.committed = state.committed.into_iter().filter(|(s, _)| *s > r.stable.seq).collect();
         r.prepared = state.prepared.into_iter().filter(|(s, _)| *s > r.stable.seq).collect();

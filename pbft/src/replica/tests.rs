@@ -446,7 +446,7 @@ fn lagging_replica_catches_up_by_state_transfer() {
     bad.digest[0] ^= 1;
     let before = net.reps[2].stats.bad_snapshots;
     let mut out = vec![];
-    let snap = net.reps[0].stable_snapshot.clone();
+    let snap = net.reps[0].stable_snapshot.to_vec();
     let proof = net.reps[0].stable.clone();
     let mut tampered = snap.clone();
     tampered.push(0);

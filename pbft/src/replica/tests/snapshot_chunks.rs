@@ -135,7 +135,7 @@ fn chunks_of_another_checkpoint_are_never_adopted() {
         }
         // What replica 0 will pass off: its snapshot at an older checkpoint.
         let (old_seq, old_digest) = (net.reps[0].stable_seq(), net.reps[0].stable_digest());
-        let old = net.reps[0].stable_snapshot.clone();
+        let old = net.reps[0].stable_snapshot.to_vec();
         let chunk = net.params.snapshot_chunk_bytes as usize;
         let tree = ChunkTree::new(&old, chunk as u32);
         for i in 20..40 {
