@@ -58,6 +58,7 @@ async fn connect(addr: std::net::SocketAddr) -> (Conn, [u8; 32]) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unauthenticated_peers_are_held_to_the_client_frame_limit() {
     let c = LocalCluster::start(4, params());
+    c.listening().await;
     let limit = client_frame_limit(MAX_REQUEST);
     let big = Bytes::from(vec![0xeeu8; limit + 100]); // wrong version byte: malformed
 
@@ -94,6 +95,7 @@ async fn unauthenticated_peers_are_held_to_the_client_frame_limit() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_oversized_request_fails_fast_with_the_limit() {
     let c = LocalCluster::start(4, params());
+    c.listening().await;
     let mut client = Client::connect(&c.cluster, client_key(0))
         .unwrap()
         .with_timeouts(Duration::from_millis(500), Duration::from_secs(30));
@@ -126,6 +128,7 @@ async fn an_oversized_request_fails_fast_with_the_limit() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connections_per_address_are_capped() {
     let c = LocalCluster::start(4, params());
+    c.listening().await;
     let cap = max_conns_per_ip(4);
     let mut open = Vec::new();
     let mut refused = 0;
@@ -157,6 +160,7 @@ async fn connections_per_address_are_capped() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn authenticated_connections_per_replica_are_capped() {
     let c = LocalCluster::start(4, params());
+    c.listening().await;
     let mut refused = 0;
     let mut kept = Vec::new();
     for _ in 0..3 {

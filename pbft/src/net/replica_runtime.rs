@@ -23,7 +23,7 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -55,6 +55,9 @@ pub struct RuntimeStats {
     /// The stable checkpoint itself (certificate and snapshot), replaced each time
     /// it moves; read it with [`RuntimeStats::stable_checkpoint`].
     pub stable_checkpoint: Mutex<Option<Arc<StableCheckpoint>>>,
+    /// Set once the listener is bound: connections are accepted from then on (a
+    /// client that connects earlier is refused and drops what it queued).
+    pub listening: AtomicBool,
     /// Frames received.
     pub frames_in: AtomicU64,
     /// Frames that failed to decode.
@@ -206,6 +209,7 @@ pub async fn run_replica_with_stats<A: App + Send + 'static>(
 
     let me = config.cluster.replicas.get(config.id as usize).map(|r| r.addr);
     let listener = TcpListener::bind(me.ok_or_else(|| crate::PbftError::Config("no address".into()))?).await?;
+    stats.listening.store(true, Ordering::Release);
     let mut tasks = JoinSet::new();
 
     let identity = PeerIdentity {

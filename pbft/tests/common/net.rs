@@ -69,6 +69,14 @@ impl LocalCluster {
         LocalCluster { keys, addrs, cluster, cfgs, stats, handles, dir }
     }
 
+    /// Waits until every replica's listener is bound. A client that connects
+    /// before then is refused and drops its queued frames, so a test that expects
+    /// every replica to see a request must wait for this first.
+    pub async fn listening(&self) {
+        use std::sync::atomic::Ordering;
+        wait_until("every replica listening", || self.stats.iter().all(|s| s.listening.load(Ordering::Acquire))).await;
+    }
+
     pub async fn stop(self) {
         for h in &self.handles {
             h.abort();
