@@ -310,6 +310,10 @@ pub enum Command {
         /// Measure one configuration in this process and print it as JSON (used by the runner).
         #[arg(long, hide = true)]
         one: bool,
+        /// Measure nothing: merge these bench.json files (comma separated, from earlier runs)
+        /// into one table and plot under --out.
+        #[arg(long, value_delimiter = ',', conflicts_with = "one")]
+        merge: Vec<PathBuf>,
     },
     /// Write the Solidity verifier of Groth16 proofs (BN254 precompiles), its creation bytecode,
     /// the deployment data for a key and the `verifyProof` calldata of a proof (docs/evm.md).

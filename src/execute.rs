@@ -342,9 +342,13 @@ pub fn run(command: Command) -> Result<()> {
                 }))?
             );
         }
-        Command::Bench { samples, backend, workload, out, cache, one } => {
+        Command::Bench { samples, backend, workload, out, cache, one, merge } => {
             let cache = cache.unwrap_or_else(cache::default_dir);
-            if one {
+            if !merge.is_empty() {
+                let rows = zkpot_bench::merge::merge(&merge, &out)?;
+                println!("{}", zkpot_bench::table::markdown(&rows));
+                eprintln!("merged {} rows: wrote {1}/bench.json, {1}/bench.md, {1}/bench.svg", rows.len(), out.display());
+            } else if one {
                 let (b, w, n) = match (backend.as_slice(), workload.as_slice(), samples.as_slice()) {
                     ([b], [w], [n]) => (b, w, *n),
                     _ => bail!("--one takes exactly one backend, one workload and one sample count"),

@@ -25,6 +25,8 @@ pub enum BenchError {
         #[source]
         source: std::io::Error,
     },
+    #[error("cannot merge {path}: {why}")]
+    Merge { path: String, why: String },
     #[error("plot: {0}")]
     Plot(String),
 }

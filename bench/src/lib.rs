@@ -7,10 +7,12 @@
 //!
 //! * [`measure`]: one (backend, N) measurement, stage by stage.
 //! * [`runner`]: `zkpot bench`: every configuration in its own process, then the outputs.
+//! * [`merge`]: `zkpot bench --merge`, one table and plot from several runs' `bench.json`.
 //! * [`table`], [`plot`]: the markdown table and the SVG plot.
 
 pub mod error;
 pub mod measure;
+pub mod merge;
 pub mod plot;
 pub mod runner;
 pub mod table;

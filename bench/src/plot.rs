@@ -1,5 +1,6 @@
-//! The SVG plot `zkpot bench` draws: prove time and peak memory against N, one line per
-//! (workload, backend), both axes logarithmic.
+//! The SVG plot `zkpot bench` draws: prove time (wall), prove CPU time and peak memory
+//! against N, one line per (workload, backend), both axes logarithmic. The CPU panel stays
+//! comparable between runs made under different machine load (`zkpot bench --merge`).
 
 use crate::error::BenchError;
 use crate::measure::Measurement;
@@ -28,8 +29,13 @@ fn panel(area: &DrawingArea<SVGBackend, plotters::coord::Shift>, rows: &[Measure
         .build_cartesian_2d((0.8f64..xmax).log_scale(), (ymin..ymax).log_scale())
         .map_err(e)?;
     chart.configure_mesh().x_desc("N (samples)").y_desc(unit).draw().map_err(e)?;
-    let mut series: Vec<(&str, &str)> = rows.iter().map(|m| (m.workload.as_str(), m.backend.as_str())).collect();
-    series.dedup();
+    // One series per (workload, backend), in the order first seen (rows need not be grouped).
+    let mut series: Vec<(&str, &str)> = Vec::new();
+    for m in rows {
+        if !series.contains(&(m.workload.as_str(), m.backend.as_str())) {
+            series.push((m.workload.as_str(), m.backend.as_str()));
+        }
+    }
     for (i, (w, b)) in series.iter().enumerate() {
         let color = COLORS[i % COLORS.len()];
         let mut pts: Vec<(f64, f64)> = rows.iter().filter(|m| m.backend == *b && m.workload == *w).map(|m| (m.samples as f64, value(m))).filter(|p| p.1 > 0.0).collect();
@@ -45,13 +51,14 @@ fn panel(area: &DrawingArea<SVGBackend, plotters::coord::Shift>, rows: &[Measure
     Ok(())
 }
 
-/// Writes the two-panel SVG to `path`.
+/// Writes the three-panel SVG to `path`.
 pub fn plot(rows: &[Measurement], path: &Path) -> Result<(), BenchError> {
-    let root = SVGBackend::new(path, (1100, 440)).into_drawing_area();
+    let root = SVGBackend::new(path, (1650, 440)).into_drawing_area();
     root.fill(&WHITE).map_err(e)?;
-    let (left, right) = root.split_horizontally(550);
-    panel(&left, rows, "Prove time vs N", "seconds", |m| m.prove_seconds)?;
-    panel(&right, rows, "Peak memory vs N", "MiB", |m| m.peak_rss_mib)?;
+    let panels = root.split_evenly((1, 3));
+    panel(&panels[0], rows, "Prove time vs N", "seconds", |m| m.prove_seconds)?;
+    panel(&panels[1], rows, "Prove CPU vs N", "CPU seconds", |m| m.prove_cpu_seconds)?;
+    panel(&panels[2], rows, "Peak memory vs N", "MiB", |m| m.peak_rss_mib)?;
     root.present().map_err(e)?;
     Ok(())
 }
@@ -90,7 +97,7 @@ mod tests {
         let _ = std::fs::remove_file(&path);
         assert!(svg.starts_with("<svg"), "{}", &svg[..40.min(svg.len())]);
         assert!(svg.contains("halo2-kzg-bn254") && svg.contains("groth16-bn254"));
-        assert!(svg.contains("Prove time vs N") && svg.contains("Peak memory vs N"));
+        assert!(svg.contains("Prove time vs N") && svg.contains("Prove CPU vs N") && svg.contains("Peak memory vs N"));
         assert_eq!(crate::table::markdown(&rows).lines().count(), 2 + rows.len());
     }
 }

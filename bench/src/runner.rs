@@ -20,6 +20,11 @@ pub struct BenchPlan {
     pub out: PathBuf,
 }
 
+/// The `format` field of `bench.json`.
+pub const REPORT_FORMAT: &str = "zkpot-bench";
+/// Its `version` field.
+pub const REPORT_VERSION: u32 = 1;
+
 /// The JSON file: machine, plan and rows.
 #[derive(Serialize)]
 struct Report<'a> {
@@ -69,17 +74,19 @@ pub fn run(plan: &BenchPlan, progress: &dyn Fn(&str)) -> Result<Vec<Measurement>
                 m.peak_rss_mib
             ));
             rows.push(m);
-            write_outputs(plan, &rows)?; // keep what was measured if a later run fails
+            write_outputs(&plan.out, &rows)?; // keep what was measured if a later run fails
         }
     }
     Ok(rows)
 }
 
-fn write_outputs(plan: &BenchPlan, rows: &[Measurement]) -> Result<(), BenchError> {
-    let report = Report { format: "zkpot-bench", version: 1, threads: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1), rows };
-    let json = plan.out.join("bench.json");
+/// Writes `bench.json`, `bench.md` and `bench.svg` for `rows` under `out`.
+pub(crate) fn write_outputs(out: &Path, rows: &[Measurement]) -> Result<(), BenchError> {
+    std::fs::create_dir_all(out).map_err(io(out))?;
+    let report = Report { format: REPORT_FORMAT, version: REPORT_VERSION, threads: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1), rows };
+    let json = out.join("bench.json");
     std::fs::write(&json, serde_json::to_string_pretty(&report).unwrap_or_default()).map_err(io(&json))?;
-    let md = plan.out.join("bench.md");
+    let md = out.join("bench.md");
     std::fs::write(&md, crate::table::markdown(rows)).map_err(io(&md))?;
-    crate::plot::plot(rows, &plan.out.join("bench.svg"))
+    crate::plot::plot(rows, &out.join("bench.svg"))
 }
