@@ -94,6 +94,10 @@ const VERIFY_BATCH: usize = 64;
 pub const CLIENT_INPUT_BUDGET: usize = 64 << 20;
 /// Most client routes remembered; above it, routes of closed connections are dropped.
 const MAX_ROUTES: usize = 1 << 16;
+/// Most client routes over one connection (a client process usually signs with one key;
+/// beyond this a connection's oldest route gives way, so one connection flooding fresh
+/// client keys cannot crowd out the clients of other connections).
+const ROUTES_PER_CONN: usize = 64;
 /// Frames queued for writing on one accepted connection (replies).
 const CONN_QUEUE: usize = 1024;
 
@@ -254,7 +258,7 @@ pub async fn run_replica_with_stats<A: App + Send + 'static>(
         .unwrap_or(0);
     let now_ms = move || epoch_ms + start.elapsed().as_millis() as u64;
     let mut timers: HashMap<TimerId, Instant> = HashMap::new();
-    let mut routes = Routes::new(MAX_ROUTES);
+    let mut routes = Routes::new(MAX_ROUTES, ROUTES_PER_CONN);
 
     let actions = replica.start(now_ms());
     perform(actions, &mut store, &peers, &conns, &routes, &mut timers, &stats)?;
