@@ -72,6 +72,7 @@ pub fn prove_chunked(model: &QuantizedModel, data: &QuantizedDataset, chunk: usi
     let mut entries = Vec::with_capacity(m);
     let mut current: Option<ChunkKeys> = None;
     let (mut keygen, mut prove, mut verify) = (Duration::ZERO, Duration::ZERO, Duration::ZERO);
+    let (mut kept, mut kept_samples) = (0usize, 0usize);
     for (i, part) in chunks.into_iter().enumerate() {
         let shape = CircuitShape::new(model.architecture(), part.len()).with_score(score);
         if current.as_ref().map(|c| c.shape != shape).unwrap_or(true) {
@@ -84,6 +85,18 @@ pub fn prove_chunked(model: &QuantizedModel, data: &QuantizedDataset, chunk: usi
         }
         let Some(ChunkKeys { kzg, pk, vk, .. }) = current.as_ref() else { unreachable!("keys were just made") };
         let witness = Witness::with_score(model.clone(), part, score)?;
+        let proof_name = format!("{stem}-chunk-{i:03}.proof.bin");
+        let proof_path = dir.join(&proof_name);
+        let vk_name = format!("{stem}-vk-{}.key", shape.samples);
+        // A proof this command wrote before it was stopped is kept when it verifies against
+        // this chunk's statement (computed from the witness, as the bundle verifier will see it).
+        if let Some(statement) = earlier_proof(&proof_path, vk, &witness, score) {
+            eprintln!("  chunk {}/{m}: kept the proof from an earlier run ({proof_name} verifies: S = {}/{})", i + 1, statement.score, statement.samples);
+            kept += 1;
+            kept_samples += shape.samples;
+            entries.push(BundleChunk { statement, proof: proof_name, vk: vk_name });
+            continue;
+        }
         let (res, took) = step(&format!("chunk {}/{m}: proving {} samples", i + 1, shape.samples), || Halo2Backend::prove(kzg, pk, witness));
         prove += took;
         let (statement, proof) = res?;
@@ -91,15 +104,15 @@ pub fn prove_chunked(model: &QuantizedModel, data: &QuantizedDataset, chunk: usi
         verify += took;
         res.with_context(|| format!("the fresh proof of chunk {i} did not verify"))?;
         eprintln!("  chunk {}/{m}: S = {}/{}", i + 1, statement.score, statement.samples);
-        let proof_name = format!("{stem}-chunk-{i:03}.proof.bin");
-        write_file(&dir.join(&proof_name), &proof.to_bytes())?;
-        entries.push(BundleChunk { statement, proof: proof_name, vk: format!("{stem}-vk-{}.key", shape.samples) });
+        write_file(&proof_path, &proof.to_bytes())?;
+        entries.push(BundleChunk { statement, proof: proof_name, vk: vk_name });
     }
     let bundle = Bundle::new(entries)?;
     write_file(bundle_path, bundle.to_json().as_bytes())?;
-    let n = data.len() as f64;
+    // per sample over the samples proved by this run
+    let n = data.len().saturating_sub(kept_samples).max(1) as f64;
     eprintln!(
-        "S/N = {}/{} over {m} chunks: keygen {}, prove {} ({:.1} ms per sample), verify {}",
+        "S/N = {}/{} over {m} chunks ({kept} kept from an earlier run): keygen {}, prove {} ({:.1} ms per sample proved), verify {}",
         bundle.score,
         bundle.samples,
         fmt_duration(keygen),
@@ -109,10 +122,23 @@ pub fn prove_chunked(model: &QuantizedModel, data: &QuantizedDataset, chunk: usi
     );
     Ok(json!({
         "bundle": bundle_path, "backend": bundle.backend, "chunks": m, "chunk_size": chunk,
-        "model_commitment": bundle.model_commitment, "dataset_commitment": bundle.dataset_commitment,
+        "chunks_kept": kept, "model_commitment": bundle.model_commitment, "dataset_commitment": bundle.dataset_commitment,
         "samples": bundle.samples, "score": bundle.score, "score_function": bundle.score_function,
         "keygen_seconds": keygen.as_secs_f64(), "prove_seconds": prove.as_secs_f64(),
         "prove_ms_per_sample": prove.as_secs_f64() * 1e3 / n, "verify_ms": verify.as_secs_f64() * 1e3,
         "peak_rss_mib": peak_rss_mib(),
     }))
+}
+
+/// The statement of a proof at `path` left by an earlier run, when that proof verifies
+/// under `vk` against the statement an honest proof of `witness` claims; `None` when there
+/// is none, or it is unreadable or does not verify (it is then proved again and replaced).
+fn earlier_proof(path: &Path, vk: &VerifierKey, witness: &Witness, score: ScoreFunction) -> Option<zkpot_verifier::Statement> {
+    let bytes = std::fs::read(path).ok()?;
+    let statement = zkpot_prover::halo2::statement_of(witness, score);
+    let ok = zkpot_verifier::ProofFile::from_bytes(&bytes).ok().is_some_and(|proof| Halo2Backend::verify(vk, &statement, &proof).is_ok());
+    if !ok {
+        eprintln!("  {} is left from an earlier run but does not verify for this chunk: proving it again", path.display());
+    }
+    ok.then_some(statement)
 }

@@ -168,6 +168,25 @@ fn chunked_proof_bundle_and_tampering() {
     std::fs::write(dir.join("out/bundle.json"), &original).unwrap();
     let o = zkpot_dev(&dir, &["verify", "--bundle", "out/bundle.json"]);
     assert!(o.status.success(), "{}", text(&o));
+
+    // A run stopped part way is resumed: proofs left by the earlier run are kept only when
+    // they verify against their own chunk's statement. Here chunk 1's file holds chunk 0's
+    // proof (same circuit, another chunk: it must not be taken), chunk 2's is gone.
+    let prove = || {
+        let o = zkpot(&dir, &[&["prove"][..], &args(&["--chunk-size", "2", "--bundle", "out/bundle.json"])].concat());
+        assert!(o.status.success(), "{}", text(&o));
+        (serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap(), text(&o))
+    };
+    let (again, _) = prove();
+    assert_eq!((again["chunks_kept"].as_u64(), &again["score"]), (Some(3), &summary["score"]), "nothing to prove again");
+    std::fs::copy(dir.join("out/bundle-chunk-000.proof.bin"), dir.join("out/bundle-chunk-001.proof.bin")).unwrap();
+    std::fs::remove_file(dir.join("out/bundle-chunk-002.proof.bin")).unwrap();
+    let (resumed, log) = prove();
+    assert_eq!(resumed["chunks_kept"], 1, "{log}");
+    assert!(log.contains("bundle-chunk-001.proof.bin is left from an earlier run but does not verify for this chunk"), "{log}");
+    assert_eq!(resumed["score"], summary["score"]);
+    let o = zkpot_dev(&dir, &["verify", "--bundle", "out/bundle.json"]);
+    assert!(o.status.success(), "{}", text(&o));
 }
 
 fn json(v: impl Into<serde_json::Value>) -> serde_json::Value {

@@ -1,8 +1,19 @@
 //! The backend trait: what zkpot needs from a proof system.
 
 use crate::error::ProveError;
+use zkpot_circuits::field::fr_to_hex;
 use zkpot_circuits::halo2::{CircuitShape, Witness};
+use zkpot_circuits::score::ScoreFunction;
 use zkpot_verifier::Statement;
+
+/// The statement an honest proof of `witness` under score function `score` claims for the
+/// circuit `shape_id` of `backend` (the witness's score recounted under `score`), computed
+/// without proving.
+pub(crate) fn honest_statement(backend: &str, shape_id: String, witness: &Witness, score: ScoreFunction) -> Statement {
+    let public = witness.public_inputs();
+    Statement::new(backend, shape_id, fr_to_hex(&public[0]), fr_to_hex(&public[1]), witness.data.len() as u64, witness.trace.score_with(score) as u64)
+        .with_score_function(score)
+}
 
 /// A proof system for the validation statement.
 pub trait Backend {

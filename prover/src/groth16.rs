@@ -20,7 +20,6 @@ use ark_snark::SNARK;
 use rand::rngs::OsRng;
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha20Rng;
-use zkpot_circuits::field::fr_to_hex;
 use zkpot_circuits::groth16::circuit::shape_id;
 use zkpot_circuits::groth16::Groth16Circuit;
 use zkpot_circuits::halo2::{CircuitShape, Witness};
@@ -149,16 +148,7 @@ pub fn proof_to_ark(p: &Groth16Proof) -> ark_groth16::Proof<Bn254> {
 /// witness's score is recounted under it).
 pub fn statement_of(witness: &Witness, score: ScoreFunction) -> Statement {
     let shape = CircuitShape::new(witness.model.architecture(), witness.data.len()).with_score(score);
-    let public = witness.public_inputs();
-    Statement::new(
-        GROTH16_BACKEND,
-        shape_id(&shape),
-        fr_to_hex(&public[0]),
-        fr_to_hex(&public[1]),
-        witness.data.len() as u64,
-        witness.trace.score_with(score) as u64,
-    )
-    .with_score_function(score)
+    crate::backend::honest_statement(GROTH16_BACKEND, shape_id(&shape), witness, score)
 }
 
 impl Backend for Groth16Backend {

@@ -8,12 +8,19 @@ use halo2_proofs::poly::kzg::commitment::{KZGCommitmentScheme, ParamsKZG};
 use halo2_proofs::poly::kzg::multiopen::ProverSHPLONK;
 use halo2_proofs::transcript::{Blake2bWrite, Challenge255, TranscriptWriterBuffer};
 use rand::rngs::OsRng;
-use zkpot_circuits::field::fr_to_hex;
 use zkpot_circuits::halo2::{CircuitShape, ValidationCircuit, Witness};
 use zkpot_verifier::{ProofFile, Statement, VerifierKey, HALO2_BACKEND};
 
 /// The halo2 backend.
 pub struct Halo2Backend;
+
+/// The statement an honest halo2 proof of `witness` under score function `score` claims (the
+/// witness's score recounted under it), computed without proving: what a proof kept from an
+/// earlier run must verify against.
+pub fn statement_of(witness: &Witness, score: zkpot_circuits::score::ScoreFunction) -> Statement {
+    let shape = CircuitShape::new(witness.model.architecture(), witness.data.len()).with_score(score);
+    crate::backend::honest_statement(HALO2_BACKEND, shape.id(), witness, score)
+}
 
 /// A halo2 proving key with the shape it was made for.
 pub struct Halo2ProvingKey {
@@ -52,16 +59,8 @@ impl Backend for Halo2Backend {
             return Err(ProveError::WrongKey { key: pk.shape.id(), witness: shape.id() });
         }
         witness.trace.score = witness.trace.score_with(shape.score);
+        let statement = statement_of(&witness, shape.score);
         let public = witness.public_inputs();
-        let statement = Statement::new(
-            HALO2_BACKEND,
-            shape.id(),
-            fr_to_hex(&public[0]),
-            fr_to_hex(&public[1]),
-            witness.data.len() as u64,
-            witness.trace.score as u64,
-        )
-        .with_score_function(shape.score);
         let circuit = ValidationCircuit { shape, witness: Some(witness) };
         let instances: &[&[_]] = &[&public[..]];
         let mut transcript = Blake2bWrite::<_, G1Affine, Challenge255<_>>::init(vec![]);
