@@ -61,24 +61,7 @@ mod tests {
     use super::*;
 
     fn row(workload: &str, backend: &str, n: usize) -> Measurement {
-        Measurement {
-            workload: workload.into(),
-            backend: backend.into(),
-            samples: n,
-            score: n as u64,
-            k: Some(16),
-            rows_used: Some(1000),
-            constraints: None,
-            srs_seconds: 0.1,
-            keygen_seconds: 1.0,
-            prove_seconds: 2.0,
-            prove_cpu_seconds: 3.0,
-            verify_ms: 5.0,
-            proof_bytes: 3000,
-            peak_rss_mib: 400.0,
-            native_eval_ms: 0.5,
-            prove_over_native: 4000.0,
-        }
+        Measurement::example(workload, backend, n, 2.0, 400.0)
     }
 
     fn dir(tag: &str) -> PathBuf {

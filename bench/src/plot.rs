@@ -68,24 +68,7 @@ mod tests {
     use super::*;
 
     fn row(backend: &str, n: usize, prove: f64, mem: f64) -> Measurement {
-        Measurement {
-            workload: "digits".into(),
-            backend: backend.into(),
-            samples: n,
-            score: n as u64,
-            k: Some(16),
-            rows_used: Some(1000),
-            constraints: None,
-            srs_seconds: 0.1,
-            keygen_seconds: 1.0,
-            prove_seconds: prove,
-            prove_cpu_seconds: prove,
-            verify_ms: 5.0,
-            proof_bytes: 3000,
-            peak_rss_mib: mem,
-            native_eval_ms: 0.5,
-            prove_over_native: prove / 5e-4,
-        }
+        Measurement::example("digits", backend, n, prove, mem)
     }
 
     #[test]
