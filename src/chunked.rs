@@ -72,7 +72,7 @@ pub fn prove_chunked(model: &QuantizedModel, data: &QuantizedDataset, chunk: usi
     let mut entries = Vec::with_capacity(m);
     let mut current: Option<ChunkKeys> = None;
     let (mut keygen, mut prove, mut verify) = (Duration::ZERO, Duration::ZERO, Duration::ZERO);
-    let (mut kept, mut kept_samples) = (0usize, 0usize);
+    let (mut kept, mut kept_samples, mut proved) = (0usize, 0usize, 0usize);
     for (i, part) in chunks.into_iter().enumerate() {
         let shape = CircuitShape::new(model.architecture(), part.len()).with_score(score);
         if current.as_ref().map(|c| c.shape != shape).unwrap_or(true) {
@@ -103,7 +103,10 @@ pub fn prove_chunked(model: &QuantizedModel, data: &QuantizedDataset, chunk: usi
         let (res, took) = step(&format!("chunk {}/{m}: verifying", i + 1), || Halo2Backend::verify(vk, &statement, &proof));
         verify += took;
         res.with_context(|| format!("the fresh proof of chunk {i} did not verify"))?;
-        eprintln!("  chunk {}/{m}: S = {}/{}", i + 1, statement.score, statement.samples);
+        proved += 1;
+        let left = m - i - 1;
+        let eta = if left > 0 { format!("; about {} left for {left} more chunk(s)", fmt_duration(prove / proved as u32 * left as u32)) } else { String::new() };
+        eprintln!("  chunk {}/{m}: S = {}/{}{eta}", i + 1, statement.score, statement.samples);
         write_file(&proof_path, &proof.to_bytes())?;
         entries.push(BundleChunk { statement, proof: proof_name, vk: vk_name });
     }
