@@ -5,9 +5,9 @@
 //! byte model below says how many `2^k`-value polynomials (32-byte field elements a row)
 //! halo2-axiom 0.5.3 holds at once in each phase of key generation and proving (read from its
 //! `keygen.rs`, `plonk/witness.rs`, `plonk/prover.rs` and `plonk/evaluation.rs`). The largest
-//! phase, times a factor for what the allocator keeps and the prover's scratch, plus a base for
-//! the program and its inputs, is the estimate; `docs/performance.md` ("Memory model") has the
-//! measurements the two constants are fitted to.
+//! phase, with a factor for the prover's scratch, a per-row term every circuit pays and a base
+//! for the program and its inputs, is the estimate; `docs/performance.md` ("Memory model") has
+//! the measurements the three constants are fitted to.
 
 use anyhow::Result;
 use zkpot_circuits::halo2::footprint::CircuitFootprint;
@@ -21,10 +21,15 @@ pub const GIB: f64 = (1u64 << 30) as f64;
 /// Bytes of a field element, the unit of the model (a G1 point of the SRS is two).
 const ELEMENT_BYTES: f64 = 32.0;
 
-/// Measured peak RSS over the modelled live polynomials: the allocator's retained and
-/// fragmented memory, FFT and multi-opening scratch, the layouter's cells. Fitted so that no
-/// measurement is above the estimate (`docs/performance.md`, "Memory model").
-const OVERHEAD_FACTOR: f64 = 1.3;
+/// Measured peak RSS over the modelled live polynomials, on top of [`PER_ROW_ELEMENTS`]: the
+/// FFT and multi-opening scratch and the allocator's slack that grow with the polynomials.
+/// Fitted with [`PER_ROW_ELEMENTS`] and [`BASE_BYTES`] so that no measurement is above the
+/// estimate (`docs/performance.md`, "Memory model").
+const OVERHEAD_FACTOR: f64 = 1.05;
+
+/// Field elements a row that every circuit costs whatever its columns: the layouter's cells
+/// and regions, the SRS while it is made, the allocator's retained pages. Fitted (above).
+const PER_ROW_ELEMENTS: f64 = 48.0;
 
 /// Memory that does not grow with the rows: the program, the parsed model and data set.
 const BASE_BYTES: f64 = 64.0 * 1024.0 * 1024.0;
@@ -78,7 +83,7 @@ pub struct PeakEstimate {
 impl PeakEstimate {
     /// The estimate for `2^k` rows of a circuit with footprint `f`.
     pub fn new(f: &CircuitFootprint, k: u32) -> Self {
-        let bytes_per_row = OVERHEAD_FACTOR * ELEMENT_BYTES * PhaseElements::of(f).peak();
+        let bytes_per_row = ELEMENT_BYTES * (OVERHEAD_FACTOR * PhaseElements::of(f).peak() + PER_ROW_ELEMENTS);
         PeakEstimate { k, bytes_per_row, bytes: BASE_BYTES + bytes_per_row * (1u64 << k) as f64 }
     }
 
