@@ -101,13 +101,14 @@ impl PeakEstimate {
 /// A chunk plan for a memory budget: chunks of the largest circuit whose estimated peak fits.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ChunkPlan {
-    /// The largest chunk a circuit of this size proves.
+    /// The largest circuit size the budget allows, and the most samples such a circuit holds.
+    pub k: u32,
     pub max_samples: usize,
     /// Number of chunks and their (equal, but for the last) size.
     pub chunks: usize,
     pub size: usize,
-    /// The estimated peak of proving the largest chunk (at `max_samples`, so at least the
-    /// chunks').
+    /// The estimated peak of proving one chunk of `size` samples (its circuit may be smaller
+    /// than `2^k` rows when the whole set fits).
     pub peak: PeakEstimate,
 }
 
@@ -115,23 +116,24 @@ pub struct ChunkPlan {
 /// the largest `k` whose estimated peak fits, the largest chunk that fits `2^k` rows
 /// ([`CircuitShape::max_samples`]), then the set split into that many equal chunks (so all but
 /// the last share one key). The column counts come from the one-sample circuit and are checked
-/// on the chosen chunk's own circuit. An error names the smallest budget when not even one
-/// sample fits.
+/// on the chunk's own circuit. An error names the smallest budget when not even one sample
+/// fits.
 pub fn plan(budget: f64, arch: &Architecture, score: ScoreFunction, samples: usize) -> Result<ChunkPlan> {
     let one = CircuitShape::new(arch.clone(), 1).with_score(score);
-    let min = PeakEstimate::of(&one);
     let footprint = CircuitFootprint::of(&one);
+    let min = PeakEstimate::new(&footprint, one.k());
+    let samples = samples.max(1);
     for k in (min.k..=28).rev() {
         if PeakEstimate::new(&footprint, k).bytes > budget {
             continue;
         }
-        let Some(max) = CircuitShape::max_samples(arch, score, k) else { break };
-        let peak = PeakEstimate::of(&CircuitShape::new(arch.clone(), max).with_score(score));
-        if peak.bytes > budget {
-            continue;
+        let Some(max_samples) = CircuitShape::max_samples(arch, score, k) else { break };
+        let chunks = samples.div_ceil(max_samples);
+        let size = samples.div_ceil(chunks);
+        let peak = PeakEstimate::of(&CircuitShape::new(arch.clone(), size).with_score(score));
+        if peak.bytes <= budget {
+            return Ok(ChunkPlan { k, max_samples, chunks, size, peak });
         }
-        let chunks = samples.max(1).div_ceil(max);
-        return Ok(ChunkPlan { max_samples: max, chunks, size: samples.max(1).div_ceil(chunks), peak });
     }
     anyhow::bail!(
         "--chunk-memory {:.2} GiB is too small: one sample of this model already needs 2^{} rows (an estimated {:.2} GiB at the prover's peak, {:.1} KiB a row); ask for at least that",
@@ -158,9 +160,7 @@ mod tests {
         let arch = bundled("@mnist-lstm").architecture();
         let p = plan(4.0 * GIB, &arch, ScoreFunction::Top1, 2000).unwrap();
         assert!(p.peak.bytes <= 4.0 * GIB, "{p:?}");
-        // the chosen chunk's own circuit, estimated afresh, fits as well
-        let shape = CircuitShape::new(arch.clone(), p.size).with_score(ScoreFunction::Top1);
-        assert!(PeakEstimate::of(&shape).bytes <= 4.0 * GIB);
+        assert_eq!(p.peak, PeakEstimate::of(&CircuitShape::new(arch.clone(), p.size)), "the estimate is the chunk circuit's");
         // the recurrent column group makes a row dearer than the MLP's
         let mlp = plan(4.0 * GIB, &bundled("@mnist-mlp").architecture(), ScoreFunction::Top1, 2000).unwrap();
         assert!(p.peak.bytes_per_row > 1.5 * mlp.peak.bytes_per_row, "{p:?} {mlp:?}");
@@ -195,6 +195,14 @@ mod tests {
         assert!(err.contains(&format!("2^{} rows", min.k)) && err.contains(&format!("{:.2} GiB", min.gib())), "{err}");
         let p = plan(min.bytes, &arch, ScoreFunction::Top1, 10).unwrap();
         assert_eq!(p.peak.k, min.k);
+    }
+
+    #[test]
+    fn a_budget_above_the_whole_set_plans_one_chunk_of_its_own_size() {
+        let arch = bundled("@digits").architecture();
+        let p = plan(1e6 * GIB, &arch, ScoreFunction::Top1, 500).unwrap();
+        assert_eq!((p.k, p.chunks, p.size), (28, 1, 500));
+        assert_eq!(p.peak, PeakEstimate::of(&CircuitShape::new(arch, 500)), "the estimate is the chunk's, not 2^28 rows'");
     }
 
     #[test]

@@ -34,13 +34,14 @@ pub fn resolve_chunk_size(chunk_size: Option<usize>, chunk_memory: Option<f64>, 
     };
     let plan = chunk_memory::plan(gib * chunk_memory::GIB, &model.architecture(), score, data.len())?;
     eprintln!(
-        "--chunk-memory {gib} GiB: circuits of 2^{} rows (an estimated {:.2} GiB at the prover's peak, {:.1} KiB a row) hold {} samples; {} chunk(s) of {}",
-        plan.peak.k,
-        plan.peak.gib(),
-        plan.peak.bytes_per_row / 1024.0,
+        "--chunk-memory {gib} GiB: circuits of at most 2^{} rows hold {} samples; {} chunk(s) of {}, each a 2^{}-row circuit (an estimated {:.2} GiB at the prover's peak, {:.1} KiB a row)",
+        plan.k,
         plan.max_samples,
         plan.chunks,
-        plan.size
+        plan.size,
+        plan.peak.k,
+        plan.peak.gib(),
+        plan.peak.bytes_per_row / 1024.0
     );
     Ok(Some(plan.size))
 }
