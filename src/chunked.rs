@@ -2,6 +2,7 @@
 //! samples, tied together by a bundle file (`zkpot_verifier::bundle`). Chunks are proved one
 //! at a time, so memory is bounded by the chunk size, not the data set size.
 
+use crate::chunk_memory;
 use crate::cli::ParamsArgs;
 use crate::execute::{keys, load_params, write_file};
 use crate::report::{fmt_duration, peak_rss_mib, step};
@@ -20,14 +21,9 @@ use zkpot_prover::{Backend, Halo2Backend};
 use zkpot_verifier::bundle::{Bundle, BundleChunk};
 use zkpot_verifier::VerifierKey;
 
-/// Peak prover memory per row of the `2^k`-row circuit, in bytes: measured on the MNIST MLP
-/// (1.87 GiB at k = 18, `docs/performance.md`, "MNIST"), rounded up. Key generation peaks lower.
-pub const PROVER_BYTES_PER_ROW: f64 = 7.5 * 1024.0;
-
 /// The chunk size named by `--chunk-size`, or chosen by `--chunk-memory` for a memory budget
-/// of `gib` GiB: the largest `k` with `2^k` rows of [`PROVER_BYTES_PER_ROW`] within the budget,
-/// the largest chunk that fits it ([`CircuitShape::max_samples`]), then the set split into that
-/// many equal chunks (so all but the last share one key). `None` when neither flag is given.
+/// of `gib` GiB ([`chunk_memory::plan`]: the largest circuit whose estimated prover peak fits,
+/// split into equal chunks); the choice is printed. `None` when neither flag is given.
 pub fn resolve_chunk_size(chunk_size: Option<usize>, chunk_memory: Option<f64>, model: &QuantizedModel, data: &QuantizedDataset, score: ScoreFunction) -> Result<Option<usize>> {
     let gib = match (chunk_size, chunk_memory) {
         (Some(0), _) => anyhow::bail!("--chunk-size must be at least 1"),
@@ -36,20 +32,18 @@ pub fn resolve_chunk_size(chunk_size: Option<usize>, chunk_memory: Option<f64>, 
         (None, Some(g)) if !(g.is_finite() && g > 0.0) => anyhow::bail!("--chunk-memory must be a positive number of GiB, not {g}"),
         (None, Some(g)) => g,
     };
-    let rows = gib * (1u64 << 30) as f64 / PROVER_BYTES_PER_ROW;
-    let k = rows.log2().floor().clamp(0.0, 28.0) as u32;
-    let arch = model.architecture();
-    let Some(max) = CircuitShape::max_samples(&arch, score, k) else {
-        let need = CircuitShape::new(arch, 1).with_score(score).k();
-        anyhow::bail!(
-            "--chunk-memory {gib} GiB allows circuits of 2^{k} rows, but one sample of this model already needs 2^{need} rows (about {:.1} GiB)",
-            (1u64 << need) as f64 * PROVER_BYTES_PER_ROW / (1u64 << 30) as f64
-        );
-    };
-    let chunks = data.len().div_ceil(max);
-    let size = data.len().div_ceil(chunks);
-    eprintln!("--chunk-memory {gib} GiB: circuits of at most 2^{k} rows hold {max} samples; {chunks} chunk(s) of {size}");
-    Ok(Some(size))
+    let plan = chunk_memory::plan(gib * chunk_memory::GIB, &model.architecture(), score, data.len())?;
+    eprintln!(
+        "--chunk-memory {gib} GiB: circuits of at most 2^{} rows hold {} samples; {} chunk(s) of {}, each a 2^{}-row circuit (an estimated {:.2} GiB at the prover's peak, {:.1} KiB a row)",
+        plan.k,
+        plan.max_samples,
+        plan.chunks,
+        plan.size,
+        plan.peak.k,
+        plan.peak.gib(),
+        plan.peak.bytes_per_row / 1024.0
+    );
+    Ok(Some(plan.size))
 }
 
 /// The parameters and keys for one chunk shape (all chunks but the last share one).

@@ -1,5 +1,6 @@
 //! `zkpot`: the command line. A thin main: parse, dispatch (`execute.rs`), report errors.
 
+mod chunk_memory;
 mod chunk_verbs;
 mod chunked;
 mod cli;

@@ -445,8 +445,9 @@ fn bundled_mnist_sets_and_models_quantize_commit_and_prove() {
     assert!(o.status.success(), "{}", text(&o));
     let c: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(c["samples"].as_u64(), Some(3));
-    // --chunk-memory picks the chunk size from a memory budget: 4 GiB allows 2^19 rows, which
-    // hold 447 samples of the MLP, so the 2,000 test digits go in 5 equal chunks of 400
+    // --chunk-memory picks the chunk size from a memory budget: the MLP's estimated peak at
+    // 2^19 rows fits 4 GiB, and they hold 447 samples, so the 2,000 test digits go in 5 equal
+    // chunks of 400 (more in chunk_memory_plans_follow_each_circuits_columns)
     let o = zkpot(&dir, &["commit", "--float-model", "@mnist-mlp", "--data", "@mnist-test", "--chunk-memory", "4"]);
     assert!(o.status.success(), "{}", text(&o));
     let c: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
@@ -466,4 +467,25 @@ fn bundled_mnist_sets_and_models_quantize_commit_and_prove() {
     let o = zkpot(&dir, &["verify", "--vk-digest", &digest, "--allow-insecure-dev"]);
     assert!(o.status.success() && text(&o).contains("accept"), "{}", text(&o));
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn chunk_memory_plans_follow_each_circuits_columns() {
+    let dir = workdir("chunk-memory");
+    // the plan is printed: k, the largest chunk, the chunks and the estimated peak
+    let o = zkpot(&dir, &["commit", "--float-model", "@mnist-mlp", "--data", "@mnist-test", "--chunk-memory", "4"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("2^19 rows hold 447 samples; 5 chunk(s) of 400, each a 2^19-row circuit (an estimated 3.5"), "{}", text(&o));
+    // the LSTM's recurrent column group (14 more advice columns, four more lookups) makes its
+    // rows ~1.6x as dear: at 4 GiB it gets 2^18 rows, not the MLP's 2^19 (which would need ~5.6 GiB)
+    let o = zkpot(&dir, &["commit", "--float-model", "@mnist-lstm", "--data", "@mnist-test", "--chunk-memory", "4"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let c: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(c["chunk_size"].as_u64(), Some(47), "{}", text(&o));
+    assert!(text(&o).contains("2^18 rows hold 47 samples; 43 chunk(s) of 47, each a 2^18-row circuit (an estimated 2.8"), "{}", text(&o));
+    // a budget below one sample's circuit names the minimum
+    assert_fails_with(
+        &zkpot(&dir, &["commit", "--float-model", "@mnist-lstm", "--data", "@mnist-test", "--chunk-memory", "0.7"]),
+        "one sample of this model already needs 2^16 rows (an estimated 0.76 GiB",
+    );
 }

@@ -4,6 +4,7 @@
 //!
 //! * [`shape`]: the circuit shape (architecture + N), its id and its size `k`.
 //! * [`config`]: columns, gates and lookups.
+//! * [`footprint`]: the column and argument counts the prover's memory depends on.
 //! * [`conv`]: a conv layer's Freivalds vectors in im2col form (configured for conv models only).
 //! * [`mse`]: the mean-squared-error gadget (configured for MSE shapes only).
 //! * [`circuit`]: the circuit and its row layout (one description for keygen and proving).
@@ -27,6 +28,7 @@
 pub mod circuit;
 pub mod config;
 pub mod conv;
+pub mod footprint;
 pub mod mse;
 pub mod recurrent;
 pub mod recurrent_rows;
