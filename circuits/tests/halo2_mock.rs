@@ -193,6 +193,18 @@ fn value_outside_the_bound_fails() {
 }
 
 #[test]
+fn model_value_outside_the_bound_fails() {
+    // A weight one past the b-bit bound (its slot 2^b would overflow into the next one in the
+    // packing), committed consistently: the relu lookup on the model stream (a3) must refuse it.
+    let mut c = tiny(16, 3);
+    let w = c.witness.as_mut().unwrap();
+    w.model.layers[0].as_dense_mut().unwrap().weights[2] = 1 << (TINY.value_bits - 1);
+    let public = w.public_inputs();
+    let err = run(&c, public).unwrap_err();
+    assert!(err.contains("relu"), "{err}");
+}
+
+#[test]
 fn keygen_shape_matches_proving_shape() {
     let c = tiny(15, 4);
     assert_eq!(c.shape, CircuitShape::new(c.witness.as_ref().unwrap().model.architecture(), 4));
