@@ -446,13 +446,13 @@ fn bundled_mnist_sets_and_models_quantize_commit_and_prove() {
     let c: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(c["samples"].as_u64(), Some(3));
     // --chunk-memory picks the chunk size from a memory budget: the MLP's estimated peak at
-    // 2^19 rows fits 4 GiB, and they hold 447 samples, so the 2,000 test digits go in 5 equal
-    // chunks of 400 (more in chunk_memory_plans_follow_each_circuits_columns)
+    // 2^19 rows fits 4 GiB, and they hold 559 samples (circuit version 7), so the 2,000 test
+    // digits go in 4 equal chunks of 500 (more in chunk_memory_plans_follow_each_circuits_columns)
     let o = zkpot(&dir, &["commit", "--float-model", "@mnist-mlp", "--data", "@mnist-test", "--chunk-memory", "4"]);
     assert!(o.status.success(), "{}", text(&o));
     let c: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(c["chunk_size"].as_u64(), Some(400), "{c}");
-    let same = zkpot(&dir, &["commit", "--float-model", "@mnist-mlp", "--data", "@mnist-test", "--chunk-size", "400"]);
+    assert_eq!(c["chunk_size"].as_u64(), Some(500), "{c}");
+    let same = zkpot(&dir, &["commit", "--float-model", "@mnist-mlp", "--data", "@mnist-test", "--chunk-size", "500"]);
     let same: serde_json::Value = serde_json::from_slice(&same.stdout).unwrap();
     assert_eq!(c["chunked_dataset_commitment"], same["chunked_dataset_commitment"]);
     // a budget below what one sample needs, or a nonsensical one, is refused by name
@@ -475,17 +475,17 @@ fn chunk_memory_plans_follow_each_circuits_columns() {
     // the plan is printed: k, the largest chunk, the chunks and the estimated peak
     let o = zkpot(&dir, &["commit", "--float-model", "@mnist-mlp", "--data", "@mnist-test", "--chunk-memory", "4"]);
     assert!(o.status.success(), "{}", text(&o));
-    assert!(text(&o).contains("2^19 rows hold 447 samples; 5 chunk(s) of 400, each a 2^19-row circuit (an estimated 3.5"), "{}", text(&o));
+    assert!(text(&o).contains("2^19 rows hold 559 samples; 4 chunk(s) of 500, each a 2^19-row circuit (an estimated 3.6"), "{}", text(&o));
     // the LSTM's recurrent column group (14 more advice columns, four more lookups) makes its
     // rows ~1.6x as dear: at 4 GiB it gets 2^18 rows, not the MLP's 2^19 (which would need ~5.6 GiB)
     let o = zkpot(&dir, &["commit", "--float-model", "@mnist-lstm", "--data", "@mnist-test", "--chunk-memory", "4"]);
     assert!(o.status.success(), "{}", text(&o));
     let c: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(c["chunk_size"].as_u64(), Some(47), "{}", text(&o));
-    assert!(text(&o).contains("2^18 rows hold 47 samples; 43 chunk(s) of 47, each a 2^18-row circuit (an estimated 2.8"), "{}", text(&o));
+    assert!(text(&o).contains("2^18 rows hold 47 samples; 43 chunk(s) of 47, each a 2^18-row circuit (an estimated 2.9"), "{}", text(&o));
     // a budget below one sample's circuit names the minimum
     assert_fails_with(
         &zkpot(&dir, &["commit", "--float-model", "@mnist-lstm", "--data", "@mnist-test", "--chunk-memory", "0.7"]),
-        "one sample of this model already needs 2^16 rows (an estimated 0.76 GiB",
+        "one sample of this model already needs 2^16 rows (an estimated 0.78 GiB",
     );
 }

@@ -90,6 +90,26 @@ fn tampered_weight_with_consistent_commitment_fails() {
 }
 
 #[test]
+fn model_values_are_checked_beside_the_data_and_past_its_end() {
+    // Since circuit version 7 the model's values (31 here) run beside the data values (4 a
+    // sample) on the same rows; whichever stream is longer continues alone. A layer-1 bias
+    // changed under the old accumulators, with the new model's commitment claimed, must fail
+    // Freivalds both where its row also holds a data value (N = 16: 64 data values) and where
+    // the model stream runs alone (N = 2: 8 data values; the bias is value 30).
+    for n in [16, 2] {
+        let c = tiny(8, n);
+        assert_eq!(run(&c, honest_public(&c)), Ok(()), "N = {n}");
+        let mut c = c;
+        let w = c.witness.as_mut().unwrap();
+        *w.model.layers[1].as_dense_mut().unwrap().bias.last_mut().unwrap() += 1;
+        let mut public = w.public_inputs();
+        public[3] = Fr::from(w.trace.score as u64);
+        let err = run(&c, public).unwrap_err();
+        assert!(err.contains("freivalds combine"), "N = {n}: {err}");
+    }
+}
+
+#[test]
 fn tampered_activation_fails_even_if_rescale_is_consistent() {
     let mut c = tiny(7, 5);
     let public = honest_public(&c);
@@ -190,6 +210,18 @@ fn value_outside_the_bound_fails() {
     let public = w.public_inputs();
     let err = run(&c, public).unwrap_err();
     assert!(err.contains("relu") || err.contains("range"), "{err}");
+}
+
+#[test]
+fn model_value_outside_the_bound_fails() {
+    // A weight one past the b-bit bound (its slot 2^b would overflow into the next one in the
+    // packing), committed consistently: the relu lookup on the model stream (a3) must refuse it.
+    let mut c = tiny(16, 3);
+    let w = c.witness.as_mut().unwrap();
+    w.model.layers[0].as_dense_mut().unwrap().weights[2] = 1 << (TINY.value_bits - 1);
+    let public = w.public_inputs();
+    let err = run(&c, public).unwrap_err();
+    assert!(err.contains("relu"), "{err}");
 }
 
 #[test]

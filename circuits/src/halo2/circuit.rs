@@ -1,8 +1,9 @@
 //! The validation circuit and its row layout. One description serves key generation (no
 //! witness) and proving (a [`Witness`]); the layout depends only on the [`CircuitShape`].
 //!
-//! Main group, top to bottom: model values (per layer: W or kernel row-major, then biases), the
-//! Freivalds block of each conv layer ([`super::conv`]), data values (per sample: features, then the label), one
+//! Main group, top to bottom: the Freivalds block of each conv layer ([`super::conv`]), the
+//! value streams (data values, per sample its features then its label, in a0; beside them on
+//! the same rows the model values, per layer W or kernel row-major then biases, in a5), one
 //! block per layer (dense/conv: per-(sample, output) rows, after an input block when a pool
 //! feeds it; pools: per-tap rows), one Freivalds combine block per dense/conv layer (a row per
 //! sample), argmax (top-k: rank) and score rows (`C + 1` per sample; MSE: the rows of
@@ -236,25 +237,32 @@ impl ValidationCircuit {
         let [b0, b1, b2, b3] = cfg.b;
 
         // ---- first phase ------------------------------------------------------------------
-        // Value streams and their packing (twin of commit::pack).
-        let assign_stream = |region: &mut Region<'_, Fr>, start: usize, values: Option<Vec<i64>>, len: usize| -> Result<(Vec<Message>, Vec<Cell>), Error> {
+        // Value streams and their packing (twin of commit::pack): the data stream packs a0 into
+        // a1 (range-checked by the range lookup), the model stream a5 into a3 (range-checked by
+        // the relu lookup, with a4 = relu(a5)). Both start on the same row and run side by side.
+        let assign_stream = |region: &mut Region<'_, Fr>, start: usize, model: bool, values: Option<Vec<i64>>, len: usize| -> Result<(Vec<Message>, Vec<Cell>), Error> {
+            let (v_col, acc_col, range, pack_start, pack_cont) =
+                if model { (a5, a3, cfg.q_mval, cfg.q_mpack_start, cfg.q_mpack_cont) } else { (a0, a1, cfg.q_pack, cfg.q_pack_start, cfg.q_pack_cont) };
             let mut msgs = Vec::new();
             let mut cells = Vec::with_capacity(len);
             let mut acc = Fr::ZERO;
             for t in 0..len {
                 let row = start + t;
                 let v = values.as_ref().map(|vs| vs[t]);
-                let vcell = region.assign_advice(a0, row, known(v.map(fr_from_i64))).cell();
+                let vcell = region.assign_advice(v_col, row, known(v.map(fr_from_i64))).cell();
                 cells.push(vcell);
+                if model {
+                    region.assign_advice(a4, row, known(v.map(|v| fr_from_i64(v.max(0)))));
+                }
                 let first = t % per == 0;
                 if let Some(v) = v {
                     let s = Fr::from(slot(v, fixed));
                     acc = if first { s } else { acc * Fr::from(1u64 << fixed.value_bits) + s };
                 }
                 let acc_v = if values.is_some() { Value::known(acc) } else { Value::unknown() };
-                let acc_cell = region.assign_advice(a1, row, acc_v).cell();
-                cfg.q_pack.enable(region, row)?;
-                enable(region, first, cfg.q_pack_start, cfg.q_pack_cont, row)?;
+                let acc_cell = region.assign_advice(acc_col, row, acc_v).cell();
+                range.enable(region, row)?;
+                enable(region, first, pack_start, pack_cont, row)?;
                 if t % per == per - 1 || t == len - 1 {
                     msgs.push(Message::Cell(acc_cell, acc_v));
                 }
@@ -262,9 +270,12 @@ impl ValidationCircuit {
             Ok((msgs, cells))
         };
 
-        // Model rows (every layer's values in encoding order).
-        let (model_msgs, model_cells) = assign_stream(region, 0, w.map(|w| model_values(&w.model)), shape.model_values())?;
-        let mut row = shape.model_values();
+        // The streams (every layer's values in encoding order; the data set's), below the conv
+        // layers' Freivalds blocks.
+        let stream_start = shape.conv_rows();
+        let (model_msgs, model_cells) = assign_stream(region, stream_start, true, w.map(|w| model_values(&w.model)), shape.model_values())?;
+        let data_start = stream_start;
+        let (data_msgs, data_cells) = assign_stream(region, data_start, false, w.map(|w| dataset_values(&w.data)), shape.dataset_values())?;
         let mut value_offs = Vec::with_capacity(arch.layers.len());
         let mut off = 0;
         for l in &arch.layers {
@@ -273,8 +284,9 @@ impl ValidationCircuit {
         }
 
         // The Freivalds vectors of each linear layer: a dense layer's by Horner (r2) along its
-        // own model rows; a conv layer's in a block of its own (super::conv) whose kernel rows
-        // copy the kernel and bias cells.
+        // own values in the model stream (over a5); a conv layer's in a block of its own
+        // (super::conv, from row 0) whose kernel rows copy the kernel and bias cells.
+        let mut row = 0;
         let linear: Vec<usize> = (0..arch.layers.len()).filter(|li| arch.layers[*li].is_linear()).collect();
         let mut mat_start = Vec::with_capacity(linear.len());
         let mut conv_plans = Vec::with_capacity(linear.len());
@@ -302,19 +314,15 @@ impl ValidationCircuit {
                 }
                 _ => {
                     for e in 0..(l.inputs() + 1) * outputs {
-                        enable(region, e % outputs == 0, cfg.q_h_start, cfg.q_h_cont, value_offs[li] + e)?;
+                        enable(region, e % outputs == 0, cfg.q_h3_start, cfg.q_h3_cont, stream_start + value_offs[li] + e)?;
                     }
                     conv_plans.push(None);
-                    value_offs[li]
+                    stream_start + value_offs[li]
                 }
             };
             mat_start.push(start);
         }
-
-        // Data rows.
-        let data_start = row;
-        let (data_msgs, data_cells) = assign_stream(region, data_start, w.map(|w| dataset_values(&w.data)), shape.dataset_values())?;
-        row = data_start + shape.dataset_values();
+        row = stream_start + shape.model_values().max(shape.dataset_values());
 
         // Layer rows. `cur[i]` holds the cells of sample i's current values (features first).
         let mut rec = RecurrentLayout::default();
@@ -675,6 +683,9 @@ impl Circuit<Fr> for ValidationCircuit {
 
     fn configure_with_params(meta: &mut ConstraintSystem<Fr>, params: CircuitShape) -> ValidationConfig {
         let has_conv = params.arch.layers.iter().any(|l| matches!(l, LayerArch::Conv(_)));
+        // layers that copy model values out of the model stream (a5): conv layers' kernel rows,
+        // recurrent layers' weights
+        let copies_model = has_conv || has_recurrent(&params.arch);
         let mut cfg = ValidationConfig::configure(
             meta,
             params.arch.fixed,
@@ -682,6 +693,7 @@ impl Circuit<Fr> for ValidationCircuit {
             params.score,
             params.samples,
             has_conv,
+            copies_model,
         );
         // the recurrent group only where there is a recurrent layer: other circuits unchanged
         if has_recurrent(&params.arch) {

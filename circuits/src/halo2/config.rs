@@ -6,8 +6,7 @@
 //!
 //! | row type | a0 | a1 | a2 | a3 | a4 | a5 | b0 | b1 | b2 | b3 |
 //! |---|---|---|---|---|---|---|---|---|---|---|
-//! | model value | w or b | pack acc | | | | | | | Horner of the W row or bias row (r2) | |
-//! | data value | x or label | pack acc | | | | | c_k (copy) | g = sum x c | | |
+//! | data value, model value beside it | x or label | pack acc | | model pack acc | relu(w) | w or b | c_k (copy) | g = sum x c | Horner of the W row or bias row (r2) | |
 //! | layer output | acc | z | rem | out | relu(z) if no ReLU | | c_j of next layer | g of next layer | Horner of acc (r2) | |
 //! | combine | | | | | | | f_i (copy) | g_i (copy) | Horner (r1) | beta (copy) |
 //! | input block | | | | x (copy) | | | c_k (copy) | g = sum x c | | |
@@ -20,6 +19,10 @@
 //! | MSE rows (MSE only, instead of argmax and score rows; see [`super::mse`]) | z or S | t | e or r | e^2 | SSE | | | | | |
 //!
 //! Conv layers' Freivalds blocks (kernel, power and pair rows) are tabled in [`super::conv`].
+//!
+//! The model's values run beside the data values, on the same rows from the top of the stream
+//! block (whichever stream is longer continues alone), so a model costs no rows of its own
+//! once the data set has more values than the model.
 //!
 //! A score row reads `pred` from a5 of the row above (the sample's last argmax row) and the
 //! previous count from a0 of the previous sample's score row, `C + 1` rows up.
@@ -68,6 +71,8 @@ pub struct ValidationConfig {
     pub r2: Challenge,
     // selectors that feed lookups (complex)
     pub q_pack: Selector,
+    /// Model value rows: `a5` range-checked by the relu lookup with `a4 = relu(a5)`.
+    pub q_mval: Selector,
     pub q_rescale: Selector,
     pub q_relu: Selector,
     pub q_norelu: Selector,
@@ -81,6 +86,10 @@ pub struct ValidationConfig {
     pub q_g3_cont: Selector,
     pub q_h_start: Selector,
     pub q_h_cont: Selector,
+    pub q_mpack_start: Selector,
+    pub q_mpack_cont: Selector,
+    pub q_h3_start: Selector,
+    pub q_h3_cont: Selector,
     pub q_comb_start: Selector,
     pub q_comb_cont: Selector,
     pub q_comb_end: Selector,
@@ -116,9 +125,12 @@ fn pow2(e: u32) -> Fr {
 
 impl ValidationConfig {
     /// Builds the constraint system for fixed-point parameters `fixed`, `num_classes` outputs,
-    /// score function `score`, (used by MSE only) `samples` samples, and the conv blocks'
-    /// gates when `has_conv`.
-    pub fn configure(meta: &mut ConstraintSystem<Fr>, fixed: FixedParams, num_classes: usize, score: ScoreFunction, samples: usize, has_conv: bool) -> Self {
+    /// score function `score`, (used by MSE only) `samples` samples, the conv blocks' gates
+    /// when `has_conv`, and whether a layer copies the model's values out of the model stream
+    /// (`copies_model`: a conv layer's kernel rows or a recurrent layer's weights; only then is
+    /// a5 in the permutation argument).
+    #[allow(clippy::too_many_arguments)]
+    pub fn configure(meta: &mut ConstraintSystem<Fr>, fixed: FixedParams, num_classes: usize, score: ScoreFunction, samples: usize, has_conv: bool, copies_model: bool) -> Self {
         let a = [(); 6].map(|_| meta.advice_column_in(FirstPhase));
         // top-k's rank columns, first phase like a*, allocated before the challenges
         let rank_cols = match score {
@@ -128,8 +140,9 @@ impl ValidationConfig {
         let r1 = meta.challenge_usable_after(FirstPhase);
         let r2 = meta.challenge_usable_after(FirstPhase);
         let b = [(); 4].map(|_| meta.advice_column_in(SecondPhase));
-        // a2 (remainders, argmax running sums, inverses), a4 and a5 are never copied
-        for col in a.iter().chain(b.iter()).filter(|col| ![a[2], a[4], a[5]].contains(col)) {
+        // a2 (remainders, argmax running sums, inverses) and a4 are never copied; a5 (the model
+        // stream's values) only when a layer copies them (`copies_model`)
+        for col in a.iter().chain(b.iter()).filter(|col| ![a[2], a[4]].contains(col) && (copies_model || **col != a[5])) {
             meta.enable_equality(*col);
         }
         let idx = meta.fixed_column();
@@ -140,7 +153,8 @@ impl ValidationConfig {
         let t_relu_in = meta.lookup_table_column();
         let t_relu_out = meta.lookup_table_column();
 
-        let [q_pack, q_rescale, q_relu, q_norelu, q_arg] = [(); 5].map(|_| meta.complex_selector());
+        let [q_pack, q_mval, q_rescale, q_relu, q_norelu, q_arg] = [(); 6].map(|_| meta.complex_selector());
+        let [q_mpack_start, q_mpack_cont, q_h3_start, q_h3_cont] = [(); 4].map(|_| meta.selector());
         let [q_pack_start, q_pack_cont, q_g0_start, q_g0_cont, q_g3_start, q_g3_cont, q_h_start, q_h_cont] =
             [(); 8].map(|_| meta.selector());
         let [q_comb_start, q_comb_cont, q_comb_end, q_arg_first, q_arg_cont, q_arg_last] = [(); 6].map(|_| meta.selector());
@@ -152,18 +166,21 @@ impl ValidationConfig {
         let scale = pow2(fixed.scale_bits); // 2^s
         let round_half = pow2(fixed.scale_bits - 1); // 2^(s-1)
 
-        // Packing for hashing (twin of commit::pack): acc = acc_prev * 2^b + (v + 2^(b-1)).
-        meta.create_gate("pack", |m| {
-            let v = m.query_advice(a[0], Rotation::cur());
-            let acc = m.query_advice(a[1], Rotation::cur());
-            let prev = m.query_advice(a[1], Rotation::prev());
-            let start = m.query_selector(q_pack_start);
-            let cont = m.query_selector(q_pack_cont);
-            vec![
-                start * (acc.clone() - v.clone() - c(half)),
-                cont * (acc - prev * c(slot_shift) - v - c(half)),
-            ]
-        });
+        // Packing for hashing (twin of commit::pack): acc = acc_prev * 2^b + (v + 2^(b-1)); the
+        // data stream packs a0 into a1, the model stream a5 into a3.
+        for (name, v_col, acc_col, start_sel, cont_sel) in [("pack", a[0], a[1], q_pack_start, q_pack_cont), ("pack model", a[5], a[3], q_mpack_start, q_mpack_cont)] {
+            meta.create_gate(name, |m| {
+                let v = m.query_advice(v_col, Rotation::cur());
+                let acc = m.query_advice(acc_col, Rotation::cur());
+                let prev = m.query_advice(acc_col, Rotation::prev());
+                let start = m.query_selector(start_sel);
+                let cont = m.query_selector(cont_sel);
+                vec![
+                    start * (acc.clone() - v.clone() - c(half)),
+                    cont * (acc - prev * c(slot_shift) - v - c(half)),
+                ]
+            });
+        }
 
         // Freivalds, input side: g = sum_k x_k c_k along a sample, x in a0 (data) or a3 (layer out).
         for (name, col, start_sel, cont_sel) in [("g over a0", a[0], q_g0_start, q_g0_cont), ("g over a3", a[3], q_g3_start, q_g3_cont)] {
@@ -178,16 +195,19 @@ impl ValidationConfig {
             });
         }
 
-        // Freivalds, Horner with r2 over a0 (a W row, the biases, or a sample's accumulators).
-        meta.create_gate("horner r2", |m| {
-            let v = m.query_advice(a[0], Rotation::cur());
-            let h = m.query_advice(b[2], Rotation::cur());
-            let prev = m.query_advice(b[2], Rotation::prev());
-            let r2 = m.query_challenge(r2);
-            let start = m.query_selector(q_h_start);
-            let cont = m.query_selector(q_h_cont);
-            vec![start * (h.clone() - v.clone()), cont * (h - prev * r2 - v)]
-        });
+        // Freivalds, Horner with r2 over a0 (a sample's accumulators) or a5 (a dense layer's W
+        // row or biases, in the model stream).
+        for (name, v_col, start_sel, cont_sel) in [("horner r2", a[0], q_h_start, q_h_cont), ("horner r2 over a5", a[5], q_h3_start, q_h3_cont)] {
+            meta.create_gate(name, |m| {
+                let v = m.query_advice(v_col, Rotation::cur());
+                let h = m.query_advice(b[2], Rotation::cur());
+                let prev = m.query_advice(b[2], Rotation::prev());
+                let r2 = m.query_challenge(r2);
+                let start = m.query_selector(start_sel);
+                let cont = m.query_selector(cont_sel);
+                vec![start * (h.clone() - v.clone()), cont * (h - prev * r2 - v)]
+            });
+        }
 
         // Freivalds, combination over samples with r1: H = H_prev r1 + f - g - 2^s beta; H_end = 0.
         meta.create_gate("freivalds combine", |m| {
@@ -317,13 +337,16 @@ impl ValidationConfig {
         // ReLU (twin of fixed::relu) and the signed bound on z in one lookup: (z, relu(z)) is a
         // table row. Without a ReLU the pair is (z, a4) with a4 = relu(z) as a helper cell, so
         // the lookup only bounds z (the identity gate ties out = z).
+        // A model value (a5 on a model-stream row) is bounded the same way, with a4 = relu(a5).
         meta.lookup("relu", |m| {
             let q = m.query_selector(q_relu);
             let qn = m.query_selector(q_norelu);
+            let qm = m.query_selector(q_mval);
             let z = m.query_advice(a[1], Rotation::cur());
             let out = m.query_advice(a[3], Rotation::cur());
             let helper = m.query_advice(a[4], Rotation::cur());
-            vec![((q.clone() + qn.clone()) * z, t_relu_in), (q * out + qn * helper, t_relu_out)]
+            let w = m.query_advice(a[5], Rotation::cur());
+            vec![((q.clone() + qn.clone()) * z + qm.clone() * w, t_relu_in), (q * out + (qn + qm) * helper, t_relu_out)]
         });
 
         let rank = match (score, rank_cols) {
@@ -347,6 +370,7 @@ impl ValidationConfig {
             r1,
             r2,
             q_pack,
+            q_mval,
             q_rescale,
             q_relu,
             q_norelu,
@@ -359,6 +383,10 @@ impl ValidationConfig {
             q_g3_cont,
             q_h_start,
             q_h_cont,
+            q_mpack_start,
+            q_mpack_cont,
+            q_h3_start,
+            q_h3_cont,
             q_comb_start,
             q_comb_cont,
             q_comb_end,

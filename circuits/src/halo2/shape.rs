@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 /// Bumped whenever the circuit layout changes, so old keys are never reused.
-pub const CIRCUIT_VERSION: u32 = 6;
+pub const CIRCUIT_VERSION: u32 = 7;
 
 /// Rows kept free at the bottom for halo2's blinding factors.
 const BLINDING_MARGIN: usize = 16;
@@ -157,7 +157,8 @@ impl CircuitShape {
         let layer_rows: usize = (0..self.arch.layers.len()).map(|li| n * self.layer_rows(li)).sum();
         let combine_rows = self.arch.layers.iter().filter(|l| l.is_linear()).count() * n;
         let argmax_rows = if self.score.is_mse() { super::mse::MseConfig::rows(n) } else { n * (self.arch.num_classes + 1) };
-        self.model_values() + self.conv_rows() + self.dataset_values() + layer_rows + combine_rows + argmax_rows + 1
+        // the model's values run beside the data values (the longer stream sets the rows)
+        self.conv_rows() + self.model_values().max(self.dataset_values()) + layer_rows + combine_rows + argmax_rows + 1
     }
 
     /// Rows of the recurrent column group (0 without a recurrent layer).
