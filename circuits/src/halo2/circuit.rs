@@ -663,7 +663,7 @@ impl ValidationCircuit {
                 }
             }
             if let Some(pc) = &cfg.pool {
-                pc.assign_pass(region, &g_pass[t], |i, k| p1.map(|p| p.in_g[t][i][k]))?;
+                pc.assign_pass(region, li, &g_pass[t], |i, k| p1.map(|p| p.in_g[t][i][k]), w.and_then(|w| w.conv_tamper))?;
             }
             // combine rows: H = H_prev r1 + f_i - g_i - 2^s beta, ending at 0
             for i in 0..n {

@@ -190,11 +190,18 @@ impl PoolRowsConfig {
         Ok(route)
     }
 
-    /// Second phase: `g` on the pass rows of `route`, from the next layer's running sums
-    /// `g(i, k)` after input `k` of sample `i`.
-    pub fn assign_pass(&self, region: &mut Region<'_, Fr>, route: &PoolRoute, g: impl Fn(usize, usize) -> Value<Fr>) -> Result<(), Error> {
+    /// Second phase: `g` on the pass rows of `route`, from layer `li`'s running sums `g(i, k)`
+    /// after input `k` of sample `i`. `tamper` (a test hook, [`ConvTamper::Carry`]) moves one.
+    pub fn assign_pass(&self, region: &mut Region<'_, Fr>, li: usize, route: &PoolRoute, g: impl Fn(usize, usize) -> Value<Fr>, tamper: Option<ConvTamper>) -> Result<(), Error> {
+        let mut prev = None;
         for &(r, i, k) in &route.pass {
-            region.assign_advice(self.b1, r, g(i, k));
+            let first = prev != Some((i, k));
+            prev = Some((i, k));
+            let delta = match tamper {
+                Some(ConvTamper::Carry { layer, sample, k: kt, delta }) if first && (layer, sample, kt) == (li, i, k) => fr_from_i64(delta),
+                _ => Fr::ZERO,
+            };
+            region.assign_advice(self.b1, r, g(i, k).map(|g| g + delta));
         }
         Ok(())
     }
