@@ -14,7 +14,7 @@ use zkpot_circuits::halo2::pool::tap_offsets;
 use zkpot_circuits::halo2::{CircuitShape, ValidationCircuit};
 use zkpot_circuits::layers::{ConvLayer, Layer, PoolLayer, Window2d};
 use zkpot_circuits::model::{DenseLayer, QuantizedModel};
-use zkpot_circuits::testing::{bounded_cnn, random_dataset, retrace, TINY};
+use zkpot_circuits::testing::{bounded_cnn, random_dataset, retrace, shift_positive_output, TINY};
 
 fn failures(c: &ValidationCircuit) -> Result<(), Vec<VerifyFailure>> {
     let public = c.witness.as_ref().unwrap().public_inputs();
@@ -141,13 +141,26 @@ fn a_pool_output_above_every_tap_fails_the_window_gate() {
 
 #[test]
 fn a_row_between_anchors_not_carrying_g_fails() {
-    // conv 2's running sum g moved on the row after the anchor of pool output k: the carry gate
-    // objects there and at the next row that reads it
-    for (seed, i, k, delta) in [(50u64, 0usize, 0usize, 1i64), (51, 1, 2, -3), (52, 2, 6, 5)] {
+    // conv 2's accumulators moved on one sample (the rest retraced), and its running sum g
+    // jumping after anchor k by what balances that sample's Freivalds row: everything holds
+    // but the carry on the row after the anchor
+    for (seed, i, k) in [(300u64, 1usize, 0usize), (400, 0, 2), (300, 1, 6)] {
         let mut c = cnn(seed, 3);
-        c.witness.as_mut().unwrap().conv_tamper = Some(ConvTamper::Carry { layer: 2, sample: i, k, delta });
+        let w = c.witness.as_mut().unwrap();
+        shift_positive_output(w, i, 2);
+        w.conv_tamper = Some(ConvTamper::Carry { layer: 2, sample: i, k });
         fails_on(&c, "g over pool outputs");
+        // without the jump, the combine rows object
+        fails_off_the_pool_rows_without_the_jump(&c);
     }
+}
+
+/// `c` without its [`ConvTamper::Carry`] hook fails, and not on the pool's rows.
+fn fails_off_the_pool_rows_without_the_jump(c: &ValidationCircuit) {
+    let mut plain = c.clone();
+    plain.witness.as_mut().unwrap().conv_tamper = None;
+    let errs = failures(&plain).expect_err("other accumulators must fail");
+    assert!(errs.iter().all(|e| !e.to_string().contains("max-pool") && !e.to_string().contains("g over pool")), "{errs:?}");
 }
 
 #[test]

@@ -134,13 +134,15 @@ struct Phase1 {
     acc_h: Vec<Vec<Vec<Fr>>>,
     /// Per sample: the combination `H = H_prev r1 + f - g - 2^s beta`.
     comb_h: Vec<Vec<Fr>>,
+    /// Tests only ([`super::pool::carry_shift`]): `(linear layer, sample, k, shift)`.
+    carry: Option<(usize, usize, usize, Fr)>,
 }
 
 impl Phase1 {
     fn compute(shape: &CircuitShape, w: &Witness, r1: Fr, r2: Fr) -> Phase1 {
         let n = shape.samples;
         let scale = Fr::from(1u64 << shape.arch.fixed.scale_bits);
-        let mut p = Phase1 { mat_h: Vec::new(), conv: Vec::new(), c: Vec::new(), beta: Vec::new(), in_g: Vec::new(), acc_h: Vec::new(), comb_h: Vec::new() };
+        let mut p = Phase1 { mat_h: Vec::new(), conv: Vec::new(), c: Vec::new(), beta: Vec::new(), in_g: Vec::new(), acc_h: Vec::new(), comb_h: Vec::new(), carry: None };
         for (li, layer) in w.model.layers.iter().enumerate() {
             let arch = layer.arch();
             if !arch.is_linear() {
@@ -176,7 +178,7 @@ impl Phase1 {
             let mut hc = Fr::ZERO;
             for i in 0..n {
                 let mut g = Fr::ZERO;
-                let gs: Vec<Fr> = layer_input(w, li, i)
+                let mut gs: Vec<Fr> = layer_input(w, li, i)
                     .iter()
                     .zip(&cl)
                     .enumerate()
@@ -194,6 +196,10 @@ impl Phase1 {
                         h
                     })
                     .collect();
+                if let Some((k, shift)) = super::pool::carry_shift(w.conv_tamper, li, i, &mut gs, h, scale * beta) {
+                    p.carry = Some((p.c.len(), i, k, shift));
+                }
+                let g = gs.last().copied().unwrap_or(g);
                 hc = hc * r1 + h - g - scale * beta;
                 comb.push(hc);
                 in_g.push(gs);
@@ -663,7 +669,11 @@ impl ValidationCircuit {
                 }
             }
             if let Some(pc) = &cfg.pool {
-                pc.assign_pass(region, li, &g_pass[t], |i, k| p1.map(|p| p.in_g[t][i][k]), w.and_then(|w| w.conv_tamper))?;
+                let carry = |p: &Phase1, i: usize, k: usize| match p.carry {
+                    Some((ct, ci, ck, shift)) if (ct, ci, ck) == (t, i, k) => shift,
+                    _ => Fr::ZERO,
+                };
+                pc.assign_pass(region, &g_pass[t], |i, k| p1.map(|p| p.in_g[t][i][k] + carry(p, i, k)))?;
             }
             // combine rows: H = H_prev r1 + f_i - g_i - 2^s beta, ending at 0
             for i in 0..n {

@@ -190,21 +190,30 @@ impl PoolRowsConfig {
         Ok(route)
     }
 
-    /// Second phase: `g` on the pass rows of `route`, from layer `li`'s running sums `g(i, k)`
-    /// after input `k` of sample `i`. `tamper` (a test hook, [`ConvTamper::Carry`]) moves one.
-    pub fn assign_pass(&self, region: &mut Region<'_, Fr>, li: usize, route: &PoolRoute, g: impl Fn(usize, usize) -> Value<Fr>, tamper: Option<ConvTamper>) -> Result<(), Error> {
-        let mut prev = None;
+    /// Second phase: `g` on the pass rows of `route`, from the next layer's running sums
+    /// `g(i, k)` after input `k` of sample `i`.
+    pub fn assign_pass(&self, region: &mut Region<'_, Fr>, route: &PoolRoute, g: impl Fn(usize, usize) -> Value<Fr>) -> Result<(), Error> {
         for &(r, i, k) in &route.pass {
-            let first = prev != Some((i, k));
-            prev = Some((i, k));
-            let delta = match tamper {
-                Some(ConvTamper::Carry { layer, sample, k: kt, delta }) if first && (layer, sample, kt) == (li, i, k) => fr_from_i64(delta),
-                _ => Fr::ZERO,
-            };
-            region.assign_advice(self.b1, r, g(i, k).map(|g| g + delta));
+            region.assign_advice(self.b1, r, g(i, k));
         }
         Ok(())
     }
+}
+
+/// The test hook [`ConvTamper::Carry`] on layer `li`'s running sums `g` of sample `i` (`f` its
+/// accumulators' Horner value, `bias` `2^s beta`): from input `k + 1` on, `g` is shifted by
+/// `f - bias - g_last`, which balances the sample's Freivalds row; returns `(k, shift)` for the
+/// pass rows after anchor `k`, which carry the shifted value too.
+pub fn carry_shift(tamper: Option<ConvTamper>, li: usize, i: usize, g: &mut [Fr], f: Fr, bias: Fr) -> Option<(usize, Fr)> {
+    let Some(ConvTamper::Carry { layer, sample, k }) = tamper else { return None };
+    if (layer, sample) != (li, i) || k + 1 >= g.len() {
+        return None;
+    }
+    let shift = f - bias - *g.last()?;
+    for v in &mut g[k + 1..] {
+        *v += shift;
+    }
+    Some((k, shift))
 }
 
 fn value(v: Option<i64>) -> Value<Fr> {
