@@ -10,7 +10,7 @@ use zkpot_circuits::halo2::{CircuitShape, CIRCUIT_VERSION};
 use zkpot_circuits::testing::{random_model, TINY};
 
 const PINNED: &str = "b0473a2d7a16f032a2f55cf5ec921169de036da5be4630b35c7296b092c0f1a1";
-const PINNED_VERSION: u32 = 6;
+const PINNED_VERSION: u32 = 7;
 
 #[test]
 fn tiny_verifying_key_is_pinned() {
