@@ -142,14 +142,15 @@ fn torch_cnn_converts_and_quantizes() {
     assert_eq!(report.float_correct, 485);
     assert_eq!(report.quantized_correct, PINNED_CNN_QUANTIZED_CORRECT);
     assert!(q.dense_only().is_none());
-    // the circuit's size (docs/circuit.md, section 6b): 2 437 + 1 329 N main rows (the conv
-    // blocks 610 + 596 of them), k = 16 up to N = 47
+    // the circuit's size (docs/circuit.md, section 6b): 2 437 + 849 N main rows (the conv
+    // blocks 610 + 596 of them; the 2x2 max-pool on conv 1's rows, halo2/pool.rs), k = 16 up
+    // to N = 74
     let shape = zkpot_circuits::halo2::CircuitShape::new(q.architecture(), 4);
-    assert_eq!((shape.main_rows(), shape.conv_rows(), shape.k()), (2_437 + 4 * 1_329, 610 + 596, 16));
+    assert_eq!((shape.main_rows(), shape.conv_rows(), shape.k()), (2_437 + 4 * 849, 610 + 596, 16));
     let arch = q.architecture();
     let score = zkpot_circuits::score::ScoreFunction::Top1;
     let max = |k| zkpot_circuits::halo2::CircuitShape::max_samples(&arch, score, k);
-    assert_eq!((max(16), max(17)), (Some(47), Some(96)));
+    assert_eq!((max(16), max(17)), (Some(74), Some(151)));
     // a ReLU after pooling has no circuit layer: refused, naming the node
     let mut bad = g.clone();
     bad.layers.swap(1, 2);
