@@ -92,8 +92,7 @@ impl PoolRowsConfig {
         table: TableColumn,
         fixed: FixedParams,
     ) -> Option<Self> {
-        let mut sets: Vec<Vec<usize>> = (0..arch.layers.len()).filter_map(|li| tap_offsets(arch, li)).collect();
-        sets.dedup();
+        let sets: Vec<Vec<usize>> = (0..arch.layers.len()).filter_map(|li| tap_offsets(arch, li)).collect();
         if sets.is_empty() {
             return None;
         }
