@@ -26,7 +26,9 @@ fn is_copy(f: &VerifyFailure) -> bool {
     matches!(f, VerifyFailure::Permutation { .. })
 }
 
-/// A random conv model: conv (random geometry) -> [max-pool 2 -> conv 2x2] -> dense -> 3 classes.
+/// A random conv model: conv (random geometry) -> [max-pool -> conv] -> dense -> 3 classes. The
+/// max-pool's kernel (1 or 2 a side) and strides (1 to 3) are random, so it is sometimes laid out
+/// on the conv's rows (disjoint windows, `halo2/pool.rs`) and sometimes row per tap (overlapping).
 fn random_conv_model(seed: u64, second: bool) -> QuantizedModel {
     let mut rng = SplitMix(seed);
     let mut r = |lo: i64, hi: i64| rng.range(lo, hi) as usize;
@@ -42,11 +44,16 @@ fn random_conv_model(seed: u64, second: bool) -> QuantizedModel {
     let [oh, ow] = window.out_hw().unwrap();
     let mut layers = vec![Layer::Conv(conv)];
     let mut width = out_channels * oh * ow;
-    if second && oh >= 2 && ow >= 2 {
-        let pool = Window2d { input: [out_channels, oh, ow], kernel: [2, 2], strides: [1, 1], pads: [0; 4] };
+    let mut rng = SplitMix(seed ^ 0x9001);
+    let mut r = |lo: i64, hi: i64| rng.range(lo, hi) as usize;
+    let kernel = [r(1, 2).min(oh), r(1, 2).min(ow)];
+    let pool = Window2d { input: [out_channels, oh, ow], kernel, strides: [r(1, 3), r(1, 3)], pads: [0; 4] };
+    if second && (kernel != [1, 1] || pool.strides != [1, 1]) {
         layers.push(Layer::MaxPool(PoolLayer { window: pool, count_include_pad: false }));
-        let conv2 = Window2d { input: [out_channels, oh - 1, ow - 1], kernel: [2, 2], strides: [1, 1], pads: [1, 0, 0, 1] };
-        layers.push(Layer::Conv(ConvLayer { window: conv2, out_channels: 2, relu: true, weights: draw(2 * out_channels * 4), bias: draw(2) }));
+        let [ph, pw] = pool.out_hw().unwrap();
+        let k2 = [ph.min(2), pw.min(2)];
+        let conv2 = Window2d { input: [out_channels, ph, pw], kernel: k2, strides: [1, 1], pads: [k2[0] - 1, 0, 0, k2[1] - 1] };
+        layers.push(Layer::Conv(ConvLayer { window: conv2, out_channels: 2, relu: true, weights: draw(2 * out_channels * k2[0] * k2[1]), bias: draw(2) }));
         width = 2 * conv2.positions();
     }
     layers.push(Layer::Dense(DenseLayer { inputs: width, outputs: 3, relu: false, weights: draw(width * 3), bias: draw(3) }));
@@ -172,30 +179,64 @@ fn kernel_rows_using_another_kernel_than_the_committed_one_fail() {
     }
 }
 
+/// Conv 2 (layer 2) and everything after it computed from pool input `k` of sample `i` moved by
+/// `delta`, with the [`ConvTamper::Input`] hook putting that input where conv 2 reads it; `None`
+/// when a later layer leaves the bound.
+fn reading_another_input(c: &ValidationCircuit, i: usize, k: usize, delta: i64) -> Option<ValidationCircuit> {
+    let mut c = c.clone();
+    let w = c.witness.as_mut().unwrap();
+    let mut x = w.trace.samples[i].layers[1].out.clone();
+    x[k] += delta;
+    let later = eval_layers(&w.model, 2, &x, i).ok()?;
+    let s = &mut w.trace.samples[i];
+    s.layers.truncate(2);
+    s.layers.extend(later);
+    s.prediction = argmax(&s.layers.last().unwrap().out);
+    w.trace.score = w.trace.samples.iter().filter(|s| s.correct()).count();
+    w.conv_tamper = Some(ConvTamper::Input { layer: 2, sample: i, k, delta });
+    Some(c)
+}
+
 #[test]
 fn a_conv_reading_other_inputs_than_the_pool_outputs_fails() {
-    // conv 2's input block holds one input off the max-pool output it copies, and conv 2 and
-    // everything after it are computed from that input: gates and Freivalds hold, only the
-    // copy constraint objects
+    // the 2x2 stride-2 max-pool sits on conv 1's rows and conv 2 reads the window's output cell
+    // on its anchor row: moving that cell (conv 2 and the rest computed from it, so Freivalds
+    // holds) breaks the window gate that ties it to the other tap rows' copy of the output (and,
+    // moved below its own tap, the tap lookup)
     let mut checked = 0;
     for (seed, i, k, delta) in [(41u64, 0usize, 0usize, 1i64), (42, 1, 5, -1), (43, 2, 7, 2), (44, 0, 3, -2)] {
         let (model, data) = bounded_cnn(seed, 3, false);
-        let mut c = ValidationCircuit::new(model, data).unwrap();
-        let w = c.witness.as_mut().unwrap();
-        let mut x = w.trace.samples[i].layers[1].out.clone();
-        x[k] += delta;
-        let Ok(later) = eval_layers(&w.model, 2, &x, i) else { continue };
-        let s = &mut w.trace.samples[i];
-        s.layers.truncate(2);
-        s.layers.extend(later);
-        s.prediction = argmax(&s.layers.last().unwrap().out);
-        w.trace.score = w.trace.samples.iter().filter(|s| s.correct()).count();
-        w.conv_tamper = Some(ConvTamper::Input { layer: 2, sample: i, k, delta });
-        let errs = failures(&c).expect_err("an input that is not a copy must fail");
-        assert!(!errs.is_empty() && errs.iter().all(is_copy), "seed {seed}: {errs:?}");
+        let c = ValidationCircuit::new(model, data).unwrap();
+        let Some(bad) = reading_another_input(&c, i, k, delta) else { continue };
+        let errs = failures(&bad).expect_err("an input that is not the pool's output must fail");
+        assert!(!errs.is_empty() && errs.iter().all(|e| e.to_string().contains("max-pool")), "seed {seed}: {errs:?}");
         checked += 1;
     }
     assert!(checked >= 3, "only {checked} cases");
+}
+
+#[test]
+fn a_conv_input_block_off_the_pool_outputs_fails() {
+    // an overlapping max-pool (stride 1) keeps its row-per-tap layout and conv 2 its input block
+    // of copies: one input off the pool output it copies, the rest consistent with it, and
+    // only the copy constraint objects
+    let mut checked = 0;
+    for seed in 0..40u64 {
+        let (c, _) = bounded(seed * 7, 2, true);
+        let layers = &c.witness.as_ref().unwrap().model.layers;
+        let overlapping = matches!(&layers[1], Layer::MaxPool(p) if p.window.strides[0] < p.window.kernel[0] || p.window.strides[1] < p.window.kernel[1]);
+        if !overlapping || c.shape.layer_rows(2) == layers[2].arch().outputs() {
+            continue;
+        }
+        let Some(bad) = reading_another_input(&c, 1, 0, 1) else { continue };
+        let errs = failures(&bad).expect_err("an input that is not a copy must fail");
+        assert!(!errs.is_empty() && errs.iter().all(is_copy), "seed {seed}: {errs:?}");
+        checked += 1;
+        if checked == 3 {
+            break;
+        }
+    }
+    assert!(checked >= 1, "no overlapping pool drawn");
 }
 
 #[test]

@@ -142,15 +142,15 @@ fn torch_cnn_converts_and_quantizes() {
     assert_eq!(report.float_correct, 485);
     assert_eq!(report.quantized_correct, PINNED_CNN_QUANTIZED_CORRECT);
     assert!(q.dense_only().is_none());
-    // the circuit's size (docs/circuit.md, section 6b): 1 207 + max(1 230, 65 N) + 1 264 N main
-    // rows (the conv blocks 610 + 596 of them, the model's 1 230 values beside the data's 65 N
-    // since circuit version 7), k = 16 up to N = 48
+    // the circuit's size (docs/circuit.md, section 6b): 1 207 + max(1 230, 65 N) + 784 N main
+    // rows (the conv blocks 610 + 596 of them; the model's 1 230 values beside the data's 65 N;
+    // the 2x2 max-pool on conv 1's rows, halo2/pool.rs; both since circuit version 7)
     let shape = zkpot_circuits::halo2::CircuitShape::new(q.architecture(), 4);
-    assert_eq!((shape.main_rows(), shape.conv_rows(), shape.k()), (1_207 + 1_230 + 4 * 1_264, 610 + 596, 16));
+    assert_eq!((shape.main_rows(), shape.conv_rows(), shape.k()), (1_207 + 1_230 + 4 * 784, 610 + 596, 16));
     let arch = q.architecture();
     let score = zkpot_circuits::score::ScoreFunction::Top1;
     let max = |k| zkpot_circuits::halo2::CircuitShape::max_samples(&arch, score, k);
-    assert_eq!((max(16), max(17)), (Some(48), Some(97)));
+    assert_eq!((max(16), max(17)), (Some(75), Some(152)));
     // a ReLU after pooling has no circuit layer: refused, naming the node
     let mut bad = g.clone();
     bad.layers.swap(1, 2);

@@ -13,6 +13,7 @@
 use super::config::ValidationConfig;
 use super::conv::{ConvPlan, ConvTamper, ConvValues};
 use super::mse::{MseConfig, MseRows};
+use super::pool::{tap_offsets, PoolRoute, PoolRowsConfig};
 use super::recurrent_rows::{has_recurrent, RecurrentLayout, RecurrentRowsConfig};
 use super::recurrent_witness::{recurrent_rows, LayerRows};
 use super::shape::CircuitShape;
@@ -134,13 +135,15 @@ struct Phase1 {
     acc_h: Vec<Vec<Vec<Fr>>>,
     /// Per sample: the combination `H = H_prev r1 + f - g - 2^s beta`.
     comb_h: Vec<Vec<Fr>>,
+    /// Tests only ([`super::pool::carry_shift`]): `(linear layer, sample, k, shift)`.
+    carry: Option<(usize, usize, usize, Fr)>,
 }
 
 impl Phase1 {
     fn compute(shape: &CircuitShape, w: &Witness, r1: Fr, r2: Fr) -> Phase1 {
         let n = shape.samples;
         let scale = Fr::from(1u64 << shape.arch.fixed.scale_bits);
-        let mut p = Phase1 { mat_h: Vec::new(), conv: Vec::new(), c: Vec::new(), beta: Vec::new(), in_g: Vec::new(), acc_h: Vec::new(), comb_h: Vec::new() };
+        let mut p = Phase1 { mat_h: Vec::new(), conv: Vec::new(), c: Vec::new(), beta: Vec::new(), in_g: Vec::new(), acc_h: Vec::new(), comb_h: Vec::new(), carry: None };
         for (li, layer) in w.model.layers.iter().enumerate() {
             let arch = layer.arch();
             if !arch.is_linear() {
@@ -176,7 +179,7 @@ impl Phase1 {
             let mut hc = Fr::ZERO;
             for i in 0..n {
                 let mut g = Fr::ZERO;
-                let gs: Vec<Fr> = layer_input(w, li, i)
+                let mut gs: Vec<Fr> = layer_input(w, li, i)
                     .iter()
                     .zip(&cl)
                     .enumerate()
@@ -194,6 +197,10 @@ impl Phase1 {
                         h
                     })
                     .collect();
+                if let Some((k, shift)) = super::pool::carry_shift(w.conv_tamper, li, i, &mut gs, h, scale * beta) {
+                    p.carry = Some((p.c.len(), i, k, shift));
+                }
+                let g = gs.last().copied().unwrap_or(g);
                 hc = hc * r1 + h - g - scale * beta;
                 comb.push(hc);
                 in_g.push(gs);
@@ -331,6 +338,8 @@ impl ValidationCircuit {
         let mut g_rows: Vec<Vec<usize>> = Vec::with_capacity(linear.len()); // (i, k) at i * inputs + k
         let mut out_rows: Vec<Vec<usize>> = Vec::with_capacity(linear.len()); // (i, j) at i * outputs + j
         let mut prev_out_rows: Option<Vec<usize>> = None; // output rows of the layer before, if linear
+        let mut pool_route: Option<PoolRoute> = None; // a max-pool laid out on its input's rows (super::pool)
+        let mut g_pass: Vec<PoolRoute> = Vec::with_capacity(linear.len()); // per linear layer
         for (li, l) in arch.layers.iter().enumerate() {
             let input_of = |i: usize| w.map(|w| layer_input(w, li, i));
             let vals_of = |i: usize| w.map(|w| &w.trace.samples[i].layers[li]);
@@ -338,11 +347,18 @@ impl ValidationCircuit {
                 LayerArch::Dense(_) | LayerArch::Conv(_) => {
                     let (inputs, outputs) = (l.inputs(), l.outputs());
                     // where g = sum_k x_k c_k runs: data rows, the previous layer's output rows,
-                    // or an input block of copies
-                    let (gr, over_data) = if li == 0 {
-                        ((0..n).flat_map(|i| (0..inputs).map(move |k| data_start + i * (f + 1) + k)).collect(), true)
+                    // a max-pool's anchors on the rows before it (super::pool), or an input
+                    // block of copies
+                    let g3 = (cfg.q_g3_start, cfg.q_g3_cont);
+                    let mut pass = PoolRoute::default();
+                    let (gr, (gs, gc)) = if li == 0 {
+                        ((0..n).flat_map(|i| (0..inputs).map(move |k| data_start + i * (f + 1) + k)).collect(), (cfg.q_g0_start, cfg.q_g0_cont))
                     } else if let Some(rows) = prev_out_rows.take() {
-                        (rows, false)
+                        (rows, g3)
+                    } else if let Some(route) = pool_route.take() {
+                        let pc = cfg.pool.as_ref().ok_or(Error::Synthesis)?;
+                        pass = route;
+                        (std::mem::take(&mut pass.anchors), pc.g_selectors())
                     } else {
                         let start = row;
                         let off = |i: usize, k: usize| super::conv::input_delta(w.and_then(|w| w.conv_tamper), li, i, k);
@@ -354,9 +370,9 @@ impl ValidationCircuit {
                             }
                         }
                         row += n * inputs;
-                        ((start..start + n * inputs).collect(), false)
+                        ((start..start + n * inputs).collect(), g3)
                     };
-                    let (gs, gc) = if over_data { (cfg.q_g0_start, cfg.q_g0_cont) } else { (cfg.q_g3_start, cfg.q_g3_cont) };
+                    g_pass.push(pass);
                     for (t, r) in gr.iter().enumerate() {
                         enable(region, t % inputs == 0, gs, gc, *r)?;
                     }
@@ -388,6 +404,15 @@ impl ValidationCircuit {
                     out_rows.push(rows.clone());
                     prev_out_rows = Some(rows);
                     row += n * outputs;
+                }
+                LayerArch::MaxPool(p) if tap_offsets(arch, li).is_some() => {
+                    // on the output rows of the linear layer before (super::pool): no rows
+                    let pc = cfg.pool.as_ref().ok_or(Error::Synthesis)?;
+                    let offs = tap_offsets(arch, li).ok_or(Error::Synthesis)?;
+                    let in_rows = prev_out_rows.take().ok_or(Error::Synthesis)?;
+                    let tamper = w.and_then(|w| w.conv_tamper);
+                    pool_route = Some(pc.assign(region, li, p, &offs, &in_rows, n, |i| vals_of(i).map(|v| v.out.as_slice()), tamper)?);
+                    cur = vec![Vec::new(); n]; // read by the next layer's g gate, never copied
                 }
                 LayerArch::MaxPool(p) => {
                     prev_out_rows = None;
@@ -651,6 +676,13 @@ impl ValidationCircuit {
                     }
                 }
             }
+            if let Some(pc) = &cfg.pool {
+                let carry = |p: &Phase1, i: usize, k: usize| match p.carry {
+                    Some((ct, ci, ck, shift)) if (ct, ci, ck) == (t, i, k) => shift,
+                    _ => Fr::ZERO,
+                };
+                pc.assign_pass(region, &g_pass[t], |i, k| p1.map(|p| p.in_g[t][i][k] + carry(p, i, k)))?;
+            }
             // combine rows: H = H_prev r1 + f_i - g_i - 2^s beta, ending at 0
             for i in 0..n {
                 let r = comb_start + t * n + i;
@@ -699,6 +731,7 @@ impl Circuit<Fr> for ValidationCircuit {
         if has_recurrent(&params.arch) {
             cfg.recurrent = Some(RecurrentRowsConfig::configure(meta, params.arch.fixed, cfg.r1, cfg.r2));
         }
+        cfg.pool = PoolRowsConfig::configure(meta, &params.arch, cfg.a[3], cfg.a[5], cfg.b[0], cfg.b[1], cfg.t_relu_in, params.arch.fixed);
         cfg
     }
 

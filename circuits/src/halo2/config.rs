@@ -112,6 +112,9 @@ pub struct ValidationConfig {
     pub recurrent: Option<super::recurrent_rows::RecurrentRowsConfig>,
     /// Conv models only: the conv layers' Freivalds blocks ([`super::conv`]).
     pub conv: Option<ConvConfig>,
+    /// Max-pools laid out on their input's rows ([`super::pool`]), set by the circuit's
+    /// `configure_with_params` where there is one.
+    pub pool: Option<super::pool::PoolRowsConfig>,
     pub poseidon: PoseidonConfig,
 }
 
@@ -404,6 +407,7 @@ impl ValidationConfig {
             mse,
             recurrent: None,
             conv,
+            pool: None,
             poseidon,
         }
     }

@@ -47,8 +47,13 @@ pub enum ConvTamper {
     /// The copy of `ch_kk` on pair row `pair` is off by `delta`.
     Coefficient { layer: usize, pair: usize, delta: i64 },
     /// Layer `layer`'s input block (a conv after a pooling layer) holds input `k` of sample
-    /// `sample` `delta` off the pooling output it should copy.
+    /// `sample` `delta` off the pooling output it should copy; after a max-pool laid out on its
+    /// input's rows ([`super::pool`]), the anchor's output cell the layer reads is `delta` off.
     Input { layer: usize, sample: usize, k: usize, delta: i64 },
+    /// After a max-pool laid out on its input's rows, layer `layer`'s running sum `g` on sample
+    /// `sample` jumps on the rows after anchor `k` by what balances that sample's Freivalds row
+    /// (what a prover would do to hide other accumulators if those rows were free).
+    Carry { layer: usize, sample: usize, k: usize },
 }
 
 /// The block's columns and selectors.

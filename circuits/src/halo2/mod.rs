@@ -7,6 +7,8 @@
 //! * [`footprint`]: the column and argument counts the prover's memory depends on.
 //! * [`conv`]: a conv layer's Freivalds vectors in im2col form (configured for conv models only).
 //! * [`mse`]: the mean-squared-error gadget (configured for MSE shapes only).
+//! * [`pool`]: max-pools laid out on their input's rows (2x2-class windows between linear
+//!   layers): no rows of their own, and no input block for the layer after.
 //! * [`circuit`]: the circuit and its row layout (one description for keygen and proving).
 //! * [`recurrent`]: the LSTM/GRU gadget (sigmoid/tanh lookups, product and rescale gates) as a
 //!   stand-alone circuit over one layer, every product multiplied out (a test harness).
@@ -30,6 +32,7 @@ pub mod config;
 pub mod conv;
 pub mod footprint;
 pub mod mse;
+pub mod pool;
 pub mod recurrent;
 pub mod recurrent_rows;
 pub mod recurrent_witness;

@@ -7,6 +7,7 @@ use crate::layers::LayerArch;
 use crate::score::ScoreFunction;
 use crate::model::{Architecture, LayerShape};
 use crate::poseidon::chip::PoseidonConfig;
+use super::pool::tap_offsets;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -142,9 +143,10 @@ impl CircuitShape {
         let l = &self.arch.layers[li];
         match l {
             LayerArch::Dense(_) | LayerArch::Conv(_) => {
-                let input_block = li > 0 && !self.arch.layers[li - 1].is_linear();
+                let input_block = li > 0 && !self.arch.layers[li - 1].is_linear() && tap_offsets(&self.arch, li - 1).is_none();
                 l.outputs() + if input_block { l.inputs() } else { 0 }
             }
+            LayerArch::MaxPool(_) if tap_offsets(&self.arch, li).is_some() => 0, // on its input's rows
             LayerArch::MaxPool(p) => p.window.input[0] * p.window.total_taps(),
             LayerArch::AvgPool(p) => p.window.input[0] * p.window.total_taps() + 2 * p.outputs(),
             LayerArch::Recurrent(_) => 0, // in the recurrent column group: recurrent_rows
