@@ -14,6 +14,11 @@ pub fn fr_from_i64(v: i64) -> Fr {
     }
 }
 
+/// `2^e` in the field (fixed-point scales, slot shifts and offsets).
+pub fn fr_pow2(e: u32) -> Fr {
+    Fr::from(2u64).pow([u64::from(e)])
+}
+
 /// Canonical big-endian hex with `0x` prefix (what statements and `zkpot commit` print).
 pub fn fr_to_hex(x: &Fr) -> String {
     let mut bytes = x.to_repr();

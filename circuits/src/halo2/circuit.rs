@@ -11,6 +11,7 @@
 //! then the data set. Column roles are tabled in [`super::config`].
 
 use super::config::ValidationConfig;
+use super::known;
 use super::conv::{ConvPlan, ConvTamper, ConvValues};
 use super::mse::{MseConfig, MseRows};
 use super::pool::{tap_offsets, PoolRoute, PoolRowsConfig};
@@ -215,10 +216,6 @@ impl Phase1 {
         }
         p
     }
-}
-
-fn known(v: Option<Fr>) -> Value<Fr> {
-    v.map(Value::known).unwrap_or_else(Value::unknown)
 }
 
 fn enable(region: &mut Region<'_, Fr>, first: bool, start: Selector, cont: Selector, row: usize) -> Result<(), Error> {

@@ -27,7 +27,7 @@
 //! A score row reads `pred` from a5 of the row above (the sample's last argmax row) and the
 //! previous count from a0 of the previous sample's score row, `C + 1` rows up.
 
-use crate::field::Fr;
+use crate::field::{fr_pow2, Fr};
 use crate::fixed::FixedParams;
 use crate::score::ScoreFunction;
 use crate::poseidon::chip::PoseidonConfig;
@@ -122,10 +122,6 @@ fn c(v: Fr) -> Expression<Fr> {
     Expression::Constant(v)
 }
 
-fn pow2(e: u32) -> Fr {
-    Fr::from(2u64).pow([e as u64])
-}
-
 impl ValidationConfig {
     /// Builds the constraint system for fixed-point parameters `fixed`, `num_classes` outputs,
     /// score function `score`, (used by MSE only) `samples` samples, the conv blocks' gates
@@ -164,10 +160,10 @@ impl ValidationConfig {
         let [q_score, q_score_first, q_score_cont, q_sum_start, q_sum_cont] = [(); 5].map(|_| meta.selector());
         let [q_div, q_div_hi] = [(); 2].map(|_| meta.complex_selector());
 
-        let half = pow2(fixed.value_bits - 1); // 2^(b-1): signed -> unsigned slot
-        let slot_shift = pow2(fixed.value_bits); // 2^b
-        let scale = pow2(fixed.scale_bits); // 2^s
-        let round_half = pow2(fixed.scale_bits - 1); // 2^(s-1)
+        let half = fr_pow2(fixed.value_bits - 1); // 2^(b-1): signed -> unsigned slot
+        let slot_shift = fr_pow2(fixed.value_bits); // 2^b
+        let scale = fr_pow2(fixed.scale_bits); // 2^s
+        let round_half = fr_pow2(fixed.scale_bits - 1); // 2^(s-1)
 
         // Packing for hashing (twin of commit::pack): acc = acc_prev * 2^b + (v + 2^(b-1)); the
         // data stream packs a0 into a1, the model stream a5 into a3.
@@ -321,7 +317,7 @@ impl ValidationConfig {
         // z = floor((acc + 2^(s-1)) / 2^s), since multiplying the gate by 2^(b-s) gives the
         // integer identity 2^(b-s)(acc + 2^(s-1)) = 2^b z + rem 2^(b-s) (all terms far below
         // p), so one lookup does the work of two (see docs/circuit.md).
-        let rem_shift = pow2(fixed.value_bits - fixed.scale_bits);
+        let rem_shift = fr_pow2(fixed.value_bits - fixed.scale_bits);
         meta.lookup("range", |m| {
             let [a0, _, a2, a3, _, _] = a.map(|col| m.query_advice(col, Rotation::cur()));
             let pack = m.query_selector(q_pack);
@@ -420,7 +416,7 @@ fn configure_rank(meta: &mut ConstraintSystem<Fr>, a: &[Column<Advice>; 6], cols
     let [g, rank, t] = cols;
     let q_rank = meta.complex_selector();
     let q_score_topk = meta.complex_selector();
-    let half = pow2(fixed.value_bits - 1);
+    let half = fr_pow2(fixed.value_bits - 1);
     let one = || c(Fr::ONE);
     // On a rank row (with q_arg_first/cont/last doing the one-hot bookkeeping, as for argmax):
     // e and g are bits; rank = g on the first row, rank_prev + g after. The running-rank

@@ -40,3 +40,8 @@ pub mod shape;
 
 pub use circuit::{ValidationCircuit, Witness};
 pub use shape::{CircuitShape, CIRCUIT_VERSION};
+
+/// A witness value when proving, unknown at key generation.
+pub(crate) fn known(v: Option<crate::field::Fr>) -> halo2_proofs::circuit::Value<crate::field::Fr> {
+    v.map(halo2_proofs::circuit::Value::known).unwrap_or_else(halo2_proofs::circuit::Value::unknown)
+}

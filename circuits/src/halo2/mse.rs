@@ -17,11 +17,10 @@
 //! any other `r'` in `[0, N)` is not below `p / N`, and the verifier's `S` is a `u64`.
 
 use crate::eval::Trace;
-use crate::field::{fr_from_i64, Fr};
+use crate::field::{fr_from_i64, fr_pow2, Fr};
 use crate::fixed::FixedParams;
 use crate::score::mean_rounded;
 use halo2_proofs::circuit::{Cell, Region, Value};
-use halo2_proofs::halo2curves::ff::Field;
 use halo2_proofs::plonk::{Advice, Column, ConstraintSystem, Error, Expression, Selector, TableColumn};
 use halo2_proofs::poly::Rotation;
 use serde::{Deserialize, Serialize};
@@ -125,7 +124,7 @@ impl MseConfig {
                 m.query_selector(q_rem_hi) * (r + r_prev - c(n.saturating_sub(1))),
             ]
         });
-        let half = Fr::from(2u64).pow([(fixed.value_bits - 1) as u64]);
+        let half = fr_pow2(fixed.value_bits - 1);
         meta.lookup("mse remainder range", |m| {
             let q = m.query_selector(q_mean) + m.query_selector(q_rem_hi);
             let r = m.query_advice(a[2], Rotation::cur());

@@ -26,12 +26,11 @@
 
 use super::conv::input_delta;
 use super::conv::ConvTamper;
-use crate::field::{fr_from_i64, Fr};
+use crate::field::{fr_from_i64, fr_pow2, Fr};
 use crate::fixed::FixedParams;
 use crate::layers::{LayerArch, PoolLayer};
 use crate::model::Architecture;
 use halo2_proofs::circuit::{Region, Value};
-use halo2_proofs::halo2curves::ff::Field;
 use halo2_proofs::plonk::{Advice, Column, ConstraintSystem, Error, Expression, Selector, TableColumn};
 use halo2_proofs::poly::Rotation;
 
@@ -113,7 +112,7 @@ impl PoolRowsConfig {
             windows.push((offs, q));
         }
         let q_tap = meta.complex_selector();
-        let half = Fr::from(2u64).pow([(fixed.value_bits - 1) as u64]);
+        let half = fr_pow2(fixed.value_bits - 1);
         meta.lookup("max-pool range", |m| {
             let q = m.query_selector(q_tap);
             let d = m.query_advice(a5, Rotation::cur()) - m.query_advice(a3, Rotation::cur());

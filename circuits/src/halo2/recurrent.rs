@@ -31,7 +31,7 @@
 //! constraint.
 
 use crate::activation::{sigmoid, tanh};
-use crate::field::{fr_from_i64, Fr};
+use crate::field::{fr_from_i64, fr_pow2, Fr};
 use crate::fixed::{rescale, FixedParams};
 use crate::layers::{Cell as CellKind, RecurrentLayer, RecurrentShape};
 use halo2_proofs::circuit::{Cell, Layouter, SimpleFloorPlanner, Value};
@@ -330,10 +330,6 @@ pub struct RecurrentConfig {
     pub q_bound: Selector,
 }
 
-fn pow2(e: u32) -> Fr {
-    Fr::from(2u64).pow([e as u64])
-}
-
 impl RecurrentConfig {
     /// The gates and lookups of the module doc.
     pub fn configure(meta: &mut ConstraintSystem<Fr>, fixed: FixedParams) -> Self {
@@ -349,7 +345,7 @@ impl RecurrentConfig {
         let [t_in, t_sig, t_tanh] = [(); 3].map(|_| meta.lookup_table_column());
         let [q_value, q_resc, q_sig, q_tanh, q_bound] = [(); 5].map(|_| meta.complex_selector());
         let [q_mac_first, q_mac_cont] = [(); 2].map(|_| meta.selector());
-        let half = Expression::Constant(pow2(fixed.value_bits - 1));
+        let half = Expression::Constant(fr_pow2(fixed.value_bits - 1));
         let cst = Expression::Constant;
 
         meta.create_gate("mac", |m| {
@@ -366,10 +362,10 @@ impl RecurrentConfig {
             let [k0, k1, k2] = k.map(|col| m.query_fixed(col, Rotation::cur()));
             vec![
                 q.clone() * (acc.clone() - k0 * p1 * p2 - k1 * p3 * p4 - k2 * p5),
-                q * (acc + cst(pow2(fixed.scale_bits - 1)) - z * cst(pow2(fixed.scale_bits)) - rem),
+                q * (acc + cst(fr_pow2(fixed.scale_bits - 1)) - z * cst(fr_pow2(fixed.scale_bits)) - rem),
             ]
         });
-        let rem_shift = pow2(fixed.value_bits - fixed.scale_bits);
+        let rem_shift = fr_pow2(fixed.value_bits - fixed.scale_bits);
         meta.lookup("value and remainder ranges", |m| {
             let [v, rem] = [c[0], c[2]].map(|col| m.query_advice(col, Rotation::cur()));
             // value rows and rescale rows never coincide

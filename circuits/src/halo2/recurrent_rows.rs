@@ -32,7 +32,8 @@
 
 use super::recurrent::{activation_lookups, assign_activation_table, Act};
 use super::recurrent_witness::{gate_act, matrix_entry, product, u_len, LayerRows, Src};
-use crate::field::{fr_from_i64, Fr};
+use super::known;
+use crate::field::{fr_from_i64, fr_pow2, Fr};
 use crate::fixed::FixedParams;
 use crate::layers::{LayerArch, RecurrentShape};
 use crate::model::Architecture;
@@ -66,14 +67,6 @@ pub struct RecurrentRowsConfig {
     pub q_comb_start: Selector,
     pub q_comb_cont: Selector,
     pub q_comb_end: Selector,
-}
-
-fn pow2(e: u32) -> Fr {
-    Fr::from(2u64).pow([e as u64])
-}
-
-fn known(v: Option<Fr>) -> Value<Fr> {
-    v.map(Value::known).unwrap_or_else(Value::unknown)
 }
 
 /// The recurrent layers of `arch`.
@@ -122,7 +115,7 @@ impl RecurrentRowsConfig {
 
         meta.create_gate("recurrent rescale", |m| {
             let [acc, z, rem] = [c[0], c[1], c[2]].map(|col| m.query_advice(col, Rotation::cur()));
-            vec![m.query_selector(q_resc) * (acc + cst(pow2(s - 1)) - z * cst(pow2(s)) - rem)]
+            vec![m.query_selector(q_resc) * (acc + cst(fr_pow2(s - 1)) - z * cst(fr_pow2(s)) - rem)]
         });
         meta.create_gate("recurrent product", |m| {
             let acc = m.query_advice(c[0], Rotation::cur());
@@ -154,8 +147,8 @@ impl RecurrentRowsConfig {
                 m.query_selector(q_comb_end) * h,
             ]
         });
-        let rem_shift = pow2(b - s);
-        let half = pow2(b - 1);
+        let rem_shift = fr_pow2(b - s);
+        let half = fr_pow2(b - 1);
         meta.lookup("recurrent remainder", |m| {
             let rem = m.query_advice(c[2], Rotation::cur());
             vec![(m.query_selector(q_resc) * (rem * cst(rem_shift) - cst(half)), t_in)]
